@@ -1,0 +1,206 @@
+// The event tables, declared once. Everything else is generated from this file:
+// `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
+import {
+  type Column, type Table, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
+  u16, u32, u64, u64s, u8,
+} from './types.js';
+
+export const PATH_MAX = 4096;
+export const COMM_LEN = 16;
+export const ARGV_MAX = 4096;
+
+const ts = column('ts', u64, 'CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time');
+const seq = column('seq', u64, 'global record order, unique within a recording');
+
+/** Columns every kernel event carries. */
+const HEADER: readonly Column[] = [
+  ts,
+  seq,
+  column('cpu', u16, 'CPU the event was recorded on'),
+  column('pid', u32, 'process id (tgid)'),
+  column('tid', u32, 'thread id'),
+  column('comm', inlineStr(COMM_LEN), 'task command name'),
+];
+
+const ADDRESS_FAMILY = column('family', u16, 'address family: 2 AF_INET, 10 AF_INET6, 1 AF_UNIX');
+
+export const TABLES: readonly Table[] = [
+  {
+    name: 'syscall', id: 1, source: 'kernel',
+    doc: 'one row per system call of a target, enter and exit paired per thread',
+    columns: [
+      ...HEADER,
+      column('nr', u32, 'syscall number of the recording architecture'),
+      column('arg0', u64, 'first argument register'),
+      column('arg1', u64, 'second argument register'),
+      column('arg2', u64, 'third argument register'),
+      column('arg3', u64, 'fourth argument register'),
+      column('arg4', u64, 'fifth argument register'),
+      column('arg5', u64, 'sixth argument register'),
+      column('ret', i64, 'return value (negative errno on failure); 0 when it did not return'),
+      column('latency_ns', u64, 'exit ts minus enter ts; 0 when it did not return'),
+      column('returned', bool, 'false for syscalls that never returned (execve success, exit_group)'),
+    ],
+  },
+  {
+    name: 'proc', id: 2, source: 'kernel',
+    doc: 'process lifecycle: fork, exec and exit',
+    columns: [
+      ...HEADER,
+      column('kind', enumOf('fork', 'exec', 'exit'), 'lifecycle event'),
+      column('ppid', u32, 'parent tgid'),
+      column('uid', u32, 'real uid'),
+      column('gid', u32, 'real gid'),
+      column('euid', u32, 'effective uid'),
+      column('cgroup_id', u64, 'cgroup v2 id'),
+      column('filename', str(PATH_MAX), 'exec: the file executed'),
+      column('argv', strs(ARGV_MAX), 'exec: arguments, bounded'),
+      column('argv_truncated', bool, 'exec: argv was longer than the bound'),
+      column('exit_code', i32, 'exit: exit status (code << 8 | signal, as wait(2) reports)'),
+    ],
+  },
+  {
+    name: 'file', id: 3, source: 'kernel',
+    doc: 'file operations with decoded paths; read/write byte totals per fd flushed on close',
+    columns: [
+      ...HEADER,
+      column('op', enumOf('open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown',
+        'truncate', 'link', 'symlink', 'close'), 'operation'),
+      column('path', str(PATH_MAX), 'path as given (relative paths are relative to dirfd)'),
+      column('path2', str(PATH_MAX), 'second path: rename/link/symlink target'),
+      column('dirfd', i32, 'directory fd for *at calls (-100 is AT_FDCWD)'),
+      column('fd', i32, 'file descriptor opened or closed'),
+      column('flags', u32, 'open flags or *at flags'),
+      column('mode', u32, 'mode for open/creat/mkdir/chmod'),
+      column('owner', u32, 'chown: new uid'),
+      column('group', u32, 'chown: new gid'),
+      column('bytes_read', u64, 'close: bytes read through this fd'),
+      column('bytes_written', u64, 'close: bytes written through this fd'),
+      column('ret', i64, 'return value'),
+    ],
+  },
+  {
+    name: 'net', id: 4, source: 'kernel',
+    doc: 'socket calls with decoded addresses, TCP state changes, byte totals per socket',
+    columns: [
+      ...HEADER,
+      column('op', enumOf('connect', 'accept', 'bind', 'listen', 'state', 'close'), 'operation'),
+      ADDRESS_FAMILY,
+      column('proto', u8, 'IP protocol: 6 TCP, 17 UDP'),
+      column('saddr', address, 'source address (IPv4 in the first 4 bytes)'),
+      column('sport', u16, 'source port'),
+      column('daddr', address, 'destination address (IPv4 in the first 4 bytes)'),
+      column('dport', u16, 'destination port'),
+      column('unix_path', str(108), 'AF_UNIX socket path'),
+      column('old_state', u8, 'state: previous TCP state'),
+      column('new_state', u8, 'state: new TCP state'),
+      column('fd', i32, 'socket fd'),
+      column('bytes_sent', u64, 'close: bytes sent on this socket'),
+      column('bytes_received', u64, 'close: bytes received on this socket'),
+      column('ret', i64, 'return value'),
+    ],
+  },
+  {
+    name: 'dns', id: 5, source: 'kernel',
+    doc: 'DNS questions sent over UDP port 53',
+    columns: [
+      ...HEADER,
+      column('qname', str(256), 'question name'),
+      column('qtype', u16, 'question type: 1 A, 28 AAAA, ...'),
+      column('qid', u16, 'DNS transaction id'),
+      ADDRESS_FAMILY,
+      column('server', address, 'server address'),
+      column('server_port', u16, 'server port'),
+      column('fd', i32, 'socket fd'),
+    ],
+  },
+  {
+    name: 'mem', id: 6, source: 'kernel',
+    doc: 'memory mappings and protection changes',
+    columns: [
+      ...HEADER,
+      column('op', enumOf('mmap', 'mprotect', 'munmap'), 'operation'),
+      column('addr', u64, 'address (mmap: the result)'),
+      column('len', u64, 'length in bytes'),
+      column('prot', u32, 'PROT_* bits'),
+      column('flags', u32, 'MAP_* bits'),
+      column('fd', i32, 'mmap: file descriptor, -1 when anonymous'),
+      column('offset', u64, 'mmap: file offset'),
+      column('path', str(PATH_MAX), 'mmap: the file behind the mapping'),
+      column('wx', bool, 'the mapping is writable and executable at once'),
+      column('exec_after_write', bool, 'mprotect to executable of a range that was writable'),
+      column('ret', i64, 'return value'),
+    ],
+  },
+  {
+    name: 'bio', id: 7, source: 'kernel',
+    doc: 'block I/O requests, issue to completion',
+    columns: [
+      ...HEADER,
+      column('dev', u32, 'device number (major << 20 | minor)'),
+      column('sector', u64, 'first sector'),
+      column('bytes', u32, 'request size in bytes'),
+      column('op', enumOf('read', 'write', 'flush', 'discard', 'other'), 'request operation'),
+      column('latency_ns', u64, 'completion ts minus issue ts'),
+    ],
+  },
+  {
+    name: 'sample', id: 8, source: 'kernel',
+    doc: 'periodic CPU samples (hardware counters with a PMU, cpu-clock otherwise)',
+    columns: [
+      ...HEADER,
+      column('event', enumOf('cpu-clock', 'cycles', 'instructions'), 'sampled event'),
+      column('ip', u64, 'instruction pointer'),
+      column('user_stack_id', i32, 'user stack id (negative: none)'),
+      column('kernel_stack_id', i32, 'kernel stack id (negative: none)'),
+      column('value', u64, 'counter value since the previous sample'),
+    ],
+  },
+  {
+    name: 'pt', id: 9, source: 'user',
+    doc: 'raw Intel PT AUX data, where the host has Intel PT',
+    columns: [
+      ts, seq,
+      column('cpu', u16, 'CPU the trace was taken on'),
+      column('offset', u64, 'offset of this chunk in the AUX stream'),
+      column('data', blob, 'raw AUX bytes'),
+    ],
+  },
+  {
+    name: 'gap', id: 10, source: 'user',
+    doc: 'events the kernel could not record: one row per CPU per drain that saw losses',
+    columns: [
+      ts, seq,
+      column('cpu', u16, 'CPU whose ring reservations failed'),
+      column('lost', u64, 'events lost'),
+      column('first_ts', u64, 'earliest ts the loss may cover'),
+      column('last_ts', u64, 'latest ts the loss may cover'),
+    ],
+  },
+  {
+    name: 'alert', id: 11, source: 'user',
+    doc: 'detector alerts, live or from replay',
+    columns: [
+      column('ts', u64, 'ts of the triggering event'),
+      column('seq', u64, 'seq of the triggering event'),
+      column('pid', u32, 'process the alert is about'),
+      column('detector', str(128), 'detector name'),
+      column('version', str(32), 'detector version'),
+      column('severity', enumOf('info', 'warning', 'critical', 'emergency'), 'severity'),
+      column('title', str(1024), 'one-line summary'),
+      column('evidence', str(65536), 'JSON evidence'),
+      column('related_seqs', u64s, 'seqs of the other events the alert rests on'),
+    ],
+  },
+];
+
+export type TableName = 'syscall' | 'proc' | 'file' | 'net' | 'dns' | 'mem' | 'bio' | 'sample'
+  | 'pt' | 'gap' | 'alert';
+
+export const TABLE_NAMES = TABLES.map((t) => t.name) as readonly TableName[];
+
+export function table(name: string): Table {
+  const t = TABLES.find((x) => x.name === name);
+  if (!t) throw new Error(`unknown table '${name}' (tables: ${TABLE_NAMES.join(', ')})`);
+  return t;
+}

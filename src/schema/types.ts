@@ -1,0 +1,59 @@
+// The vocabulary of table declarations. Every generated artefact (bpf/events.h, Arrow
+// schemas, DuckDB DDL, TypeScript row types) is derived from values of these types.
+
+export type IntBits = 8 | 16 | 32 | 64;
+
+export type ColumnType =
+  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean }
+  | { readonly kind: 'bool' }
+  /** A closed set of labels, stored as a u8 code (index into labels). */
+  | { readonly kind: 'enum'; readonly labels: readonly string[] }
+  /** Bounded UTF-8. `inline` strings live in the fixed record (comm); others in its tail. */
+  | { readonly kind: 'string'; readonly max: number; readonly inline: boolean }
+  /** Bounded list of strings (argv), NUL-separated in the record tail. */
+  | { readonly kind: 'strings'; readonly max: number }
+  /** Fixed-width bytes; `address`: an IPv4/IPv6 address (16 bytes) read with the row's `family`. */
+  | { readonly kind: 'bytes'; readonly width: number; readonly address: boolean }
+  /** Variable-length bytes, filled in user space (never in a BPF record). */
+  | { readonly kind: 'blob' }
+  /** A list of u64 values, filled in user space. */
+  | { readonly kind: 'u64s' };
+
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly doc: string;
+  /** Null allowed in Arrow and SQL. Kernel-filled columns are never null. */
+  readonly nullable?: boolean;
+}
+
+export interface Table {
+  readonly name: string;
+  readonly doc: string;
+  /** `kernel`: a BPF program fills a record of this table; `user`: written by user space only. */
+  readonly source: 'kernel' | 'user';
+  /** Small stable number carried in every BPF record header. */
+  readonly id: number;
+  readonly columns: readonly Column[];
+}
+
+export const u8 = { kind: 'int', bits: 8, signed: false } as const;
+export const u16 = { kind: 'int', bits: 16, signed: false } as const;
+export const u32 = { kind: 'int', bits: 32, signed: false } as const;
+export const u64 = { kind: 'int', bits: 64, signed: false } as const;
+export const i32 = { kind: 'int', bits: 32, signed: true } as const;
+export const i64 = { kind: 'int', bits: 64, signed: true } as const;
+export const bool = { kind: 'bool' } as const;
+export const blob = { kind: 'blob' } as const;
+export const u64s = { kind: 'u64s' } as const;
+export const enumOf = (...labels: string[]): ColumnType => ({ kind: 'enum', labels });
+export const str = (max: number): ColumnType => ({ kind: 'string', max, inline: false });
+export const inlineStr = (max: number): ColumnType => ({ kind: 'string', max, inline: true });
+export const strs = (max: number): ColumnType => ({ kind: 'strings', max });
+export const bytes = (width: number): ColumnType => ({ kind: 'bytes', width, address: false });
+/** An IPv4 (first 4 bytes) or IPv6 address, shown as text in SQL. */
+export const address: ColumnType = { kind: 'bytes', width: 16, address: true };
+
+export function column(name: string, type: ColumnType, doc: string, nullable = false): Column {
+  return { name, type, doc, nullable };
+}
