@@ -64,13 +64,13 @@ export interface ProcRow {
   /** cgroup v2 id */
   cgroup_id: bigint;
   /** exec: the file executed */
-  filename: string;
+  filename: string | null;
   /** exec: arguments, bounded */
-  argv: string[];
+  argv: string[] | null;
   /** exec: argv was longer than the bound */
   argv_truncated: boolean;
   /** exit: exit status (code << 8 | signal, as wait(2) reports) */
-  exit_code: number;
+  exit_code: number | null;
 }
 
 /** file operations with decoded paths; read/write byte totals per fd flushed on close */
@@ -92,7 +92,7 @@ export interface FileRow {
   /** path as given (relative paths are relative to dirfd) */
   path: string;
   /** second path: rename/link/symlink target */
-  path2: string;
+  path2: string | null;
   /** directory fd for *at calls (-100 is AT_FDCWD) */
   dirfd: number;
   /** file descriptor opened or closed */
@@ -142,7 +142,7 @@ export interface NetRow {
   /** destination port */
   dport: number;
   /** AF_UNIX socket path */
-  unix_path: string;
+  unix_path: string | null;
   /** state: previous TCP state */
   old_state: number;
   /** state: new TCP state */
@@ -216,7 +216,7 @@ export interface MemRow {
   /** mmap: file offset */
   offset: bigint;
   /** mmap: the file behind the mapping */
-  path: string;
+  path: string | null;
   /** the mapping is writable and executable at once */
   wx: boolean;
   /** mprotect to executable of a range that was writable */

@@ -23,7 +23,7 @@ export interface Column {
   readonly name: string;
   readonly type: ColumnType;
   readonly doc: string;
-  /** Null allowed in Arrow and SQL. Kernel-filled columns are never null. */
+  /** Null where the column does not apply to the row (filename of a fork); decoders derive it from the row's kind. */
   readonly nullable?: boolean;
 }
 

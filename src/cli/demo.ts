@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordingWriter } from '../format/recording-writer.js';
+import { TABLE_NAMES } from '../schema/tables.js';
+import { printInfo } from './info.js';
+import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../testing/synthetic.js';
+
+export function register(program: Command): void {
+  program.command('demo')
+    .description('write a synthetic recording (every table, 1M syscall rows) and print its info')
+    .option('-o, --output <dir>', 'where to write it (default: a new directory under the temp dir)')
+    .action((opts: { output?: string }) => {
+      const dir = opts.output ?? join(mkdtempSync(join(tmpdir(), 'flightrec-demo-')), 'recording');
+      const w = RecordingWriter.create(dir, { targets: { synthetic: true } });
+      const work = new SyscallWorkload(7);
+      for (let i = 0; i < 16; i++) w.append('syscall', work.batch(65536));
+      const rand = rng(7);
+      const clock = new SyntheticClock(rand);
+      for (const t of TABLE_NAMES.filter((x) => x !== 'syscall')) w.append(t, batchFromRows(t, syntheticRows(t, 100, clock, rand)));
+      w.close();
+      console.log(`wrote ${dir}\n`);
+      printInfo(dir, false);
+    });
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { Recording } from '../format/recording.js';
+import { summarize, type RecordingSummary } from '../format/summary.js';
+import { formatBytes, table } from './output.js';
+
+function render(s: RecordingSummary): string {
+  const lines = [
+    `recording   ${s.path}`,
+    `id          ${s.id}`,
+    `host        ${s.host.hostname} (${s.host.arch}, Linux ${s.host.kernel_release}, boot ${s.host.boot_id})`,
+    `recorder    flightrec ${s.recorder_version}: ${s.command_line.join(' ')}`,
+    `state       ${s.state}${s.closed_by === 'seal' ? ' (sealed after a crash by `flightrec seal`)' : ''}`,
+    `time        ${s.start ?? '-'} .. ${s.end ?? '-'}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}`,
+    `events      ${s.rows} rows, ${formatBytes(s.bytes)} on disk${s.compression_ratio === null ? '' : `, compression ${s.compression_ratio.toFixed(1)}x`}`,
+    `losses      ${s.lost_events} events lost in ${s.gaps} gaps`,
+    `probes      ${s.probes.length === 0 ? 'none' : s.probes.map((p) => String(p.name ?? JSON.stringify(p))).join(', ')}`,
+    `segments    ${s.segments.sealed} sealed${s.segments.recovered ? ` (${s.segments.recovered} recovered)` : ''}, ${s.segments.unsealed} unsealed`,
+    `integrity   ${s.integrity}${s.integrity === 'unsealed tail' ? ' (the recorder did not close it: run `flightrec seal`)' : ''}; run \`flightrec verify\` to hash every file`,
+  ];
+  for (const t of s.torn) lines.push(`torn tail   ${t.file} at offset ${t.offset}: ${t.bytes} bytes ignored (${t.reason})`);
+  if (s.tables.length > 0) {
+    lines.push('', table([
+      ['table', 'rows', 'bytes', 'raw', 'ratio'],
+      ...s.tables.map((t) => [t.table, String(t.rows), formatBytes(t.bytes), formatBytes(t.raw_bytes), t.bytes > 0 ? `${(t.raw_bytes / t.bytes).toFixed(1)}x` : '-']),
+    ], new Set([1, 2, 3, 4])));
+  }
+  return lines.join('\n');
+}
+
+export function printInfo(dir: string, json: boolean): void {
+  const s = summarize(Recording.open(dir));
+  console.log(json ? JSON.stringify(s, null, 2) : render(s));
+}
+
+export function register(program: Command): void {
+  program.command('info')
+    .description('summarize a recording: time range, rows and bytes per table, losses, integrity')
+    .argument('<recording>', 'recording directory')
+    .option('--json', 'print JSON')
+    .action((dir: string, opts: { json?: boolean }) => printInfo(dir, opts.json === true));
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../format/errors.js';
+import { VERSION } from '../version.js';
+import { register as demo } from './demo.js';
+import { register as info } from './info.js';
+import { fail } from './output.js';
+import { register as seal } from './seal.js';
+import { register as verify } from './verify.js';
+
+export function program(): Command {
+  const p = new Command('flightrec')
+    .description('a flight recorder for Linux hosts: eBPF capture into Arrow recordings, replay, detectors and SQL')
+    .version(VERSION)
+    .option('--debug', 'show stack traces for errors')
+    .configureOutput({ writeErr: () => undefined })
+    .exitOverride();
+  for (const register of [info, verify, seal, demo]) register(p);
+  for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: () => undefined });
+  return p;
+}
+
+async function main(): Promise<void> {
+  try {
+    await program().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) process.exit(0);
+      fail(new UsageError(`${err.message.replace(/^error: /, '')} (see flightrec --help)`));
+    }
+    fail(err);
+  }
+}
+
+void main();

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { sealRecording } from '../format/seal.js';
+
+export function register(program: Command): void {
+  program.command('seal')
+    .description('seal a recording its recorder did not close (after a crash): cut torn tails, hash, chain')
+    .argument('<recording>', 'recording directory')
+    .option('--force', 'seal even if the process that was writing it still exists')
+    .action((dir: string, opts: { force?: boolean }) => {
+      const r = sealRecording(dir, opts);
+      if (r.alreadySealed) console.log(`${dir}: already sealed, nothing to do`);
+      else console.log(`${dir}: sealed ${r.sealed} segment(s)${r.tornBytes ? `; ${r.tornBytes} torn bytes kept aside in *.torn files` : ''}`);
+    });
+}

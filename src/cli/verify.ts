@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { verifyRecording } from '../format/verify.js';
+import { EXIT } from './output.js';
+
+export function register(program: Command): void {
+  program.command('verify')
+    .description('prove a recording is unmodified: file hashes, segment list and hash chain (exit 0 verified, 1 failed, 3 intact but unsealed)')
+    .argument('<recording>', 'recording directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const r = await verifyRecording(dir);
+      if (opts.json) {
+        console.log(JSON.stringify(r, null, 2));
+      } else if (!r.ok) {
+        const first = r.problems[0]!;
+        console.error(`flightrec: verify failed: ${first.file}: ${first.message}`);
+        for (const p of r.problems.slice(1)) console.error(`  also: ${p.file}: ${p.message}`);
+      } else {
+        console.log(`verified: ${r.sealedSegments} sealed segments, chain head ${r.chainHead ?? '(none)'}`);
+        for (const u of r.unsealed) {
+          console.log(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
+        }
+        if (r.unsealed.length > 0) console.log('the recording was not closed by its recorder (a crash?): run `flightrec seal` to seal it');
+      }
+      process.exitCode = !r.ok ? EXIT.failure : r.unsealed.length > 0 ? EXIT.unsealed : EXIT.ok;
+    });
+}

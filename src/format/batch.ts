@@ -1,0 +1,58 @@
+// Builds a table's RecordBatch from column arrays. Fixed-width columns given as typed arrays
+// are wrapped without copying (the native recorder hands its column buffers over this way);
+// strings, lists and bytes go through Arrow builders.
+import {
+  Data, DataType, RecordBatch, Struct, makeData, vectorFromArray, type Field,
+} from 'apache-arrow';
+import { SCHEMAS } from '../schema/arrow.generated.js';
+import type { TableName } from '../schema/tables.js';
+
+type TypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+/** Column values: a typed array, a JS array, or ready Arrow data (taken as is). */
+export type ColumnValues = TypedArray | ReadonlyArray<unknown> | Data;
+
+const ARRAY_TYPES = {
+  Int8: Int8Array, Uint8: Uint8Array, Int16: Int16Array, Uint16: Uint16Array,
+  Int32: Int32Array, Uint32: Uint32Array, Int64: BigInt64Array, Uint64: BigUint64Array,
+} as const;
+
+function enumCodes(field: Field, values: ReadonlyArray<unknown>): Uint8Array {
+  const labels = field.metadata.get('flightrec.enum')!.split(',');
+  return Uint8Array.from(values, (v) => {
+    const code = typeof v === 'number' ? v : labels.indexOf(String(v));
+    if (code < 0 || code >= labels.length) throw new Error(`${field.name}: '${String(v)}' is not one of ${labels.join(', ')}`);
+    return code;
+  });
+}
+
+function columnData(field: Field, values: ColumnValues, length: number): Data {
+  if (values instanceof Data) {
+    if (values.length !== length) throw new Error(`column ${field.name} has ${values.length} values, expected ${length}`);
+    return values;
+  }
+  if (values.length !== length) throw new Error(`column ${field.name} has ${values.length} values, expected ${length}`);
+  const type = field.type as DataType;
+  if (DataType.isInt(type)) {
+    const name = `${type.isSigned ? 'Int' : 'Uint'}${type.bitWidth}` as keyof typeof ARRAY_TYPES;
+    const Ctor = ARRAY_TYPES[name];
+    let arr: TypedArray;
+    if (values instanceof Ctor) arr = values;
+    else if (field.metadata.has('flightrec.enum') && !ArrayBuffer.isView(values)) arr = enumCodes(field, values as ReadonlyArray<unknown>);
+    else arr = (Ctor as unknown as { from(v: ArrayLike<unknown>, f: (x: unknown) => unknown): TypedArray }).from(values as ArrayLike<unknown>, type.bitWidth === 64 ? (x) => BigInt(x as bigint) : (x) => Number(x));
+    return makeData({ type, length, nullCount: 0, data: arr } as never);
+  }
+  return vectorFromArray(ArrayBuffer.isView(values) ? Array.from(values as ArrayLike<unknown>) : (values as unknown[]), type).data[0]!;
+}
+
+/** A batch of `table` from one array per column (all columns, each of the same length). */
+export function makeBatch(table: TableName, columns: Readonly<Record<string, ColumnValues>>): RecordBatch {
+  const schema = SCHEMAS[table];
+  const first = columns[schema.fields[0]!.name];
+  const length = first ? first.length : 0;
+  const children = schema.fields.map((f) => {
+    const v = columns[f.name];
+    if (!v) throw new Error(`table ${table}: column ${f.name} missing`);
+    return columnData(f, v, length);
+  });
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
+}

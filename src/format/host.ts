@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { arch, hostname, release } from 'node:os';
+import type { ClockMapping, Manifest } from './manifest.js';
+
+export function hostInfo(): Manifest['host'] {
+  let bootId = 'unknown';
+  try {
+    bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch { /* not Linux: leave unknown */ }
+  const a = arch();
+  return { hostname: hostname(), kernel_release: release(), boot_id: bootId, arch: a === 'x64' ? 'x86_64' : a };
+}
+
+/** process.hrtime is CLOCK_MONOTONIC on Linux, the clock BPF's bpf_ktime_get_ns() reads. */
+export function clockMapping(): ClockMapping {
+  const wallBefore = BigInt(Date.now()) * 1_000_000n;
+  const mono = process.hrtime.bigint();
+  return { monotonic_ns: mono.toString(), wall_ns: wallBefore.toString() };
+}
+
+/** Wall-clock Date for a recording ts. */
+export function wallTime(clock: ClockMapping, ts: bigint): Date {
+  const ns = ts - BigInt(clock.monotonic_ns) + BigInt(clock.wall_ns);
+  return new Date(Number(ns / 1_000_000n));
+}

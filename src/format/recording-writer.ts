@@ -1,0 +1,124 @@
+// Appends batches to a recording directory, rotating segments by size and by time, and
+// sealing each segment into the manifest's hash chain.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { SCHEMAS } from '../schema/arrow.generated.js';
+import type { TableName } from '../schema/tables.js';
+import { VERSION } from '../version.js';
+import { RecordingError } from './errors.js';
+import { clockMapping, hostInfo } from './host.js';
+import {
+  FORMAT_NAME, FORMAT_VERSION, chainLink, fsyncDir, genesis, segmentDirName, writeManifest,
+  type Manifest, type SegmentEntry,
+} from './manifest.js';
+import { SegmentWriter } from './segment-writer.js';
+
+export interface RecordingWriterOptions {
+  /** Seal the open segment once it holds this many bytes. */
+  readonly maxSegmentBytes?: number;
+  /** Seal the open segment once it has been open this long (checked on append and on tick()). */
+  readonly maxSegmentMs?: number;
+  readonly commandLine?: readonly string[];
+  readonly targets?: Record<string, unknown>;
+  readonly probes?: ReadonlyArray<Record<string, unknown>>;
+  readonly source?: Record<string, unknown>;
+  /** Milliseconds clock for time rotation; injectable for tests. */
+  readonly now?: () => number;
+}
+
+export class RecordingWriter {
+  private manifest: Manifest;
+  private segment: SegmentWriter | undefined;
+  private segmentOpenedMs = 0;
+  private nextIndex = 1;
+  private readonly maxBytes: number;
+  private readonly maxMs: number;
+  private readonly now: () => number;
+  private closed = false;
+
+  private constructor(readonly dir: string, manifest: Manifest, opts: RecordingWriterOptions) {
+    this.manifest = manifest;
+    this.maxBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
+    this.maxMs = opts.maxSegmentMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Create a new recording; `dir` must not exist or be empty. */
+  static create(dir: string, opts: RecordingWriterOptions = {}): RecordingWriter {
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
+      throw new RecordingError('already exists and is not empty: choose a new output directory', { file: dir });
+    }
+    try {
+      mkdirSync(join(dir, 'segments'), { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new RecordingError(`cannot create the recording directory: ${(err as NodeJS.ErrnoException).code ?? err}`, { file: dir, cause: err });
+    }
+    const manifest: Manifest = {
+      format: FORMAT_NAME, format_version: FORMAT_VERSION, id: randomUUID(), recorder_version: VERSION,
+      host: hostInfo(), clock: clockMapping(), command_line: [...(opts.commandLine ?? process.argv.slice(1))],
+      targets: opts.targets ?? {}, probes: [...(opts.probes ?? [])], created_at: new Date().toISOString(),
+      state: 'recording', closed_at: null, closed_by: null, writer_pid: process.pid,
+      ...(opts.source ? { source: opts.source } : {}), segments: [],
+    };
+    writeManifest(dir, manifest);
+    fsyncDir(join(dir, 'segments'));
+    return new RecordingWriter(dir, manifest, opts);
+  }
+
+  get id(): string {
+    return this.manifest.id;
+  }
+
+  /** Update the probe list (known only once programs are attached). */
+  setProbes(probes: ReadonlyArray<Record<string, unknown>>): void {
+    this.manifest = { ...this.manifest, probes: [...probes] };
+    writeManifest(this.dir, this.manifest);
+  }
+
+  /** Bytes in sealed segments plus the open one. */
+  get bytesWritten(): number {
+    let n = this.segment?.bytes ?? 0;
+    for (const s of this.manifest.segments) for (const t of Object.values(s.tables)) n += t.bytes;
+    return n;
+  }
+
+  append(table: TableName, batch: RecordBatch): void {
+    if (this.closed) throw new Error('recording is closed');
+    if (!this.segment) {
+      this.segment = new SegmentWriter(join(this.dir, 'segments', segmentDirName(this.nextIndex)));
+      this.segmentOpenedMs = this.now();
+    }
+    this.segment.append(table, SCHEMAS[table], batch);
+    this.tick();
+  }
+
+  /** Seal the open segment if it is over its size or age; call periodically when idle. */
+  tick(): void {
+    if (this.segment && (this.segment.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs)) this.sealSegment();
+  }
+
+  sealSegment(): void {
+    const seg = this.segment;
+    if (!seg) return;
+    this.segment = undefined;
+    const tables = seg.seal();
+    const prev = this.manifest.segments.at(-1)?.chain ?? genesis(this.manifest.id);
+    const entry: Omit<SegmentEntry, 'chain'> = {
+      index: this.nextIndex, dir: segmentDirName(this.nextIndex), opened_at: seg.openedAt, sealed_at: new Date().toISOString(), tables,
+    };
+    this.nextIndex++;
+    this.manifest = { ...this.manifest, segments: [...this.manifest.segments, { ...entry, chain: chainLink(prev, entry) }] };
+    writeManifest(this.dir, this.manifest);
+  }
+
+  close(): Manifest {
+    if (this.closed) return this.manifest;
+    this.sealSegment();
+    this.closed = true;
+    this.manifest = { ...this.manifest, state: 'closed', closed_at: new Date().toISOString(), closed_by: 'writer' };
+    writeManifest(this.dir, this.manifest);
+    return this.manifest;
+  }
+}

@@ -1,0 +1,158 @@
+// Writes one segment: a directory holding one Arrow IPC stream per table. Each batch is
+// written with one write(2) as soon as it is appended, so a crash loses at most the batch
+// being written; hashes are computed as the bytes go out, so sealing does not re-read.
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CompressionType, Message, RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
+import { registerZstd, takeEncodedBytes, zstdFrameContentSize } from './codec.js';
+import { fsyncDir, type TableEntry } from './manifest.js';
+
+const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * apache-arrow 21 writes the compressed length into each compressed buffer's 8-byte prefix,
+ * where the Arrow format requires the uncompressed length (fixed upstream in arrow-js PR 470,
+ * not yet released); other Arrow readers reject such files. Rewrite the prefixes in place.
+ */
+function fixLengthPrefixes(message: Uint8Array): void {
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  const metaLen = view.getInt32(4, true);
+  const msg = Message.decode(message.subarray(8, 8 + metaLen));
+  if (!msg.isRecordBatch()) return;
+  const bodyStart = 8 + metaLen;
+  for (const { offset, length } of msg.header().buffers) {
+    if (length < 8) continue;
+    const at = bodyStart + offset;
+    if (view.getBigInt64(at, true) === -1n) continue;
+    const frame = message.subarray(at + 8, at + length);
+    view.setBigInt64(at, BigInt(zstdFrameContentSize(frame)), true);
+  }
+}
+
+/** A batch as IPC stream bytes: [schema message, batch message]. */
+function encode(batch: RecordBatch): { schema: Uint8Array; message: Uint8Array; rawBytes: number } {
+  takeEncodedBytes();
+  const bytes = RecordBatchStreamWriter.writeAll([batch], { compressionType: CompressionType.ZSTD }).toUint8Array(true);
+  const rawBytes = takeEncodedBytes();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const schemaEnd = 8 + view.getInt32(4, true);
+  const message = bytes.subarray(schemaEnd, bytes.byteLength - EOS.length);
+  fixLengthPrefixes(message);
+  return { schema: bytes.subarray(0, schemaEnd), message, rawBytes };
+}
+
+/** Min and max of a u64 column (ts). */
+export function u64Range(batch: RecordBatch, column: string): [bigint, bigint] | undefined {
+  const child = batch.getChild(column);
+  if (!child || batch.numRows === 0) return undefined;
+  let lo: bigint | undefined;
+  let hi: bigint | undefined;
+  for (const data of child.data) {
+    const v = data.values as BigUint64Array;
+    for (let i = data.offset; i < data.offset + data.length; i++) {
+      const x = v[i]!;
+      if (lo === undefined || x < lo) lo = x;
+      if (hi === undefined || x > hi) hi = x;
+    }
+  }
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
+}
+
+class TableFileWriter {
+  private readonly fd: number;
+  private readonly hash: Hash = createHash('sha256');
+  rows = 0;
+  batches = 0;
+  bytes = 0;
+  rawBytes = 0;
+  firstTs: bigint | undefined;
+  lastTs: bigint | undefined;
+  private started = false;
+
+  constructor(readonly path: string, readonly file: string) {
+    this.fd = openSync(path, 'wx', 0o600);
+  }
+
+  private put(buf: Uint8Array): void {
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(this.fd, buf, off, buf.byteLength - off);
+    this.hash.update(buf);
+    this.bytes += buf.byteLength;
+  }
+
+  append(batch: RecordBatch): void {
+    const { schema, message, rawBytes } = encode(batch);
+    // The schema goes out with the first batch, in the same write, so no file is ever schema-only.
+    this.put(this.started ? message : Buffer.concat([schema, message]));
+    this.started = true;
+    this.rows += batch.numRows;
+    this.batches++;
+    this.rawBytes += rawBytes;
+    const range = u64Range(batch, 'ts');
+    if (range) {
+      if (this.firstTs === undefined || range[0] < this.firstTs) this.firstTs = range[0];
+      if (this.lastTs === undefined || range[1] > this.lastTs) this.lastTs = range[1];
+    }
+  }
+
+  seal(): TableEntry {
+    this.put(EOS);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    return {
+      file: this.file, rows: this.rows, batches: this.batches,
+      first_ts: this.firstTs?.toString() ?? null, last_ts: this.lastTs?.toString() ?? null,
+      bytes: this.bytes, raw_bytes: this.rawBytes, sha256: this.hash.digest('hex'),
+    };
+  }
+}
+
+export class SegmentWriter {
+  private readonly tables = new Map<string, TableFileWriter>();
+  readonly openedAt = new Date().toISOString();
+
+  constructor(readonly dir: string) {
+    registerZstd();
+    mkdirSync(dir, { mode: 0o700 });
+  }
+
+  /** Bytes written to this segment so far. */
+  get bytes(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.bytes;
+    return n;
+  }
+
+  get rows(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.rows;
+    return n;
+  }
+
+  append(table: string, schema: Schema, batch: RecordBatch): void {
+    if (batch.schema !== schema && !sameFields(batch.schema, schema)) {
+      throw new Error(`batch for table ${table} does not have the table's schema`);
+    }
+    let w = this.tables.get(table);
+    if (!w) {
+      const file = `${table}.arrow`;
+      w = new TableFileWriter(join(this.dir, file), file);
+      this.tables.set(table, w);
+    }
+    w.append(batch);
+  }
+
+  /** End every stream, fsync, and return the manifest entries of the tables. */
+  seal(): Record<string, TableEntry> {
+    const out: Record<string, TableEntry> = {};
+    for (const [name, w] of [...this.tables].sort((a, b) => a[0].localeCompare(b[0]))) out[name] = w.seal();
+    fsyncDir(this.dir);
+    return out;
+  }
+}
+
+function sameFields(a: Schema, b: Schema): boolean {
+  return a.fields.length === b.fields.length
+    && a.fields.every((f, i) => f.name === b.fields[i]!.name && String(f.type) === String(b.fields[i]!.type));
+}

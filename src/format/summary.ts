@@ -1,0 +1,121 @@
+// What `flightrec info` reports: computed from the manifest for sealed segments and by
+// scanning the unsealed tail, so a crashed recording is described as well as a closed one.
+import { join } from 'node:path';
+import { SCHEMAS } from '../schema/arrow.generated.js';
+import type { TableName } from '../schema/tables.js';
+import { wallTime } from './host.js';
+import { chainLink, genesis, type Manifest } from './manifest.js';
+import type { Recording, TornReport } from './recording.js';
+import { TableFile } from './table-file.js';
+
+export interface TableSummary {
+  table: string;
+  rows: number;
+  bytes: number;
+  raw_bytes: number;
+  first_ts: string | null;
+  last_ts: string | null;
+}
+
+export interface RecordingSummary {
+  path: string;
+  id: string;
+  host: Manifest['host'];
+  recorder_version: string;
+  command_line: readonly string[];
+  targets: Manifest['targets'];
+  probes: Manifest['probes'];
+  state: Manifest['state'];
+  closed_by: Manifest['closed_by'];
+  start: string | null;
+  end: string | null;
+  duration_s: number | null;
+  tables: TableSummary[];
+  rows: number;
+  bytes: number;
+  raw_bytes: number;
+  compression_ratio: number | null;
+  gaps: number;
+  lost_events: string;
+  segments: { sealed: number; unsealed: number; recovered: number };
+  torn: TornReport[];
+  /** Manifest-level integrity (chain and listing); `flightrec verify` also hashes every file. */
+  integrity: 'chain ok' | 'chain broken' | 'unsealed tail';
+  chain_head: string | null;
+}
+
+const minTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) < BigInt(b) ? a : b);
+const maxTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) > BigInt(b) ? a : b);
+
+export function summarize(rec: Recording): RecordingSummary {
+  const m = rec.manifest;
+  const byTable = new Map<string, TableSummary>();
+  const add = (name: string, t: Omit<TableSummary, 'table'>): void => {
+    const s = byTable.get(name) ?? { table: name, rows: 0, bytes: 0, raw_bytes: 0, first_ts: null, last_ts: null };
+    s.rows += t.rows;
+    s.bytes += t.bytes;
+    s.raw_bytes += t.raw_bytes;
+    s.first_ts = minTs(s.first_ts, t.first_ts);
+    s.last_ts = maxTs(s.last_ts, t.last_ts);
+    byTable.set(name, s);
+  };
+  for (const seg of m.segments) for (const [name, t] of Object.entries(seg.tables)) add(name, t);
+  const torn: TornReport[] = [];
+  let unsealed = 0;
+  for (const seg of rec.segments().filter((s) => !s.entry)) {
+    unsealed++;
+    for (const table of rec.tables()) {
+      const path = join(seg.path, `${table}.arrow`);
+      let f: TableFile;
+      try {
+        f = new TableFile(path, SCHEMAS[table]);
+      } catch {
+        continue;
+      }
+      try {
+        let first: string | null = null;
+        let last: string | null = null;
+        for (const batch of f.recordBatches()) {
+          const ts = batch.getChild('ts')!.data[0]!.values as BigUint64Array;
+          for (const x of ts) { first = minTs(first, x.toString()); last = maxTs(last, x.toString()); }
+        }
+        add(table, { rows: f.rows, bytes: f.completeBytes, raw_bytes: f.rawBytes, first_ts: first, last_ts: last });
+        if (f.torn) torn.push({ file: path, ...f.torn });
+      } finally {
+        f.close();
+      }
+    }
+  }
+  const tables = [...byTable.values()];
+  const first = tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
+  const last = tables.reduce<string | null>((a, t) => maxTs(a, t.last_ts), null);
+  let lost = 0n;
+  let gaps = 0;
+  if (byTable.has('gap')) {
+    for (const batch of rec.batches('gap' as TableName)) {
+      gaps += batch.numRows;
+      for (const x of batch.getChild('lost')!.data[0]!.values as BigUint64Array) lost += x;
+    }
+  }
+  let prev = genesis(m.id);
+  let chainOk = true;
+  for (const seg of m.segments) {
+    if (chainLink(prev, seg) !== seg.chain) chainOk = false;
+    prev = seg.chain;
+  }
+  const rows = tables.reduce((n, t) => n + t.rows, 0);
+  const bytes = tables.reduce((n, t) => n + t.bytes, 0);
+  const raw = tables.reduce((n, t) => n + t.raw_bytes, 0);
+  return {
+    path: rec.dir, id: m.id, host: m.host, recorder_version: m.recorder_version, command_line: m.command_line,
+    targets: m.targets, probes: m.probes, state: m.state, closed_by: m.closed_by,
+    start: first === null ? null : wallTime(m.clock, BigInt(first)).toISOString(),
+    end: last === null ? null : wallTime(m.clock, BigInt(last)).toISOString(),
+    duration_s: first === null || last === null ? null : Number(BigInt(last) - BigInt(first)) / 1e9,
+    tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
+    gaps, lost_events: lost.toString(),
+    segments: { sealed: m.segments.length, unsealed, recovered: m.segments.filter((s) => s.recovered).length },
+    torn, integrity: !chainOk ? 'chain broken' : unsealed > 0 ? 'unsealed tail' : 'chain ok',
+    chain_head: m.segments.at(-1)?.chain ?? null,
+  };
+}

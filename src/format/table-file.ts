@@ -1,0 +1,202 @@
+// One table's file in a segment: an Arrow IPC stream of ZSTD-compressed record batches.
+// Reading treats the file as untrusted: every message header is checked against the file
+// size and the limits below before its bytes reach apache-arrow, and a message cut short
+// by a crash ends the stream as a "torn tail" instead of failing.
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import {
+  CompressionType, Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema,
+} from 'apache-arrow';
+import { MAX_BUFFER_BYTES, registerZstd, zstdFrameContentSize } from './codec.js';
+import { RecordingError } from './errors.js';
+
+/** Flatbuffer metadata of one message; ours are a few hundred bytes. */
+const MAX_METADATA_BYTES = 1024 * 1024;
+/** Sum of a batch's decompressed buffers. */
+export const MAX_BATCH_BYTES = 1024 * 1024 * 1024;
+export const MAX_BATCH_ROWS = 1 << 24;
+const CONTINUATION = 0xffffffff;
+
+export interface TornTail {
+  /** Offset of the first byte after the last complete message. */
+  readonly offset: number;
+  readonly bytes: number;
+  readonly reason: string;
+}
+
+export interface ScanSummary {
+  readonly rows: number;
+  readonly batches: number;
+  /** Offset just past the last complete message (schema or batch). */
+  readonly completeBytes: number;
+  /** The stream's end-of-stream marker was present: the file was closed cleanly. */
+  readonly ended: boolean;
+  readonly torn: TornTail | undefined;
+}
+
+/** Compare a file's schema with the declared one: names and types, in order. */
+function schemaMismatch(found: Schema, want: Schema): string | undefined {
+  if (found.fields.length !== want.fields.length) return `${found.fields.length} columns, expected ${want.fields.length}`;
+  for (let i = 0; i < want.fields.length; i++) {
+    const f = found.fields[i]!;
+    const w = want.fields[i]!;
+    if (f.name !== w.name || String(f.type) !== String(w.type)) return `column ${i} is ${f.name}: ${f.type}, expected ${w.name}: ${w.type}`;
+  }
+  return undefined;
+}
+
+/**
+ * Sequential, validating reader of one IPC stream file. `messages()` yields the raw bytes
+ * of each validated message, which is what apache-arrow's stream reader consumes.
+ */
+export class TableFile {
+  private readonly fd: number;
+  private readonly size: number;
+  private offset = 0;
+  private readonly hash: Hash | undefined;
+  rows = 0;
+  batches = 0;
+  /** Sum of the batches' buffers after decompression. */
+  rawBytes = 0;
+  ended = false;
+  torn: TornTail | undefined;
+
+  constructor(readonly path: string, private readonly schema: Schema, opts: { hash?: boolean; size?: number } = {}) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (err) {
+      throw new RecordingError(`cannot open: ${(err as NodeJS.ErrnoException).code ?? err}`, { file: path, cause: err });
+    }
+    this.size = opts.size ?? fstatSync(this.fd).size;
+    this.hash = opts.hash ? createHash('sha256') : undefined;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** SHA-256 of the bytes read so far (all of them once `messages()` is exhausted). */
+  digest(): string {
+    if (!this.hash) throw new Error('TableFile opened without hashing');
+    if (this.offset < this.size) this.read(this.size - this.offset);
+    return this.hash.digest('hex');
+  }
+
+  get completeBytes(): number {
+    return this.torn ? this.torn.offset : this.offset;
+  }
+
+  private read(n: number): Buffer {
+    const buf = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const r = readSync(this.fd, buf, got, n - got, this.offset + got);
+      if (r === 0) break;
+      got += r;
+    }
+    if (got !== n) throw new RecordingError(`file changed while reading (short read of ${n} bytes)`, { file: this.path, offset: this.offset });
+    this.hash?.update(buf);
+    this.offset += n;
+    return buf;
+  }
+
+  private tear(reason: string, at = this.offset): void {
+    this.torn = { offset: at, bytes: this.size - at, reason };
+  }
+
+  private corrupt(what: string, at: number): never {
+    throw new RecordingError(`corrupt Arrow stream: ${what}`, { file: this.path, offset: at });
+  }
+
+  *messages(): Generator<Uint8Array> {
+    let first = true;
+    while (this.offset < this.size) {
+      const at = this.offset;
+      if (this.size - at < 8) return this.tear('message prefix cut short', at);
+      const prefix = this.read(8);
+      if (prefix.readUInt32LE(0) !== CONTINUATION) this.corrupt('missing continuation marker', at);
+      const metaLen = prefix.readInt32LE(4);
+      if (metaLen === 0) {
+        this.ended = true;
+        if (this.offset !== this.size) this.corrupt(`${this.size - this.offset} bytes after end-of-stream`, this.offset);
+        return;
+      }
+      if (metaLen < 0 || metaLen > MAX_METADATA_BYTES || metaLen % 8 !== 0) this.corrupt(`metadata length ${metaLen}`, at);
+      if (at + 8 + metaLen > this.size) return this.tear('message metadata cut short', at);
+      const meta = this.read(metaLen);
+      let msg: Message;
+      try {
+        msg = Message.decode(meta);
+      } catch (err) {
+        this.corrupt(`undecodable message metadata (${(err as Error).message})`, at);
+      }
+      const bodyLen = msg.bodyLength;
+      if (!Number.isSafeInteger(bodyLen) || bodyLen < 0 || bodyLen > MAX_BATCH_BYTES) this.corrupt(`body length ${bodyLen}`, at);
+      if (first) {
+        if (!msg.isSchema() || bodyLen !== 0) this.corrupt('stream does not start with a schema', at);
+        const why = schemaMismatch(msg.header(), this.schema);
+        if (why) this.corrupt(`schema differs from the declared table: ${why}`, at);
+        first = false;
+        yield Buffer.concat([prefix, meta]);
+        continue;
+      }
+      if (!msg.isRecordBatch()) this.corrupt(`unexpected ${MessageHeader[msg.headerType]} message`, at);
+      if (at + 8 + metaLen + bodyLen > this.size) return this.tear('record batch body cut short', at);
+      const body = this.read(bodyLen);
+      this.checkBatch(msg, body, at);
+      this.rows += msg.header().length;
+      this.batches++;
+      yield Buffer.concat([prefix, meta]);
+      yield body;
+    }
+    if (first) this.tear('empty file', 0);
+  }
+
+  private checkBatch(msg: Message<MessageHeader.RecordBatch>, body: Buffer, at: number): void {
+    const header = msg.header();
+    if (header.length < 0 || header.length > MAX_BATCH_ROWS) this.corrupt(`batch of ${header.length} rows`, at);
+    const compressed = header.compression !== null;
+    if (compressed && header.compression.type !== CompressionType.ZSTD) this.corrupt('compression other than ZSTD', at);
+    let total = 0;
+    for (const { offset, length } of header.buffers) {
+      if (offset < 0 || length < 0 || offset + length > body.byteLength) this.corrupt(`buffer [${offset}, +${length}) outside the ${body.byteLength}-byte body`, at);
+      if (!compressed || length === 0) { total += length; continue; }
+      if (length < 8) this.corrupt(`compressed buffer of ${length} bytes`, at);
+      const declared = Number(body.readBigInt64LE(offset));
+      if (declared === -1) { total += length - 8; continue; }
+      if (declared < 0 || declared > MAX_BUFFER_BYTES) this.corrupt(`buffer claims ${declared} uncompressed bytes (limit ${MAX_BUFFER_BYTES})`, at);
+      let frame: number;
+      try {
+        frame = zstdFrameContentSize(body.subarray(offset + 8, offset + length));
+      } catch (err) {
+        this.corrupt((err as Error).message, at);
+      }
+      if (frame !== declared) this.corrupt(`buffer claims ${declared} bytes, its zstd frame ${frame}`, at);
+      total += declared;
+    }
+    if (total > MAX_BATCH_BYTES) this.corrupt(`batch decompresses to ${total} bytes (limit ${MAX_BATCH_BYTES})`, at);
+    this.rawBytes += total;
+  }
+
+  /** Decode the validated stream into record batches. */
+  *recordBatches(): Generator<RecordBatch> {
+    registerZstd();
+    const reader = RecordBatchReader.from(this.messages());
+    let at = 0;
+    try {
+      for (const batch of reader) {
+        at = this.offset;
+        yield batch;
+      }
+    } catch (err) {
+      if (err instanceof RecordingError) throw err;
+      throw new RecordingError(`cannot decode record batch: ${(err as Error).message}`, { file: this.path, offset: at, cause: err });
+    }
+  }
+
+  /** Validate the whole file without decoding batches. */
+  scan(): ScanSummary {
+    for (const _ of this.messages()) { /* validation happens while iterating */ }
+    return { rows: this.rows, batches: this.batches, completeBytes: this.completeBytes, ended: this.ended, torn: this.torn };
+  }
+}
