@@ -32,6 +32,13 @@ function columnData(field: Field, values: ColumnValues, length: number): Data {
   }
   if (values.length !== length) throw new Error(`column ${field.name} has ${values.length} values, expected ${length}`);
   const type = field.type as DataType;
+  if (!ArrayBuffer.isView(values) && (values as ReadonlyArray<unknown>).includes(null)) {
+    // Nulls need a validity bitmap: let the builder make one.
+    if (!field.nullable) throw new Error(`column ${field.name} is not nullable`);
+    const labels = field.metadata.get('flightrec.enum')?.split(',');
+    const mapped = (values as ReadonlyArray<unknown>).map((v) => (v === null || labels === undefined ? v : enumCodes(field, [v])[0]));
+    return vectorFromArray(mapped, type).data[0]!;
+  }
   if (DataType.isInt(type)) {
     const name = `${type.isSigned ? 'Int' : 'Uint'}${type.bitWidth}` as keyof typeof ARRAY_TYPES;
     const Ctor = ARRAY_TYPES[name];

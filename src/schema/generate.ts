@@ -143,7 +143,7 @@ function viewExpr(c: Column): string {
 
 export const SQL_MACROS = [
   // An address column as text: dotted quad for AF_INET, RFC 5952-style (first zero run) for AF_INET6.
-  `CREATE OR REPLACE MACRO fr_hex16(h, i) AS coalesce(nullif(ltrim(lower(substr(h, i * 4 + 1, 4)), '0'), '0')`,
+  `CREATE OR REPLACE MACRO fr_hex16(h, i) AS coalesce(nullif(ltrim(lower(substr(h, i * 4 + 1, 4)), '0'), ''), '0')`,
   `CREATE OR REPLACE MACRO fr_addr(family, a) AS CASE
   WHEN a IS NULL THEN NULL
   WHEN family = 2 THEN concat_ws('.', ('0x' || substr(hex(a), 1, 2))::INTEGER, ('0x' || substr(hex(a), 3, 2))::INTEGER,

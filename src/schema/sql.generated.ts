@@ -32,6 +32,6 @@ export const VIEW_DDL: Readonly<Record<TableName, string>> = {
 };
 
 export const MACRO_DDL: readonly string[] = [
-  "CREATE OR REPLACE MACRO fr_hex16(h, i) AS coalesce(nullif(ltrim(lower(substr(h, i * 4 + 1, 4)), '0'), '0')",
+  "CREATE OR REPLACE MACRO fr_hex16(h, i) AS coalesce(nullif(ltrim(lower(substr(h, i * 4 + 1, 4)), '0'), ''), '0')",
   "CREATE OR REPLACE MACRO fr_addr(family, a) AS CASE\n  WHEN a IS NULL THEN NULL\n  WHEN family = 2 THEN concat_ws('.', ('0x' || substr(hex(a), 1, 2))::INTEGER, ('0x' || substr(hex(a), 3, 2))::INTEGER,\n                                      ('0x' || substr(hex(a), 5, 2))::INTEGER, ('0x' || substr(hex(a), 7, 2))::INTEGER)\n  WHEN family = 10 THEN regexp_replace(concat_ws(':', fr_hex16(hex(a), 0), fr_hex16(hex(a), 1), fr_hex16(hex(a), 2),\n      fr_hex16(hex(a), 3), fr_hex16(hex(a), 4), fr_hex16(hex(a), 5), fr_hex16(hex(a), 6), fr_hex16(hex(a), 7)),\n      '(^|:)0(:0)+(:|$)', '::')\n  ELSE NULL END"
 ];

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up everything flightrec needs on Debian 12, idempotently: system packages (as root),
+# npm dependencies, the build. Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev build-essential pkg-config python3 make g++)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing system packages: ${missing[*]}; run this script as root to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  echo "setup: flightrec needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none)); Debian 12's own nodejs is 18" >&2
+  exit 1
+fi
+
+# Native dependencies build from source against the local Node headers: nothing is downloaded.
+if [[ -f /usr/include/node/node_api.h ]]; then export npm_config_nodedir=/usr; fi
+
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
