@@ -20,8 +20,8 @@ export function register(program: Command): void {
         for (const u of r.unsealed) {
           console.log(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
         }
-        if (r.unsealed.length > 0) console.log('the recording was not closed by its recorder (a crash?): run `flightrec seal` to seal it');
+        if (r.open) console.log('the recording was not closed by its recorder (still running, or it crashed): run `flightrec seal` to seal it');
       }
-      process.exitCode = !r.ok ? EXIT.failure : r.unsealed.length > 0 ? EXIT.unsealed : EXIT.ok;
+      process.exitCode = !r.ok ? EXIT.failure : r.open ? EXIT.unsealed : EXIT.ok;
     });
 }

@@ -84,6 +84,11 @@ export class RecordingWriter {
     return n;
   }
 
+  /** Bytes in the open (unsealed) segment. */
+  get openSegmentBytes(): number {
+    return this.segment?.bytes ?? 0;
+  }
+
   append(table: TableName, batch: RecordBatch): void {
     if (this.closed) throw new Error('recording is closed');
     if (!this.segment) {

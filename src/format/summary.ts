@@ -115,7 +115,7 @@ export function summarize(rec: Recording): RecordingSummary {
     tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
     gaps, lost_events: lost.toString(),
     segments: { sealed: m.segments.length, unsealed, recovered: m.segments.filter((s) => s.recovered).length },
-    torn, integrity: !chainOk ? 'chain broken' : unsealed > 0 ? 'unsealed tail' : 'chain ok',
+    torn, integrity: !chainOk ? 'chain broken' : unsealed > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
     chain_head: m.segments.at(-1)?.chain ?? null,
   };
 }

@@ -28,6 +28,8 @@ export interface VerifyReport {
   readonly problems: readonly Problem[];
   readonly sealedSegments: number;
   readonly unsealed: readonly UnsealedFile[];
+  /** The manifest still says `recording`: its writer is running or crashed before closing it. */
+  readonly open: boolean;
   /** Chain value of the last sealed segment: publish it to pin the recording. */
   readonly chainHead: string | null;
 }
@@ -53,7 +55,7 @@ export async function verifyRecording(dir: string): Promise<VerifyReport> {
     rec = Recording.open(dir);
   } catch (err) {
     if (!(err instanceof RecordingError)) throw err;
-    return { ok: false, problems: [{ file: err.file ?? join(dir, MANIFEST), message: err.reason }], sealedSegments: 0, unsealed: [], chainHead: null };
+    return { ok: false, problems: [{ file: err.file ?? join(dir, MANIFEST), message: err.reason }], sealedSegments: 0, unsealed: [], open: false, chainHead: null };
   }
   const problems: Problem[] = [];
   const m = rec.manifest;
@@ -111,5 +113,5 @@ export async function verifyRecording(dir: string): Promise<VerifyReport> {
     }
   }
   if (m.state === 'closed' && unsealed.length > 0) problems.push({ file: join(dir, MANIFEST), message: 'recording is closed but has unsealed segments' });
-  return { ok: problems.length === 0, problems, sealedSegments: m.segments.length, unsealed, chainHead: m.segments.at(-1)?.chain ?? null };
+  return { ok: problems.length === 0, problems, sealedSegments: m.segments.length, unsealed, open: m.state === 'recording', chainHead: m.segments.at(-1)?.chain ?? null };
 }
