@@ -29,6 +29,7 @@ fi
 if [[ -f /usr/include/node/node_api.h ]]; then export npm_config_nodedir=/usr; fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci rejects this lock: npm 11 leaves the other platforms' optional DuckDB bindings out of it.
+  npm install --no-audit --no-fund --no-save --loglevel=error
 fi
 npm run --silent build
