@@ -14,7 +14,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000000' },
     batch: { type: 'string', default: '65536' },
-    level: { type: 'string', default: '3' },
+    level: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
   },
 });

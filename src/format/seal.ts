@@ -9,10 +9,8 @@ import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { RecordingError } from './errors.js';
 import { chainLink, fsyncDir, genesis, segmentDirName, writeManifest, type Manifest, type Recovery, type SegmentEntry, type TableEntry } from './manifest.js';
 import { Recording } from './recording.js';
-import { u64Range } from './segment-writer.js';
+import { END_OF_STREAM, TsRange } from './segment-writer.js';
 import { TableFile } from './table-file.js';
-
-const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 export interface SealResult {
   readonly sealed: number;
@@ -41,15 +39,10 @@ function sealTableFile(segDir: string, table: TableName, torn: Recovery['torn'][
   const file = `${table}.arrow`;
   const path = join(segDir, file);
   const f = new TableFile(path, SCHEMAS[table]);
-  let first: bigint | undefined;
-  let last: bigint | undefined;
+  const ts = new TsRange();
   let rawBytes: number;
   try {
-    for (const batch of f.recordBatches()) {
-      const r = u64Range(batch, 'ts');
-      if (r && (first === undefined || r[0] < first)) first = r[0];
-      if (r && (last === undefined || r[1] > last)) last = r[1];
-    }
+    for (const batch of f.recordBatches()) ts.add(batch);
     rawBytes = f.rawBytes;
   } finally {
     f.close();
@@ -69,14 +62,14 @@ function sealTableFile(segDir: string, table: TableName, torn: Recovery['torn'][
   if (!f.ended) {
     const fd = openSync(path, 'a');
     try {
-      writeSync(fd, EOS);
+      writeSync(fd, END_OF_STREAM);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
   }
   return {
-    file, rows: f.rows, batches: f.batches, first_ts: first?.toString() ?? null, last_ts: last?.toString() ?? null,
+    file, rows: f.rows, batches: f.batches, first_ts: ts.firstString, last_ts: ts.lastString,
     bytes: statSync(path).size, raw_bytes: rawBytes, sha256: sha256(path),
   };
 }

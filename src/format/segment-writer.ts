@@ -8,7 +8,8 @@ import { CompressionType, Message, RecordBatchStreamWriter, type RecordBatch, ty
 import { registerZstd, takeEncodedBytes, zstdFrameContentSize } from './codec.js';
 import { fsyncDir, type TableEntry } from './manifest.js';
 
-const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+/** The IPC end-of-stream marker: continuation, then a zero metadata length. */
+export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /**
  * apache-arrow 21 writes the compressed length into each compressed buffer's 8-byte prefix,
@@ -37,26 +38,36 @@ function encode(batch: RecordBatch): { schema: Uint8Array; message: Uint8Array; 
   const rawBytes = takeEncodedBytes();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const schemaEnd = 8 + view.getInt32(4, true);
-  const message = bytes.subarray(schemaEnd, bytes.byteLength - EOS.length);
+  const message = bytes.subarray(schemaEnd, bytes.byteLength - END_OF_STREAM.length);
   fixLengthPrefixes(message);
   return { schema: bytes.subarray(0, schemaEnd), message, rawBytes };
 }
 
-/** Min and max of a u64 column (ts). */
-export function u64Range(batch: RecordBatch, column: string): [bigint, bigint] | undefined {
-  const child = batch.getChild(column);
-  if (!child || batch.numRows === 0) return undefined;
-  let lo: bigint | undefined;
-  let hi: bigint | undefined;
-  for (const data of child.data) {
-    const v = data.values as BigUint64Array;
-    for (let i = data.offset; i < data.offset + data.length; i++) {
-      const x = v[i]!;
-      if (lo === undefined || x < lo) lo = x;
-      if (hi === undefined || x > hi) hi = x;
+/** First and last ts over the batches added: the manifest's per-table time range. */
+export class TsRange {
+  first: bigint | undefined;
+  last: bigint | undefined;
+
+  add(batch: RecordBatch): void {
+    const child = batch.getChild('ts');
+    if (!child) return;
+    for (const data of child.data) {
+      const v = data.values as BigUint64Array;
+      for (let i = data.offset; i < data.offset + data.length; i++) {
+        const x = v[i]!;
+        if (this.first === undefined || x < this.first) this.first = x;
+        if (this.last === undefined || x > this.last) this.last = x;
+      }
     }
   }
-  return lo === undefined || hi === undefined ? undefined : [lo, hi];
+
+  get firstString(): string | null {
+    return this.first?.toString() ?? null;
+  }
+
+  get lastString(): string | null {
+    return this.last?.toString() ?? null;
+  }
 }
 
 class TableFileWriter {
@@ -66,8 +77,7 @@ class TableFileWriter {
   batches = 0;
   bytes = 0;
   rawBytes = 0;
-  firstTs: bigint | undefined;
-  lastTs: bigint | undefined;
+  readonly ts = new TsRange();
   private started = false;
 
   constructor(readonly path: string, readonly file: string) {
@@ -89,20 +99,16 @@ class TableFileWriter {
     this.rows += batch.numRows;
     this.batches++;
     this.rawBytes += rawBytes;
-    const range = u64Range(batch, 'ts');
-    if (range) {
-      if (this.firstTs === undefined || range[0] < this.firstTs) this.firstTs = range[0];
-      if (this.lastTs === undefined || range[1] > this.lastTs) this.lastTs = range[1];
-    }
+    this.ts.add(batch);
   }
 
   seal(): TableEntry {
-    this.put(EOS);
+    this.put(END_OF_STREAM);
     fsyncSync(this.fd);
     closeSync(this.fd);
     return {
       file: this.file, rows: this.rows, batches: this.batches,
-      first_ts: this.firstTs?.toString() ?? null, last_ts: this.lastTs?.toString() ?? null,
+      first_ts: this.ts.firstString, last_ts: this.ts.lastString,
       bytes: this.bytes, raw_bytes: this.rawBytes, sha256: this.hash.digest('hex'),
     };
   }

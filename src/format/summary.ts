@@ -6,6 +6,7 @@ import type { TableName } from '../schema/tables.js';
 import { wallTime } from './host.js';
 import { chainLink, genesis, type Manifest } from './manifest.js';
 import type { Recording, TornReport } from './recording.js';
+import { TsRange } from './segment-writer.js';
 import { TableFile } from './table-file.js';
 
 export interface TableSummary {
@@ -73,13 +74,9 @@ export function summarize(rec: Recording): RecordingSummary {
         continue;
       }
       try {
-        let first: string | null = null;
-        let last: string | null = null;
-        for (const batch of f.recordBatches()) {
-          const ts = batch.getChild('ts')!.data[0]!.values as BigUint64Array;
-          for (const x of ts) { first = minTs(first, x.toString()); last = maxTs(last, x.toString()); }
-        }
-        add(table, { rows: f.rows, bytes: f.completeBytes, raw_bytes: f.rawBytes, first_ts: first, last_ts: last });
+        const ts = new TsRange();
+        for (const batch of f.recordBatches()) ts.add(batch);
+        add(table, { rows: f.rows, bytes: f.completeBytes, raw_bytes: f.rawBytes, first_ts: ts.firstString, last_ts: ts.lastString });
         if (f.torn) torn.push({ file: path, ...f.torn });
       } finally {
         f.close();
