@@ -7,8 +7,8 @@ export function register(program: Command): void {
     .description('prove a recording is unmodified: file hashes, segment list and hash chain (exit 0 verified, 1 failed, 3 intact but unsealed)')
     .argument('<recording>', 'recording directory')
     .option('--json', 'print the report as JSON')
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      const r = await verifyRecording(dir);
+    .action((dir: string, opts: { json?: boolean }) => {
+      const r = verifyRecording(dir);
       if (opts.json) {
         console.log(JSON.stringify(r, null, 2));
       } else if (!r.ok) {

@@ -1,7 +1,7 @@
 // manifest.json: what a recording is, and per sealed segment what its files must hash to.
 // Written by write-temp-then-rename, so a reader sees the old or the new manifest, never half.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RecordingError } from './errors.js';
 
@@ -86,6 +86,36 @@ export function genesis(id: string): string {
 export function chainLink(prev: string, entry: Omit<SegmentEntry, 'chain'> & { chain?: string }): string {
   const { chain: _ignored, ...rest } = entry;
   return createHash('sha256').update(`${prev}\n${canonicalJson(rest)}`).digest('hex');
+}
+
+/** The manifest with `entry` sealed onto the end of its chain. */
+export function appendSegment(m: Manifest, entry: Omit<SegmentEntry, 'chain'>): Manifest {
+  const prev = m.segments.at(-1)?.chain ?? genesis(m.id);
+  return { ...m, segments: [...m.segments, { ...entry, chain: chainLink(prev, entry) }] };
+}
+
+/** Segments whose chain value does not follow from the one before: edited, removed or reordered. */
+export function chainBreaks(m: Manifest): SegmentEntry[] {
+  let prev = genesis(m.id);
+  const broken: SegmentEntry[] = [];
+  for (const seg of m.segments) {
+    if (chainLink(prev, seg) !== seg.chain) broken.push(seg);
+    prev = seg.chain;
+  }
+  return broken;
+}
+
+/** SHA-256 of a file, read in 1 MiB chunks. */
+export function sha256File(path: string): string {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
 }
 
 export function segmentDirName(index: number): string {

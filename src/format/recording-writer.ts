@@ -10,8 +10,7 @@ import { VERSION } from '../version.js';
 import { RecordingError } from './errors.js';
 import { clockMapping, hostInfo } from './host.js';
 import {
-  FORMAT_NAME, FORMAT_VERSION, chainLink, fsyncDir, genesis, segmentDirName, writeManifest,
-  type Manifest, type SegmentEntry,
+  FORMAT_NAME, FORMAT_VERSION, appendSegment, fsyncDir, segmentDirName, writeManifest, type Manifest,
 } from './manifest.js';
 import { SegmentWriter } from './segment-writer.js';
 
@@ -109,12 +108,10 @@ export class RecordingWriter {
     if (!seg) return;
     this.segment = undefined;
     const tables = seg.seal();
-    const prev = this.manifest.segments.at(-1)?.chain ?? genesis(this.manifest.id);
-    const entry: Omit<SegmentEntry, 'chain'> = {
+    this.manifest = appendSegment(this.manifest, {
       index: this.nextIndex, dir: segmentDirName(this.nextIndex), opened_at: seg.openedAt, sealed_at: new Date().toISOString(), tables,
-    };
+    });
     this.nextIndex++;
-    this.manifest = { ...this.manifest, segments: [...this.manifest.segments, { ...entry, chain: chainLink(prev, entry) }] };
     writeManifest(this.dir, this.manifest);
   }
 

@@ -108,7 +108,7 @@ export class Recording {
   }
 }
 
-function fileSize(path: string): number | undefined {
+export function fileSize(path: string): number | undefined {
   try {
     return statSync(path).size;
   } catch {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { RecordingError } from './errors.js';
-import { chainLink, fsyncDir, genesis, segmentDirName, writeManifest, type Manifest, type Recovery, type SegmentEntry, type TableEntry } from './manifest.js';
+import { appendSegment, fsyncDir, segmentDirName, sha256File, writeManifest, type Manifest, type Recovery, type TableEntry } from './manifest.js';
 import { Recording } from './recording.js';
 import { END_OF_STREAM, TsRange } from './segment-writer.js';
 import { TableFile } from './table-file.js';
@@ -31,8 +31,6 @@ function writerAlive(pid: number): boolean {
     return true;
   }
 }
-
-const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** Finish one table file of an unsealed segment; undefined when nothing complete was in it. */
 function sealTableFile(segDir: string, table: TableName, torn: Recovery['torn'][number][]): TableEntry | undefined {
@@ -70,7 +68,7 @@ function sealTableFile(segDir: string, table: TableName, torn: Recovery['torn'][
   }
   return {
     file, rows: f.rows, batches: f.batches, first_ts: ts.firstString, last_ts: ts.lastString,
-    bytes: statSync(path).size, raw_bytes: rawBytes, sha256: sha256(path),
+    bytes: statSync(path).size, raw_bytes: rawBytes, sha256: sha256File(path),
   };
 }
 
@@ -98,12 +96,10 @@ export function sealRecording(dir: string, opts: { force?: boolean } = {}): Seal
     fsyncDir(segDir);
     tornBytes += torn.reduce((n, t) => n + t.bytes, 0);
     const now = new Date().toISOString();
-    const entry: Omit<SegmentEntry, 'chain'> = {
+    m = appendSegment(m, {
       index, dir: segmentDirName(index), opened_at: statSync(segDir).birthtime.toISOString(), sealed_at: now, tables,
       recovered: { sealed_at: now, torn },
-    };
-    const prev = m.segments.at(-1)?.chain ?? genesis(m.id);
-    m = { ...m, segments: [...m.segments, { ...entry, chain: chainLink(prev, entry) }] };
+    });
     sealed++;
   }
   m = { ...m, state: 'closed', closed_at: new Date().toISOString(), closed_by: 'seal' };

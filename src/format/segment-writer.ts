@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CompressionType, Message, RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
 import { registerZstd, takeEncodedBytes, zstdFrameContentSize } from './codec.js';
 import { fsyncDir, type TableEntry } from './manifest.js';
+import { schemaMismatch } from './table-file.js';
 
 /** The IPC end-of-stream marker: continuation, then a zero metadata length. */
 export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -137,9 +138,8 @@ export class SegmentWriter {
   }
 
   append(table: string, schema: Schema, batch: RecordBatch): void {
-    if (batch.schema !== schema && !sameFields(batch.schema, schema)) {
-      throw new Error(`batch for table ${table} does not have the table's schema`);
-    }
+    const mismatch = batch.schema === schema ? undefined : schemaMismatch(batch.schema, schema);
+    if (mismatch) throw new Error(`batch for table ${table} does not have the table's schema: ${mismatch}`);
     let w = this.tables.get(table);
     if (!w) {
       const file = `${table}.arrow`;
@@ -156,9 +156,4 @@ export class SegmentWriter {
     fsyncDir(this.dir);
     return out;
   }
-}
-
-function sameFields(a: Schema, b: Schema): boolean {
-  return a.fields.length === b.fields.length
-    && a.fields.every((f, i) => f.name === b.fields[i]!.name && String(f.type) === String(b.fields[i]!.type));
 }

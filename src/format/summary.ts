@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import type { TableName } from '../schema/tables.js';
 import { wallTime } from './host.js';
-import { chainLink, genesis, type Manifest } from './manifest.js';
+import { chainBreaks, type Manifest } from './manifest.js';
 import type { Recording, TornReport } from './recording.js';
 import { TsRange } from './segment-writer.js';
 import { TableFile } from './table-file.js';
@@ -94,12 +94,7 @@ export function summarize(rec: Recording): RecordingSummary {
       for (const x of batch.getChild('lost')!.data[0]!.values as BigUint64Array) lost += x;
     }
   }
-  let prev = genesis(m.id);
-  let chainOk = true;
-  for (const seg of m.segments) {
-    if (chainLink(prev, seg) !== seg.chain) chainOk = false;
-    prev = seg.chain;
-  }
+  const chainOk = chainBreaks(m).length === 0;
   const rows = tables.reduce((n, t) => n + t.rows, 0);
   const bytes = tables.reduce((n, t) => n + t.bytes, 0);
   const raw = tables.reduce((n, t) => n + t.raw_bytes, 0);

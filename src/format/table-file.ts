@@ -34,8 +34,8 @@ export interface ScanSummary {
   readonly torn: TornTail | undefined;
 }
 
-/** Compare a file's schema with the declared one: names and types, in order. */
-function schemaMismatch(found: Schema, want: Schema): string | undefined {
+/** Compare a schema with the declared one (names and types, in order): what differs, or undefined. */
+export function schemaMismatch(found: Schema, want: Schema): string | undefined {
   if (found.fields.length !== want.fields.length) return `${found.fields.length} columns, expected ${want.fields.length}`;
   for (let i = 0; i < want.fields.length; i++) {
     const f = found.fields[i]!;
