@@ -66,23 +66,6 @@ export class RecordingWriter {
     return new RecordingWriter(dir, manifest, opts);
   }
 
-  get id(): string {
-    return this.manifest.id;
-  }
-
-  /** Update the probe list (known only once programs are attached). */
-  setProbes(probes: ReadonlyArray<Record<string, unknown>>): void {
-    this.manifest = { ...this.manifest, probes: [...probes] };
-    writeManifest(this.dir, this.manifest);
-  }
-
-  /** Bytes in sealed segments plus the open one. */
-  get bytesWritten(): number {
-    let n = this.segment?.bytes ?? 0;
-    for (const s of this.manifest.segments) for (const t of Object.values(s.tables)) n += t.bytes;
-    return n;
-  }
-
   /** Bytes in the open (unsealed) segment. */
   get openSegmentBytes(): number {
     return this.segment?.bytes ?? 0;

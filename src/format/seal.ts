@@ -2,7 +2,7 @@
 // file is cut after its last complete batch; the cut bytes are kept beside it as
 // `<table>.arrow.torn` (hashed, listed in the manifest) so nothing recorded is thrown away.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
@@ -32,6 +32,21 @@ function writerAlive(pid: number): boolean {
   }
 }
 
+function readRange(path: string, offset: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    for (let got = 0; got < length;) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n === 0) throw new RecordingError(`file shrank while sealing (short read at ${offset + got})`, { file: path });
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
 /** Finish one table file of an unsealed segment; undefined when nothing complete was in it. */
 function sealTableFile(segDir: string, table: TableName, torn: Recovery['torn'][number][]): TableEntry | undefined {
   const file = `${table}.arrow`;
@@ -47,7 +62,7 @@ function sealTableFile(segDir: string, table: TableName, torn: Recovery['torn'][
   }
   if (f.torn) {
     const tornFile = `${file}.torn`;
-    const bytes = readFileSync(path).subarray(f.torn.offset);
+    const bytes = readRange(path, f.torn.offset, f.torn.bytes);
     writeFileSync(join(segDir, tornFile), bytes, { mode: 0o600 });
     torn.push({ table, offset: f.torn.offset, bytes: bytes.byteLength, file: tornFile, sha256: createHash('sha256').update(bytes).digest('hex'), reason: f.torn.reason });
     if (f.torn.offset === 0) {

@@ -131,12 +131,6 @@ export class SegmentWriter {
     return n;
   }
 
-  get rows(): number {
-    let n = 0;
-    for (const t of this.tables.values()) n += t.rows;
-    return n;
-  }
-
   append(table: string, schema: Schema, batch: RecordBatch): void {
     const mismatch = batch.schema === schema ? undefined : schemaMismatch(batch.schema, schema);
     if (mismatch) throw new Error(`batch for table ${table} does not have the table's schema: ${mismatch}`);

@@ -2,10 +2,10 @@
 // scanning the unsealed tail, so a crashed recording is described as well as a closed one.
 import { join } from 'node:path';
 import { SCHEMAS } from '../schema/arrow.generated.js';
-import type { TableName } from '../schema/tables.js';
+import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { wallTime } from './host.js';
 import { chainBreaks, type Manifest } from './manifest.js';
-import type { Recording, TornReport } from './recording.js';
+import { fileSize, type Recording, type TornReport } from './recording.js';
 import { TsRange } from './segment-writer.js';
 import { TableFile } from './table-file.js';
 
@@ -62,17 +62,12 @@ export function summarize(rec: Recording): RecordingSummary {
   };
   for (const seg of m.segments) for (const [name, t] of Object.entries(seg.tables)) add(name, t);
   const torn: TornReport[] = [];
-  let unsealed = 0;
-  for (const seg of rec.segments().filter((s) => !s.entry)) {
-    unsealed++;
-    for (const table of rec.tables()) {
+  const unsealedSegments = rec.segments().filter((s) => !s.entry);
+  for (const seg of unsealedSegments) {
+    for (const table of TABLE_NAMES) {
       const path = join(seg.path, `${table}.arrow`);
-      let f: TableFile;
-      try {
-        f = new TableFile(path, SCHEMAS[table]);
-      } catch {
-        continue;
-      }
+      if (fileSize(path) === undefined) continue;
+      const f = new TableFile(path, SCHEMAS[table]);
       try {
         const ts = new TsRange();
         for (const batch of f.recordBatches()) ts.add(batch);
@@ -106,8 +101,8 @@ export function summarize(rec: Recording): RecordingSummary {
     duration_s: first === null || last === null ? null : Number(BigInt(last) - BigInt(first)) / 1e9,
     tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
     gaps, lost_events: lost.toString(),
-    segments: { sealed: m.segments.length, unsealed, recovered: m.segments.filter((s) => s.recovered).length },
-    torn, integrity: !chainOk ? 'chain broken' : unsealed > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
+    segments: { sealed: m.segments.length, unsealed: unsealedSegments.length, recovered: m.segments.filter((s) => s.recovered).length },
+    torn, integrity: !chainOk ? 'chain broken' : unsealedSegments.length > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
     chain_head: m.segments.at(-1)?.chain ?? null,
   };
 }
