@@ -5,6 +5,9 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#ifdef __cplusplus
+#define _Static_assert static_assert
+#endif
 
 #define FR_PATH_MAX 4096
 #define FR_COMM_LEN 16
@@ -80,7 +83,7 @@ struct fr_header {
 	__u16 _pad;
 };
 
-/* syscall: one row per system call of a target, enter and exit paired per thread */
+/* syscall: one row per system call of a target, enter and exit paired per thread; ts is when it returned */
 struct fr_syscall_event {
 	struct fr_header hdr;
 	__u64 arg0;
@@ -111,6 +114,9 @@ struct fr_proc_event {
 	__u8 argv_truncated;
 };
 #define FR_PROC_TAIL_MAX 8192
+#define FR_PROC_HAS_FILENAME (1 << 0) /* hdr.flags: filename is present */
+#define FR_PROC_HAS_ARGV (1 << 1) /* hdr.flags: argv is present */
+#define FR_PROC_HAS_EXIT_CODE (1 << 2) /* hdr.flags: exit_code is present */
 
 /* file: file operations with decoded paths; read/write byte totals per fd flushed on close */
 struct fr_file_event {
@@ -129,6 +135,7 @@ struct fr_file_event {
 	__u8 op;
 };
 #define FR_FILE_TAIL_MAX 8192
+#define FR_FILE_HAS_PATH2 (1 << 0) /* hdr.flags: path2 is present */
 
 /* net: socket calls with decoded addresses, TCP state changes, byte totals per socket */
 struct fr_net_event {
@@ -149,6 +156,7 @@ struct fr_net_event {
 	__u8 new_state;
 };
 #define FR_NET_TAIL_MAX 108
+#define FR_NET_HAS_UNIX_PATH (1 << 0) /* hdr.flags: unix_path is present */
 
 /* dns: DNS questions sent over UDP port 53 */
 struct fr_dns_event {
@@ -179,6 +187,7 @@ struct fr_mem_event {
 	__u8 exec_after_write;
 };
 #define FR_MEM_TAIL_MAX 4096
+#define FR_MEM_HAS_PATH (1 << 0) /* hdr.flags: path is present */
 
 /* bio: block I/O requests, issue to completion */
 struct fr_bio_event {
@@ -201,6 +210,15 @@ struct fr_sample_event {
 	__u8 event;
 };
 #define FR_SAMPLE_TAIL_MAX 0
+
+/* gap: events the kernel could not record: one row per run of failed reservations on a CPU, written in order when recording resumes there (or at stop) */
+struct fr_gap_event {
+	struct fr_header hdr;
+	__u64 lost;
+	__u64 first_ts;
+	__u64 last_ts;
+};
+#define FR_GAP_TAIL_MAX 0
 
 _Static_assert(sizeof(struct fr_var) == 4, "fr_var size");
 _Static_assert(sizeof(struct fr_header) == 48, "fr_header size");
@@ -296,5 +314,9 @@ _Static_assert(__builtin_offsetof(struct fr_sample_event, value) == 56, "fr_samp
 _Static_assert(__builtin_offsetof(struct fr_sample_event, user_stack_id) == 64, "fr_sample_event.user_stack_id");
 _Static_assert(__builtin_offsetof(struct fr_sample_event, kernel_stack_id) == 68, "fr_sample_event.kernel_stack_id");
 _Static_assert(__builtin_offsetof(struct fr_sample_event, event) == 72, "fr_sample_event.event");
+_Static_assert(sizeof(struct fr_gap_event) == 72, "fr_gap_event size");
+_Static_assert(__builtin_offsetof(struct fr_gap_event, lost) == 48, "fr_gap_event.lost");
+_Static_assert(__builtin_offsetof(struct fr_gap_event, first_ts) == 56, "fr_gap_event.first_ts");
+_Static_assert(__builtin_offsetof(struct fr_gap_event, last_ts) == 64, "fr_gap_event.last_ts");
 
 #endif /* FLIGHTREC_EVENTS_H */

@@ -18,8 +18,8 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('arg4', new Uint64(), false, new Map([["doc","fifth argument register"]])),
     new Field('arg5', new Uint64(), false, new Map([["doc","sixth argument register"]])),
     new Field('ret', new Int64(), false, new Map([["doc","return value (negative errno on failure); 0 when it did not return"]])),
-    new Field('latency_ns', new Uint64(), false, new Map([["doc","exit ts minus enter ts; 0 when it did not return"]])),
-    new Field('returned', new Bool(), false, new Map([["doc","false for syscalls that never returned (execve success, exit_group)"]])),
+    new Field('latency_ns', new Uint64(), false, new Map([["doc","ts minus the entry time"]])),
+    new Field('returned', new Bool(), false, new Map([["doc","false when the thread ended inside the call (exit, exit_group, a fatal signal); ts is then the thread exit"]])),
   ], new Map([['flightrec.table', 'syscall']])),
   proc: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),

@@ -27,7 +27,7 @@ const ADDRESS_FAMILY = column('family', u16, 'address family: 2 AF_INET, 10 AF_I
 export const TABLES: readonly Table[] = [
   {
     name: 'syscall', id: 1, source: 'kernel',
-    doc: 'one row per system call of a target, enter and exit paired per thread',
+    doc: 'one row per system call of a target, enter and exit paired per thread; ts is when it returned',
     columns: [
       ...HEADER,
       column('nr', u32, 'syscall number of the recording architecture'),
@@ -38,8 +38,8 @@ export const TABLES: readonly Table[] = [
       column('arg4', u64, 'fifth argument register'),
       column('arg5', u64, 'sixth argument register'),
       column('ret', i64, 'return value (negative errno on failure); 0 when it did not return'),
-      column('latency_ns', u64, 'exit ts minus enter ts; 0 when it did not return'),
-      column('returned', bool, 'false for syscalls that never returned (execve success, exit_group)'),
+      column('latency_ns', u64, 'ts minus the entry time'),
+      column('returned', bool, 'false when the thread ended inside the call (exit, exit_group, a fatal signal); ts is then the thread exit'),
     ],
   },
   {
@@ -167,8 +167,8 @@ export const TABLES: readonly Table[] = [
     ],
   },
   {
-    name: 'gap', id: 10, source: 'user',
-    doc: 'events the kernel could not record: one row per CPU per drain that saw losses',
+    name: 'gap', id: 10, source: 'kernel',
+    doc: 'events the kernel could not record: one row per run of failed reservations on a CPU, written in order when recording resumes there (or at stop)',
     columns: [
       ts, seq,
       column('cpu', u16, 'CPU whose ring reservations failed'),
