@@ -1,0 +1,262 @@
+/* Shared by every flightrec BPF program: configuration, target selection, the ring buffer,
+ * sequence numbers and loss accounting. Records are the structs of the generated events.h. */
+#ifndef FLIGHTREC_COMMON_H
+#define FLIGHTREC_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+#ifndef __TARGET_ARCH_x86
+#error "flightrec's committed vmlinux.h is x86_64"
+#endif
+
+/* Target selection modes (fr_mode). */
+#define FR_MODE_ALL 0    /* every process but the recorder */
+#define FR_MODE_PIDS 1   /* the tgids in fr_targets, and their descendants */
+#define FR_MODE_CGROUP 2 /* tasks in the cgroup in fr_cgroup (or below it) */
+
+/* Set by the loader before load; the verifier prunes the modes not taken. These are declared
+ * __weak so every program object can see them and the linked object holds one of each. */
+const volatile __u32 fr_mode __weak = FR_MODE_PIDS;
+const volatile __u32 fr_self_tgid __weak = 0;
+
+/* Global record order: each stored record takes the next number. */
+__u64 fr_seq __weak = 0;
+/* Bumped by user space whenever it adds tgids to fr_targets: a task's cached "not a target"
+ * decision taken under an older generation is taken again. */
+__u32 fr_targets_gen __weak = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* set by the loader */
+} fr_events SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8);
+} fr_targets SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fr_cgroup SEC(".maps") __weak;
+
+/* Failed reservations on this CPU since the last gap record. */
+struct fr_loss {
+	__u64 pending;
+	__u64 first_ts;
+	__u64 last_ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_loss);
+} fr_losses SEC(".maps") __weak;
+
+/* A system call in progress: its entry time and, for the calls that rewrite the argument
+ * registers before they return (execve, execveat, rt_sigreturn), the arguments. The others'
+ * arguments are read at exit from the registers the kernel saved at entry. */
+struct fr_inflight {
+	__u64 id;       /* bpf_get_current_pid_tgid() of the thread; 0: none */
+	__u64 enter_ts;
+	__u64 args[6];
+	__u32 nr;
+	__u8 saved_args;
+};
+
+/* Per CPU: the call in progress on this CPU (a thread that is switched out inside a call
+ * takes it along into task storage), and the last target decision. */
+struct fr_cpu {
+	struct fr_inflight call;
+	__u32 tgid;     /* the decision below is about this tgid... */
+	__u32 gen;      /* ...taken under this fr_targets_gen */
+	__u8 decided;
+	__u8 target;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_cpu);
+} fr_cpus SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fr_inflight);
+} fr_parked SEC(".maps") __weak;
+
+/* Scratch space for records with a variable tail, built here and copied into the ring. */
+#define FR_SCRATCH_SIZE 16384
+struct fr_scratch {
+	__u8 buf[FR_SCRATCH_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_scratch);
+} fr_scratch SEC(".maps") __weak;
+
+static __always_inline int fr_is_target_tgid(__u32 tgid)
+{
+	if (tgid == fr_self_tgid)
+		return 0;
+	if (fr_mode == FR_MODE_ALL)
+		return 1;
+	if (fr_mode == FR_MODE_CGROUP)
+		return bpf_current_task_under_cgroup(&fr_cgroup, 0) == 1;
+	return bpf_map_lookup_elem(&fr_targets, &tgid) != NULL;
+}
+
+static __always_inline struct fr_cpu *fr_this_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fr_cpus, &zero);
+}
+
+/* Whether the current process is a target. In pid mode the answer is kept per CPU for the
+ * last tgid asked about (a hash lookup per syscall is the cost avoided); cgroup membership can
+ * change, so it is asked each time. */
+static __always_inline int fr_current_is_target(struct fr_cpu *c, __u32 tgid)
+{
+	if (fr_mode != FR_MODE_PIDS)
+		return fr_is_target_tgid(tgid);
+	__u32 gen = fr_targets_gen;
+	if (c->decided && c->tgid == tgid && c->gen == gen)
+		return c->target;
+	c->target = fr_is_target_tgid(tgid);
+	c->tgid = tgid;
+	c->gen = gen;
+	c->decided = 1;
+	return c->target;
+}
+
+static __always_inline void fr_fill_header(struct fr_header *h, __u8 table, __u16 size, __u64 ts)
+{
+	h->ts = ts;
+	h->seq = __sync_fetch_and_add(&fr_seq, 1);
+	h->cpu = bpf_get_smp_processor_id();
+	h->size = size;
+	h->table = table;
+	h->_pad = 0;
+}
+
+/* `task` (the current task) as the subject of a record. comm is read straight from the task: two
+ * loads, where bpf_get_current_comm() costs more than the rest of a syscall record. */
+static __always_inline void fr_fill_task(struct fr_header *h, struct task_struct *task)
+{
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+}
+
+/* The consumer drains on a timer; records wake it only in batches: one record in every
+ * FR_WAKEUP_EVERY (by seq), so a burst is drained before the timer fires without costing each
+ * record a wake-up (an interrupt) or a look at the ring's fill level. */
+#define FR_WAKEUP_EVERY 16384
+static __always_inline __u64 fr_submit_flags(__u64 seq)
+{
+	return (seq & (FR_WAKEUP_EVERY - 1)) == 0 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fr_note_loss(struct fr_loss *l, __u64 now)
+{
+	if (!l->pending)
+		l->first_ts = now;
+	l->pending++;
+	l->last_ts = now;
+}
+
+static __always_inline struct fr_loss *fr_loss_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fr_losses, &zero);
+}
+
+/* Before a record goes in: if this CPU lost records since its last gap record, write one now,
+ * so the gap sits in order just before the first record after it. Non-zero when the gap
+ * could not be written: the caller's record is then counted lost too. */
+static __always_inline int fr_flush_loss(struct fr_loss *l, __u64 now)
+{
+	if (!l->pending)
+		return 0;
+	struct fr_gap_event *g = bpf_ringbuf_reserve(&fr_events, sizeof(*g), 0);
+	if (!g) {
+		fr_note_loss(l, now);
+		return -1;
+	}
+	fr_fill_header(&g->hdr, FR_TABLE_GAP, sizeof(*g), now);
+	g->hdr.flags = 0;
+	g->hdr.pid = 0;
+	g->hdr.tid = 0;
+	__builtin_memset(g->hdr.comm, 0, sizeof(g->hdr.comm));
+	g->lost = l->pending;
+	g->first_ts = l->first_ts;
+	g->last_ts = l->last_ts;
+	l->pending = 0;
+	bpf_ringbuf_submit(g, fr_submit_flags(g->hdr.seq));
+	return 0;
+}
+
+/* Reserves a fixed-size record in the ring, or counts it lost and returns NULL. */
+static __always_inline void *fr_reserve(__u32 size, __u64 now)
+{
+	struct fr_loss *l = fr_loss_state();
+
+	if (!l || fr_flush_loss(l, now))
+		return NULL;
+	void *rec = bpf_ringbuf_reserve(&fr_events, size, 0);
+	if (!rec)
+		fr_note_loss(l, now);
+	return rec;
+}
+
+static __always_inline void fr_submit(struct fr_header *rec)
+{
+	bpf_ringbuf_submit(rec, fr_submit_flags(rec->seq));
+}
+
+/* Copies a record built in scratch space into the ring, or counts it lost. The caller has
+ * filled the task fields, flags and body; the framing is filled here, after any gap record.
+ * A record whose copy fails leaves a hole in seq; the gap row accounts for it. */
+static __always_inline void fr_output(struct fr_header *h, __u8 table, __u32 size, __u64 now)
+{
+	struct fr_loss *l = fr_loss_state();
+
+	if (!l || fr_flush_loss(l, now))
+		return;
+	fr_fill_header(h, table, size, now);
+	if (size > FR_SCRATCH_SIZE || bpf_ringbuf_output(&fr_events, h, size, fr_submit_flags(h->seq)) != 0)
+		fr_note_loss(l, now);
+}
+
+/* The thread id as bpf_get_current_pid_tgid() gives it, without the helper call. */
+static __always_inline __u64 fr_pid_tgid(struct task_struct *task)
+{
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
+}
+
+static __always_inline void *fr_scratch_buf(void)
+{
+	__u32 zero = 0;
+	struct fr_scratch *s = bpf_map_lookup_elem(&fr_scratch, &zero);
+
+	return s ? s->buf : NULL;
+}
+
+#endif /* FLIGHTREC_COMMON_H */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The proc table: fork, exec and exit of target processes. Fork is also where target
+ * selection follows a process tree: a child of a target becomes a target in the kernel,
+ * before it runs, so nothing it does is missed. */
+#include "common.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Identity of `task` as seen in a proc record. */
+static __always_inline void fr_fill_identity(struct fr_proc_event *e, struct task_struct *task)
+{
+	const struct cred *cred = task->real_cred;
+
+	e->ppid = task->real_parent->tgid;
+	e->uid = cred->uid.val;
+	e->gid = cred->gid.val;
+	e->euid = cred->euid.val;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->filename.off = e->filename.len = 0;
+	e->argv.off = e->argv.len = 0;
+	e->argv_truncated = 0;
+	e->exit_code = 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fr_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = child->tgid;
+	__u8 one = 1;
+
+	if (child->pid != child->tgid)
+		return 0; /* a new thread: its process is already selected or not */
+	if (!fr_is_target_tgid(parent->tgid))
+		return 0;
+	if (fr_mode == FR_MODE_PIDS)
+		bpf_map_update_elem(&fr_targets, &tgid, &one, BPF_ANY);
+
+	__u64 now = bpf_ktime_get_ns();
+	struct fr_proc_event *e = fr_reserve(sizeof(*e), now);
+	if (!e)
+		return 0;
+	fr_fill_header(&e->hdr, FR_TABLE_PROC, sizeof(*e), now);
+	e->hdr.flags = 0;
+	e->hdr.pid = child->tgid;
+	e->hdr.tid = child->pid;
+	bpf_probe_read_kernel_str(e->hdr.comm, sizeof(e->hdr.comm), child->comm);
+	fr_fill_identity(e, child);
+	e->ppid = parent->tgid;
+	e->kind = FR_PROC_KIND_FORK;
+	fr_submit(&e->hdr);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fr_proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!fr_is_target_tgid(task->tgid))
+		return 0;
+	struct fr_proc_event *e = fr_scratch_buf();
+	if (!e)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 off = sizeof(*e);
+
+	fr_fill_task(&e->hdr, task);
+	fr_fill_identity(e, task);
+	e->kind = FR_PROC_KIND_EXEC;
+	e->hdr.flags = FR_PROC_HAS_FILENAME | FR_PROC_HAS_ARGV;
+
+	long n = bpf_probe_read_kernel_str((__u8 *)e + off, FR_PATH_MAX, bprm->filename);
+	if (n < 1)
+		n = 1;
+	e->filename.off = off;
+	e->filename.len = n - 1; /* without the NUL */
+	off += (n - 1) & (FR_PATH_MAX - 1);
+
+	/* argv as the new program sees it: NUL-separated strings on its stack. */
+	struct mm_struct *mm = task->mm;
+	__u64 start = BPF_CORE_READ(mm, arg_start);
+	__u64 len = BPF_CORE_READ(mm, arg_end) - start;
+	if (len > FR_ARGV_MAX) {
+		len = FR_ARGV_MAX;
+		e->argv_truncated = 1;
+	}
+	/* (a truncated argv ends inside an argument: the decoder keeps that part as the last) */
+	len &= (FR_ARGV_MAX * 2 - 1); /* bounds for the verifier */
+	if (len > FR_ARGV_MAX)
+		len = FR_ARGV_MAX;
+	if (bpf_probe_read_user((__u8 *)e + off, len, (const void *)start) != 0)
+		len = 0;
+	e->argv.off = off;
+	e->argv.len = len;
+	fr_output(&e->hdr, FR_TABLE_PROC, off + len, now);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fr_proc_exit, struct task_struct *task, bool group_dead)
+{
+	__u32 tgid = task->tgid;
+
+	if (!group_dead || !fr_is_target_tgid(tgid))
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	struct fr_proc_event *e = fr_reserve(sizeof(*e), now);
+	if (e) {
+		fr_fill_header(&e->hdr, FR_TABLE_PROC, sizeof(*e), now);
+		e->hdr.flags = FR_PROC_HAS_EXIT_CODE;
+		fr_fill_task(&e->hdr, task);
+		fr_fill_identity(e, task);
+		e->kind = FR_PROC_KIND_EXIT;
+		e->exit_code = task->exit_code;
+		fr_submit(&e->hdr);
+	}
+	if (fr_mode == FR_MODE_PIDS)
+		bpf_map_delete_elem(&fr_targets, &tgid);
+	return 0;
+}

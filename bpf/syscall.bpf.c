@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The syscall table: every system call of a target, written at exit with all six arguments,
+ * the return value and the latency. Entry and exit are paired per thread: the entry is kept
+ * per CPU, and moved into task storage if the thread is switched out inside the call, so the
+ * common case costs no map lookups beyond a per-CPU slot. A call the thread never returns from
+ * (exit, exit_group) is written when the thread ends. */
+#include "common.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Calls that rewrite the argument registers before returning: their arguments are saved at
+ * entry (x86_64 numbers). */
+#define FR_NR_RT_SIGRETURN 15
+#define FR_NR_EXECVE 59
+#define FR_NR_EXECVEAT 322
+
+static __always_inline void fr_read_args(__u64 *args, struct pt_regs *regs)
+{
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fr_sys_enter, struct pt_regs *regs, long id)
+{
+	struct fr_cpu *c = fr_this_cpu();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = fr_pid_tgid(task);
+
+	if (!c || !fr_current_is_target(c, pid_tgid >> 32))
+		return 0;
+	c->call.nr = id;
+	c->call.saved_args = id == FR_NR_EXECVE || id == FR_NR_EXECVEAT || id == FR_NR_RT_SIGRETURN;
+	if (c->call.saved_args)
+		fr_read_args(c->call.args, regs);
+	c->call.enter_ts = bpf_ktime_get_ns();
+	c->call.id = pid_tgid;
+	return 0;
+}
+
+/* A thread switched out inside a call takes the call's entry with it. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(fr_sys_park, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct fr_cpu *c = fr_this_cpu();
+
+	if (!c || !c->call.id)
+		return 0;
+	if (c->call.id == fr_pid_tgid(prev)) {
+		struct fr_inflight *p = bpf_task_storage_get(&fr_parked, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (p)
+			*p = c->call;
+	}
+	c->call.id = 0;
+	return 0;
+}
+
+/* The call `task` (the current thread) is inside, taken out of its slot; NULL if none. */
+static __always_inline struct fr_inflight *fr_take_call(struct fr_cpu *c, struct task_struct *task)
+{
+	__u64 pid_tgid = fr_pid_tgid(task);
+
+	if (c->call.id == pid_tgid) {
+		c->call.id = 0;
+		return &c->call;
+	}
+	struct fr_inflight *p = bpf_task_storage_get(&fr_parked, task, 0, 0);
+	if (!p || p->id != pid_tgid)
+		return NULL;
+	p->id = 0;
+	return p;
+}
+
+static __always_inline void fr_write_syscall(struct task_struct *task, struct fr_inflight *call, struct pt_regs *regs, __s64 ret, __u8 returned)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct fr_syscall_event *e = fr_reserve(sizeof(*e), now);
+
+	if (!e)
+		return;
+	fr_fill_header(&e->hdr, FR_TABLE_SYSCALL, sizeof(*e), now);
+	e->hdr.flags = 0;
+	fr_fill_task(&e->hdr, task);
+	e->nr = call->nr;
+	fr_read_args(&e->arg0, regs);
+	if (call->saved_args) { /* the registers no longer hold them */
+		e->arg0 = call->args[0];
+		e->arg1 = call->args[1];
+		e->arg2 = call->args[2];
+		e->arg3 = call->args[3];
+		e->arg4 = call->args[4];
+		e->arg5 = call->args[5];
+	}
+	e->ret = ret;
+	e->latency_ns = now - call->enter_ts;
+	e->returned = returned;
+	fr_submit(&e->hdr);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fr_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct fr_cpu *c = fr_this_cpu();
+
+	if (!c)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fr_inflight *call = fr_take_call(c, task);
+	if (call)
+		fr_write_syscall(task, call, regs, ret, 1);
+	return 0;
+}
+
+/* A thread is ending: the call it is inside (exit, exit_group) did not return. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fr_sys_unfinished, struct task_struct *task)
+{
+	struct fr_cpu *c = fr_this_cpu();
+
+	if (!c)
+		return 0;
+	struct fr_inflight *call = fr_take_call(c, task);
+	if (call)
+		fr_write_syscall(task, call, (struct pt_regs *)bpf_task_pt_regs(task), 0, 0);
+	return 0;
+}

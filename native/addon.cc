@@ -1,0 +1,490 @@
+// The flightrec native addon: loads and attaches the BPF programs (libbpf skeleton), keeps the
+// target filter maps, and runs the consumer thread that drains the ring buffer into per-table
+// stages and hands finished batches to JavaScript as Arrow buffers over native memory.
+#include <napi.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdarg>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch.h"
+#include "flightrec.skel.h"
+
+
+
+namespace flightrec_addon {
+namespace {
+
+using namespace flightrec;
+
+// ---------------------------------------------------------------- libbpf messages
+// Kept (the last few) so a failure can say why; echoed to stderr with --debug.
+std::mutex log_mu;
+std::deque<std::string> log_lines;
+bool log_echo = false;
+
+int on_libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG && !log_echo) return 0;
+  if (log_echo) {
+    va_list copy;
+    va_copy(copy, args);
+    vfprintf(stderr, fmt, copy);
+    va_end(copy);
+  }
+  char buf[2048];
+  int n = vsnprintf(buf, sizeof buf, fmt, args);
+  std::lock_guard<std::mutex> lock(log_mu);
+  std::string line(buf, n > 0 ? std::min<size_t>(n, sizeof buf - 1) : 0);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (!line.empty()) log_lines.push_back(line);
+  while (log_lines.size() > 16) log_lines.pop_front();
+  return 0;
+}
+
+std::string last_libbpf_message() {
+  std::lock_guard<std::mutex> lock(log_mu);
+  // The most specific libbpf line: not the summary that loading the object failed.
+  for (auto it = log_lines.rbegin(); it != log_lines.rend(); ++it)
+    if (it->rfind("libbpf: ", 0) == 0 && it->find("failed to load object") == std::string::npos) return *it;
+  return log_lines.empty() ? "" : log_lines.back();
+}
+
+[[noreturn]] void throw_errno(Napi::Env env, const std::string& what, int err) {
+  std::string msg = what + ": " + strerror(err < 0 ? -err : err);
+  std::string detail = last_libbpf_message();
+  if (!detail.empty()) msg += " (" + detail + ")";
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("errno", Napi::Number::New(env, err < 0 ? -err : err));
+  throw e;
+}
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
+}
+
+// ---------------------------------------------------------------- the recording session
+
+enum Mode : uint32_t { kAll = 0, kPids = 1, kCgroup = 2 };
+
+struct Stats {
+  std::atomic<uint64_t> rows[256] = {};
+  std::atomic<uint64_t> lost{0};
+  std::atomic<uint64_t> ring_bytes{0};
+  std::atomic<uint64_t> malformed{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> drains{0};
+};
+
+class Session : public Napi::ObjectWrap<Session> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Session", {
+      InstanceMethod<&Session::AddTarget>("addTarget"),
+      InstanceMethod<&Session::Start>("start"),
+      InstanceMethod<&Session::Stop>("stop"),
+      InstanceMethod<&Session::GetStats>("stats"),
+      InstanceMethod<&Session::Close>("close"),
+      InstanceMethod<&Session::Programs>("programs"),
+    });
+  }
+
+  // new Session(options, onBatch): loads the programs, configured, but attaches nothing yet.
+  Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Function on_batch = info[1].As<Napi::Function>();
+    mode_ = static_cast<Mode>(o.Get("mode").As<Napi::Number>().Uint32Value());
+    ring_bytes_ = o.Get("ringBytes").As<Napi::Number>().Uint32Value();
+    batch_rows_ = o.Get("batchRows").As<Napi::Number>().Uint32Value();
+    batch_ns_ = static_cast<uint64_t>(o.Get("batchMs").As<Napi::Number>().DoubleValue() * 1e6);
+    drain_ms_ = o.Get("drainMs").As<Napi::Number>().Int32Value();
+    hold_ns_ = static_cast<uint64_t>(o.Get("holdMs").As<Napi::Number>().DoubleValue() * 1e6);
+    log_echo = o.Get("debug").ToBoolean();
+    for (const auto& t : fr_tables) stages_.emplace_back(&t);
+
+    libbpf_set_print(on_libbpf_print);
+    try {
+      Load(env, o);
+    } catch (...) {
+      if (skel_) fr_bpf__destroy(skel_);
+      skel_ = nullptr;
+      throw;
+    }
+    tsfn_ = Napi::ThreadSafeFunction::New(env, on_batch, "flightrec-consumer", 64, 1);
+  }
+
+  ~Session() { Shutdown(); }
+
+ private:
+  void Load(Napi::Env env, Napi::Object o) {
+    skel_ = fr_bpf__open();
+    if (!skel_) throw_errno(env, "opening the BPF object failed", errno);
+    skel_->rodata->fr_mode = mode_;
+    skel_->rodata->fr_self_tgid = getpid();
+    int err = bpf_map__set_max_entries(skel_->maps.fr_events, ring_bytes_);
+    if (err) throw_errno(env, "sizing the ring buffer failed", err);
+    err = fr_bpf__load(skel_);
+    if (err) throw_errno(env, "loading the BPF programs failed", err);
+    if (mode_ == kCgroup) {
+      std::string path = o.Get("cgroupPath").As<Napi::String>().Utf8Value();
+      int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) throw_errno(env, "cannot open cgroup " + path, errno);
+      uint32_t key = 0;
+      err = bpf_map_update_elem(bpf_map__fd(skel_->maps.fr_cgroup), &key, &fd, BPF_ANY);
+      int saved = errno;
+      close(fd);
+      if (err) throw_errno(env, path + " is not a cgroup v2 directory", saved);
+    }
+  }
+
+  // addTarget(tgid): records this process and, from now on, its children.
+  Napi::Value AddTarget(const Napi::CallbackInfo& info) {
+    uint32_t tgid = info[0].As<Napi::Number>().Uint32Value();
+    uint8_t one = 1;
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.fr_targets), &tgid, &one, BPF_ANY))
+      throw_errno(info.Env(), "adding target " + std::to_string(tgid) + " failed", errno);
+    // After the map: a task that sees the new generation must also see the new target.
+    __atomic_add_fetch(&skel_->bss->fr_targets_gen, 1, __ATOMIC_SEQ_CST);
+    return info.Env().Undefined();
+  }
+
+  // start(): attaches every program and starts draining.
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int err = fr_bpf__attach(skel_);
+    if (err) throw_errno(env, "attaching the BPF programs failed", err);
+    rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.fr_events), &Session::OnRecord, this, nullptr);
+    if (!rb_) throw_errno(env, "opening the ring buffer failed", errno);
+    consumer_ = std::thread([this] { Consume(); });
+    return env.Undefined();
+  }
+
+  // stop(): detaches the programs; the consumer drains what is left, hands over the last
+  // batches and then calls onBatch(null).
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (skel_) fr_bpf__detach(skel_);
+    stopping_.store(true);
+    return info.Env().Undefined();
+  }
+
+  // close(): after onBatch(null) (or instead of start): frees everything.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  void Shutdown() {
+    stopping_.store(true);
+    if (skel_) fr_bpf__detach(skel_);
+    if (consumer_.joinable()) consumer_.join();
+    else if (!tsfn_released_) tsfn_.Release();  // never started: the consumer did not release it
+    tsfn_released_ = true;
+    if (rb_) ring_buffer__free(rb_);
+    rb_ = nullptr;
+    if (skel_) fr_bpf__destroy(skel_);
+    skel_ = nullptr;
+  }
+
+  // programs(): [{ name, attach }] of every loaded program, for the manifest.
+  Napi::Value Programs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array a = Napi::Array::New(env);
+    uint32_t i = 0;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", bpf_program__name(prog));
+      o.Set("attach", bpf_program__section_name(prog));
+      a.Set(i++, o);
+    }
+    return a;
+  }
+
+  Napi::Value GetStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object s = Napi::Object::New(env);
+    Napi::Object rows = Napi::Object::New(env);
+    for (const auto& t : fr_tables) rows.Set(t.name, Napi::Number::New(env, static_cast<double>(stats_.rows[t.id].load())));
+    s.Set("rows", rows);
+    s.Set("lost", Napi::Number::New(env, static_cast<double>(stats_.lost.load())));
+    s.Set("ringBytes", Napi::Number::New(env, static_cast<double>(stats_.ring_bytes.load())));
+    s.Set("malformed", Napi::Number::New(env, static_cast<double>(stats_.malformed.load())));
+    s.Set("batches", Napi::Number::New(env, static_cast<double>(stats_.batches.load())));
+    s.Set("drains", Napi::Number::New(env, static_cast<double>(stats_.drains.load())));
+    return s;
+  }
+
+  // ---------------------------------------------------------------- consumer thread
+
+  static int OnRecord(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<Session*>(ctx);
+    self->stats_.ring_bytes += size;
+    self->Add(static_cast<const uint8_t*>(data), size);
+    return 0;
+  }
+
+  void Add(const uint8_t* rec, size_t size) {
+    if (size < sizeof(fr_header)) {
+      stats_.malformed++;
+      return;
+    }
+    const auto* h = reinterpret_cast<const fr_header*>(rec);
+    for (auto& s : stages_) {
+      if (s.table()->id != h->table) continue;
+      if (!s.add(rec, size, now_)) {
+        stats_.malformed++;
+        return;
+      }
+      stats_.rows[h->table]++;
+      if (h->table == FR_TABLE_GAP) stats_.lost += reinterpret_cast<const fr_gap_event*>(rec)->lost;
+      return;
+    }
+    stats_.malformed++;
+  }
+
+  void Consume() {
+    while (!stopping_.load()) {
+      // Records are mostly submitted without a wake-up: poll sleeps until one (one record in
+      // FR_WAKEUP_EVERY wakes it) or the drain interval, and then everything waiting is taken.
+      int err = ring_buffer__poll(rb_, drain_ms_);
+      if (err >= 0 || err == -EINTR) err = ring_buffer__consume(rb_);
+      if (err < 0 && err != -EINTR) break;
+      stats_.drains++;
+      now_ = monotonic_ns();
+      Flush(false);
+    }
+    // The programs are detached: what is in the ring now is all there will be.
+    now_ = monotonic_ns();
+    ring_buffer__consume(rb_);
+    StageUnreportedLosses();
+    Flush(true);
+    tsfn_.BlockingCall(static_cast<Batch*>(nullptr), &Session::Deliver);
+    tsfn_.Release();
+    tsfn_released_ = true;
+  }
+
+  // Losses a CPU counted after its last gap record: written as gap rows at the end.
+  void StageUnreportedLosses() {
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0) return;
+    std::vector<fr_loss_value> values(ncpus);
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.fr_losses), &key, values.data())) return;
+    for (int cpu = 0; cpu < ncpus; cpu++) {
+      if (!values[cpu].pending) continue;
+      fr_gap_event g{};
+      g.hdr.ts = values[cpu].last_ts;
+      g.hdr.seq = __atomic_fetch_add(&skel_->bss->fr_seq, 1, __ATOMIC_SEQ_CST);
+      g.hdr.cpu = cpu;
+      g.hdr.size = sizeof g;
+      g.hdr.table = FR_TABLE_GAP;
+      g.lost = values[cpu].pending;
+      g.first_ts = values[cpu].first_ts;
+      g.last_ts = values[cpu].last_ts;
+      Add(reinterpret_cast<const uint8_t*>(&g), sizeof g);
+    }
+  }
+
+  // Hands over the batches that are due: a table's rows once it has batch_rows of them or its
+  // oldest waited batch_ns; only rows older than hold_ns, so records from other CPUs that are
+  // still on their way sort in before them. At the end (all) everything goes.
+  void Flush(bool all) {
+    uint64_t watermark = all ? UINT64_MAX : now_ - hold_ns_;
+    for (auto& s : stages_) {
+      if (s.size() == 0) continue;
+      if (!all && s.size() < batch_rows_ && now_ - s.waiting_since() < batch_ns_) continue;
+      for (auto& b : s.take(watermark, batch_rows_, now_)) {
+        stats_.batches++;
+        tsfn_.BlockingCall(b.release(), &Session::Deliver);
+      }
+    }
+  }
+
+  // On the JS thread: a batch becomes { table, rows, columns: [{ validity, nullCount,
+  // offsets, data, childOffsets }] } over the native buffers; null marks the end.
+  static void Deliver(Napi::Env env, Napi::Function on_batch, Batch* raw) {
+    std::unique_ptr<Batch> b(raw);
+    if (!b) {
+      on_batch.Call({env.Null()});
+      return;
+    }
+    auto wrap = [&](Buffer& buf) -> Napi::Value {
+      if (buf.empty()) return env.Undefined();
+      size_t n = buf.size();
+      return Napi::ArrayBuffer::New(env, buf.release(), n, [](Napi::Env, void* p) { std::free(p); });
+    };
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("table", b->table->name);
+    o.Set("rows", Napi::Number::New(env, static_cast<double>(b->rows)));
+    Napi::Array cols = Napi::Array::New(env, b->columns.size());
+    for (size_t i = 0; i < b->columns.size(); i++) {
+      Column& c = b->columns[i];
+      Napi::Object col = Napi::Object::New(env);
+      col.Set("validity", wrap(c.validity));
+      col.Set("nullCount", Napi::Number::New(env, static_cast<double>(c.null_count)));
+      col.Set("offsets", wrap(c.offsets));
+      col.Set("data", wrap(c.data));
+      col.Set("childOffsets", wrap(c.child_offsets));
+      cols.Set(i, col);
+    }
+    o.Set("columns", cols);
+    on_batch.Call({o});
+  }
+
+  // The per-CPU value of fr_losses as user space reads it (each CPU's value 8-byte aligned).
+  struct fr_loss_value {
+    uint64_t pending;
+    uint64_t first_ts;
+    uint64_t last_ts;
+  };
+
+  Mode mode_ = kPids;
+  uint32_t ring_bytes_ = 0;
+  uint32_t batch_rows_ = 0;
+  uint64_t batch_ns_ = 0;
+  int drain_ms_ = 1;
+  uint64_t hold_ns_ = 0;
+  struct fr_bpf* skel_ = nullptr;
+  struct ring_buffer* rb_ = nullptr;
+  Napi::ThreadSafeFunction tsfn_;
+  bool tsfn_released_ = false;
+  std::thread consumer_;
+  std::atomic<bool> stopping_{false};
+  std::vector<flightrec::Stage> stages_;
+  uint64_t now_ = 0;
+  Stats stats_;
+};
+
+// ---------------------------------------------------------------- launching a target
+
+// spawnHeld(file, argv, env) -> { pid, release }: forks a child that waits, signals reset,
+// until release is written (so the recorder can select it before it runs), then execs.
+Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string file = info[0].As<Napi::String>().Utf8Value();
+  auto strings = [](Napi::Array a) {
+    std::vector<std::string> v;
+    for (uint32_t i = 0; i < a.Length(); i++) v.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+    return v;
+  };
+  std::vector<std::string> argv_s = strings(info[1].As<Napi::Array>());
+  std::vector<std::string> env_s = strings(info[2].As<Napi::Array>());
+  // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<char*> argv, envp;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : env_s) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC)) throw_errno(env, "pipe failed", errno);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int saved = errno;
+    close(gate[0]);
+    close(gate[1]);
+    throw_errno(env, "fork failed", saved);
+  }
+  if (pid == 0) {
+    close(gate[1]);
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++) sigaction(s, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    char c;
+    ssize_t r;
+    do r = read(gate[0], &c, 1); while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(127);  // the recorder went away before releasing us
+    // Node opens stdio close-on-exec and may make it non-blocking; the command gets plain
+    // inherited stdio, as libuv's own spawn gives it.
+    for (int fd = 0; fd <= 2; fd++) {
+      fcntl(fd, F_SETFD, 0);
+      int fl = fcntl(fd, F_GETFL);
+      if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    execve(file.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  close(gate[0]);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", Napi::Number::New(env, pid));
+  o.Set("gate", Napi::Number::New(env, gate[1]));
+  return o;
+}
+
+// release(gate): lets a held child exec.
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  char c = 1;
+  ssize_t r;
+  do r = write(fd, &c, 1); while (r < 0 && errno == EINTR);
+  int saved = errno;
+  close(fd);
+  if (r != 1) throw_errno(info.Env(), "releasing the target failed", saved);
+  return info.Env().Undefined();
+}
+
+// reap(pid) -> wait status, or null while the child runs.
+Napi::Value Reap(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, WNOHANG); while (r < 0 && errno == EINTR);
+  if (r == 0) return info.Env().Null();
+  if (r < 0) throw_errno(info.Env(), "waitpid failed", errno);
+  return Napi::Number::New(info.Env(), status);
+}
+
+// The tables the consumer decodes, with their record sizes: checked against the schema in JS.
+Napi::Value Tables(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const auto& t : fr_tables) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", t.name);
+    o.Set("id", t.id);
+    o.Set("size", t.size);
+    Napi::Array cols = Napi::Array::New(env, t.ncols);
+    for (uint32_t c = 0; c < t.ncols; c++) cols.Set(c, t.cols[c].name);
+    o.Set("columns", cols);
+    a.Set(i++, o);
+  }
+  return a;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Session", Session::Define(env));
+  exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
+  exports.Set("release", Napi::Function::New(env, Release));
+  exports.Set("reap", Napi::Function::New(env, Reap));
+  exports.Set("tables", Napi::Function::New(env, Tables));
+  exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version())));
+  return exports;
+}
+
+}  // namespace
+}  // namespace flightrec_addon
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return flightrec_addon::Init(env, exports); }
+
+NODE_API_MODULE(flightrec, InitModule)
