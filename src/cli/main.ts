@@ -4,6 +4,7 @@ import { UsageError } from '../format/errors.js';
 import { VERSION } from '../version.js';
 import { register as demo } from './demo.js';
 import { register as info } from './info.js';
+import { register as recordCommand } from './record.js';
 import { fail } from './output.js';
 import { register as seal } from './seal.js';
 import { register as verify } from './verify.js';
@@ -15,7 +16,7 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput({ writeErr: () => undefined })
     .exitOverride();
-  for (const register of [info, verify, seal, demo]) register(p);
+  for (const register of [recordCommand, info, verify, seal, demo]) register(p);
   for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: () => undefined });
   return p;
 }

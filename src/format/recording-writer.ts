@@ -71,6 +71,13 @@ export class RecordingWriter {
     return this.segment?.bytes ?? 0;
   }
 
+  /** Bytes of table files written so far, sealed segments and the open one. */
+  get bytesWritten(): number {
+    let n = this.openSegmentBytes;
+    for (const s of this.manifest.segments) for (const t of Object.values(s.tables)) n += t.bytes;
+    return n;
+  }
+
   append(table: TableName, batch: RecordBatch): void {
     if (this.closed) throw new Error('recording is closed');
     if (!this.segment) {

@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../format/errors.js';
+import { DEFAULTS, record, type Progress, type RecordResult } from '../record/session.js';
+import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
+import { TABLE_NAMES } from '../schema/tables.js';
+import { EXIT, fail, formatBytes, table } from './output.js';
+
+interface RecordFlags {
+  output: string;
+  pid?: string[];
+  cgroup?: string;
+  all?: boolean;
+  duration?: string;
+  ringSize?: string;
+  batchRows?: string;
+  batchMs?: string;
+  quiet?: boolean;
+  summaryJson?: string;
+}
+
+const SIZE = /^(\d+)([KMG]?)i?B?$/i;
+
+export function parseSize(flag: string, v: string): number {
+  const m = SIZE.exec(v.trim());
+  if (!m) throw new UsageError(`${flag} ${v}: not a size (examples: 4096, 64K, 32M)`);
+  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+}
+
+function parsePositive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${v}: not a positive number`);
+  return n;
+}
+
+function chooseTarget(command: readonly string[], f: RecordFlags): Target {
+  const given = [command.length > 0, f.pid !== undefined, f.cgroup !== undefined, f.all === true].filter(Boolean).length;
+  if (given !== 1) {
+    throw new UsageError(given === 0
+      ? 'nothing to record: give a command after --, or --pid, --cgroup or --all'
+      : 'give exactly one target: a command after --, --pid, --cgroup or --all');
+  }
+  if (command.length > 0) return commandTarget(command);
+  if (f.pid) return pidTarget(f.pid);
+  if (f.cgroup !== undefined) return cgroupTarget(f.cgroup);
+  return { kind: 'all' };
+}
+
+const rate = (n: number, ms: number): string => {
+  const r = ms > 0 ? (n * 1000) / ms : 0;
+  return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k` : r.toFixed(0);
+};
+
+function progressLine(p: Progress, last: Progress | undefined): string {
+  const dt = last ? p.elapsedMs - last.elapsedMs : p.elapsedMs;
+  const perTable = TABLE_NAMES.filter((t) => t !== 'gap' && (p.stats.rows[t] ?? 0) > 0)
+    .map((t) => `${t} ${rate((p.stats.rows[t] ?? 0) - (last?.stats.rows[t] ?? 0), dt)}/s`);
+  const ratio = p.bytesWritten > 0 ? ` (${(p.stats.ringBytes / p.bytesWritten).toFixed(1)}x)` : '';
+  return `recording ${(p.elapsedMs / 1000).toFixed(1)} s · ${perTable.join(' · ') || 'waiting for events'} · lost ${p.stats.lost} · ${formatBytes(p.bytesWritten)} written${ratio}`;
+}
+
+function summary(out: string, r: RecordResult): string {
+  const events = Object.entries(r.stats.rows).filter(([t]) => t !== 'gap').reduce((a, [, n]) => a + n, 0);
+  const rows = TABLE_NAMES.filter((t) => (r.stats.rows[t] ?? 0) > 0).map((t) => [t, String(r.stats.rows[t]), `${rate(r.stats.rows[t]!, r.elapsedMs)}/s`]);
+  const exit = r.exit ? (r.exit.signal !== null ? `killed by signal ${r.exit.signal}` : `exited with code ${r.exit.code}`) : undefined;
+  return [
+    `flightrec: recorded ${(r.elapsedMs / 1000).toFixed(2)} s into ${out} (stopped: ${r.reason}${exit ? `; the command ${exit}` : ''})`,
+    ...(rows.length ? [table([['table', 'rows', 'rate'], ...rows], new Set([1, 2])).replace(/^/gm, '  ')] : ['  no events']),
+    `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
+    `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${r.bytesWritten > 0 ? (r.stats.ringBytes / r.bytesWritten).toFixed(1) : '-'}x smaller than the kernel records`,
+    `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
+  ].join('\n');
+}
+
+export function register(program: Command): void {
+  program.command('record')
+    .description('record what a command, processes, a cgroup or the whole host do in the kernel')
+    .requiredOption('-o, --output <dir>', 'recording directory to create')
+    .argument('[command...]', 'command to launch and record with its whole process tree (after --)')
+    .option('--pid <pid...>', 'record running processes and their future children')
+    .option('--cgroup <path>', `record every process in a cgroup v2 (path absolute or under /sys/fs/cgroup)`)
+    .option('--all', 'record the whole host (except the recorder)')
+    .option('--duration <seconds>', 'stop after this long (a launched command gets SIGTERM)')
+    .option('--ring-size <bytes>', `BPF ring buffer size, a power of two (default ${formatBytes(DEFAULTS.ringBytes)})`)
+    .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
+    .option('--batch-ms <ms>', `longest a row waits before it is written (default ${DEFAULTS.batchMs})`)
+    .option('-q, --quiet', 'no progress line and no summary')
+    .option('--summary-json <file>', 'also write the summary as JSON to this file')
+    .action(async (command: string[], f: RecordFlags) => {
+      const target = chooseTarget(command, f);
+      const live = !f.quiet && process.stderr.isTTY;
+      let last: Progress | undefined;
+      const result = await record({
+        out: f.output,
+        target,
+        ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
+        ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
+        ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
+        ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
+        debug: process.argv.includes('--debug'),
+        commandLine: process.argv.slice(1),
+        ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
+      });
+      if (live) process.stderr.write('\r\x1b[K');
+      if (!f.quiet) console.error(summary(f.output, result));
+      if (f.summaryJson) {
+        writeFileSync(f.summaryJson, `${JSON.stringify({
+          output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
+          bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+          error: result.error?.message ?? null,
+        }, null, 2)}\n`);
+      }
+      if (result.error) fail(result.error);
+      const code = result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
+      process.exit(code);
+    });
+}

@@ -1,0 +1,94 @@
+// The native addon (native/): BPF loading, the target filter, the ring consumer thread, and
+// the launcher that holds a command until it is selected. Typed here once.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { RecordingError } from '../format/errors.js';
+import { packageRoot } from '../paths.js';
+import { SCHEMAS } from '../schema/arrow.generated.js';
+import type { TableName } from '../schema/tables.js';
+
+/** The Arrow buffers of one column, over native memory. */
+export interface NativeColumn {
+  readonly validity?: ArrayBuffer;
+  readonly nullCount: number;
+  readonly offsets?: ArrayBuffer;
+  readonly data?: ArrayBuffer;
+  /** list<utf8>: offsets of the strings inside the list. */
+  readonly childOffsets?: ArrayBuffer;
+}
+
+/** A batch of one table in (ts, seq) order; columns in schema order. */
+export interface NativeBatch {
+  readonly table: TableName;
+  readonly rows: number;
+  readonly columns: readonly NativeColumn[];
+}
+
+export interface NativeStats {
+  /** Rows decoded per table (gap rows included). */
+  readonly rows: Readonly<Record<string, number>>;
+  /** Events the kernel could not record, from gap rows. */
+  readonly lost: number;
+  /** Bytes of records drained from the ring. */
+  readonly ringBytes: number;
+  /** Records too short or of an unknown table (a recorder bug if ever non-zero). */
+  readonly malformed: number;
+  readonly batches: number;
+  readonly drains: number;
+}
+
+export const MODE = { all: 0, pids: 1, cgroup: 2 } as const;
+
+export interface NativeSessionOptions {
+  readonly mode: (typeof MODE)[keyof typeof MODE];
+  readonly ringBytes: number;
+  readonly batchRows: number;
+  readonly batchMs: number;
+  readonly drainMs: number;
+  readonly holdMs: number;
+  readonly cgroupPath?: string;
+  readonly debug: boolean;
+}
+
+export interface NativeSession {
+  addTarget(tgid: number): void;
+  start(): void;
+  stop(): void;
+  stats(): NativeStats;
+  /** The loaded programs and where they attach. */
+  programs(): Array<{ name: string; attach: string }>;
+  close(): void;
+}
+
+export interface Addon {
+  Session: new (options: NativeSessionOptions, onBatch: (batch: NativeBatch | null) => void) => NativeSession;
+  /** Forks a child that waits for release(gate) before it execs `file`. */
+  spawnHeld(file: string, argv: readonly string[], env: readonly string[]): { pid: number; gate: number };
+  release(gate: number): void;
+  /** The child's wait status once it ended, else null. */
+  reap(pid: number): number | null;
+  tables(): ReadonlyArray<{ name: string; id: number; size: number; columns: string[] }>;
+  libbpfVersion: string;
+}
+
+let addon: Addon | undefined;
+
+export const ADDON_PATH = join(packageRoot(), 'native', 'build', 'flightrec.node');
+
+/** The addon, checked against the schema it must have been built from. */
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  if (!existsSync(ADDON_PATH)) {
+    throw new RecordingError(`the native recorder is not built (${ADDON_PATH} is missing): run scripts/setup.sh`);
+  }
+  const a = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  for (const t of a.tables()) {
+    const fields = SCHEMAS[t.name as TableName]?.fields.map((f) => f.name) ?? [];
+    if (fields.join(',') !== t.columns.join(',')) {
+      throw new RecordingError(`the native recorder was built from another schema (table ${t.name}): run npm run build`);
+    }
+  }
+  addon = a;
+  return a;
+}

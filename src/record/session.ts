@@ -1,0 +1,248 @@
+// A recording session: load the BPF programs, select the target in the kernel, drain batches
+// into a recording, stop on the target's exit, a signal, the duration or an error, and seal.
+import { rmSync } from 'node:fs';
+import { RecordingError, UsageError } from '../format/errors.js';
+import type { Manifest } from '../format/manifest.js';
+import { RecordingWriter } from '../format/recording-writer.js';
+import type { TableName } from '../schema/tables.js';
+import { recordBatchFromNative } from './arrow.js';
+import { MODE, loadAddon, type NativeBatch, type NativeSession, type NativeStats } from './native.js';
+import { explainLoadError, preflight } from './preflight.js';
+import { anyAlive, describeTarget, type Target } from './target.js';
+
+export interface RecordOptions {
+  readonly out: string;
+  readonly target: Target;
+  /** Stop after this long (a launched command is then sent SIGTERM). */
+  readonly durationMs?: number;
+  /** Ring buffer size in bytes: a power of two, at least one page. */
+  readonly ringBytes?: number;
+  /** A table's rows go to the writer once this many wait... */
+  readonly batchRows?: number;
+  /** ...or once the oldest has waited this long. */
+  readonly batchMs?: number;
+  /** The consumer drains the ring at least this often. */
+  readonly drainMs?: number;
+  readonly maxSegmentBytes?: number;
+  readonly maxSegmentMs?: number;
+  readonly debug?: boolean;
+  readonly commandLine?: readonly string[];
+  /** Called every progressMs while recording. */
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressMs?: number;
+}
+
+export interface Progress {
+  readonly elapsedMs: number;
+  readonly stats: NativeStats;
+  readonly bytesWritten: number;
+}
+
+export type StopReason = 'target exited' | 'signal' | 'duration' | 'error';
+
+export interface RecordResult {
+  readonly manifest: Manifest;
+  readonly stats: NativeStats;
+  readonly elapsedMs: number;
+  readonly bytesWritten: number;
+  readonly reason: StopReason;
+  /** The launched command's exit: its code, or the signal that ended it. */
+  readonly exit?: { readonly code: number | null; readonly signal: number | null };
+  /** Peak resident set of the recorder, bytes. */
+  readonly peakRssBytes: number;
+  /** What stopped the recording early, if something went wrong (the recording is still sealed). */
+  readonly error?: RecordingError;
+}
+
+export const DEFAULTS = {
+  ringBytes: 32 * 1024 * 1024,
+  batchRows: 65536,
+  batchMs: 250,
+  drainMs: 1,
+  /** Rows younger than this wait one more drain, so records from other CPUs sort in. */
+  holdMs: 5,
+  /** After a stop signal, how long a launched command gets to exit before recording stops. */
+  graceMs: 3000,
+} as const;
+
+export function checkRingBytes(n: number): void {
+  if (!Number.isInteger(n) || n < 4096 || (n & (n - 1)) !== 0 || n > 2 ** 30) {
+    throw new UsageError(`ring size ${n} is not a power of two between 4096 and 1073741824 bytes`);
+  }
+}
+
+function exitOf(status: number): { code: number | null; signal: number | null } {
+  const signal = status & 0x7f;
+  return signal === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal };
+}
+
+export async function record(opts: RecordOptions): Promise<RecordResult> {
+  const ringBytes = opts.ringBytes ?? DEFAULTS.ringBytes;
+  checkRingBytes(ringBytes);
+  preflight();
+  const addon = loadAddon();
+  const target = opts.target;
+
+  let writer: RecordingWriter | undefined;
+  let failure: RecordingError | undefined;
+  let dropped = 0;
+  let ended!: () => void;
+  const end = new Promise<void>((r) => { ended = r; });
+
+  const onBatch = (b: NativeBatch | null): void => {
+    if (b === null) return ended();
+    if (failure || !writer) {
+      dropped += b.rows;
+      return;
+    }
+    try {
+      writer.append(b.table as TableName, recordBatchFromNative(b));
+    } catch (err) {
+      failure = writeFailure(err, opts.out);
+      stop('error');
+    }
+  };
+
+  let session: NativeSession;
+  try {
+    session = new addon.Session({
+      mode: target.kind === 'all' ? MODE.all : target.kind === 'cgroup' ? MODE.cgroup : MODE.pids,
+      ringBytes,
+      batchRows: opts.batchRows ?? DEFAULTS.batchRows,
+      batchMs: opts.batchMs ?? DEFAULTS.batchMs,
+      drainMs: opts.drainMs ?? DEFAULTS.drainMs,
+      holdMs: DEFAULTS.holdMs,
+      ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
+      debug: opts.debug ?? false,
+    }, onBatch);
+  } catch (err) {
+    throw explainLoadError(err as Error);
+  }
+
+  let child: { pid: number; gate: number } | undefined;
+  let reason: StopReason = 'target exited';
+  let stopping = false;
+  const timers: NodeJS.Timeout[] = [];
+  const started = process.hrtime.bigint();
+  const elapsedMs = (): number => Number(process.hrtime.bigint() - started) / 1e6;
+  let exitStatus: number | null = null;
+
+  function stop(why: StopReason): void {
+    if (stopping) return;
+    stopping = true;
+    reason = why;
+    session.stop();
+  }
+
+  function reapChild(): void {
+    if (child && exitStatus === null) exitStatus = addon.reap(child.pid);
+  }
+
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let signalled = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalled++;
+    // First signal: a launched command gets it too and a moment to exit, so its last events
+    // are recorded. A second signal, or no command: stop now.
+    if (signalled === 1 && child && exitStatus === null) {
+      try { process.kill(child.pid, sig); } catch { /* already gone */ }
+      timers.push(setTimeout(() => stop('signal'), DEFAULTS.graceMs));
+      reason = 'signal';
+      return;
+    }
+    stop('signal');
+  };
+
+  try {
+    writer = RecordingWriter.create(opts.out, {
+      maxSegmentBytes: opts.maxSegmentBytes,
+      maxSegmentMs: opts.maxSegmentMs,
+      commandLine: opts.commandLine,
+      targets: describeTarget(target),
+      probes: session.programs(),
+      source: { kind: 'kernel', libbpf: addon.libbpfVersion, ring_bytes: ringBytes },
+    });
+    if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);
+    if (target.kind === 'command') {
+      const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
+      child = addon.spawnHeld(target.file, target.argv, env);
+      session.addTarget(child.pid);
+    }
+    try {
+      session.start();
+    } catch (err) {
+      throw explainLoadError(err as Error);
+    }
+  } catch (err) {
+    session.close();
+    if (child) {
+      try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+      addon.reap(child.pid);
+    }
+    if (writer) {
+      writer.close();
+      rmSync(opts.out, { recursive: true, force: true }); // nothing was recorded
+    }
+    throw err;
+  }
+
+  for (const s of signals) process.on(s, onSignal);
+  if (child) addon.release(child.gate);
+  if (opts.durationMs !== undefined) {
+    timers.push(setTimeout(() => {
+      if (child && exitStatus === null) {
+        try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+        timers.push(setTimeout(() => stop('duration'), DEFAULTS.graceMs));
+        reason = 'duration';
+      } else stop('duration');
+    }, opts.durationMs));
+  }
+  // The target's end: the launched command reaped, or every given pid gone.
+  timers.push(setInterval(() => {
+    if (stopping) return;
+    if (child) {
+      reapChild();
+      if (exitStatus !== null) stop(reason === 'target exited' ? 'target exited' : reason);
+    } else if (target.kind === 'pids' && !anyAlive(target.pids)) stop('target exited');
+    writer?.tick();
+  }, 10));
+  if (opts.onProgress) {
+    const report = opts.onProgress;
+    timers.push(setInterval(() => report({ elapsedMs: elapsedMs(), stats: session.stats(), bytesWritten: writer?.bytesWritten ?? 0 }), opts.progressMs ?? 500));
+  }
+
+  await end;
+  for (const t of timers) clearTimeout(t);
+  for (const s of signals) process.off(s, onSignal);
+  const stats = session.stats();
+  session.close();
+  reapChild();
+
+  let manifest: Manifest;
+  try {
+    manifest = writer.close();
+  } catch (err) {
+    failure ??= writeFailure(err, opts.out);
+    throw failure;
+  }
+  if (failure && dropped > 0) {
+    failure = new RecordingError(`${failure.message}; ${dropped} later rows were not written`);
+  }
+  return {
+    manifest,
+    stats,
+    elapsedMs: elapsedMs(),
+    bytesWritten: writer.bytesWritten,
+    reason: failure ? 'error' : reason,
+    ...(exitStatus !== null ? { exit: exitOf(exitStatus) } : {}),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(failure ? { error: failure } : {}),
+  };
+}
+
+function writeFailure(err: unknown, out: string): RecordingError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return new RecordingError(`the disk is full: recording stopped; what was written before is kept`, { file: out, cause: err });
+  if (err instanceof RecordingError) return err;
+  return new RecordingError(`writing the recording failed (${code ?? (err as Error).message}): recording stopped; what was written before is kept`, { file: out, cause: err });
+}

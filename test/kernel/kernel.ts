@@ -1,0 +1,59 @@
+// Helpers for the tests that record on the real kernel. They need root and BTF; where those
+// are missing they skip with the reason printed, except under CI, where a skip is a failure.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Recording } from '../../src/format/recording.js';
+import type { TableName } from '../../src/schema/tables.js';
+import { CLI, ROOT } from '../helpers.js';
+
+export const WORKLOADS = join(ROOT, 'native', 'build', 'workloads');
+
+function missing(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no kernel BTF';
+  if (!existsSync(join(ROOT, 'native', 'build', 'flightrec.node'))) return 'native addon not built';
+  return undefined;
+}
+
+/** Whether the kernel tests run here; throws under CI when they cannot. */
+export function kernelAvailable(): boolean {
+  const why = missing();
+  if (why === undefined) return true;
+  if (process.env.CI) throw new Error(`kernel tests cannot run in CI: ${why}`);
+  console.warn(`skipping kernel tests: ${why}`);
+  return false;
+}
+
+export interface Recorded {
+  code: number | null;
+  stderr: string;
+  dir: string;
+}
+
+/** `flightrec record -q -o dir [flags] -- command...` */
+export function record(dir: string, flags: readonly string[], command: readonly string[], timeoutMs = 60_000): Recorded {
+  const r = spawnSync(process.execPath, [CLI, 'record', '-q', '-o', dir, ...flags, '--', ...command], { encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status, stderr: r.stderr, dir };
+}
+
+export type Row = Record<string, unknown>;
+
+/** Every row of a table, as plain objects (bigints kept). */
+export function rows(dir: string, table: TableName): Row[] {
+  const rec = Recording.open(dir);
+  const out: Row[] = [];
+  if (!rec.tables().includes(table)) return out;
+  for (const b of rec.batches(table)) for (const r of b) out.push(r.toJSON() as Row);
+  return out;
+}
+
+/** x86_64 syscall numbers used by the tests. */
+export const NR = { read: 0, openat: 257, getppid: 110, execve: 59, exit_group: 231 } as const;
+
+/** Names of the BPF programs loaded now (bpftool). */
+export function loadedPrograms(): string[] {
+  const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as Array<{ name?: string }>).map((p) => p.name ?? '');
+}

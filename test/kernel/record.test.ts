@@ -1,0 +1,163 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { CLI, cli, tempDir } from '../helpers.js';
+import { NR, WORKLOADS, kernelAvailable, loadedPrograms, record, rows, type Row } from './kernel.js';
+
+const run = kernelAvailable();
+
+const argv = (r: Row): string[] => [...(r.argv as Iterable<string>)];
+const execs = (proc: Row[]): Row[] => proc.filter((r) => r.kind === 1);
+
+describe.runIf(run)('flightrec record on the real kernel', () => {
+  it('records a shell tree: execs with argv and ppid chain, the openat result, exit codes, nothing else', () => {
+    const dir = join(tempDir(), 'rec');
+    const r = record(dir, [], ['sh', '-c', 'cat /etc/hostname; ls /tmp > /dev/null; exit 7']);
+    expect(r.code, r.stderr).toBe(7); // the recorder exits with the command's code
+
+    const proc = rows(dir, 'proc');
+    const sh = execs(proc).find((e) => argv(e)[0] === 'sh')!;
+    const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+    const ls = execs(proc).find((e) => argv(e)[0] === 'ls')!;
+    expect(argv(sh)).toEqual(['sh', '-c', 'cat /etc/hostname; ls /tmp > /dev/null; exit 7']);
+    expect(argv(cat)).toEqual(['cat', '/etc/hostname']);
+    expect(argv(ls)).toEqual(['ls', '/tmp']);
+    expect(cat.filename).toBe('/usr/bin/cat');
+    expect(cat.ppid).toBe(sh.pid);
+    expect(ls.ppid).toBe(sh.pid);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { writer_pid: number };
+    expect(sh.ppid).toBe(manifest.writer_pid); // the recorder launched it (and is not recorded)
+    const forks = proc.filter((p) => p.kind === 0);
+    expect(forks.map((f) => f.pid).sort()).toEqual([cat.pid, ls.pid].sort());
+    for (const f of forks) expect(f.ppid).toBe(sh.pid);
+
+    const exits = new Map(proc.filter((p) => p.kind === 2).map((p) => [p.pid, p.exit_code]));
+    expect(exits.get(cat.pid)).toBe(0);
+    expect(exits.get(ls.pid)).toBe(0);
+    expect(exits.get(sh.pid)).toBe(7 << 8);
+
+    // Only the tree: every row belongs to sh, cat or ls.
+    const tree = new Set([sh.pid, cat.pid, ls.pid]);
+    const sys = rows(dir, 'syscall');
+    for (const row of [...sys, ...proc]) expect(tree.has(row.pid)).toBe(true);
+
+    // cat opened /etc/hostname and read from the fd openat returned.
+    const catCalls = sys.filter((s) => s.pid === cat.pid);
+    const reads = catCalls.filter((s) => s.nr === NR.read);
+    const opened = catCalls.filter((s) => s.nr === NR.openat && (s.ret as bigint) >= 0n);
+    expect(opened.some((o) => reads.some((rd) => rd.arg0 === BigInt(o.ret as bigint) && (rd.seq as bigint) > (o.seq as bigint)))).toBe(true);
+    // Before its exec the child is still sh; from the exec on it is cat.
+    expect(catCalls.filter((s) => (s.ts as bigint) > (cat.ts as bigint)).every((s) => s.comm === 'cat')).toBe(true);
+    expect(catCalls.filter((s) => (s.ts as bigint) < (cat.ts as bigint)).every((s) => s.comm === 'sh')).toBe(true);
+    // exit_group never returns and is still written.
+    const last = catCalls.at(-1)!;
+    expect(last.nr).toBe(NR.exit_group);
+    expect(last.returned).toBe(false);
+
+    // Rows are in (ts, seq) order within each table.
+    for (const t of [sys, proc]) {
+      for (let i = 1; i < t.length; i++) {
+        const a = t[i - 1]!, b = t[i]!;
+        expect((a.ts as bigint) < (b.ts as bigint) || (a.ts === b.ts && (a.seq as bigint) < (b.seq as bigint))).toBe(true);
+      }
+    }
+    expect(cli('verify', dir).code).toBe(0);
+  });
+
+  it('sees every exec of 200 children', () => {
+    const dir = join(tempDir(), 'rec');
+    const r = record(dir, [], [join(WORKLOADS, 'fork_exec'), '200']);
+    expect(r.code, r.stderr).toBe(0);
+    const proc = rows(dir, 'proc');
+    const parent = execs(proc).find((e) => String(e.filename).endsWith('fork_exec'))!;
+    const children = execs(proc).filter((e) => e.filename === '/bin/true');
+    expect(children).toHaveLength(200);
+    expect(new Set(children.map((c) => c.pid)).size).toBe(200);
+    for (const c of children) expect(c.ppid).toBe(parent.pid);
+    expect(proc.filter((p) => p.kind === 2 && p.exit_code === 0)).toHaveLength(201);
+  });
+
+  it('counts exactly: K getppid() calls give K rows', () => {
+    const dir = join(tempDir(), 'rec');
+    const K = 123_457;
+    const r = record(dir, [], [join(WORKLOADS, 'syscall_storm'), String(K)]);
+    expect(r.code, r.stderr).toBe(0);
+    const sys = rows(dir, 'syscall');
+    expect(sys.filter((s) => s.nr === NR.getppid)).toHaveLength(K);
+    expect(rows(dir, 'gap')).toHaveLength(0);
+    const seqs = sys.map((s) => s.seq as bigint);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it('accounts for every lost event with a tiny ring: stored rows plus gap counts equal the events made', () => {
+    const K = 200_000;
+    // What the program does besides its loop, recorded without loss...
+    const base = join(tempDir(), 'rec');
+    expect(record(base, [], [join(WORKLOADS, 'syscall_storm'), '0']).code).toBe(0);
+    const baseEvents = rows(base, 'syscall').length + rows(base, 'proc').length;
+    expect(rows(base, 'gap')).toHaveLength(0);
+    // ...and the storm through a 4 KiB ring.
+    const dir = join(tempDir(), 'rec');
+    const r = record(dir, ['--ring-size', '4096'], [join(WORKLOADS, 'syscall_storm'), String(K)]);
+    expect(r.code, r.stderr).toBe(0);
+    const gaps = rows(dir, 'gap');
+    const lost = gaps.reduce((n, g) => n + Number(g.lost), 0);
+    const stored = rows(dir, 'syscall').length + rows(dir, 'proc').length;
+    expect(lost).toBeGreaterThan(0);
+    expect(stored + lost).toBe(K + baseEvents);
+    for (const g of gaps) expect((g.first_ts as bigint) <= (g.last_ts as bigint)).toBe(true);
+  });
+
+  it('leaves no BPF program attached and a readable recording when SIGKILLed', async () => {
+    const dir = join(tempDir(), 'rec');
+    const child = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--', join(WORKLOADS, 'syscall_storm'), '1000000000'], { stdio: 'ignore' });
+    // Wait until it records.
+    for (let i = 0; i < 100 && !loadedPrograms().includes('fr_sys_exit'); i++) await sleep(50);
+    expect(loadedPrograms()).toContain('fr_sys_exit');
+    await sleep(1500);
+    child.kill('SIGKILL');
+    await new Promise((res) => child.once('exit', res));
+    spawn('pkill', ['-f', 'syscall_storm 1000000000']);
+    let left: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      left = loadedPrograms().filter((n) => n.startsWith('fr_'));
+      if (left.length === 0) break;
+      await sleep(100);
+    }
+    expect(left).toEqual([]);
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
+    const info = cli('info', dir);
+    expect(info.code, info.stderr).toBe(0);
+    expect(cli('verify', dir).code).toBe(3); // intact, but not sealed
+    expect(cli('seal', dir).code).toBe(0);
+    expect(cli('verify', dir).code).toBe(0);
+    expect(rows(dir, 'syscall').length).toBeGreaterThan(0);
+  });
+});
+
+describe.runIf(run)('flightrec record refuses clearly', () => {
+  it('without root', () => {
+    const dir = join(tempDir(), 'rec');
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+      process.execPath, CLI, 'record', '-o', dir, '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^flightrec: flightrec record needs root .*: run it with sudo$/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('with no target, two targets, an unknown command or a bad ring size', () => {
+    const dir = join(tempDir(), 'rec');
+    expect(cli('record', '-o', dir).stderr).toMatch(/nothing to record/);
+    expect(cli('record', '-o', dir, '--all', '--', 'true').stderr).toMatch(/exactly one target/);
+    const nf = cli('record', '-o', dir, '--', 'no-such-command-here');
+    expect(nf.code).toBe(2);
+    expect(nf.stderr.trim()).toBe('flightrec: no-such-command-here: command not found in PATH');
+    const ring = cli('record', '-o', dir, '--ring-size', '5000', '--', 'true');
+    expect(ring.code).toBe(2);
+    expect(ring.stderr).toMatch(/not a power of two/);
+    expect(cli('record', '-o', dir, '--pid', '999999999').stderr).toMatch(/no such process/);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
