@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job of the Quick start: record a small real session in the kernel and show it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="recordings/demo-$(date +%Y%m%d-%H%M%S)"
+mkdir -p recordings
+node dist/src/cli/main.js record -o "$out" -- sh -c 'uname -a; cat /etc/hostname; ls /etc | head -3; for i in 1 2 3; do true; done'
+echo
+node dist/src/cli/main.js info "$out"
