@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <dir>', 'recording directory to create')
     .argument('[command...]', 'command to launch and record with its whole process tree (after --)')
     .option('--pid <pid...>', 'record running processes and their future children')
-    .option('--cgroup <path>', `record every process in a cgroup v2 (path absolute or under /sys/fs/cgroup)`)
+    .option('--cgroup <path>', 'record every process in a cgroup v2 (or below it); the path is absolute or relative to the cgroup2 mount')
     .option('--all', 'record the whole host (except the recorder)')
     .option('--duration <seconds>', 'stop after this long (a launched command gets SIGTERM)')
     .option('--ring-size <bytes>', `BPF ring buffer size, a power of two (default ${formatBytes(DEFAULTS.ringBytes)})`)

@@ -202,7 +202,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (stopping) return;
     if (child) {
       reapChild();
-      if (exitStatus !== null) stop(reason === 'target exited' ? 'target exited' : reason);
+      if (exitStatus !== null) stop(reason);
     } else if (target.kind === 'pids' && !anyAlive(target.pids)) stop('target exited');
     writer?.tick();
   }, 10));

@@ -10,7 +10,15 @@ export type Target =
   | { readonly kind: 'cgroup'; readonly path: string }
   | { readonly kind: 'all' };
 
-export const CGROUP_ROOT = '/sys/fs/cgroup';
+/** Where cgroup v2 is mounted: /sys/fs/cgroup on unified hosts, .../unified on hybrid ones. */
+export function cgroup2Root(): string | undefined {
+  try {
+    const line = readFileSync('/proc/self/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2');
+    return line?.split(' ')[1];
+  } catch {
+    return undefined;
+  }
+}
 
 /** The executable `name` runs as, searched in PATH like a shell does. */
 export function resolveCommand(name: string, path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string {
@@ -42,9 +50,11 @@ export function pidTarget(values: readonly string[]): Target {
 }
 
 export function cgroupTarget(path: string): Target {
-  const full = isAbsolute(path) ? path : join(CGROUP_ROOT, path);
-  if (!existsSync(join(full, 'cgroup.procs'))) {
-    throw new UsageError(`--cgroup ${path}: ${full} is not a cgroup v2 directory (give a path under ${CGROUP_ROOT})`);
+  const root = cgroup2Root();
+  if (!root) throw new UsageError('--cgroup: this host has no cgroup v2 hierarchy mounted');
+  const full = isAbsolute(path) ? path : join(root, path);
+  if (!full.startsWith(`${root}/`) && full !== root || !existsSync(join(full, 'cgroup.procs'))) {
+    throw new UsageError(`--cgroup ${path}: not a cgroup v2 directory (give a path under ${root})`);
   }
   return { kind: 'cgroup', path: full };
 }

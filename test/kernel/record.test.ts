@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -133,7 +133,57 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     expect(cli('verify', dir).code).toBe(3); // intact, but not sealed
     expect(cli('seal', dir).code).toBe(0);
     expect(cli('verify', dir).code).toBe(0);
-    expect(rows(dir, 'syscall').length).toBeGreaterThan(0);
+    expect((JSON.parse(cli('info', '--json', dir).stdout) as { rows: number }).rows).toBeGreaterThan(0);
+  });
+});
+
+describe.runIf(run)('flightrec record selects running processes, cgroups and the host', () => {
+  const writerPid = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { writer_pid: number }).writer_pid;
+
+  it('--pid follows a running process and its new children, and stops when it ends', async () => {
+    const target = spawn('sh', ['-c', 'sleep 1; cat /etc/hostname; exit 0'], { stdio: 'ignore' });
+    const dir = join(tempDir(), 'rec');
+    const r = spawnSync(process.execPath, [CLI, 'record', '-q', '-o', dir, '--pid', String(target.pid)], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const proc = rows(dir, 'proc');
+    const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+    expect(cat.ppid).toBe(target.pid);
+    expect(proc.find((p) => p.kind === 2 && p.pid === target.pid)?.exit_code).toBe(0);
+    for (const row of [...rows(dir, 'syscall'), ...proc]) expect([target.pid, cat.pid, ...proc.filter((p) => p.kind === 0).map((p) => p.pid)]).toContain(row.pid);
+  });
+
+  it('--cgroup records what runs in the cgroup and nothing else', async () => {
+    const root = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')![1]!;
+    const cg = join(root, `flightrec-test-${process.pid}`);
+    mkdirSync(cg);
+    try {
+      const dir = join(tempDir(), 'rec');
+      const rec = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--cgroup', cg, '--duration', '2'], { stdio: 'ignore' });
+      for (let i = 0; i < 100 && !loadedPrograms().includes('fr_sys_exit'); i++) await sleep(50);
+      await sleep(500); // loaded is not yet attached
+      spawnSync('sh', ['-c', `echo $$ > ${cg}/cgroup.procs; cat /etc/hostname > /dev/null`]);
+      spawnSync('cat', ['/etc/hostname']); // outside the cgroup
+      const code = await new Promise((res) => rec.once('exit', res));
+      expect(code).toBe(0);
+      const proc = rows(dir, 'proc');
+      const cats = execs(proc).filter((e) => argv(e)[0] === 'cat');
+      expect(cats).toHaveLength(1);
+      const ids = new Set([...rows(dir, 'syscall'), ...proc].map((r) => r.pid));
+      expect(ids.has(cats[0]!.pid)).toBe(true);
+      expect(ids.has(cats[0]!.ppid)).toBe(true);
+      expect(ids.size).toBe(2);
+    } finally {
+      rmdirSync(cg);
+    }
+  });
+
+  it('--all records other processes but never the recorder', () => {
+    const dir = join(tempDir(), 'rec');
+    const rec = spawnSync(process.execPath, [CLI, 'record', '-q', '-o', dir, '--all', '--duration', '0.5'], { encoding: 'utf8', timeout: 30_000 });
+    expect(rec.status, rec.stderr).toBe(0);
+    const sys = rows(dir, 'syscall');
+    expect(sys.length).toBeGreaterThan(0);
+    expect(sys.some((s) => s.pid === writerPid(dir))).toBe(false);
   });
 });
 
