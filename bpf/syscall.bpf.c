@@ -8,11 +8,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Calls that rewrite the argument registers before returning: their arguments are saved at
- * entry (x86_64 numbers). */
-#define FR_NR_RT_SIGRETURN 15
-#define FR_NR_EXECVE 59
-#define FR_NR_EXECVEAT 322
 
 static __always_inline void fr_read_args(__u64 *args, struct pt_regs *regs)
 {
@@ -34,7 +29,8 @@ int BPF_PROG(fr_sys_enter, struct pt_regs *regs, long id)
 	if (!c || !fr_current_is_target(c, pid_tgid >> 32))
 		return 0;
 	c->call.nr = id;
-	c->call.saved_args = id == FR_NR_EXECVE || id == FR_NR_EXECVEAT || id == FR_NR_RT_SIGRETURN;
+	/* These rewrite the argument registers before they return: save the arguments now. */
+	c->call.saved_args = id == FR_NR_execve || id == FR_NR_execveat || id == FR_NR_rt_sigreturn;
 	if (c->call.saved_args)
 		fr_read_args(c->call.args, regs);
 	c->call.enter_ts = bpf_ktime_get_ns();

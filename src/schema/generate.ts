@@ -55,6 +55,13 @@ export function eventsHeader(): string {
       asserts.push(`_Static_assert(__builtin_offsetof(struct ${l.struct}, ${f.name}) == ${f.offset}, "${l.struct}.${f.name}");`);
     }
   }
+  // Syscall numbers for BPF code, per target architecture, from the same uapi tables as
+  // syscalls.generated.ts.
+  for (const src of SYSCALL_SOURCES) {
+    out.push(`#ifdef __TARGET_ARCH_${src.arch === 'x86_64' ? 'x86' : src.arch}`);
+    for (const [nr, name] of readSyscallTable(src)) out.push(`#define FR_NR_${name} ${nr}`);
+    out.push('#endif', '');
+  }
   out.push(...asserts, '', '#endif /* FLIGHTREC_EVENTS_H */', '');
   return out.join('\n');
 }

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Recording } from '../../src/format/recording.js';
+import { SYSCALL_NAMES } from '../../src/schema/syscalls.generated.js';
 import type { TableName } from '../../src/schema/tables.js';
 import { CLI, ROOT } from '../helpers.js';
 
@@ -49,8 +50,14 @@ export function rows(dir: string, table: TableName): Row[] {
   return out;
 }
 
-/** x86_64 syscall numbers used by the tests. */
-export const NR = { read: 0, openat: 257, getppid: 110, execve: 59, exit_group: 231 } as const;
+const X86_64 = Object.entries(SYSCALL_NAMES.x86_64);
+/** The x86_64 number of a syscall. */
+export function nr(name: string): number {
+  const e = X86_64.find(([, n]) => n === name);
+  if (!e) throw new Error(`no syscall ${name}`);
+  return Number(e[0]);
+}
+export const NR = { read: nr('read'), openat: nr('openat'), getppid: nr('getppid'), exit_group: nr('exit_group') } as const;
 
 /** Names of the BPF programs loaded now (bpftool). */
 export function loadedPrograms(): string[] {
