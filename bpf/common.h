@@ -8,15 +8,11 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "events.h"
+#include "shared.h"
 
 #ifndef __TARGET_ARCH_x86
 #error "flightrec's committed vmlinux.h is x86_64"
 #endif
-
-/* Target selection modes (fr_mode). */
-#define FR_MODE_ALL 0    /* every process but the recorder */
-#define FR_MODE_PIDS 1   /* the tgids in fr_targets, and their descendants */
-#define FR_MODE_CGROUP 2 /* tasks in the cgroup in fr_cgroup (or below it) */
 
 /* Set by the loader before load; the verifier prunes the modes not taken. These are declared
  * __weak so every program object can see them and the linked object holds one of each. */
@@ -47,13 +43,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } fr_cgroup SEC(".maps") __weak;
-
-/* Failed reservations on this CPU since the last gap record. */
-struct fr_loss {
-	__u64 pending;
-	__u64 first_ts;
-	__u64 last_ts;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -155,7 +144,7 @@ static __always_inline void fr_fill_header(struct fr_header *h, __u8 table, __u1
 	h->_pad = 0;
 }
 
-/* `task` (the current task) as the subject of a record. comm is read straight from the task: two
+/* `task` as the subject of a record. comm is read straight from the task: two
  * loads, where bpf_get_current_comm() costs more than the rest of a syscall record. */
 static __always_inline void fr_fill_task(struct fr_header *h, struct task_struct *task)
 {
@@ -213,17 +202,22 @@ static __always_inline int fr_flush_loss(struct fr_loss *l, __u64 now)
 	return 0;
 }
 
-/* Reserves a fixed-size record in the ring, or counts it lost and returns NULL. */
-static __always_inline void *fr_reserve(__u32 size, __u64 now)
+/* Reserves a fixed-size record of `table` in the ring with its framing filled (flags 0), or
+ * counts it lost and returns NULL. */
+static __always_inline void *fr_reserve(__u8 table, __u32 size, __u64 now)
 {
 	struct fr_loss *l = fr_loss_state();
 
 	if (!l || fr_flush_loss(l, now))
 		return NULL;
-	void *rec = bpf_ringbuf_reserve(&fr_events, size, 0);
-	if (!rec)
+	struct fr_header *h = bpf_ringbuf_reserve(&fr_events, size, 0);
+	if (!h) {
 		fr_note_loss(l, now);
-	return rec;
+		return NULL;
+	}
+	fr_fill_header(h, table, size, now);
+	h->flags = 0;
+	return h;
 }
 
 static __always_inline void fr_submit(struct fr_header *rec)

@@ -35,15 +35,10 @@ int BPF_PROG(fr_proc_fork, struct task_struct *parent, struct task_struct *child
 	if (fr_mode == FR_MODE_PIDS)
 		bpf_map_update_elem(&fr_targets, &tgid, &one, BPF_ANY);
 
-	__u64 now = bpf_ktime_get_ns();
-	struct fr_proc_event *e = fr_reserve(sizeof(*e), now);
+	struct fr_proc_event *e = fr_reserve(FR_TABLE_PROC, sizeof(*e), bpf_ktime_get_ns());
 	if (!e)
 		return 0;
-	fr_fill_header(&e->hdr, FR_TABLE_PROC, sizeof(*e), now);
-	e->hdr.flags = 0;
-	e->hdr.pid = child->tgid;
-	e->hdr.tid = child->pid;
-	bpf_probe_read_kernel_str(e->hdr.comm, sizeof(e->hdr.comm), child->comm);
+	fr_fill_task(&e->hdr, child);
 	fr_fill_identity(e, child);
 	e->ppid = parent->tgid;
 	e->kind = FR_PROC_KIND_FORK;
@@ -83,9 +78,6 @@ int BPF_PROG(fr_proc_exec, struct task_struct *task, pid_t old_pid, struct linux
 		e->argv_truncated = 1;
 	}
 	/* (a truncated argv ends inside an argument: the decoder keeps that part as the last) */
-	len &= (FR_ARGV_MAX * 2 - 1); /* bounds for the verifier */
-	if (len > FR_ARGV_MAX)
-		len = FR_ARGV_MAX;
 	if (bpf_probe_read_user((__u8 *)e + off, len, (const void *)start) != 0)
 		len = 0;
 	e->argv.off = off;
@@ -101,10 +93,8 @@ int BPF_PROG(fr_proc_exit, struct task_struct *task, bool group_dead)
 
 	if (!group_dead || !fr_is_target_tgid(tgid))
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct fr_proc_event *e = fr_reserve(sizeof(*e), now);
+	struct fr_proc_event *e = fr_reserve(FR_TABLE_PROC, sizeof(*e), bpf_ktime_get_ns());
 	if (e) {
-		fr_fill_header(&e->hdr, FR_TABLE_PROC, sizeof(*e), now);
 		e->hdr.flags = FR_PROC_HAS_EXIT_CODE;
 		fr_fill_task(&e->hdr, task);
 		fr_fill_identity(e, task);

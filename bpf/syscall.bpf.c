@@ -8,7 +8,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-
 static __always_inline void fr_read_args(__u64 *args, struct pt_regs *regs)
 {
 	args[0] = regs->di;
@@ -74,12 +73,10 @@ static __always_inline struct fr_inflight *fr_take_call(struct fr_cpu *c, struct
 static __always_inline void fr_write_syscall(struct task_struct *task, struct fr_inflight *call, struct pt_regs *regs, __s64 ret, __u8 returned)
 {
 	__u64 now = bpf_ktime_get_ns();
-	struct fr_syscall_event *e = fr_reserve(sizeof(*e), now);
+	struct fr_syscall_event *e = fr_reserve(FR_TABLE_SYSCALL, sizeof(*e), now);
 
 	if (!e)
 		return;
-	fr_fill_header(&e->hdr, FR_TABLE_SYSCALL, sizeof(*e), now);
-	e->hdr.flags = 0;
 	fr_fill_task(&e->hdr, task);
 	e->nr = call->nr;
 	fr_read_args(&e->arg0, regs);

@@ -22,10 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "../bpf/shared.h"
 #include "batch.h"
 #include "flightrec.skel.h"
-
-
 
 namespace flightrec_addon {
 namespace {
@@ -81,8 +80,6 @@ uint64_t monotonic_ns() {
 
 // ---------------------------------------------------------------- the recording session
 
-enum Mode : uint32_t { kAll = 0, kPids = 1, kCgroup = 2 };
-
 struct Stats {
   std::atomic<uint64_t> rows[256] = {};
   std::atomic<uint64_t> lost{0};
@@ -110,7 +107,8 @@ class Session : public Napi::ObjectWrap<Session> {
     Napi::Env env = info.Env();
     Napi::Object o = info[0].As<Napi::Object>();
     Napi::Function on_batch = info[1].As<Napi::Function>();
-    mode_ = static_cast<Mode>(o.Get("mode").As<Napi::Number>().Uint32Value());
+    std::string mode = o.Get("mode").As<Napi::String>().Utf8Value();
+    mode_ = mode == "all" ? FR_MODE_ALL : mode == "cgroup" ? FR_MODE_CGROUP : FR_MODE_PIDS;
     ring_bytes_ = o.Get("ringBytes").As<Napi::Number>().Uint32Value();
     batch_rows_ = o.Get("batchRows").As<Napi::Number>().Uint32Value();
     batch_ns_ = static_cast<uint64_t>(o.Get("batchMs").As<Napi::Number>().DoubleValue() * 1e6);
@@ -142,7 +140,7 @@ class Session : public Napi::ObjectWrap<Session> {
     if (err) throw_errno(env, "sizing the ring buffer failed", err);
     err = fr_bpf__load(skel_);
     if (err) throw_errno(env, "loading the BPF programs failed", err);
-    if (mode_ == kCgroup) {
+    if (mode_ == FR_MODE_CGROUP) {
       std::string path = o.Get("cgroupPath").As<Napi::String>().Utf8Value();
       int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0) throw_errno(env, "cannot open cgroup " + path, errno);
@@ -284,7 +282,8 @@ class Session : public Napi::ObjectWrap<Session> {
   void StageUnreportedLosses() {
     int ncpus = libbpf_num_possible_cpus();
     if (ncpus <= 0) return;
-    std::vector<fr_loss_value> values(ncpus);
+    static_assert(sizeof(fr_loss) % 8 == 0, "per-CPU map values are read back 8-byte aligned");
+    std::vector<fr_loss> values(ncpus);
     uint32_t key = 0;
     if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.fr_losses), &key, values.data())) return;
     for (int cpu = 0; cpu < ncpus; cpu++) {
@@ -348,14 +347,7 @@ class Session : public Napi::ObjectWrap<Session> {
     on_batch.Call({o});
   }
 
-  // The per-CPU value of fr_losses as user space reads it (each CPU's value 8-byte aligned).
-  struct fr_loss_value {
-    uint64_t pending;
-    uint64_t first_ts;
-    uint64_t last_ts;
-  };
-
-  Mode mode_ = kPids;
+  uint32_t mode_ = FR_MODE_PIDS;
   uint32_t ring_bytes_ = 0;
   uint32_t batch_rows_ = 0;
   uint64_t batch_ns_ = 0;
@@ -374,7 +366,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
 // ---------------------------------------------------------------- launching a target
 
-// spawnHeld(file, argv, env) -> { pid, release }: forks a child that waits, signals reset,
+// spawnHeld(file, argv, env) -> { pid, gate }: forks a child that waits, signals reset,
 // until release is written (so the recorder can select it before it runs), then execs.
 Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -20,12 +20,6 @@ void Buffer::append(const void* p, size_t n) {
   if (n) std::memcpy(grow(n), p, n);
 }
 
-const fr_table_desc* table_by_id(uint8_t id) {
-  for (const auto& t : fr_tables)
-    if (t.id == id) return &t;
-  return nullptr;
-}
-
 // Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid.
 static size_t utf8_sequence(const uint8_t* s, size_t n) {
   uint8_t c = s[0];

@@ -103,6 +103,4 @@ std::unique_ptr<Batch> build_batch(const fr_table_desc* table, const uint8_t* ar
 // Appends `s` (n bytes) as UTF-8, each invalid sequence replaced by U+FFFD.
 void append_utf8(Buffer& out, const uint8_t* s, size_t n);
 
-const fr_table_desc* table_by_id(uint8_t id);
-
 }  // namespace flightrec

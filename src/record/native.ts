@@ -38,10 +38,9 @@ export interface NativeStats {
   readonly drains: number;
 }
 
-export const MODE = { all: 0, pids: 1, cgroup: 2 } as const;
-
 export interface NativeSessionOptions {
-  readonly mode: (typeof MODE)[keyof typeof MODE];
+  /** How targets are selected in the kernel: all but the recorder, a pid tree, or a cgroup. */
+  readonly mode: 'all' | 'pids' | 'cgroup';
   readonly ringBytes: number;
   readonly batchRows: number;
   readonly batchMs: number;

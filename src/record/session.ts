@@ -6,7 +6,7 @@ import type { Manifest } from '../format/manifest.js';
 import { RecordingWriter } from '../format/recording-writer.js';
 import type { TableName } from '../schema/tables.js';
 import { recordBatchFromNative } from './arrow.js';
-import { MODE, loadAddon, type NativeBatch, type NativeSession, type NativeStats } from './native.js';
+import { loadAddon, type NativeBatch, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
 import { anyAlive, describeTarget, type Target } from './target.js';
 
@@ -106,7 +106,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let session: NativeSession;
   try {
     session = new addon.Session({
-      mode: target.kind === 'all' ? MODE.all : target.kind === 'cgroup' ? MODE.cgroup : MODE.pids,
+      mode: target.kind === 'command' ? 'pids' : target.kind,
       ringBytes,
       batchRows: opts.batchRows ?? DEFAULTS.batchRows,
       batchMs: opts.batchMs ?? DEFAULTS.batchMs,

@@ -1,0 +1,23 @@
+/* What the BPF programs and the native addon both need to agree on and that is not an event
+ * table (those are in the generated events.h): the target-selection modes and the per-CPU
+ * loss counters user space reads at stop. Plain C, no kernel headers beyond the __u types. */
+#ifndef FLIGHTREC_SHARED_H
+#define FLIGHTREC_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Target selection modes (fr_mode). */
+#define FR_MODE_ALL 0    /* every process but the recorder */
+#define FR_MODE_PIDS 1   /* the tgids in fr_targets, and their descendants */
+#define FR_MODE_CGROUP 2 /* tasks in the cgroup in fr_cgroup (or below it) */
+
+/* Failed reservations on a CPU since its last gap record (the value of fr_losses). */
+struct fr_loss {
+	__u64 pending;
+	__u64 first_ts;
+	__u64 last_ts;
+};
+
+#endif /* FLIGHTREC_SHARED_H */
