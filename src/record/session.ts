@@ -138,20 +138,19 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (child && exitStatus === null) exitStatus = addon.reap(child.pid);
   }
 
+  /** Ends the recording for `why`; a launched command still running gets `sig` and a moment
+   * to exit first, so its last events are recorded. */
+  function endWithCommand(sig: NodeJS.Signals, why: StopReason): void {
+    if (!child || exitStatus !== null) return stop(why);
+    try { process.kill(child.pid, sig); } catch { /* already gone */ }
+    reason = why;
+    timers.push(setTimeout(() => stop(why), DEFAULTS.graceMs));
+  }
+
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let signalled = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signalled++;
-    // First signal: a launched command gets it too and a moment to exit, so its last events
-    // are recorded. A second signal, or no command: stop now.
-    if (signalled === 1 && child && exitStatus === null) {
-      try { process.kill(child.pid, sig); } catch { /* already gone */ }
-      timers.push(setTimeout(() => stop('signal'), DEFAULTS.graceMs));
-      reason = 'signal';
-      return;
-    }
-    stop('signal');
-  };
+  // A second signal does not wait for the command.
+  const onSignal = (sig: NodeJS.Signals): void => (++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal'));
 
   try {
     writer = RecordingWriter.create(opts.out, {
@@ -189,13 +188,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   for (const s of signals) process.on(s, onSignal);
   if (child) addon.release(child.gate);
   if (opts.durationMs !== undefined) {
-    timers.push(setTimeout(() => {
-      if (child && exitStatus === null) {
-        try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
-        timers.push(setTimeout(() => stop('duration'), DEFAULTS.graceMs));
-        reason = 'duration';
-      } else stop('duration');
-    }, opts.durationMs));
+    timers.push(setTimeout(() => endWithCommand('SIGTERM', 'duration'), opts.durationMs));
   }
   // The target's end: the launched command reaped, or every given pid gone.
   timers.push(setInterval(() => {
