@@ -2,7 +2,7 @@
 // are wrapped without copying (the native recorder hands its column buffers over this way);
 // strings, lists and bytes go through Arrow builders.
 import {
-  Data, DataType, RecordBatch, Struct, makeData, vectorFromArray, type Field,
+  Data, DataType, RecordBatch, Struct, makeData, vectorFromArray, type Field, type Int,
 } from 'apache-arrow';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import type { TableName } from '../schema/tables.js';
@@ -15,6 +15,11 @@ const ARRAY_TYPES = {
   Int8: Int8Array, Uint8: Uint8Array, Int16: Int16Array, Uint16: Uint16Array,
   Int32: Int32Array, Uint32: Uint32Array, Int64: BigInt64Array, Uint64: BigUint64Array,
 } as const;
+
+/** The typed array that holds the values of an Arrow integer type. */
+export function intArrayType(type: Int): (typeof ARRAY_TYPES)[keyof typeof ARRAY_TYPES] {
+  return ARRAY_TYPES[`${type.isSigned ? 'Int' : 'Uint'}${type.bitWidth}` as keyof typeof ARRAY_TYPES];
+}
 
 function enumCodes(field: Field, values: ReadonlyArray<unknown>): Uint8Array {
   const labels = field.metadata.get('flightrec.enum')!.split(',');
@@ -40,8 +45,7 @@ function columnData(field: Field, values: ColumnValues, length: number): Data {
     return vectorFromArray(mapped, type).data[0]!;
   }
   if (DataType.isInt(type)) {
-    const name = `${type.isSigned ? 'Int' : 'Uint'}${type.bitWidth}` as keyof typeof ARRAY_TYPES;
-    const Ctor = ARRAY_TYPES[name];
+    const Ctor = intArrayType(type);
     let arr: TypedArray;
     if (values instanceof Ctor) arr = values;
     else if (field.metadata.has('flightrec.enum') && !ArrayBuffer.isView(values)) arr = enumCodes(field, values as ReadonlyArray<unknown>);
