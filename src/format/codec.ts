@@ -76,6 +76,39 @@ export function setCompressionLevel(l: number): void {
   compressor?.setParameters({ compressionLevel: level });
 }
 
+/**
+ * Decompress one zstd frame, bounded: the size the frame declares is checked against the
+ * limit before anything is allocated, and the output must be exactly that size.
+ */
+export function zstdDecode(data: Uint8Array): Uint8Array {
+  const size = zstdFrameContentSize(data);
+  if (size > MAX_BUFFER_BYTES) throw new FrameError(`zstd frame claims ${size} bytes (limit ${MAX_BUFFER_BYTES})`);
+  decompressor ??= new Decompressor();
+  const out = decompressor.decompress(data);
+  if (out.byteLength !== size) throw new FrameError(`zstd frame declared ${size} bytes but held ${out.byteLength}`);
+  return out;
+}
+
+/**
+ * Buffers decompressed ahead of time (by the inflate workers), keyed by the compressed
+ * frame's position: apache-arrow hands `decode` a view into the message body, and a view
+ * at a prepared position gets the prepared output instead of decompressing again.
+ */
+let prepared: { buffer: ArrayBufferLike; outs: Map<number, Uint8Array> } | undefined;
+
+/** Offer the decompressed frames of one message body; `outs` is keyed by absolute byte offset in `body.buffer`. */
+export function providePrepared(body: Uint8Array, outs: Map<number, Uint8Array>): void {
+  prepared = { buffer: body.buffer, outs };
+}
+
+function takePrepared(data: Uint8Array): Uint8Array | undefined {
+  if (prepared?.buffer !== data.buffer) return undefined;
+  const out = prepared.outs.get(data.byteOffset);
+  prepared.outs.delete(data.byteOffset);
+  if (prepared.outs.size === 0) prepared = undefined;
+  return out;
+}
+
 export function registerZstd(): void {
   if (compressionRegistry.get(CompressionType.ZSTD)) return;
   compressionRegistry.set(CompressionType.ZSTD, {
@@ -88,12 +121,7 @@ export function registerZstd(): void {
       return compressor.compress(data);
     },
     decode(data: Uint8Array): Uint8Array {
-      const size = zstdFrameContentSize(data);
-      if (size > MAX_BUFFER_BYTES) throw new FrameError(`zstd frame claims ${size} bytes (limit ${MAX_BUFFER_BYTES})`);
-      decompressor ??= new Decompressor();
-      const out = decompressor.decompress(data);
-      if (out.byteLength !== size) throw new FrameError(`zstd frame declared ${size} bytes but held ${out.byteLength}`);
-      return out;
+      return takePrepared(data) ?? zstdDecode(data);
     },
   });
 }

@@ -7,8 +7,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   CompressionType, Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema,
 } from 'apache-arrow';
-import { MAX_BUFFER_BYTES, registerZstd, zstdFrameContentSize } from './codec.js';
+import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { MAX_BUFFER_BYTES, providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
 import { RecordingError } from './errors.js';
+import { inflatePool, type InflatePool, type InflateTicket } from './inflate-pool.js';
 
 /** Flatbuffer metadata of one message; ours are a few hundred bytes. */
 const MAX_METADATA_BYTES = 1024 * 1024;
@@ -16,6 +18,56 @@ const MAX_METADATA_BYTES = 1024 * 1024;
 export const MAX_BATCH_BYTES = 1024 * 1024 * 1024;
 export const MAX_BATCH_ROWS = 1 << 24;
 const CONTINUATION = 0xffffffff;
+/** Files at least this big are decompressed ahead on the inflate workers; smaller ones are not worth a thread. */
+const READ_AHEAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/** One validated message: its prefix and metadata, and for a record batch its body. */
+interface Frame {
+  /** File offset of the message. */
+  readonly at: number;
+  readonly head: Buffer;
+  readonly body?: Buffer;
+  /** [offset, length] in `body` of each zstd frame (the compressed buffers). */
+  readonly zstd?: ReadonlyArray<readonly [number, number]>;
+}
+
+/** A frame read ahead, and its job in the inflate pool if it has zstd frames. */
+interface ReadAhead {
+  readonly frame: Frame;
+  readonly ticket: InflateTicket | undefined;
+}
+
+/**
+ * Reusable shared buffers for the bodies of batches read ahead: inflate workers read them in
+ * place (no copy), and a slot is handed out again `slots` batches later, when apache-arrow
+ * has long decoded the batch that used it. A batch with buffers stored uncompressed keeps
+ * its body (arrow's columns are views into it), so its slot is given up.
+ */
+class BodyArena {
+  private readonly slots: Array<Buffer | undefined>;
+  private next = 0;
+
+  constructor(size: number) {
+    this.slots = new Array<Buffer | undefined>(size);
+  }
+
+  take(n: number): Buffer {
+    const i = this.next++ % this.slots.length;
+    let slot = this.slots[i];
+    if (!slot || slot.byteLength < n) this.slots[i] = slot = Buffer.from(new SharedArrayBuffer(n + (n >> 2)));
+    return slot.subarray(0, n);
+  }
+
+  /** The last body taken stays with its batch. */
+  keepLast(): void {
+    this.slots[(this.next - 1) % this.slots.length] = undefined;
+  }
+}
+
+/** Whether a batch's decoded columns are views into its body: it has buffers stored uncompressed. */
+function keepsBody(header: RecordBatchHeader, zstd: readonly unknown[]): boolean {
+  return header.compression === null || zstd.length < header.buffers.filter((b) => b.length > 0).length;
+}
 
 export interface TornTail {
   /** Offset of the first byte after the last complete message. */
@@ -45,10 +97,7 @@ export function schemaMismatch(found: Schema, want: Schema): string | undefined 
   return undefined;
 }
 
-/**
- * Sequential, validating reader of one IPC stream file. `messages()` yields the raw bytes
- * of each validated message, which is what apache-arrow's stream reader consumes.
- */
+/** Sequential, validating reader of one IPC stream file. */
 export class TableFile {
   private readonly fd: number;
   private readonly size: number;
@@ -60,6 +109,10 @@ export class TableFile {
   rawBytes = 0;
   ended = false;
   torn: TornTail | undefined;
+  /** Offset of the message last handed to apache-arrow, for errors while decoding it. */
+  private decoding = 0;
+  /** Where batch bodies go when reading ahead. */
+  private arena: BodyArena | undefined;
 
   constructor(readonly path: string, private readonly schema: Schema, opts: { hash?: boolean; size?: number } = {}) {
     try {
@@ -86,8 +139,8 @@ export class TableFile {
     return this.torn ? this.torn.offset : this.offset;
   }
 
-  private read(n: number): Buffer {
-    const buf = Buffer.allocUnsafe(n);
+  private read(n: number, arena?: BodyArena): Buffer {
+    const buf = arena ? arena.take(n) : Buffer.allocUnsafe(n);
     let got = 0;
     while (got < n) {
       const r = readSync(this.fd, buf, got, n - got, this.offset + got);
@@ -108,7 +161,16 @@ export class TableFile {
     throw new RecordingError(`corrupt Arrow stream: ${what}`, { file: this.path, offset: at });
   }
 
+  /** The raw bytes of each validated message, which is what apache-arrow's stream reader consumes. */
   *messages(): Generator<Uint8Array> {
+    for (const frame of this.frames()) {
+      this.decoding = frame.at;
+      yield frame.head;
+      if (frame.body) yield frame.body;
+    }
+  }
+
+  private *frames(): Generator<Frame> {
     let first = true;
     while (this.offset < this.size) {
       const at = this.offset;
@@ -137,23 +199,25 @@ export class TableFile {
         const why = schemaMismatch(msg.header(), this.schema);
         if (why) this.corrupt(`schema differs from the declared table: ${why}`, at);
         first = false;
-        yield Buffer.concat([prefix, meta]);
+        yield { at, head: Buffer.concat([prefix, meta]) };
         continue;
       }
       if (!msg.isRecordBatch()) this.corrupt(`unexpected ${MessageHeader[msg.headerType]} message`, at);
       if (at + 8 + metaLen + bodyLen > this.size) return this.tear('record batch body cut short', at);
-      const body = this.read(bodyLen);
-      this.checkBatch(msg, body, at);
+      const body = this.read(bodyLen, this.arena);
+      const zstd = this.checkBatch(msg, body, at);
+      if (this.arena && keepsBody(msg.header(), zstd)) this.arena.keepLast();
       this.rows += msg.header().length;
       this.batches++;
-      yield Buffer.concat([prefix, meta]);
-      yield body;
+      yield { at, head: Buffer.concat([prefix, meta]), body, zstd };
     }
     if (first) this.tear('empty file', 0);
   }
 
-  private checkBatch(msg: Message<MessageHeader.RecordBatch>, body: Buffer, at: number): void {
+  /** Check a batch's buffers against its body and the limits; returns where its zstd frames are. */
+  private checkBatch(msg: Message<MessageHeader.RecordBatch>, body: Buffer, at: number): Array<[number, number]> {
     const header = msg.header();
+    const frames: Array<[number, number]> = [];
     if (header.length < 0 || header.length > MAX_BATCH_ROWS) this.corrupt(`batch of ${header.length} rows`, at);
     const compressed = header.compression !== null;
     if (compressed && header.compression.type !== CompressionType.ZSTD) this.corrupt('compression other than ZSTD', at);
@@ -173,25 +237,57 @@ export class TableFile {
       }
       if (frame !== declared) this.corrupt(`buffer claims ${declared} bytes, its zstd frame ${frame}`, at);
       total += declared;
+      frames.push([offset + 8, length - 8]);
     }
     if (total > MAX_BATCH_BYTES) this.corrupt(`batch decompresses to ${total} bytes (limit ${MAX_BATCH_BYTES})`, at);
     this.rawBytes += total;
+    return frames;
   }
 
   /** Decode the validated stream into record batches. */
   *recordBatches(): Generator<RecordBatch> {
     registerZstd();
-    const reader = RecordBatchReader.from(this.messages());
-    let at = 0;
+    const reader = RecordBatchReader.from(this.size >= READ_AHEAD_MIN_BYTES ? this.readAhead() : this.messages());
     try {
-      for (const batch of reader) {
-        at = this.offset;
-        yield batch;
-      }
+      yield* reader;
     } catch (err) {
       if (err instanceof RecordingError) throw err;
-      throw new RecordingError(`cannot decode record batch: ${(err as Error).message}`, { file: this.path, offset: at, cause: err });
+      throw new RecordingError(`cannot decode record batch: ${(err as Error).message}`, { file: this.path, offset: this.decoding, cause: err });
     }
+  }
+
+  /**
+   * messages(), with each batch body handed to the inflate pool a few batches before
+   * apache-arrow reaches it; its outputs are then offered to the codec in place of decoding.
+   */
+  private *readAhead(): Generator<Uint8Array> {
+    const pool = inflatePool();
+    const queue: ReadAhead[] = [];
+    // A slot is reused after the queue's batches and the one arrow decodes last.
+    this.arena = new BodyArena(pool.depth + 2);
+    try {
+      for (const frame of this.frames()) {
+        queue.push({ frame, ticket: frame.zstd?.length ? pool.submit(frame.body!, frame.zstd) : undefined });
+        if (queue.length > pool.depth) yield* this.release(pool, queue.shift()!);
+      }
+      while (queue.length > 0) yield* this.release(pool, queue.shift()!);
+    } finally {
+      // Stopped early (an error, or the caller stopped reading): tickets still out are
+      // settled, so the workers' answers to them do not reach the next reader.
+      for (const { ticket } of queue) if (ticket) pool.abandon(ticket);
+    }
+  }
+
+  private *release(pool: InflatePool, { frame, ticket }: ReadAhead): Generator<Uint8Array> {
+    this.decoding = frame.at;
+    yield frame.head;
+    if (!frame.body) return;
+    if (ticket) {
+      const outs = pool.collect(ticket);
+      const base = frame.body.byteOffset;
+      providePrepared(frame.body, new Map(frame.zstd!.map(([offset], i) => [base + offset, outs[i]!])));
+    }
+    yield frame.body;
   }
 
   /** Validate the whole file without decoding batches. */
