@@ -1,5 +1,6 @@
-// Recorder benchmark: each workload alone, under `flightrec record` and under
-// `perf record -e raw_syscalls:*`, interleaved round by round so all three see the same
+// Recorder benchmark: each workload alone, under `flightrec record` (syscall and proc
+// tables only, and the default tables) and under `perf record` (raw_syscalls, and the same
+// tracepoints as the default tables), interleaved round by round so all see the same
 // machine. Workloads run on CPU1, recorders on CPU0. Needs root and linux-perf.
 //   npm run bench:record [-- --rounds 3 --keep]
 // Prints, per workload and recorder, medians: the workload loop's slowdown against running
@@ -49,11 +50,13 @@ function native(w: Workload): Sample {
   return { loopNs: loopNs(run('taskset', ['-c', '1', ...w.argv])) };
 }
 
-function flightrec(w: Workload, round: number): Sample {
+/** flightrec with the default tables, or only the given ones. */
+function flightrec(w: Workload, round: number, tables?: string): Sample {
   const out = join(scratch, `fr-${round}`);
   const summaryFile = join(scratch, `fr-${round}.json`);
   const t0 = Date.now();
-  const stderr = run('taskset', ['-c', '0', process.execPath, CLI, 'record', '-q', '-o', out, '--summary-json', summaryFile, '--', 'taskset', '-c', '1', ...w.argv]);
+  const only = tables ? ['--tables', tables] : [];
+  const stderr = run('taskset', ['-c', '0', process.execPath, CLI, 'record', '-q', ...only, '-o', out, '--summary-json', summaryFile, '--', 'taskset', '-c', '1', ...w.argv]);
   const wallMs = Date.now() - t0;
   const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { stats: { rows: Record<string, number>; lost: number }; bytes_written: number; peak_rss_bytes: number };
   const events = Object.entries(s.stats.rows).filter(([t]) => t !== 'gap').reduce((a, [, n]) => a + n, 0);
@@ -61,10 +64,14 @@ function flightrec(w: Workload, round: number): Sample {
   return { loopNs: loopNs(stderr), events, syscalls: s.stats.rows.syscall ?? 0, lost: s.stats.lost, bytes: s.bytes_written, rssBytes: s.peak_rss_bytes, wallMs };
 }
 
-function perf(w: Workload, round: number): Sample {
+/** The tracepoints flightrec's default tables use besides raw_syscalls. */
+const MORE_TRACEPOINTS = ['sched:sched_process_fork', 'sched:sched_process_exec', 'sched:sched_process_exit',
+  'sock:inet_sock_set_state', 'block:block_rq_issue', 'block:block_rq_complete'];
+
+function perf(w: Workload, round: number, tracepoints = ['raw_syscalls:*']): Sample {
   const out = join(scratch, `perf-${round}.data`);
   const t0 = Date.now();
-  const stderr = run('taskset', ['-c', '0', 'perf', 'record', '-q', '-e', 'raw_syscalls:*', '-o', out, '--', 'taskset', '-c', '1', ...w.argv]);
+  const stderr = run('taskset', ['-c', '0', 'perf', 'record', '-q', ...tracepoints.flatMap((e) => ['-e', e]), '-o', out, '--', 'taskset', '-c', '1', ...w.argv]);
   const wallMs = Date.now() - t0;
   const stats = execFileSync('perf', ['report', '-i', out, '--stats'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const count = (re: RegExp): number => Number(re.exec(stats)?.[1] ?? 0);
@@ -72,7 +79,8 @@ function perf(w: Workload, round: number): Sample {
   const lost = count(/^\s*LOST events:\s+(\d+)/m) + count(/^\s*LOST_SAMPLES events:\s+(\d+)/m);
   const bytes = statSync(out).size;
   if (!values.keep) rmSync(out, { force: true });
-  // perf stores enter and exit as two samples: a syscall is one of each.
+  // perf stores enter and exit as two samples: a syscall is one of each (the other
+  // tracepoints are rare next to them, so this is close for the wider event set too).
   return { loopNs: loopNs(stderr), events, syscalls: events / 2, lost, bytes, wallMs };
 }
 
@@ -90,11 +98,15 @@ const perfWorks = spawnSync('perf', ['--version']).status === 0;
 if (!perfWorks) console.error('perf is not installed (apt-get install linux-perf): comparing against running alone only');
 console.log(`flightrec recorder benchmark: ${rounds} rounds, medians; workloads on CPU1, recorders on CPU0`);
 for (const w of WORKLOADS) {
-  const samples: Record<string, Sample[]> = { alone: [], flightrec: [], perf: [] };
+  const samples: Record<string, Sample[]> = { alone: [], 'flightrec syscall,proc': [], 'flightrec default': [], 'perf raw_syscalls': [], 'perf same tracepoints': [] };
   for (let r = 0; r < rounds; r++) {
     samples.alone!.push(native(w));
-    samples.flightrec!.push(flightrec(w, r));
-    if (perfWorks) samples.perf!.push(perf(w, r));
+    samples['flightrec syscall,proc']!.push(flightrec(w, r, 'syscall,proc'));
+    samples['flightrec default']!.push(flightrec(w, r));
+    if (perfWorks) {
+      samples['perf raw_syscalls']!.push(perf(w, r));
+      samples['perf same tracepoints']!.push(perf(w, r, ['raw_syscalls:*', ...MORE_TRACEPOINTS]));
+    }
   }
   const alone = median(samples.alone!.map((s) => s.loopNs));
   console.log(`\n${w.name}: alone ${(alone / 1e6).toFixed(1)} ms`);
@@ -110,10 +122,13 @@ for (const w of WORKLOADS) {
       String(m((s) => s.lost!)),
       m((s) => s.syscalls!) > 0 ? m((s) => s.bytes! / s.syscalls!).toFixed(1) : '-',
       m((s) => s.bytes! / s.events!).toFixed(1),
-      name === 'flightrec' ? `${(m((s) => s.rssBytes!) / 2 ** 20).toFixed(0)} MiB` : '-',
+      name.startsWith('flightrec') ? `${(m((s) => s.rssBytes!) / 2 ** 20).toFixed(0)} MiB` : '-',
     ]);
   }
+  const slowdown = (name: string): number => median(samples[name]!.map((s) => s.loopNs)) / alone;
+  const cost = (slowdown('flightrec default') - 1) / (slowdown('flightrec syscall,proc') - 1);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(`  ${r.map((c, i) => c.padStart(widths[i]!)).join('  ')}`);
+  console.log(`  default tables vs syscall,proc: slowdown ${(slowdown('flightrec default') / slowdown('flightrec syscall,proc')).toFixed(2)}x, added cost ${cost.toFixed(2)}x`);
 }
 if (!values.keep) rmSync(scratch, { recursive: true, force: true });

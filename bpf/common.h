@@ -18,6 +18,14 @@
  * __weak so every program object can see them and the linked object holds one of each. */
 const volatile __u32 fr_mode __weak = FR_MODE_PIDS;
 const volatile __u32 fr_self_tgid __weak = 0;
+/* Tables to record: bit (1 << FR_TABLE_x). Programs of a table left out are not loaded, and
+ * shared programs skip its records (the verifier prunes them). */
+const volatile __u32 fr_tables __weak = ~0u;
+
+static __always_inline int fr_table_on(__u32 table)
+{
+	return (fr_tables >> table) & 1;
+}
 
 /* Global record order: each stored record takes the next number. */
 __u64 fr_seq __weak = 0;
@@ -60,6 +68,7 @@ struct fr_inflight {
 	__u64 args[6];
 	__u32 nr;
 	__u8 saved_args;
+	__u8 pending;   /* a file/net row waits for the exit (calls.h) */
 };
 
 /* Per CPU: the call in progress on this CPU (a thread that is switched out inside a call
@@ -228,14 +237,17 @@ static __always_inline void fr_submit(struct fr_header *rec)
 /* Copies a record built in scratch space into the ring, or counts it lost. The caller has
  * filled the task fields, flags and body; the framing is filled here, after any gap record.
  * A record whose copy fails leaves a hole in seq; the gap row accounts for it. */
-static __always_inline void fr_output(struct fr_header *h, __u8 table, __u32 size, __u64 now)
+#define fr_output(h, table, size, now) fr_output_within(h, table, size, now, FR_SCRATCH_SIZE)
+
+/* fr_output() of a record in a buffer of `room` bytes (a constant), not the scratch space. */
+static __always_inline void fr_output_within(struct fr_header *h, __u8 table, __u32 size, __u64 now, __u32 room)
 {
 	struct fr_loss *l = fr_loss_state();
 
 	if (!l || fr_flush_loss(l, now))
 		return;
 	fr_fill_header(h, table, size, now);
-	if (size > FR_SCRATCH_SIZE || bpf_ringbuf_output(&fr_events, h, size, fr_submit_flags(h->seq)) != 0)
+	if (size > room || bpf_ringbuf_output(&fr_events, h, size, fr_submit_flags(h->seq)) != 0)
 		fr_note_loss(l, now);
 }
 

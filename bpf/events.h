@@ -42,12 +42,14 @@ enum fr_table {
 #define FR_FILE_OP_LINK 9
 #define FR_FILE_OP_SYMLINK 10
 #define FR_FILE_OP_CLOSE 11
+#define FR_FILE_OP_IO 12
 #define FR_NET_OP_CONNECT 0
 #define FR_NET_OP_ACCEPT 1
 #define FR_NET_OP_BIND 2
 #define FR_NET_OP_LISTEN 3
 #define FR_NET_OP_STATE 4
 #define FR_NET_OP_CLOSE 5
+#define FR_NET_OP_IO 6
 #define FR_MEM_OP_MMAP 0
 #define FR_MEM_OP_MPROTECT 1
 #define FR_MEM_OP_MUNMAP 2

@@ -34,6 +34,8 @@ int BPF_PROG(fr_proc_fork, struct task_struct *parent, struct task_struct *child
 		return 0;
 	if (fr_mode == FR_MODE_PIDS)
 		bpf_map_update_elem(&fr_targets, &tgid, &one, BPF_ANY);
+	if (!fr_table_on(FR_TABLE_PROC))
+		return 0;
 
 	struct fr_proc_event *e = fr_reserve(FR_TABLE_PROC, sizeof(*e), bpf_ktime_get_ns());
 	if (!e)
@@ -49,7 +51,7 @@ int BPF_PROG(fr_proc_fork, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(fr_proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (!fr_is_target_tgid(task->tgid))
+	if (!fr_table_on(FR_TABLE_PROC) || !fr_is_target_tgid(task->tgid))
 		return 0;
 	struct fr_proc_event *e = fr_scratch_buf();
 	if (!e)
@@ -93,7 +95,7 @@ int BPF_PROG(fr_proc_exit, struct task_struct *task, bool group_dead)
 
 	if (!group_dead || !fr_is_target_tgid(tgid))
 		return 0;
-	struct fr_proc_event *e = fr_reserve(FR_TABLE_PROC, sizeof(*e), bpf_ktime_get_ns());
+	struct fr_proc_event *e = fr_table_on(FR_TABLE_PROC) ? fr_reserve(FR_TABLE_PROC, sizeof(*e), bpf_ktime_get_ns()) : NULL;
 	if (e) {
 		e->hdr.flags = FR_PROC_HAS_EXIT_CODE;
 		fr_fill_task(&e->hdr, task);

@@ -4,7 +4,7 @@
  * per CPU, and moved into task storage if the thread is switched out inside the call, so the
  * common case costs no map lookups beyond a per-CPU slot. A call the thread never returns from
  * (exit, exit_group) is written when the thread ends. */
-#include "common.h"
+#include "calls.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -32,6 +32,7 @@ int BPF_PROG(fr_sys_enter, struct pt_regs *regs, long id)
 	c->call.saved_args = id == FR_NR_execve || id == FR_NR_execveat || id == FR_NR_rt_sigreturn;
 	if (c->call.saved_args)
 		fr_read_args(c->call.args, regs);
+	c->call.pending = fr_calls_enter(task, regs, id);
 	c->call.enter_ts = bpf_ktime_get_ns();
 	c->call.id = pid_tgid;
 	return 0;
@@ -70,9 +71,10 @@ static __always_inline struct fr_inflight *fr_take_call(struct fr_cpu *c, struct
 	return p;
 }
 
-static __always_inline void fr_write_syscall(struct task_struct *task, struct fr_inflight *call, struct pt_regs *regs, __s64 ret, __u8 returned)
+static __always_inline void fr_write_syscall(struct task_struct *task, struct fr_inflight *call, struct pt_regs *regs, __s64 ret, __u8 returned, __u64 now)
 {
-	__u64 now = bpf_ktime_get_ns();
+	if (!fr_table_on(FR_TABLE_SYSCALL))
+		return;
 	struct fr_syscall_event *e = fr_reserve(FR_TABLE_SYSCALL, sizeof(*e), now);
 
 	if (!e)
@@ -103,8 +105,11 @@ int BPF_PROG(fr_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fr_inflight *call = fr_take_call(c, task);
-	if (call)
-		fr_write_syscall(task, call, regs, ret, 1);
+	if (!call)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	fr_write_syscall(task, call, regs, ret, 1, now);
+	fr_calls_exit(task, regs, call->nr, ret, call->pending, now);
 	return 0;
 }
 
@@ -118,6 +123,6 @@ int BPF_PROG(fr_sys_unfinished, struct task_struct *task)
 		return 0;
 	struct fr_inflight *call = fr_take_call(c, task);
 	if (call)
-		fr_write_syscall(task, call, (struct pt_regs *)bpf_task_pt_regs(task), 0, 0);
+		fr_write_syscall(task, call, (struct pt_regs *)bpf_task_pt_regs(task), 0, 0, bpf_ktime_get_ns());
 	return 0;
 }

@@ -7,7 +7,9 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -136,7 +138,25 @@ class Session : public Napi::ObjectWrap<Session> {
     if (!skel_) throw_errno(env, "opening the BPF object failed", errno);
     skel_->rodata->fr_mode = mode_;
     skel_->rodata->fr_self_tgid = getpid();
-    int err = bpf_map__set_max_entries(skel_->maps.fr_events, ring_bytes_);
+    Napi::Array tables = o.Get("tables").As<Napi::Array>();
+    uint32_t mask = 1u << FR_TABLE_GAP;
+    for (uint32_t i = 0; i < tables.Length(); i++) {
+      std::string name = tables.Get(i).As<Napi::String>().Utf8Value();
+      for (const auto& t : fr_tables)
+        if (name == t.name) mask |= 1u << t.id;
+    }
+    skel_->rodata->fr_tables = mask;
+    // Programs that serve one table only are not even loaded without it.
+    auto only_for = [&](bpf_program* prog, uint32_t table) { bpf_program__set_autoload(prog, (mask >> table) & 1); };
+    only_for(skel_->progs.fr_net_state, FR_TABLE_NET);
+    only_for(skel_->progs.fr_bio_issue, FR_TABLE_BIO);
+    only_for(skel_->progs.fr_bio_complete, FR_TABLE_BIO);
+    only_for(skel_->progs.fr_sample, FR_TABLE_SAMPLE);
+    sample_hz_ = (mask >> FR_TABLE_SAMPLE) & 1 ? o.Get("sampleHz").As<Napi::Number>().Uint32Value() : 0;
+    skel_->rodata->fr_sample_event = sample_hz_ ? ChooseSampleEvent() : FR_SAMPLE_EVENT_CPU_CLOCK;
+    int err = bpf_map__set_max_entries(skel_->maps.fr_stacks, sample_hz_ ? 8192 : 1);
+    if (err) throw_errno(env, "sizing the stack map failed", err);
+    err = bpf_map__set_max_entries(skel_->maps.fr_events, ring_bytes_);
     if (err) throw_errno(env, "sizing the ring buffer failed", err);
     err = fr_bpf__load(skel_);
     if (err) throw_errno(env, "loading the BPF programs failed", err);
@@ -168,6 +188,7 @@ class Session : public Napi::ObjectWrap<Session> {
     Napi::Env env = info.Env();
     int err = fr_bpf__attach(skel_);
     if (err) throw_errno(env, "attaching the BPF programs failed", err);
+    if (sample_hz_) AttachSampling(env);
     rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.fr_events), &Session::OnRecord, this, nullptr);
     if (!rb_) throw_errno(env, "opening the ring buffer failed", errno);
     consumer_ = std::thread([this] { Consume(); });
@@ -177,7 +198,7 @@ class Session : public Napi::ObjectWrap<Session> {
   // stop(): detaches the programs; the consumer drains what is left, hands over the last
   // batches and then calls onBatch(null).
   Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (skel_) fr_bpf__detach(skel_);
+    Detach();
     stopping_.store(true);
     return info.Env().Undefined();
   }
@@ -190,7 +211,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
   void Shutdown() {
     stopping_.store(true);
-    if (skel_) fr_bpf__detach(skel_);
+    Detach();
     if (consumer_.joinable()) consumer_.join();
     else if (!tsfn_released_) tsfn_.Release();  // never started: the consumer did not release it
     tsfn_released_ = true;
@@ -200,6 +221,52 @@ class Session : public Napi::ObjectWrap<Session> {
     skel_ = nullptr;
   }
 
+  void Detach() {
+    for (bpf_link* l : sample_links_) bpf_link__destroy(l);
+    sample_links_.clear();
+    if (skel_) fr_bpf__detach(skel_);
+  }
+
+  // The sampling event: hardware cycles if this host counts them, the cpu-clock otherwise.
+  uint8_t ChooseSampleEvent() {
+    int fd = OpenSampleEvent(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0);
+    if (fd < 0) return FR_SAMPLE_EVENT_CPU_CLOCK;
+    close(fd);
+    return FR_SAMPLE_EVENT_CYCLES;
+  }
+
+  int OpenSampleEvent(uint32_t type, uint64_t config, int cpu) {
+    perf_event_attr attr{};
+    attr.size = sizeof attr;
+    attr.type = type;
+    attr.config = config;
+    attr.freq = 1;
+    attr.sample_freq = sample_hz_;
+    return static_cast<int>(syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+  }
+
+  // One sampling event per online CPU, each running fr_sample.
+  void AttachSampling(Napi::Env env) {
+    bool hw = skel_->rodata->fr_sample_event == FR_SAMPLE_EVENT_CYCLES;
+    int ncpus = libbpf_num_possible_cpus();
+    for (int cpu = 0; cpu < ncpus; cpu++) {
+      int fd = hw ? OpenSampleEvent(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, cpu)
+                  : OpenSampleEvent(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, cpu);
+      if (fd < 0) {
+        if (errno == ENODEV) continue;  // a possible CPU that is not online
+        throw_errno(env, "opening the sampling event on CPU " + std::to_string(cpu) + " failed", errno);
+      }
+      bpf_link* l = bpf_program__attach_perf_event(skel_->progs.fr_sample, fd);
+      if (!l) {
+        int saved = errno;
+        close(fd);
+        throw_errno(env, "attaching the sampling program failed", saved);
+      }
+      sample_links_.push_back(l);  // the link owns the event's fd from here
+
+    }
+  }
+
   // programs(): [{ name, attach }] of every loaded program, for the manifest.
   Napi::Value Programs(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -207,6 +274,7 @@ class Session : public Napi::ObjectWrap<Session> {
     uint32_t i = 0;
     bpf_program* prog;
     bpf_object__for_each_program(prog, skel_->obj) {
+      if (!bpf_program__autoload(prog)) continue;
       Napi::Object o = Napi::Object::New(env);
       o.Set("name", bpf_program__name(prog));
       o.Set("attach", bpf_program__section_name(prog));
@@ -352,6 +420,8 @@ class Session : public Napi::ObjectWrap<Session> {
   uint32_t batch_rows_ = 0;
   uint64_t batch_ns_ = 0;
   int drain_ms_ = 1;
+  uint32_t sample_hz_ = 0;
+  std::vector<bpf_link*> sample_links_;
   uint64_t hold_ns_ = 0;
   struct fr_bpf* skel_ = nullptr;
   struct ring_buffer* rb_ = nullptr;

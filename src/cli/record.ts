@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { DEFAULTS, record, type Progress, type RecordResult } from '../record/session.js';
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
-import { TABLE_NAMES } from '../schema/tables.js';
+import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { EXIT, fail, formatBytes, table } from './output.js';
 
 interface RecordFlags {
@@ -17,6 +17,28 @@ interface RecordFlags {
   batchMs?: string;
   quiet?: boolean;
   summaryJson?: string;
+  tables?: string;
+  samples?: string;
+  intelPt?: boolean;
+}
+
+const INTEL_PT = '/sys/bus/event_source/devices/intel_pt';
+
+/** --tables and --samples: the tables to record and the sampling rate. */
+function chooseTables(f: RecordFlags): { tables: TableName[]; sampleHz?: number } {
+  let tables: TableName[] = [...DEFAULT_TABLES];
+  if (f.tables !== undefined) {
+    const names = f.tables.split(',').map((t) => t.trim()).filter(Boolean);
+    const unknown = names.filter((t) => !RECORDABLE_TABLES.includes(t as TableName));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new UsageError(`--tables ${f.tables}: ${unknown.length ? `no table ${unknown.join(', ')}` : 'no tables'} (tables: ${RECORDABLE_TABLES.join(', ')})`);
+    }
+    tables = RECORDABLE_TABLES.filter((t) => names.includes(t));
+  }
+  if (f.samples === undefined) return { tables };
+  const hz = parsePositive('--samples', f.samples);
+  if (!Number.isInteger(hz) || hz > 10_000) throw new UsageError(`--samples ${f.samples}: a whole number of samples per second, at most 10000`);
+  return { tables: RECORDABLE_TABLES.filter((t) => t === 'sample' || tables.includes(t)), sampleHz: hz };
 }
 
 const SIZE = /^(\d+)([KMG]?)i?B?$/i;
@@ -84,10 +106,19 @@ export function register(program: Command): void {
     .option('--ring-size <bytes>', `BPF ring buffer size, a power of two (default ${formatBytes(DEFAULTS.ringBytes)})`)
     .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
     .option('--batch-ms <ms>', `longest a row waits before it is written (default ${DEFAULTS.batchMs})`)
+    .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
+    .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
+    .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
     .option('-q, --quiet', 'no progress line and no summary')
     .option('--summary-json <file>', 'also write the summary as JSON to this file')
     .action(async (command: string[], f: RecordFlags) => {
+      if (f.intelPt) {
+        throw new UsageError(existsSync(INTEL_PT)
+          ? '--intel-pt: this build of flightrec cannot capture Intel PT yet; record without --intel-pt'
+          : `--intel-pt: this host has no Intel PT (${INTEL_PT} does not exist); record without --intel-pt`);
+      }
       const target = chooseTarget(command, f);
+      const { tables, sampleHz } = chooseTables(f);
       const live = !f.quiet && process.stderr.isTTY;
       let last: Progress | undefined;
       const result = await record({
@@ -97,6 +128,8 @@ export function register(program: Command): void {
         ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
         ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
         ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
+        tables,
+        ...(sampleHz !== undefined ? { sampleHz } : {}),
         debug: process.argv.includes('--debug'),
         commandLine: process.argv.slice(1),
         ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),

@@ -46,6 +46,10 @@ export interface NativeSessionOptions {
   readonly batchMs: number;
   readonly drainMs: number;
   readonly holdMs: number;
+  /** Tables to record (the others' programs are not loaded). */
+  readonly tables: readonly string[];
+  /** CPU samples per second per CPU, when `tables` has sample. */
+  readonly sampleHz: number;
   readonly cgroupPath?: string;
   readonly debug: boolean;
 }

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { RecordingError, UsageError } from '../format/errors.js';
 import type { Manifest } from '../format/manifest.js';
 import { RecordingWriter } from '../format/recording-writer.js';
-import type { TableName } from '../schema/tables.js';
+import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
 import { recordBatchFromNative } from './arrow.js';
 import { loadAddon, type NativeBatch, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
@@ -25,6 +25,10 @@ export interface RecordOptions {
   readonly drainMs?: number;
   readonly maxSegmentBytes?: number;
   readonly maxSegmentMs?: number;
+  /** Tables to record (default DEFAULT_TABLES). */
+  readonly tables?: readonly TableName[];
+  /** CPU samples per second per CPU (the sample table). */
+  readonly sampleHz?: number;
   readonly debug?: boolean;
   readonly commandLine?: readonly string[];
   /** Called every progressMs while recording. */
@@ -61,6 +65,7 @@ export const DEFAULTS = {
   drainMs: 1,
   /** Rows younger than this wait one more drain, so records from other CPUs sort in. */
   holdMs: 5,
+  sampleHz: 99,
   /** After a stop signal, how long a launched command gets to exit before recording stops. */
   graceMs: 3000,
 } as const;
@@ -78,6 +83,7 @@ function exitOf(status: number): { code: number | null; signal: number | null } 
 
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const ringBytes = opts.ringBytes ?? DEFAULTS.ringBytes;
+  const tables = opts.tables ?? DEFAULT_TABLES;
   checkRingBytes(ringBytes);
   preflight();
   const addon = loadAddon();
@@ -112,6 +118,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       batchMs: opts.batchMs ?? DEFAULTS.batchMs,
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
+      tables,
+      sampleHz: opts.sampleHz ?? DEFAULTS.sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
       debug: opts.debug ?? false,
     }, onBatch);
@@ -159,7 +167,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       commandLine: opts.commandLine,
       targets: describeTarget(target),
       probes: session.programs(),
-      source: { kind: 'kernel', libbpf: addon.libbpfVersion, ring_bytes: ringBytes },
+      source: {
+        kind: 'kernel', libbpf: addon.libbpfVersion, ring_bytes: ringBytes, tables,
+        ...(tables.includes('sample') ? { sample_hz: opts.sampleHz ?? DEFAULTS.sampleHz } : {}),
+      },
     });
     if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);
     if (target.kind === 'command') {

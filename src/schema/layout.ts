@@ -100,6 +100,7 @@ export function recordLayout(table: Table): RecordLayout {
   specs.sort((a, b) => scalar(b.ctype).align - scalar(a.ctype).align);
   const { fields, end } = place(specs, header.size);
   const byName = new Map(table.columns.map((c) => [c.name, c]));
-  const headerFields = header.fields.map((f) => ({ ...f, column: byName.get(f.name) }));
+  // Only the header's own columns: a table column may share a name with framing (file.flags is not hdr.flags).
+  const headerFields = header.fields.map((f) => ({ ...f, column: HEADER_COLUMNS.includes(f.name) ? byName.get(f.name) : undefined }));
   return { table, struct: `fr_${table.name}_event`, fields: [...headerFields, ...fields], size: align(end, 8), tailMax };
 }

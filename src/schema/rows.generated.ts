@@ -87,11 +87,11 @@ export interface FileRow {
   tid: number;
   /** task command name */
   comm: string;
-  /** operation */
-  op: 'open' | 'creat' | 'unlink' | 'rename' | 'mkdir' | 'rmdir' | 'chmod' | 'chown' | 'truncate' | 'link' | 'symlink' | 'close';
-  /** path as given (relative paths are relative to dirfd) */
+  /** operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O) */
+  op: 'open' | 'creat' | 'unlink' | 'rename' | 'mkdir' | 'rmdir' | 'chmod' | 'chown' | 'truncate' | 'link' | 'symlink' | 'close' | 'io';
+  /** path as given (relative paths are relative to dirfd); close and io: the open file's path */
   path: string;
-  /** second path: rename/link/symlink target */
+  /** second path, the one created: rename and link new name, symlink link path (path is then the link text) */
   path2: string | null;
   /** directory fd for *at calls (-100 is AT_FDCWD) */
   dirfd: number;
@@ -127,8 +127,8 @@ export interface NetRow {
   tid: number;
   /** task command name */
   comm: string;
-  /** operation */
-  op: 'connect' | 'accept' | 'bind' | 'listen' | 'state' | 'close';
+  /** operation; close and io rows carry the byte totals of a socket (io: still open, flushed after a second of I/O) */
+  op: 'connect' | 'accept' | 'bind' | 'listen' | 'state' | 'close' | 'io';
   /** address family: 2 AF_INET, 10 AF_INET6, 1 AF_UNIX */
   family: number;
   /** IP protocol: 6 TCP, 17 UDP */

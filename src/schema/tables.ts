@@ -65,9 +65,9 @@ export const TABLES: readonly Table[] = [
     columns: [
       ...HEADER,
       column('op', enumOf('open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown',
-        'truncate', 'link', 'symlink', 'close'), 'operation'),
-      column('path', str(PATH_MAX), 'path as given (relative paths are relative to dirfd)'),
-      column('path2', str(PATH_MAX), 'second path: rename/link/symlink target', true),
+        'truncate', 'link', 'symlink', 'close', 'io'), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O)'),
+      column('path', str(PATH_MAX), 'path as given (relative paths are relative to dirfd); close and io: the open file\'s path'),
+      column('path2', str(PATH_MAX), 'second path, the one created: rename and link new name, symlink link path (path is then the link text)', true),
       column('dirfd', i32, 'directory fd for *at calls (-100 is AT_FDCWD)'),
       column('fd', i32, 'file descriptor opened or closed'),
       column('flags', u32, 'open flags or *at flags'),
@@ -84,7 +84,7 @@ export const TABLES: readonly Table[] = [
     doc: 'socket calls with decoded addresses, TCP state changes, byte totals per socket',
     columns: [
       ...HEADER,
-      column('op', enumOf('connect', 'accept', 'bind', 'listen', 'state', 'close'), 'operation'),
+      column('op', enumOf('connect', 'accept', 'bind', 'listen', 'state', 'close', 'io'), 'operation; close and io rows carry the byte totals of a socket (io: still open, flushed after a second of I/O)'),
       ADDRESS_FAMILY,
       column('proto', u8, 'IP protocol: 6 TCP, 17 UDP'),
       column('saddr', address, 'source address (IPv4 in the first 4 bytes)'),
@@ -198,6 +198,11 @@ export type TableName = 'syscall' | 'proc' | 'file' | 'net' | 'dns' | 'mem' | 'b
   | 'pt' | 'gap' | 'alert';
 
 export const TABLE_NAMES = TABLES.map((t) => t.name) as readonly TableName[];
+
+/** Tables the recorder can be asked for (gap rows are always written). */
+export const RECORDABLE_TABLES = TABLES.filter((t) => t.source === 'kernel' && t.name !== 'gap').map((t) => t.name) as readonly TableName[];
+/** What `record` records unless told otherwise: all but CPU samples. */
+export const DEFAULT_TABLES = RECORDABLE_TABLES.filter((t) => t !== 'sample');
 
 export function table(name: string): Table {
   const t = TABLES.find((x) => x.name === name);

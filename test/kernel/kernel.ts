@@ -59,6 +59,24 @@ export function nr(name: string): number {
 }
 export const NR = { read: nr('read'), openat: nr('openat'), getppid: nr('getppid'), exit_group: nr('exit_group') } as const;
 
+/** Names of the BPF programs attached now, through links (bpftool). */
+export function attachedPrograms(): string[] {
+  const names = new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>).map((p) => [p.id, p.name ?? '']));
+  const links = JSON.parse(execFileSync('bpftool', ['link', 'show', '--json'], { encoding: 'utf8' })) as Array<{ prog_id: number }>;
+  return links.map((l) => names.get(l.prog_id) ?? '');
+}
+
+/** Waits until a recorder has attached the syscall and proc programs (it loads, then attaches). */
+export async function recorderAttached(): Promise<void> {
+  const want = ['fr_sys_enter', 'fr_sys_exit', 'fr_proc_fork', 'fr_proc_exec'];
+  for (let i = 0; i < 200; i++) {
+    const attached = attachedPrograms();
+    if (want.every((p) => attached.includes(p))) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the recorder did not attach its programs in 10 s');
+}
+
 /** Names of the BPF programs loaded now (bpftool). */
 export function loadedPrograms(): string[] {
   const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });

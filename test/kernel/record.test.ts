@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CLI, cli, tempDir } from '../helpers.js';
-import { NR, WORKLOADS, kernelAvailable, loadedPrograms, record, rows, type Row } from './kernel.js';
+import { NR, WORKLOADS, kernelAvailable, loadedPrograms, record, recorderAttached, rows, type Row } from './kernel.js';
 
 const run = kernelAvailable();
 
@@ -95,12 +95,13 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     const K = 200_000;
     // What the program does besides its loop, recorded without loss...
     const base = join(tempDir(), 'rec');
-    expect(record(base, [], [join(WORKLOADS, 'syscall_storm'), '0']).code).toBe(0);
+    const tables = ['--tables', 'syscall,proc'];
+    expect(record(base, tables, [join(WORKLOADS, 'syscall_storm'), '0']).code).toBe(0);
     const baseEvents = rows(base, 'syscall').length + rows(base, 'proc').length;
     expect(rows(base, 'gap')).toHaveLength(0);
     // ...and the storm through a 4 KiB ring.
     const dir = join(tempDir(), 'rec');
-    const r = record(dir, ['--ring-size', '4096'], [join(WORKLOADS, 'syscall_storm'), String(K)]);
+    const r = record(dir, [...tables, '--ring-size', '4096'], [join(WORKLOADS, 'syscall_storm'), String(K)]);
     expect(r.code, r.stderr).toBe(0);
     const gaps = rows(dir, 'gap');
     const lost = gaps.reduce((n, g) => n + Number(g.lost), 0);
@@ -159,8 +160,7 @@ describe.runIf(run)('flightrec record selects running processes, cgroups and the
     try {
       const dir = join(tempDir(), 'rec');
       const rec = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--cgroup', cg, '--duration', '2'], { stdio: 'ignore' });
-      for (let i = 0; i < 100 && !loadedPrograms().includes('fr_sys_exit'); i++) await sleep(50);
-      await sleep(500); // loaded is not yet attached
+      await recorderAttached();
       spawnSync('sh', ['-c', `echo $$ > ${cg}/cgroup.procs; cat /etc/hostname > /dev/null`]);
       spawnSync('cat', ['/etc/hostname']); // outside the cgroup
       const code = await new Promise((res) => rec.once('exit', res));

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The bio table: block requests from issue to completion. A request is a target's when a
+ * target issues it (direct I/O, reads that miss the cache, a sync); writeback the kernel
+ * issues later on its own behalf is not attributed to anyone and not recorded. */
+#include "common.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define FR_REQ_OP_MASK 0xff
+
+struct fr_bio_issue {
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__u64 sector;
+	__u32 dev;
+	__u32 bytes;
+	__u8 op;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct request * */
+	__type(value, struct fr_bio_issue);
+} fr_bios SEC(".maps");
+
+static __always_inline __u8 fr_bio_op(__u32 cmd_flags)
+{
+	switch (cmd_flags & FR_REQ_OP_MASK) {
+	case 0: return FR_BIO_OP_READ;
+	case 1: return FR_BIO_OP_WRITE;
+	case 2: return FR_BIO_OP_FLUSH;
+	case 3: return FR_BIO_OP_DISCARD;
+	}
+	return FR_BIO_OP_OTHER;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(fr_bio_issue, struct request *rq)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!fr_is_target_tgid(task->tgid))
+		return 0;
+	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct fr_bio_issue b = {
+		.ts = bpf_ktime_get_ns(),
+		.pid = task->tgid,
+		.tid = task->pid,
+		.sector = BPF_CORE_READ(rq, __sector),
+		.bytes = BPF_CORE_READ(rq, __data_len),
+		.op = fr_bio_op(BPF_CORE_READ(rq, cmd_flags)),
+	};
+	__u64 key = (__u64)rq;
+
+	if (disk)
+		b.dev = (__u32)BPF_CORE_READ(disk, major) << 20 | (__u32)BPF_CORE_READ(disk, first_minor);
+	__builtin_memcpy(b.comm, task->comm, sizeof(b.comm));
+	bpf_map_update_elem(&fr_bios, &key, &b, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(fr_bio_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	__u64 key = (__u64)rq;
+	struct fr_bio_issue *b = bpf_map_lookup_elem(&fr_bios, &key);
+
+	if (!b)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	struct fr_bio_event *e = fr_reserve(FR_TABLE_BIO, sizeof(*e), now);
+	if (e) {
+		e->hdr.pid = b->pid;
+		e->hdr.tid = b->tid;
+		__builtin_memcpy(e->hdr.comm, b->comm, sizeof(e->hdr.comm));
+		e->dev = b->dev;
+		e->sector = b->sector;
+		e->bytes = b->bytes;
+		e->op = b->op;
+		e->latency_ns = now - b->ts;
+		fr_submit(&e->hdr);
+	}
+	bpf_map_delete_elem(&fr_bios, &key);
+	return 0;
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TCP state changes of targets' sockets, for the net table. A change often happens in softirq,
+ * on behalf of whatever task is current: the socket is a target's if the current task is one
+ * or if a target owns it (fr_socks, filled by connect, accept, bind and listen), and the row
+ * names the owner. */
+#include "fs_net.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define FR_TCP_CLOSE 7
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct fr_sock_owner *owner = bpf_map_lookup_elem(&fr_socks, &key);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!owner && !fr_is_target_tgid(task->tgid))
+		return 0;
+	struct fr_net_event *e = fr_reserve(FR_TABLE_NET, sizeof(*e), bpf_ktime_get_ns());
+	if (e) {
+		if (owner) {
+			e->hdr.pid = owner->tgid;
+			e->hdr.tid = owner->tid;
+			__builtin_memcpy(e->hdr.comm, owner->comm, sizeof(e->hdr.comm));
+		} else {
+			fr_fill_task(&e->hdr, task);
+		}
+		fr_sock_endpoints(sk, &e->family, &e->proto, e->saddr, &e->sport, e->daddr, &e->dport);
+		e->op = FR_NET_OP_STATE;
+		e->old_state = oldstate;
+		e->new_state = newstate;
+		e->fd = -1;
+		e->bytes_sent = 0;
+		e->bytes_received = 0;
+		e->ret = 0;
+		e->unix_path.off = sizeof(*e);
+		e->unix_path.len = 0;
+		fr_submit(&e->hdr);
+	}
+	if (newstate == FR_TCP_CLOSE)
+		bpf_map_delete_elem(&fr_socks, &key);
+	return 0;
+}
