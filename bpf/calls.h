@@ -26,18 +26,6 @@
 #define FR_IO_FLUSH_NS 1000000000ull
 
 
-struct fr_io_key {
-	__u32 tgid;
-	__s32 fd;
-};
-
-struct fr_io {
-	__u64 read;
-	__u64 written;
-	__u64 since; /* first I/O after the last row */
-	__u8 sock;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);

@@ -1,6 +1,6 @@
 /* What the BPF programs and the native addon both need to agree on and that is not an event
- * table (those are in the generated events.h): the target-selection modes and the per-CPU
- * loss counters user space reads at stop. Plain C, no kernel headers beyond the __u types. */
+ * table (those are in the generated events.h): the target-selection modes, and the per-CPU
+ * loss counters and per-fd byte totals user space reads at stop. Plain C, no kernel headers beyond the __u types. */
 #ifndef FLIGHTREC_SHARED_H
 #define FLIGHTREC_SHARED_H
 
@@ -18,6 +18,21 @@ struct fr_loss {
 	__u64 pending;
 	__u64 first_ts;
 	__u64 last_ts;
+};
+
+/* Bytes moved through a target's fd since its last row (fr_ios); what is left at stop is
+ * written by user space. */
+struct fr_io_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct fr_io {
+	__u64 read;
+	__u64 written;
+	__u64 since; /* first I/O after the last row */
+	__u8 sock;
+	__u8 _pad[7];
 };
 
 #endif /* FLIGHTREC_SHARED_H */

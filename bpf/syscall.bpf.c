@@ -3,7 +3,8 @@
  * the return value and the latency. Entry and exit are paired per thread: the entry is kept
  * per CPU, and moved into task storage if the thread is switched out inside the call, so the
  * common case costs no map lookups beyond a per-CPU slot. A call the thread never returns from
- * (exit, exit_group) is written when the thread ends. */
+ * (exit, exit_group) is written when the thread ends. The same two programs feed the file,
+ * net, dns and mem tables (calls.h). */
 #include "calls.h"
 
 char LICENSE[] SEC("license") = "GPL";

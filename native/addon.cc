@@ -340,10 +340,52 @@ class Session : public Napi::ObjectWrap<Session> {
     now_ = monotonic_ns();
     ring_buffer__consume(rb_);
     StageUnreportedLosses();
+    StageOpenFdTotals();
     Flush(true);
     tsfn_.BlockingCall(static_cast<Batch*>(nullptr), &Session::Deliver);
     tsfn_.Release();
     tsfn_released_ = true;
+  }
+
+  // Byte totals of fds still open at the end (the programs write them on close, or each
+  // second while an fd is busy): io rows with the process and fd. The kernel objects are out
+  // of reach from here, so they have no path, endpoints or comm.
+  void StageOpenFdTotals() {
+    int map = bpf_map__fd(skel_->maps.fr_ios);
+    fr_io_key key{}, next{};
+    const fr_io_key* prev = nullptr;
+    for (; bpf_map_get_next_key(map, prev, &next) == 0; prev = &key) {
+      key = next;
+      fr_io io{};
+      if (bpf_map_lookup_elem(map, &key, &io) || (!io.read && !io.written)) continue;
+      auto frame = [&](fr_header& h, uint8_t table, uint16_t size) {
+        h.ts = now_;
+        h.seq = __atomic_fetch_add(&skel_->bss->fr_seq, 1, __ATOMIC_SEQ_CST);
+        h.pid = key.tgid;
+        h.size = size;
+        h.table = table;
+      };
+      if (io.sock) {
+        fr_net_event e{};
+        frame(e.hdr, FR_TABLE_NET, sizeof e);
+        e.op = FR_NET_OP_IO;
+        e.fd = key.fd;
+        e.bytes_sent = io.written;
+        e.bytes_received = io.read;
+        e.unix_path.off = sizeof e;
+        Add(reinterpret_cast<const uint8_t*>(&e), sizeof e);
+      } else {
+        fr_file_event e{};
+        frame(e.hdr, FR_TABLE_FILE, sizeof e);
+        e.op = FR_FILE_OP_IO;
+        e.fd = key.fd;
+        e.dirfd = -100;  // AT_FDCWD
+        e.bytes_read = io.read;
+        e.bytes_written = io.written;
+        e.path.off = e.path2.off = sizeof e;
+        Add(reinterpret_cast<const uint8_t*>(&e), sizeof e);
+      }
+    }
   }
 
   // Losses a CPU counted after its last gap record: written as gap rows at the end.

@@ -69,6 +69,19 @@ describe.runIf(run)('file, net, dns, mem, bio and sample tables on the real kern
     expect(totals.reduce((s, f) => s + (f.bytes_read as bigint), 0n)).toBe(BigInt(n));
   });
 
+  it('file: an fd still open when its process exits has its totals written at stop', () => {
+    const work = tempDir();
+    const dir = join(work, 'rec');
+    const script = `import os; fd = os.open(${JSON.stringify(join(work, 'kept'))}, os.O_WRONLY | os.O_CREAT); os.write(fd, b"x" * 777); print(fd, flush=True); os._exit(0)`;
+    const out = join(work, 'fd');
+    const r = record(dir, [], ['sh', '-c', `python3 -c '${script}' > ${out}`]);
+    expect(r.code, r.stderr).toBe(0);
+    const fd = Number(readFileSync(out, 'utf8'));
+    const py = rows(dir, 'proc').find((p) => p.kind === 1 && p.comm === 'python3')!.pid;
+    const io = rows(dir, 'file').filter((f) => f.pid === py && f.fd === fd && ['close', 'io'].includes(op(FILE_OP, f)));
+    expect(io.reduce((s, f) => s + (f.bytes_written as bigint), 0n)).toBe(777n);
+  });
+
   for (const v of ['4', '6'] as const) {
     it(`net: TCP over ${v === '4' ? '127.0.0.1' : '::1'}: connect, accept and state rows with both endpoints; byte totals`, () => {
       const dir = join(tempDir(), 'rec');
