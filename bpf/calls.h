@@ -294,7 +294,7 @@ static __always_inline int fr_close_begin(struct task_struct *task, int fd)
 }
 
 /* Completes the row begun at entry. */
-static __always_inline void fr_pending_finish(struct task_struct *task, __u32 nr, __s64 ret, __u64 now)
+static __always_inline void fr_pending_finish(struct task_struct *task, __s64 ret, __u64 now)
 {
 	struct fr_pending *p = fr_pending_get(task, 0);
 
@@ -671,7 +671,7 @@ static __always_inline void fr_calls_exit(struct task_struct *task, struct pt_re
 	int pending, __u64 now)
 {
 	if (pending)
-		fr_pending_finish(task, nr, ret, now);
+		fr_pending_finish(task, ret, now);
 	switch (nr) {
 	case FR_NR_read:
 	case FR_NR_pread64:

@@ -84,6 +84,7 @@ function exitOf(status: number): { code: number | null; signal: number | null } 
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const ringBytes = opts.ringBytes ?? DEFAULTS.ringBytes;
   const tables = opts.tables ?? DEFAULT_TABLES;
+  const sampleHz = opts.sampleHz ?? DEFAULTS.sampleHz;
   checkRingBytes(ringBytes);
   preflight();
   const addon = loadAddon();
@@ -119,7 +120,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
       tables,
-      sampleHz: opts.sampleHz ?? DEFAULTS.sampleHz,
+      sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
       debug: opts.debug ?? false,
     }, onBatch);
@@ -169,7 +170,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       probes: session.programs(),
       source: {
         kind: 'kernel', libbpf: addon.libbpfVersion, ring_bytes: ringBytes, tables,
-        ...(tables.includes('sample') ? { sample_hz: opts.sampleHz ?? DEFAULTS.sampleHz } : {}),
+        ...(tables.includes('sample') ? { sample_hz: sampleHz } : {}),
       },
     });
     if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);

@@ -16,15 +16,19 @@ server_port = srv.getsockname()[1]
 got = []
 
 
-def serve():
-    conn, _ = srv.accept()
+def receive(sock, want):
     n = 0
-    while n < SEND:
-        chunk = conn.recv(65536)
+    while n < want:
+        chunk = sock.recv(65536)
         if not chunk:
             break
         n += len(chunk)
-    got.append(n)
+    return n
+
+
+def serve():
+    conn, _ = srv.accept()
+    got.append(receive(conn, SEND))
     conn.sendall(b"e" * ECHO)
     conn.close()
 
@@ -35,12 +39,7 @@ cli = socket.socket(family, socket.SOCK_STREAM)
 cli.connect((host, server_port))
 client_port = cli.getsockname()[1]
 cli.sendall(b"s" * SEND)
-n = 0
-while n < ECHO:
-    chunk = cli.recv(65536)
-    if not chunk:
-        break
-    n += len(chunk)
+n = receive(cli, ECHO)
 cli.close()
 t.join()
 srv.close()
