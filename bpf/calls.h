@@ -25,7 +25,6 @@
 /* A busy fd's byte totals are written at least this often. */
 #define FR_IO_FLUSH_NS 1000000000ull
 
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -46,6 +45,22 @@ struct {
 	__type(key, struct fr_prot_key);
 	__type(value, __u32);
 } fr_prots SEC(".maps") __weak;
+
+/* Path components collected leaf first, written out root first. */
+#define FR_PATH_DEPTH 32
+struct fr_walk {
+	const unsigned char *names[FR_PATH_DEPTH];
+	__u64 dentry; /* where the walk is (struct dentry *) */
+	__u64 mnt;    /* and in which mount (struct mount *) */
+	__u32 n;      /* names collected */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_walk);
+} fr_walks SEC(".maps");
 
 /* Room for a path written at any offset below FR_PATH_MAX. */
 struct fr_path_out {
@@ -241,7 +256,7 @@ static __always_inline int fr_file_begin(struct task_struct *task, struct fr_fil
 }
 
 /* The totals row of an fd: a file row with its path, or a net row with its endpoints, into
- * `buf` (room for a file row with two paths). Returns the table, 0 if not recorded. */
+ * `buf` (room for a file row with two paths). Returns the table. */
 static __always_inline __u8 fr_io_row(void *buf, __u32 *size, struct task_struct *task, int fd,
 	struct fr_io *io, int closing)
 {
@@ -290,7 +305,7 @@ static __always_inline int fr_close_begin(struct task_struct *task, int fd)
 		return 0;
 	p->table = fr_io_row(p->buf, &p->size, task, fd, io, 1);
 	bpf_map_delete_elem(&fr_ios, &k);
-	return p->table != 0;
+	return 1;
 }
 
 /* Completes the row begun at entry. */
@@ -316,42 +331,46 @@ static __always_inline void fr_pending_finish(struct task_struct *task, __s64 re
 	p->table = 0;
 }
 
-/* Bytes moved through an fd: added to its totals, written out once a second while busy. */
-static __always_inline void fr_io_add(struct task_struct *task, int fd, __s64 ret, int written, __u64 now)
+/* Bytes moved through an fd: added to its totals, written out once a second while busy.
+ * Returns whether the fd is a socket (known from its totals after the first call, so the fd
+ * is looked up once, not on every read and write). */
+static __always_inline int fr_io_add(struct task_struct *task, int fd, __s64 ret, int written, __u64 now)
 {
 	struct fr_io_key k = { .tgid = task->tgid, .fd = fd };
-	struct fr_io *io = bpf_map_lookup_elem(&fr_ios, &k);
 
 	if (ret <= 0)
-		return;
+		return 0;
+	struct fr_io *io = bpf_map_lookup_elem(&fr_ios, &k);
 	if (!io) {
 		struct file *f = fr_fd_file(task, fd);
 		struct fr_io fresh = { .since = now };
 		if (!f)
-			return;
+			return 0;
 		fresh.sock = fr_file_sock(f) != NULL;
 		if (!fr_table_on(fresh.sock ? FR_TABLE_NET : FR_TABLE_FILE))
-			return;
+			return fresh.sock;
 		bpf_map_update_elem(&fr_ios, &k, &fresh, BPF_NOEXIST);
 		io = bpf_map_lookup_elem(&fr_ios, &k);
 		if (!io)
-			return;
+			return fresh.sock;
 	}
 	if (written)
 		__sync_fetch_and_add(&io->written, ret);
 	else
 		__sync_fetch_and_add(&io->read, ret);
+	int sock = io->sock;
 	if (now - io->since < FR_IO_FLUSH_NS)
-		return;
+		return sock;
 	void *buf = fr_scratch_buf();
 	__u32 size = 0;
 	if (!buf)
-		return;
+		return sock;
 	__u8 table = fr_io_row(buf, &size, task, fd, io, 0);
 	io->read = 0;
 	io->written = 0;
 	io->since = now;
 	fr_output(buf, table, size, now);
+	return sock;
 }
 
 /* ---------------------------------------------------------------- net */
@@ -685,8 +704,8 @@ static __always_inline void fr_calls_exit(struct task_struct *task, struct pt_re
 	case FR_NR_write:
 	case FR_NR_sendto:
 	case FR_NR_sendmsg:
-		fr_dns_call(task, regs, nr, ret, now);
-		fr_io_add(task, regs->di, ret, 1, now);
+		if (fr_io_add(task, regs->di, ret, 1, now))
+			fr_dns_call(task, regs, nr, ret, now);
 		break;
 	case FR_NR_pwrite64:
 	case FR_NR_writev:
