@@ -10,9 +10,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct fr_bio_issue {
 	__u64 ts;
-	__u32 pid;
-	__u32 tid;
-	char comm[16];
+	struct fr_subject issuer;
 	__u64 sector;
 	__u32 dev;
 	__u32 bytes;
@@ -47,8 +45,6 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
 	struct fr_bio_issue b = {
 		.ts = bpf_ktime_get_ns(),
-		.pid = task->tgid,
-		.tid = task->pid,
 		.sector = BPF_CORE_READ(rq, __sector),
 		.bytes = BPF_CORE_READ(rq, __data_len),
 		.op = fr_bio_op(BPF_CORE_READ(rq, cmd_flags)),
@@ -57,7 +53,7 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 
 	if (disk)
 		b.dev = (__u32)BPF_CORE_READ(disk, major) << 20 | (__u32)BPF_CORE_READ(disk, first_minor);
-	__builtin_memcpy(b.comm, task->comm, sizeof(b.comm));
+	fr_take_subject(&b.issuer, task);
 	bpf_map_update_elem(&fr_bios, &key, &b, BPF_ANY);
 	return 0;
 }
@@ -73,9 +69,7 @@ int BPF_PROG(fr_bio_complete, struct request *rq, blk_status_t error, unsigned i
 	__u64 now = bpf_ktime_get_ns();
 	struct fr_bio_event *e = fr_reserve(FR_TABLE_BIO, sizeof(*e), now);
 	if (e) {
-		e->hdr.pid = b->pid;
-		e->hdr.tid = b->tid;
-		__builtin_memcpy(e->hdr.comm, b->comm, sizeof(e->hdr.comm));
+		fr_fill_subject(&e->hdr, &b->issuer);
 		e->dev = b->dev;
 		e->sector = b->sector;
 		e->bytes = b->bytes;

@@ -162,6 +162,28 @@ static __always_inline void fr_fill_task(struct fr_header *h, struct task_struct
 	__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
 }
 
+/* Who a record written later is about (a socket's state change, a block request's
+ * completion), taken while the task is at hand. */
+struct fr_subject {
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+};
+
+static __always_inline void fr_take_subject(struct fr_subject *s, struct task_struct *task)
+{
+	s->pid = task->tgid;
+	s->tid = task->pid;
+	__builtin_memcpy(s->comm, task->comm, sizeof(s->comm));
+}
+
+static __always_inline void fr_fill_subject(struct fr_header *h, const struct fr_subject *s)
+{
+	h->pid = s->pid;
+	h->tid = s->tid;
+	__builtin_memcpy(h->comm, s->comm, sizeof(h->comm));
+}
+
 /* The consumer drains on a timer; records wake it only in batches: one record in every
  * FR_WAKEUP_EVERY (by seq), so a burst is drained before the timer fires without costing each
  * record a wake-up (an interrupt) or a look at the ring's fill level. */

@@ -1,5 +1,5 @@
 /* The kernel objects behind a descriptor, read for the file, net, dns and mem tables: a
- * task's open file, the path it was opened by, and a socket's endpoints. Also the sockets
+ * task's open file, the socket behind it and its endpoints. Also the sockets
  * of targets, so TCP state changes (often in softirq, on behalf of no task in particular)
  * are attributed to the process that owns the socket. */
 #ifndef FLIGHTREC_FS_NET_H
@@ -14,35 +14,13 @@
 #define FR_S_IFMT 0170000
 #define FR_S_IFSOCK 0140000
 
-/* A target's socket: who owns it, for its state changes. */
-struct fr_sock_owner {
-	__u32 tgid;
-	__u32 tid;
-	char comm[16];
-};
-
+/* Targets' sockets and who owns each, for their state changes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct sock * */
-	__type(value, struct fr_sock_owner);
+	__type(value, struct fr_subject);
 } fr_socks SEC(".maps") __weak;
-
-/* Path components collected leaf first, written out root first. */
-#define FR_PATH_DEPTH 32
-struct fr_walk {
-	const unsigned char *names[FR_PATH_DEPTH];
-	__u64 dentry; /* where the walk is (struct dentry *) */
-	__u64 mnt;    /* and in which mount (struct mount *) */
-	__u32 n;      /* names collected */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fr_walk);
-} fr_walks SEC(".maps") __weak;
 
 /* `task`'s open file `fd`, or NULL. */
 static __always_inline struct file *fr_fd_file(struct task_struct *task, int fd)
@@ -112,13 +90,13 @@ static __always_inline __u16 fr_user_sockaddr(const void *uaddr, __u32 len, __u8
 
 static __always_inline void fr_own_sock(struct sock *sk, struct task_struct *task)
 {
-	struct fr_sock_owner o = { .tgid = task->tgid, .tid = task->pid };
+	struct fr_subject owner;
 	__u64 key = (__u64)sk;
 
 	if (!sk)
 		return;
-	__builtin_memcpy(o.comm, task->comm, sizeof(o.comm));
-	bpf_map_update_elem(&fr_socks, &key, &o, BPF_ANY);
+	fr_take_subject(&owner, task);
+	bpf_map_update_elem(&fr_socks, &key, &owner, BPF_ANY);
 }
 
 #endif /* FLIGHTREC_FS_NET_H */

@@ -13,20 +13,17 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
 {
 	__u64 key = (__u64)sk;
-	struct fr_sock_owner *owner = bpf_map_lookup_elem(&fr_socks, &key);
+	struct fr_subject *owner = bpf_map_lookup_elem(&fr_socks, &key);
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	if (!owner && !fr_is_target_tgid(task->tgid))
 		return 0;
 	struct fr_net_event *e = fr_reserve(FR_TABLE_NET, sizeof(*e), bpf_ktime_get_ns());
 	if (e) {
-		if (owner) {
-			e->hdr.pid = owner->tgid;
-			e->hdr.tid = owner->tid;
-			__builtin_memcpy(e->hdr.comm, owner->comm, sizeof(e->hdr.comm));
-		} else {
+		if (owner)
+			fr_fill_subject(&e->hdr, owner);
+		else
 			fr_fill_task(&e->hdr, task);
-		}
 		fr_sock_endpoints(sk, &e->family, &e->proto, e->saddr, &e->sport, e->daddr, &e->dport);
 		e->op = FR_NET_OP_STATE;
 		e->old_state = oldstate;
