@@ -347,6 +347,17 @@ class Session : public Napi::ObjectWrap<Session> {
     tsfn_released_ = true;
   }
 
+  // A record written here rather than by the programs (at stop): framed like theirs, with the
+  // next seq, and staged with the rest.
+  template <class Event>
+  void AddWritten(Event& e, uint8_t table, uint64_t ts) {
+    e.hdr.ts = ts;
+    e.hdr.seq = __atomic_fetch_add(&skel_->bss->fr_seq, 1, __ATOMIC_SEQ_CST);
+    e.hdr.size = sizeof e;
+    e.hdr.table = table;
+    Add(reinterpret_cast<const uint8_t*>(&e), sizeof e);
+  }
+
   // Byte totals of fds still open at the end (the programs write them on close, or each
   // second while an fd is busy): io rows with the process and fd. The kernel objects are out
   // of reach from here, so they have no path, endpoints or comm.
@@ -358,32 +369,25 @@ class Session : public Napi::ObjectWrap<Session> {
       key = next;
       fr_io io{};
       if (bpf_map_lookup_elem(map, &key, &io) || (!io.read && !io.written)) continue;
-      auto frame = [&](fr_header& h, uint8_t table, uint16_t size) {
-        h.ts = now_;
-        h.seq = __atomic_fetch_add(&skel_->bss->fr_seq, 1, __ATOMIC_SEQ_CST);
-        h.pid = key.tgid;
-        h.size = size;
-        h.table = table;
-      };
       if (io.sock) {
         fr_net_event e{};
-        frame(e.hdr, FR_TABLE_NET, sizeof e);
+        e.hdr.pid = key.tgid;
         e.op = FR_NET_OP_IO;
         e.fd = key.fd;
         e.bytes_sent = io.written;
         e.bytes_received = io.read;
         e.unix_path.off = sizeof e;
-        Add(reinterpret_cast<const uint8_t*>(&e), sizeof e);
+        AddWritten(e, FR_TABLE_NET, now_);
       } else {
         fr_file_event e{};
-        frame(e.hdr, FR_TABLE_FILE, sizeof e);
+        e.hdr.pid = key.tgid;
         e.op = FR_FILE_OP_IO;
         e.fd = key.fd;
         e.dirfd = -100;  // AT_FDCWD
         e.bytes_read = io.read;
         e.bytes_written = io.written;
         e.path.off = e.path2.off = sizeof e;
-        Add(reinterpret_cast<const uint8_t*>(&e), sizeof e);
+        AddWritten(e, FR_TABLE_FILE, now_);
       }
     }
   }
@@ -399,15 +403,11 @@ class Session : public Napi::ObjectWrap<Session> {
     for (int cpu = 0; cpu < ncpus; cpu++) {
       if (!values[cpu].pending) continue;
       fr_gap_event g{};
-      g.hdr.ts = values[cpu].last_ts;
-      g.hdr.seq = __atomic_fetch_add(&skel_->bss->fr_seq, 1, __ATOMIC_SEQ_CST);
       g.hdr.cpu = cpu;
-      g.hdr.size = sizeof g;
-      g.hdr.table = FR_TABLE_GAP;
       g.lost = values[cpu].pending;
       g.first_ts = values[cpu].first_ts;
       g.last_ts = values[cpu].last_ts;
-      Add(reinterpret_cast<const uint8_t*>(&g), sizeof g);
+      AddWritten(g, FR_TABLE_GAP, values[cpu].last_ts);
     }
   }
 
