@@ -116,9 +116,9 @@ export class InflatePool {
   /** Give up on a ticket that will not be collected. */
   abandon(ticket: InflateTicket): void {
     const { id } = ticket.job;
-    this.claim(ticket);
-    if (!this.done.delete(id)) this.abandoned.add(id);
     this.pending = this.pending.filter((t) => t !== ticket);
+    if (this.claim(ticket)) return; // nobody started it: no answer will come
+    if (!this.done.delete(id)) this.abandoned.add(id);
   }
 
   private claim(ticket: InflateTicket): boolean {
