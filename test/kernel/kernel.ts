@@ -1,7 +1,7 @@
 // Helpers for the tests that record on the real kernel. They need root and BTF; where those
 // are missing they skip with the reason printed, except under CI, where a skip is a failure.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Recording } from '../../src/format/recording.js';
 import { SYSCALL_NAMES } from '../../src/schema/syscalls.generated.js';
@@ -59,18 +59,32 @@ export function nr(name: string): number {
 }
 export const NR = { read: nr('read'), openat: nr('openat'), getppid: nr('getppid'), exit_group: nr('exit_group') } as const;
 
-/** Names of the BPF programs attached now, through links (bpftool). */
-export function attachedPrograms(): string[] {
+/** Names of the BPF programs attached through links that process `pid` holds. Tests run
+ * in parallel, so "some recorder attached" is not "this recorder attached". */
+export function attachedPrograms(pid: number): string[] {
   const names = new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>).map((p) => [p.id, p.name ?? '']));
-  const links = JSON.parse(execFileSync('bpftool', ['link', 'show', '--json'], { encoding: 'utf8' })) as Array<{ prog_id: number }>;
-  return links.map((l) => names.get(l.prog_id) ?? '');
+  const out: string[] = [];
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out; // gone
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf_link') continue;
+      const id = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (id) out.push(names.get(Number(id[1])) ?? '');
+    } catch { /* closed meanwhile */ }
+  }
+  return out;
 }
 
-/** Waits until a recorder has attached the syscall and proc programs (it loads, then attaches). */
-export async function recorderAttached(): Promise<void> {
+/** Waits until the recorder `pid` has attached the syscall and proc programs (it loads, then attaches). */
+export async function recorderAttached(pid: number): Promise<void> {
   const want = ['fr_sys_enter', 'fr_sys_exit', 'fr_proc_fork', 'fr_proc_exec'];
   for (let i = 0; i < 200; i++) {
-    const attached = attachedPrograms();
+    const attached = attachedPrograms(pid);
     if (want.every((p) => attached.includes(p))) return;
     await new Promise((res) => setTimeout(res, 50));
   }
