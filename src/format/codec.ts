@@ -109,16 +109,21 @@ function takePrepared(data: Uint8Array): Uint8Array | undefined {
   return out;
 }
 
+/** One zstd frame at the configured level. */
+export function zstdEncode(data: Uint8Array): Uint8Array {
+  if (!compressor) {
+    compressor = new Compressor();
+    compressor.setParameters({ compressionLevel: level });
+  }
+  return compressor.compress(data);
+}
+
 export function registerZstd(): void {
   if (compressionRegistry.get(CompressionType.ZSTD)) return;
   compressionRegistry.set(CompressionType.ZSTD, {
     encode(data: Uint8Array): Uint8Array {
-      if (!compressor) {
-        compressor = new Compressor();
-        compressor.setParameters({ compressionLevel: level });
-      }
       encodedBytes += data.byteLength;
-      return compressor.compress(data);
+      return zstdEncode(data);
     },
     decode(data: Uint8Array): Uint8Array {
       return takePrepared(data) ?? zstdDecode(data);

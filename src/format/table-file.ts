@@ -27,6 +27,7 @@ interface Frame {
   readonly at: number;
   readonly head: Buffer;
   readonly body?: Buffer;
+  readonly header?: RecordBatchHeader;
   /** [offset, length] in `body` of each zstd frame (the compressed buffers). */
   readonly zstd?: ReadonlyArray<readonly [number, number]>;
 }
@@ -209,7 +210,7 @@ export class TableFile {
       if (this.arena && keepsBody(msg.header(), zstd)) this.arena.keepLast();
       this.rows += msg.header().length;
       this.batches++;
-      yield { at, head: Buffer.concat([prefix, meta]), body, zstd };
+      yield { at, head: Buffer.concat([prefix, meta]), body, header: msg.header(), zstd };
     }
     if (first) this.tear('empty file', 0);
   }
@@ -288,6 +289,11 @@ export class TableFile {
       providePrepared(frame.body, new Map(frame.zstd!.map(([offset], i) => [base + offset, outs[i]!])));
     }
     yield frame.body;
+  }
+
+  /** Each validated record batch as its metadata and its still-compressed body, for transcoding without decoding. */
+  *rawBatches(): Generator<{ readonly header: RecordBatchHeader; readonly body: Buffer }> {
+    for (const { header, body } of this.frames()) if (header && body) yield { header, body };
   }
 
   /** Validate the whole file without decoding batches. */
