@@ -3,7 +3,7 @@ export { TABLES, TABLE_NAMES, table, type TableName } from './schema/tables.js';
 export type { Column, ColumnType, Table } from './schema/types.js';
 export { SCHEMAS } from './schema/arrow.generated.js';
 export type * from './schema/rows.generated.js';
-export { RAW_TABLE_DDL, VIEW_DDL, MACRO_DDL } from './schema/sql.generated.js';
+export { RAW_COLUMNS, VIEW_DDL, MACRO_DDL } from './schema/sql.generated.js';
 export { SYSCALL_NAMES } from './schema/syscalls.generated.js';
 export { recordLayout, headerLayout, type RecordLayout, type CField } from './schema/layout.js';
 export { RecordingError, UsageError } from './format/errors.js';

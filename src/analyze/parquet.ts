@@ -323,6 +323,7 @@ export class ParquetWriter {
   private readonly elements: ThriftValue[];
   private readonly rowGroups: ThriftValue[] = [];
   private rows = 0;
+  private closed = false;
 
   constructor(readonly path: string, private readonly schema: Schema, private readonly meta: Readonly<Record<string, string>> = {}) {
     ({ elements: this.elements, leaves: this.leaves } = parquetSchema(schema));
@@ -403,13 +404,15 @@ export class ParquetWriter {
       this.write(len);
       this.write(MAGIC);
     } finally {
-      closeSync(this.fd);
+      this.abandon();
     }
     return this.rows;
   }
 
-  /** Closes the file without a footer (the caller removes it). */
+  /** Closes the file, without a footer unless close() wrote it (the caller removes it). */
   abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 }

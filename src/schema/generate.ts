@@ -222,13 +222,18 @@ export function sqlModule(): string {
   const raw: string[] = [];
   const views: string[] = [];
   for (const t of TABLES) {
-    raw.push(`  ${t.name}: ${JSON.stringify(`CREATE TABLE IF NOT EXISTS raw.${t.name} (${t.columns.map((c) => `${q(c.name)} ${sqlType(c.type)}`).join(', ')})`)},`);
-    views.push(`  ${t.name}: ${JSON.stringify(`CREATE OR REPLACE VIEW main.${t.name} AS SELECT ${t.columns.map(viewExpr).join(', ')} FROM raw.${t.name}`)},`);
+    raw.push(`  ${t.name}: ${JSON.stringify(t.columns.map((c) => `${q(c.name)} ${sqlType(c.type)}`).join(', '))},`);
+    const provenance = `make_timestamp_ns(("ts" + "wall_offset_ns")::BIGINT) AS "time", "recording", "host"`;
+    views.push(`  ${t.name}: ${JSON.stringify(`CREATE OR REPLACE VIEW main.${t.name} AS SELECT ${t.columns.map(viewExpr).join(', ')}, ${provenance} FROM raw.${t.name}`)},`);
   }
   return [`// ${BANNER}`, "import type { TableName } from './tables.js';", '',
-    '/** Storage tables (schema `raw`): Arrow columns as DuckDB types, enums as u8 codes. */',
-    'export const RAW_TABLE_DDL: Readonly<Record<TableName, string>> = {', ...raw, '};', '',
-    '/** The views analysts query: enums as labels, addresses as text. */',
+    '/** Columns of the stored tables (Arrow columns as DuckDB types, enums as u8 codes), as in `CREATE TABLE t (...)`. */',
+    'export const RAW_COLUMNS: Readonly<Record<TableName, string>> = {', ...raw, '};', '',
+    '/**',
+    ' * The views analysts query, over `raw.<table>` (the stored columns plus `wall_offset_ns`,',
+    ' * `recording` and `host` of the recording a row comes from): enums as labels, addresses',
+    ' * as text, and `time`, the wall clock of `ts`.',
+    ' */',
     'export const VIEW_DDL: Readonly<Record<TableName, string>> = {', ...views, '};', '',
     `export const MACRO_DDL: readonly string[] = ${JSON.stringify(SQL_MACROS, null, 2)};`, ''].join('\n');
 }

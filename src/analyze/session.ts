@@ -1,0 +1,228 @@
+// A DuckDB session over recordings: per-table views over their Parquet caches (or over an
+// exported fleet directory), the derived views, and the macros. Queries run in an embedded,
+// in-memory DuckDB; nothing is copied into it.
+import { readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
+import { RecordingError, UsageError } from '../format/errors.js';
+import { Recording } from '../format/recording.js';
+import { MACRO_DDL, RAW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
+import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
+import { TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
+import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
+
+/** A SQL string literal. */
+export const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** A recording opened for querying. */
+export interface Source {
+  readonly rec: Recording;
+  /** The value of the `recording` column for its rows. */
+  readonly name: string;
+  readonly cached: CachedRecording;
+}
+
+export interface OpenOptions {
+  /** Cache directory (one recording only), default beside the recording. */
+  readonly cache?: string;
+  readonly onProgress?: (p: CacheProgress & { recording: string }) => void;
+}
+
+/** Names for the `recording` column: the directory's name, or its path where two names clash. */
+function recordingNames(dirs: readonly string[]): string[] {
+  const names = dirs.map((d) => basename(resolve(d)));
+  return names.map((n, i) => (names.indexOf(n) === names.lastIndexOf(n) ? n : resolve(dirs[i]!)));
+}
+
+/** Wall-clock offset of a recording: wall = ts + offset. */
+export function wallOffset(rec: Recording): bigint {
+  return BigInt(rec.manifest.clock.wall_ns) - BigInt(rec.manifest.clock.monotonic_ns);
+}
+
+/** Column names of a table's view, in order. */
+export function viewColumns(table: TableName): string[] {
+  return [...TABLES.find((t) => t.name === table)!.columns.map((c) => c.name), 'time', 'recording', 'host'];
+}
+
+const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+export class Analysis {
+  private constructor(private readonly instance: DuckDBInstance, readonly con: DuckDBConnection, readonly sources: readonly Source[]) {}
+
+  /** Opens recordings, bringing their caches up to date first. */
+  static async open(dirs: readonly string[], opts: OpenOptions = {}): Promise<Analysis> {
+    if (dirs.length === 0) throw new UsageError('give at least one recording');
+    if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
+    const names = recordingNames(dirs);
+    const sources = dirs.map((dir, i): Source => {
+      const rec = Recording.open(dir);
+      const name = names[i]!;
+      const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
+      return { rec, name, cached };
+    });
+    const a = await Analysis.connect(sources);
+    await a.defineRecordings(sources);
+    return a;
+  }
+
+  /** Opens a directory written by `flightrec export --parquet`. */
+  static async openFleet(dir: string): Promise<Analysis> {
+    let hosts: string[];
+    try {
+      hosts = readdirSync(dir).filter((h) => h.startsWith('host='));
+    } catch (err) {
+      throw new RecordingError(`cannot read the fleet directory (${(err as NodeJS.ErrnoException).code ?? err})`, { file: dir, cause: err });
+    }
+    const tables = new Set<string>();
+    for (const h of hosts) for (const d of readdirSync(join(dir, h))) for (const t of readdirSync(join(dir, h, d))) tables.add(t.replace(/^table=/, ''));
+    if (!tables.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/ inside; write one with `flightrec export --parquet`', { file: dir });
+    const a = await Analysis.connect([]);
+    const glob = (t: string): string => lit(join(dir, 'host=*', 'date=*', `table=${t}`, '*.parquet'));
+    const hive = `hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR}`;
+    await a.con.run(`CREATE TABLE recordings AS SELECT ${META_NAMES.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
+    for (const t of TABLE_NAMES) {
+      if (tables.has(t)) await a.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM read_parquet(${glob(t)}, ${hive})`);
+      else await a.emptyTable(t);
+    }
+    await a.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
+    await a.defineDerived();
+    return a;
+  }
+
+  private static async connect(sources: readonly Source[]): Promise<Analysis> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const con = await instance.connect();
+    const a = new Analysis(instance, con, sources);
+    await con.run('CREATE SCHEMA raw');
+    for (const sql of MACRO_DDL) await con.run(sql);
+    await con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
+    const names = Object.entries(SYSCALL_NAMES).flatMap(([arch, t]) => Object.entries(t).map(([nr, name]) => `(${lit(arch)}, ${nr}, ${lit(name)})`));
+    await con.run(`INSERT INTO syscall_names VALUES ${names.join(', ')}`);
+    return a;
+  }
+
+  private async defineRecordings(sources: readonly Source[]): Promise<void> {
+    await this.con.run(`CREATE TABLE recordings (${META_COLUMNS.recordings})`);
+    for (const s of sources) {
+      const m = s.rec.manifest;
+      const ts = m.segments.flatMap((seg) => Object.values(seg.tables)).flatMap((t) => [t.first_ts, t.last_ts]).filter((x): x is string => x !== null).map(BigInt);
+      const first = ts.length ? ts.reduce((x, y) => (y < x ? y : x)) : null;
+      const last = ts.length ? ts.reduce((x, y) => (y > x ? y : x)) : null;
+      await this.con.run(`INSERT INTO recordings VALUES (${[
+        lit(s.name), lit(m.host.hostname), lit(m.id), lit(m.host.arch), lit(m.host.kernel_release), lit(m.host.boot_id),
+        `[${m.command_line.map(lit).join(', ')}]::VARCHAR[]`, lit(JSON.stringify(m.targets)), lit(m.recorder_version),
+        lit(m.created_at), m.closed_at === null ? 'NULL' : lit(m.closed_at), String(wallOffset(s.rec)), String(m.segments.length),
+        first === null ? 'NULL' : String(first), last === null ? 'NULL' : String(last),
+      ].join(', ')})`);
+    }
+    for (const t of TABLE_NAMES) {
+      const parts = sources.filter((s) => s.cached.files.has(t)).map((s) =>
+        `SELECT *, ${wallOffset(s.rec)}::BIGINT AS wall_offset_ns, ${lit(s.name)} AS recording, ${lit(s.rec.manifest.host.hostname)} AS host ` +
+        `FROM read_parquet([${s.cached.files.get(t)!.map(lit).join(', ')}])`);
+      if (parts.length === 0) await this.emptyTable(t);
+      else {
+        await this.con.run(`CREATE VIEW raw.${t} AS ${parts.join(' UNION ALL ')}`);
+        await this.con.run(VIEW_DDL[t]);
+      }
+    }
+    const clocks = new Set(sources.map((s) => wallOffset(s.rec)));
+    await this.con.run(clocks.size === 1
+      ? `CREATE MACRO wall(ts) AS make_timestamp_ns((ts + ${[...clocks][0]})::BIGINT)`
+      : `CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
+    await this.defineDerived();
+  }
+
+  /** A table no source has rows of: an empty view with the same columns. */
+  private async emptyTable(t: TableName): Promise<void> {
+    await this.con.run(`CREATE TABLE raw.empty_${t} (${RAW_COLUMNS[t]}, wall_offset_ns BIGINT, recording VARCHAR, host VARCHAR)`);
+    await this.con.run(`CREATE VIEW raw.${t} AS SELECT * FROM raw.empty_${t}`);
+    await this.con.run(VIEW_DDL[t]);
+  }
+
+  private async defineDerived(): Promise<void> {
+    for (const [name, , sql] of DERIVED_VIEWS) await this.con.run(`CREATE VIEW ${name} AS ${sql}`);
+    for (const sql of DERIVED_MACROS) await this.con.run(sql);
+  }
+
+  /** Runs the statements of a SQL text; the result is the last one's. DuckDB's errors become one-line SQL errors. */
+  async query(sql: string): Promise<DuckDBResultReader> {
+    try {
+      const statements = await this.con.extractStatements(sql);
+      if (statements.count === 0) throw new UsageError('the SQL text has no statement');
+      for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
+      return await (await statements.prepare(statements.count - 1)).runAndReadAll();
+    } catch (err) {
+      throw err instanceof UsageError ? err : sqlError(err);
+    }
+  }
+
+  /** Runs all statements but the last and returns the last one's text (for `COPY (...) TO`). */
+  async runAllButLast(sql: string): Promise<string> {
+    try {
+      const statements = await this.con.extractStatements(sql);
+      const texts = splitStatements(sql);
+      if (statements.count === 0) throw new UsageError('the SQL text has no statement');
+      if (texts.length !== statements.count) throw new UsageError('cannot tell where the last statement starts: give this output format one query');
+      for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
+      return texts.at(-1)!;
+    } catch (err) {
+      throw err instanceof UsageError ? err : sqlError(err);
+    }
+  }
+
+  /** Runs one statement of ours (not the user's); errors are SQL errors too. */
+  async run(sql: string): Promise<void> {
+    try {
+      await this.con.run(sql);
+    } catch (err) {
+      throw sqlError(err);
+    }
+  }
+
+  close(): void {
+    this.con.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+const META_NAMES = META_COLUMNS.recordings.split(',').map((c) => c.trim().split(/\s+/)[0]!);
+
+/** A DuckDB error as a one-line error that names it as SQL's. */
+export function sqlError(err: unknown): Error {
+  const msg = ((err as Error)?.message ?? String(err))
+    .replace(/^Failed to extract statements: /, '')
+    .replace(/\s*LINE (\d+):[\s\S]*$/, ' (line $1)');
+  return new SqlError(msg.replace(/\s*\n\s*/g, ' ').trim());
+}
+
+export class SqlError extends RecordingError {
+  constructor(message: string) {
+    super(`SQL: ${message}`);
+  }
+}
+
+/** Splits SQL text at top-level semicolons (outside quotes and comments). */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else if (c === ';') {
+      out.push(sql.slice(start, i));
+      start = ++i;
+    } else i++;
+  }
+  out.push(sql.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s.length > 0 && !/^(--[^\n]*\n?|\/\*[\s\S]*?\*\/|\s)*$/.test(s));
+}

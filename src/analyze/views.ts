@@ -1,0 +1,150 @@
+// Views analysts would otherwise write every time, over the per-table views (which the
+// schema generates). They are the same over a recording's cache and over an exported
+// fleet directory, because both give the per-table views the same columns.
+
+/** `recordings`: one row per recording queried; `syscall_names`: numbers to names per architecture. */
+export const META_COLUMNS = {
+  recordings: `recording VARCHAR, host VARCHAR, id VARCHAR, arch VARCHAR, kernel_release VARCHAR, boot_id VARCHAR,
+    command_line VARCHAR[], targets VARCHAR, recorder_version VARCHAR, created_at VARCHAR, closed_at VARCHAR,
+    wall_offset_ns BIGINT, segments INTEGER, first_ts UBIGINT, last_ts UBIGINT`,
+  syscall_names: 'arch VARCHAR, nr UINTEGER, name VARCHAR',
+} as const;
+
+export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, sql: string]> = [
+  ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture', `
+SELECT s.*, coalesce(n.name, 'syscall_' || s.nr) AS name
+FROM syscall s
+LEFT JOIN recordings r USING (recording)
+LEFT JOIN syscall_names n ON n.arch = r.arch AND n.nr = s.nr`],
+
+  ['processes', 'one row per process: start, end, parent, what it ran, who ran it, how it ended', `
+WITH lifecycle AS (
+  SELECT recording, any_value(host) AS host, pid,
+    min(ts) AS first_ts,
+    arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec')) AS ppid,
+    max(ts) FILTER (WHERE kind = 'exit') AS exit_ts,
+    arg_max(filename, ts) FILTER (WHERE kind = 'exec') AS exe,
+    arg_max(argv, ts) FILTER (WHERE kind = 'exec') AS argv,
+    arg_max(uid, ts) AS uid, arg_max(euid, ts) AS euid, arg_max(gid, ts) AS gid,
+    arg_max(cgroup_id, ts) AS cgroup_id,
+    arg_max(comm, ts) AS comm,
+    arg_max(exit_code, ts) FILTER (WHERE kind = 'exit') AS exit_code,
+    count(*) FILTER (WHERE kind = 'exec') AS execs,
+    bool_or(kind = 'fork') AS forked
+  FROM proc GROUP BY recording, pid
+),
+seen AS (
+  SELECT recording, any_value(host) AS host, pid, min(ts) AS first_ts, max(ts) AS last_ts, arg_max(comm, ts) AS comm
+  FROM syscall GROUP BY recording, pid
+)
+SELECT
+  coalesce(l.recording, s.recording) AS recording,
+  coalesce(l.host, s.host) AS host,
+  coalesce(l.pid, s.pid) AS pid,
+  l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.uid, l.euid, l.gid, l.cgroup_id,
+  least(l.first_ts, s.first_ts) AS start_ts,
+  coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
+  l.exit_ts IS NOT NULL AS exited,
+  l.exit_code,
+  coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
+  coalesce(l.execs, 0) AS execs,
+  coalesce(l.forked, false) AS forked_in_recording
+FROM lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid`],
+
+  ['process_tree', 'each process with its ancestry from the root of its tree in the recording: path of pids and depth', `
+WITH RECURSIVE tree AS (
+  SELECT p.recording, p.pid, p.ppid, [p.pid] AS path, 0 AS depth
+  FROM processes p
+  WHERE NOT EXISTS (SELECT 1 FROM processes q WHERE q.recording = p.recording AND q.pid = p.ppid)
+  UNION ALL
+  SELECT c.recording, c.pid, c.ppid, list_append(t.path, c.pid), t.depth + 1
+  FROM processes c JOIN tree t ON c.recording = t.recording AND c.ppid = t.pid
+  WHERE t.depth < 4096 AND NOT list_contains(t.path, c.pid)
+)
+SELECT t.recording, p.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, p.comm, p.exe, p.argv, p.start_ts, p.end_ts, p.exit_code
+FROM tree t JOIN processes p ON p.recording = t.recording AND p.pid = t.pid`],
+
+  ['connections', 'one row per socket seen with endpoints: local and remote address and port, direction, bytes, duration', `
+SELECT recording, any_value(host) AS host, pid, arg_min(comm, ts) AS comm, family, proto,
+  saddr AS local_addr, sport AS local_port, daddr AS remote_addr, dport AS remote_port,
+  CASE WHEN bool_or(op = 'accept') THEN 'inbound' WHEN bool_or(op = 'connect') THEN 'outbound' ELSE 'unknown' END AS direction,
+  min(ts) AS first_ts, max(ts) AS last_ts, max(ts) - min(ts) AS duration_ns,
+  coalesce(sum(bytes_sent), 0) AS bytes_sent, coalesce(sum(bytes_received), 0) AS bytes_received,
+  arg_max(new_state, ts) FILTER (WHERE op = 'state') AS last_state,
+  bool_or(op = 'close') AS closed,
+  min(ret) FILTER (WHERE op = 'connect') AS connect_ret
+FROM net
+WHERE op IN ('connect', 'accept', 'state', 'close', 'io') AND family IN (2, 10) AND (sport <> 0 OR dport <> 0)
+GROUP BY recording, pid, family, proto, saddr, sport, daddr, dport`],
+
+  ['file_activity', 'one row per process and path: what it did to the file, bytes read and written, first and last time', `
+WITH touched AS (
+  SELECT recording, host, pid, comm, ts, op, path, fd, flags, bytes_read, bytes_written, ret FROM file
+  WHERE path IS NOT NULL AND path <> ''
+  UNION ALL
+  SELECT recording, host, pid, comm, ts, op || '_to', path2, fd, flags, 0, 0, ret FROM file
+  WHERE path2 IS NOT NULL AND path2 <> '' AND op IN ('rename', 'link', 'symlink')
+)
+SELECT recording, any_value(host) AS host, pid, arg_min(comm, ts) AS comm, path,
+  min(ts) AS first_ts, max(ts) AS last_ts,
+  list_sort(list_distinct(list(op))) AS ops,
+  count(*) FILTER (WHERE op IN ('open', 'creat')) AS opens,
+  count(*) FILTER (WHERE op IN ('open', 'creat') AND ret < 0) AS failed_opens,
+  sum(bytes_read) AS bytes_read, sum(bytes_written) AS bytes_written,
+  sum(bytes_written) > 0 OR bool_or(op IN ('creat', 'truncate', 'rename_to', 'link_to', 'symlink_to', 'mkdir'))
+    OR bool_or(op = 'open' AND ret >= 0 AND (flags & 3 <> 0 OR flags & 64 <> 0)) AS written,
+  bool_or(op IN ('unlink', 'rmdir', 'rename') AND ret = 0) AS removed
+FROM touched
+GROUP BY recording, pid, path`],
+
+  ['timeline', 'every event as one line: time, process, kind and a readable summary', `
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'syscall' AS kind,
+  name || '(' || arg0 || ', ' || arg1 || ', ' || arg2 || ') = ' || ret AS summary
+FROM syscalls
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, tid, comm, kind,
+  CASE kind WHEN 'exec' THEN filename || ' ' || array_to_string(argv, ' ')
+            WHEN 'fork' THEN 'forked from ' || ppid
+            ELSE 'exit status ' || exit_code END
+FROM proc
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'file',
+  op || ' ' || coalesce(path, '') || coalesce(' -> ' || path2, '') ||
+  CASE WHEN op IN ('close', 'io') THEN ' read ' || bytes_read || ' written ' || bytes_written ELSE ' = ' || ret END
+FROM file
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'net',
+  op || ' ' || coalesce(unix_path, coalesce(saddr, '?') || ':' || sport || ' -> ' || coalesce(daddr, '?') || ':' || dport) ||
+  CASE WHEN op IN ('close', 'io') THEN ' sent ' || bytes_sent || ' received ' || bytes_received
+       WHEN op = 'state' THEN ' state ' || old_state || ' -> ' || new_state ELSE ' = ' || ret END
+FROM net
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'dns', 'query ' || qname || ' type ' || qtype || ' to ' || coalesce(server, '?') || ':' || server_port
+FROM dns
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'mem',
+  op || ' 0x' || lower(hex(addr)) || ' len ' || len || ' prot ' || prot || coalesce(' ' || path, '') ||
+  CASE WHEN wx THEN ' W+X' ELSE '' END || CASE WHEN exec_after_write THEN ' exec-after-write' ELSE '' END
+FROM mem
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'bio', op || ' ' || bytes || ' bytes at sector ' || sector || ' dev ' || dev
+FROM bio
+UNION ALL
+SELECT ts, seq, time, recording, host, pid, NULL, NULL, 'alert', severity || ' ' || detector || ': ' || title
+FROM alert
+UNION ALL
+SELECT ts, seq, time, recording, host, NULL, NULL, NULL, 'gap', 'lost ' || lost || ' events on cpu ' || cpu
+FROM gap`],
+
+  ['alerts', 'alerts raised by detectors, most severe first within time', `
+SELECT *, list_position(['info', 'warning', 'critical', 'emergency'], severity) AS severity_rank FROM alert`],
+];
+
+/** Macros; `wall(ts)` is defined per query session, since it needs the recording's clock. */
+export const DERIVED_MACROS: readonly string[] = [
+  // Every process below `root` in the tree, `root` included.
+  `CREATE OR REPLACE MACRO descendants(root) AS TABLE SELECT * FROM process_tree WHERE list_contains(path, root)`,
+  // Every process above `p` in the tree, `p` included.
+  `CREATE OR REPLACE MACRO ancestors(p) AS TABLE
+     SELECT a.* FROM process_tree a JOIN process_tree t ON a.recording = t.recording AND list_contains(t.path, a.pid) WHERE t.pid = p`,
+];
