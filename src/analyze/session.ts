@@ -45,7 +45,8 @@ export function viewColumns(table: TableName): string[] {
   return [...TABLES.find((t) => t.name === table)!.columns.map((c) => c.name), 'time', 'recording', 'host'];
 }
 
-const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+/** A SQL identifier. */
+export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 export class Analysis {
   private constructor(private readonly instance: DuckDBInstance, readonly con: DuckDBConnection, readonly sources: readonly Source[]) {}
@@ -80,7 +81,7 @@ export class Analysis {
     const a = await Analysis.connect([]);
     const glob = (t: string): string => lit(join(dir, 'host=*', 'date=*', `table=${t}`, '*.parquet'));
     const hive = `hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR}`;
-    await a.con.run(`CREATE TABLE recordings AS SELECT ${META_NAMES.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
+    await a.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
     for (const t of TABLE_NAMES) {
       if (tables.has(t)) await a.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM read_parquet(${glob(t)}, ${hive})`);
       else await a.emptyTable(t);
@@ -186,12 +187,14 @@ export class Analysis {
   }
 }
 
-const META_NAMES = META_COLUMNS.recordings.split(',').map((c) => c.trim().split(/\s+/)[0]!);
+/** Column names of the `recordings` table. */
+export const RECORDINGS_COLUMNS = META_COLUMNS.recordings.split(',').map((c) => c.trim().split(/\s+/)[0]!);
 
 /** A DuckDB error as a one-line error that names it as SQL's. */
 export function sqlError(err: unknown): Error {
   const msg = ((err as Error)?.message ?? String(err))
     .replace(/^Failed to extract statements: /, '')
+    .replace(/\s*Candidate functions:[\s\S]*?(?=LINE \d+:|$)/, ' ')
     .replace(/\s*LINE (\d+):[\s\S]*$/, ' (line $1)');
   return new SqlError(msg.replace(/\s*\n\s*/g, ' ').trim());
 }

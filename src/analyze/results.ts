@@ -1,0 +1,168 @@
+// Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
+// read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
+import { closeSync, openSync, writeSync } from 'node:fs';
+import {
+  Binary, Bool, DateDay, type DataType, Float64, Int16, Int32, Int64, Int8, List, Field, TimestampNanosecond,
+  Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableToIPC, vectorFromArray, Table as ArrowTable,
+} from 'apache-arrow';
+import {
+  DuckDBBlobValue, DuckDBDateValue, DuckDBListValue, DuckDBTimestampValue, DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId, type DuckDBResultReader, type DuckDBType, type DuckDBValue,
+  DuckDBListType,
+} from '@duckdb/node-api';
+import { UsageError } from '../format/errors.js';
+import { lit, type Analysis } from './session.js';
+
+export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function parseFormat(s: string): Format {
+  if (!(FORMATS as readonly string[]).includes(s)) throw new UsageError(`unknown --format ${s}: use one of ${FORMATS.join(', ')}`);
+  return s as Format;
+}
+
+/** A value as a person reads it in a table cell. */
+export function display(v: DuckDBValue): string {
+  if (v === null) return 'NULL';
+  if (v instanceof DuckDBBlobValue) return `\\x${Buffer.from(v.bytes).toString('hex')}`;
+  return String(v);
+}
+
+/** Rows as an aligned text table; long cells are cut so a row stays readable, and rows past `maxRows` are counted, not shown. */
+export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity } = {}): string {
+  const cut = (s: string): string => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
+  const all = r.getRows();
+  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cut(display(v).replace(/\n/g, '\\n'))))];
+  const numeric = new Set(r.columnTypes().map((t, i) => (isNumeric(t) ? i : -1)).filter((i) => i >= 0));
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: readonly string[]): string => row.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  const hidden = all.length - (rows.length - 1);
+  out.push(`(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`);
+  return out.join('\n');
+}
+
+function isNumeric(t: DuckDBType): boolean {
+  return [DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
+    DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
+    DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL].includes(t.typeId);
+}
+
+const csvCell = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Where text goes: a file, or stdout. */
+class Sink {
+  private readonly fd: number;
+  constructor(private readonly path: string | undefined) {
+    this.fd = path === undefined ? 1 : openSync(path, 'w', 0o600);
+  }
+  write(s: string | Uint8Array): void {
+    const b = typeof s === 'string' ? Buffer.from(s) : s;
+    let done = 0;
+    while (done < b.length) {
+      try {
+        done += writeSync(this.fd, b, done, b.length - done);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+    }
+  }
+  close(): void {
+    if (this.path !== undefined) closeSync(this.fd);
+  }
+}
+
+/** Runs `sql` and writes its result in `format` to `out` (a file) or stdout. */
+export async function writeResult(a: Analysis, sql: string, format: Format, out?: string): Promise<void> {
+  if ((format === 'parquet' || format === 'arrow') && out === undefined && process.stdout.isTTY) {
+    throw new UsageError(`--format ${format} is binary: write it to a file with -o FILE or pipe it`);
+  }
+  if (format === 'parquet') {
+    const last = await a.runAllButLast(sql);
+    await a.run(`COPY (${last}) TO ${lit(out ?? '/dev/stdout')} (FORMAT parquet, COMPRESSION zstd)`);
+    return;
+  }
+  const r = await a.query(sql);
+  const sink = new Sink(out);
+  try {
+    switch (format) {
+      case 'table': sink.write(`${renderTable(r)}\n`); break;
+      case 'csv': {
+        sink.write(`${r.columnNames().map(csvCell).join(',')}\n`);
+        for (const row of r.getRowsJson()) sink.write(`${row.map(csvCell).join(',')}\n`);
+        break;
+      }
+      case 'json': sink.write(`${JSON.stringify(r.getRowObjectsJson(), null, 1)}\n`); break;
+      case 'jsonl': for (const row of r.getRowObjectsJson()) sink.write(`${JSON.stringify(row)}\n`); break;
+      case 'arrow': sink.write(tableToIPC(toArrow(r), out === undefined ? 'stream' : 'file')); break;
+    }
+  } finally {
+    sink.close();
+  }
+}
+
+/** DuckDB's type as an Arrow type; types without a close match travel as text. */
+function arrowType(t: DuckDBType): DataType {
+  switch (t.typeId) {
+    case DuckDBTypeId.BOOLEAN: return new Bool();
+    case DuckDBTypeId.TINYINT: return new Int8();
+    case DuckDBTypeId.SMALLINT: return new Int16();
+    case DuckDBTypeId.INTEGER: return new Int32();
+    case DuckDBTypeId.BIGINT: return new Int64();
+    case DuckDBTypeId.UTINYINT: return new Uint8();
+    case DuckDBTypeId.USMALLINT: return new Uint16();
+    case DuckDBTypeId.UINTEGER: return new Uint32();
+    case DuckDBTypeId.UBIGINT: return new Uint64();
+    case DuckDBTypeId.FLOAT: case DuckDBTypeId.DOUBLE: return new Float64();
+    case DuckDBTypeId.BLOB: return new Binary();
+    case DuckDBTypeId.DATE: return new DateDay();
+    case DuckDBTypeId.TIMESTAMP: case DuckDBTypeId.TIMESTAMP_NS: case DuckDBTypeId.TIMESTAMP_MS: case DuckDBTypeId.TIMESTAMP_S:
+      return new TimestampNanosecond();
+    case DuckDBTypeId.LIST: return new List(new Field('item', arrowType((t as DuckDBListType).valueType), true));
+    default: return new Utf8();
+  }
+}
+
+function arrowValue(v: DuckDBValue, t: DataType): unknown {
+  if (v === null) return null;
+  if (t instanceof List) return (v as DuckDBListValue).items.map((x) => arrowValue(x, t.children[0]!.type));
+  if (t instanceof Binary) return (v as DuckDBBlobValue).bytes;
+  if (t instanceof DateDay) return new Date((v as DuckDBDateValue).days * 86_400_000);
+  if (t instanceof TimestampNanosecond) {
+    if (v instanceof DuckDBTimestampNanosecondsValue) return v.nanos;
+    if (v instanceof DuckDBTimestampValue) return v.micros * 1000n;
+    if (v instanceof DuckDBTimestampMillisecondsValue) return v.millis * 1_000_000n;
+    if (v instanceof DuckDBTimestampSecondsValue) return v.seconds * 1_000_000_000n;
+  }
+  if (t instanceof Utf8) return String(v);
+  return v;
+}
+
+/** Nanosecond timestamps built directly: apache-arrow's builder takes milliseconds and would drop the nanoseconds. */
+function timestamps(values: readonly unknown[]): Vector {
+  const nanos = new BigInt64Array(values.length);
+  const valid = new Uint8Array(Math.ceil(values.length / 8));
+  let nulls = 0;
+  values.forEach((v, i) => {
+    if (v === null) nulls++;
+    else {
+      nanos[i] = v as bigint;
+      valid[i >> 3]! |= 1 << (i & 7);
+    }
+  });
+  return new Vector([makeData({ type: new TimestampNanosecond(), length: values.length, nullCount: nulls, data: nanos, nullBitmap: valid })]);
+}
+
+export function toArrow(r: DuckDBResultReader): ArrowTable {
+  const types = r.columnTypes().map(arrowType);
+  const columns = r.getColumns();
+  const vectors = Object.fromEntries(r.columnNames().map((name, i) => {
+    const values = columns[i]!.map((v) => arrowValue(v, types[i]!));
+    return [name, types[i] instanceof TimestampNanosecond ? timestamps(values) : vectorFromArray(values, types[i]!)];
+  }));
+  return new ArrowTable(vectors);
+}
