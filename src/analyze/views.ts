@@ -74,7 +74,8 @@ SELECT recording, any_value(host) AS host, pid, arg_min(comm, ts) AS comm, famil
   bool_or(op = 'close') AS closed,
   min(ret) FILTER (WHERE op = 'connect') AS connect_ret
 FROM net
-WHERE op IN ('connect', 'accept', 'state', 'close', 'io') AND family IN (2, 10) AND (sport <> 0 OR dport <> 0)
+-- Both ports known: a listening socket, or one before its port is chosen, is not a connection yet.
+WHERE op IN ('connect', 'accept', 'state', 'close', 'io') AND family IN (2, 10) AND sport <> 0 AND dport <> 0
 GROUP BY recording, pid, family, proto, saddr, sport, daddr, dport`],
 
   ['file_activity', 'one row per process and path: what it did to the file, bytes read and written, first and last time', `

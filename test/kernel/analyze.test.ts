@@ -1,0 +1,104 @@
+// SQL over a real recording of a scripted workload: the derived views answer with exactly
+// what the script did, an export answers the same, and every shipped notebook runs.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, cli, tempDir } from '../helpers.js';
+import { kernelAvailable, record } from './kernel.js';
+import { TABLE_NAMES } from '../../src/schema/tables.js';
+
+const run = kernelAvailable();
+const SCRIPTS = join(ROOT, 'test', 'kernel', 'scripts');
+const SENT = 40_000;
+const ECHOED = 1_234;
+const WRITTEN = 5_000;
+// The interpreter itself: a python3 found on PATH may be a version manager's shim, a shell
+// script whose own children would join the tree.
+const PYTHON = realpathSync(execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim());
+
+function sqlJson(args: string[]): Array<Record<string, unknown>> {
+  const r = cli('sql', ...args, '-f', 'json');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+}
+
+describe.runIf(run)('SQL over a real recording', () => {
+  let work: string;
+  let dir: string;
+  let ports: { server_port: number; client_port: number };
+
+  beforeAll(() => {
+    work = tempDir();
+    dir = join(work, 'rec');
+    // Every command forks (dash runs the last command of -c in place, so each list ends in exit).
+    const script = [
+      `sh -c '/bin/true; cat /etc/hostname > /dev/null; exit 0'`,
+      `head -c ${WRITTEN} /dev/zero > "$1/a.txt"`,
+      `mv "$1/a.txt" "$1/b.txt"`,
+      `rm "$1/b.txt"`,
+      `"$3" "$2/tcp_pair.py" 4 ${SENT} ${ECHOED} > "$1/ports.json"`,
+      'exit 0',
+    ].join('\n');
+    const r = record(dir, [], ['sh', '-c', script, 'sh', work, SCRIPTS, PYTHON]);
+    expect(r.code, r.stderr).toBe(0);
+    ports = JSON.parse(readFileSync(join(work, 'ports.json'), 'utf8')) as typeof ports;
+  });
+
+  it('process_tree is the exact tree the script made', () => {
+    const rows = sqlJson([dir, 'SELECT pid, ppid, depth, path, exe FROM process_tree ORDER BY path']);
+    const name = new Map(rows.map((r) => [r.pid as number, basename(String(r.exe))]));
+    const tree = rows.map((r) => `${'  '.repeat(r.depth as number)}${(r.path as number[]).map((p) => name.get(p)).join('/')}`);
+    expect(tree.map((t) => t.trim()).sort()).toEqual([
+      'sh', 'sh/head', 'sh/mv', `sh/${basename(PYTHON)}`, 'sh/rm', 'sh/sh', 'sh/sh/cat', 'sh/sh/true',
+    ]);
+    // descendants() of the nested shell: itself, true and cat.
+    const nested = rows.find((r) => (r.depth as number) === 1 && name.get(r.pid as number) === 'sh')!;
+    const below = sqlJson([dir, `SELECT exe FROM descendants(${nested.pid as number}) ORDER BY exe`]).map((r) => basename(String(r.exe)));
+    expect(below.sort()).toEqual(['cat', 'sh', 'true']);
+  });
+
+  it('connections shows the TCP connection from both ends with its bytes', () => {
+    const rows = sqlJson([dir, `SELECT direction, local_addr, local_port, remote_addr, remote_port, bytes_sent, bytes_received, closed
+      FROM connections WHERE ${ports.client_port} IN (local_port, remote_port) ORDER BY direction`]);
+    expect(rows).toEqual([
+      { direction: 'inbound', local_addr: '127.0.0.1', local_port: ports.server_port, remote_addr: '127.0.0.1', remote_port: ports.client_port, bytes_sent: String(ECHOED), bytes_received: String(SENT), closed: true },
+      { direction: 'outbound', local_addr: '127.0.0.1', local_port: ports.client_port, remote_addr: '127.0.0.1', remote_port: ports.server_port, bytes_sent: String(SENT), bytes_received: String(ECHOED), closed: true },
+    ]);
+  });
+
+  it('file_activity shows the files the script touched: written, renamed, removed', () => {
+    const rows = sqlJson([dir, `SELECT path, list_sort(list_distinct(flatten(list(ops)))) AS ops, sum(bytes_written) AS written, bool_or(removed) AS removed
+      FROM file_activity WHERE path IN ('${work}/a.txt', '${work}/b.txt') GROUP BY path ORDER BY path`]);
+    expect(rows).toEqual([
+      { path: `${work}/a.txt`, ops: ['close', 'open', 'rename'], written: String(WRITTEN), removed: true },
+      { path: `${work}/b.txt`, ops: ['rename_to', 'unlink'], written: '0', removed: true },
+    ]);
+  });
+
+  it('answers the same from its hive-partitioned Parquet export', () => {
+    const out = join(work, 'fleet');
+    const e = cli('export', dir, '--parquet', out);
+    expect(e.stderr).toBe('');
+    expect(e.code).toBe(0);
+    const host = readdirSync(out)[0]!;
+    expect(host).toMatch(/^host=/);
+    expect(readdirSync(join(out, host, readdirSync(join(out, host))[0]!))).toEqual(expect.arrayContaining(['table=proc', 'table=recordings', 'table=syscall']));
+    for (const q of [...TABLE_NAMES.map((t) => `SELECT * FROM ${t} ORDER BY seq`), 'SELECT * FROM processes ORDER BY pid', 'SELECT * FROM connections ORDER BY first_ts, pid']) {
+      const here = cli('sql', dir, q, '-f', 'jsonl');
+      const there = cli('sql', '--fleet', out, q, '-f', 'jsonl');
+      expect(there.stderr, q).toBe('');
+      expect(there.stdout, q).toBe(here.stdout);
+    }
+  });
+
+  it('runs every notebook in notebooks/ without error', () => {
+    for (const nb of readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.md'))) {
+      const r = cli('notebook', 'run', join(ROOT, 'notebooks', nb), dir);
+      expect(r.stderr, nb).toBe('');
+      expect(r.code, nb).toBe(0);
+      expect(r.stdout, nb).toContain('<!-- flightrec:result -->');
+    }
+  });
+});
