@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cli, tempDir } from '../helpers.js';
+
+describe('flightrec sql, shell and notebook on a synthetic recording', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = join(tempDir(), 'rec');
+    expect(cli('demo', '-o', dir).code).toBe(0);
+  });
+
+  it('prints a table by default and each format on request', () => {
+    const q = 'SELECT kind, count(*) AS n FROM proc GROUP BY kind ORDER BY kind';
+    const table = cli('sql', dir, q);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^kind\s+n$/);
+    const json = JSON.parse(cli('sql', dir, q, '-f', 'json').stdout) as Array<{ kind: string; n: string }>;
+    expect(json.map((r) => r.kind)).toEqual(['exec', 'exit', 'fork']);
+    expect(json.reduce((s, r) => s + Number(r.n), 0)).toBe(100);
+    expect(cli('sql', dir, q, '-f', 'jsonl').stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(json);
+    expect(cli('sql', dir, q, '-f', 'csv').stdout.split('\n')[0]).toBe('kind,n');
+
+    const work = tempDir();
+    const arrow = join(work, 'out.arrow');
+    expect(cli('sql', dir, 'SELECT pid, argv, time FROM proc ORDER BY seq', '-f', 'arrow', '-o', arrow).code).toBe(0);
+    const t = tableFromIPC(readFileSync(arrow));
+    expect(t.numRows).toBe(100);
+    expect(String(t.schema.fields.find((f) => f.name === 'time')!.type)).toBe('Timestamp<NANOSECOND>');
+
+    const parquet = join(work, 'out.parquet');
+    expect(cli('sql', dir, 'SELECT * FROM syscalls WHERE name = \'read\'', '-f', 'parquet', '-o', parquet).code).toBe(0);
+    const back = cli('sql', dir, `SELECT count(*) = (SELECT count(*) FROM syscalls WHERE name = 'read') AS same FROM '${parquet}'`, '-f', 'csv');
+    expect(back.stdout).toBe('same\ntrue\n');
+  });
+
+  it('gives one-line errors: malformed SQL, an unknown table, not a recording, a bad format', () => {
+    const bad = cli('sql', dir, 'SELEC 1');
+    expect([bad.code, bad.stderr]).toEqual([1, 'flightrec: SQL: Parser Error: syntax error at or near "SELEC" (line 1)\n']);
+    const unknown = cli('sql', dir, 'SELECT * FROM nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^flightrec: SQL: Catalog Error: Table with name nope does not exist!.*\n$/);
+    const notOne = cli('sql', tempDir(), 'SELECT 1');
+    expect(notOne.code).toBe(1);
+    expect(notOne.stderr).toMatch(/^flightrec: not a flightrec recording: .*manifest\.json does not exist\n$/);
+    const format = cli('sql', dir, 'SELECT 1', '-f', 'xml');
+    expect([format.code, format.stderr]).toEqual([2, 'flightrec: unknown --format xml: use one of table, csv, json, jsonl, parquet, arrow\n']);
+    const noQuery = cli('sql', dir);
+    expect([noQuery.code, noQuery.stderr]).toEqual([2, 'flightrec: give the query after the recording: flightrec sql <recording> "<query>"\n']);
+    for (const r of [bad, unknown, notOne, format, noQuery]) expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('shell: dot commands, statements across lines, errors that do not end the session', () => {
+    const input = ['.tables', '.timer on', 'SELECT count(*) AS n', 'FROM proc;', 'SELECT * FROM nope;', '.schema gap', 'SELECT 42 AS answer;', '.quit', ''].join('\n');
+    const r = spawnSync(process.execPath, [CLI, 'shell', dir], { input, encoding: 'utf8', env: { ...process.env, FLIGHTREC_HISTORY: join(tempDir(), 'h') } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/process_tree\s+view/);
+    expect(r.stdout).toMatch(/\n\s*100\n\(1 row\)\ntime: \d+\.\d{3} s\n/);
+    expect(r.stdout).toContain('error: SQL: Catalog Error: Table with name nope does not exist!');
+    expect(r.stdout).toMatch(/gap\s+lost\s+UBIGINT/);
+    expect(r.stdout).toMatch(/\n\s*42\n/);
+  });
+
+  it('notebook run: results under each cell, and a failing cell named', () => {
+    const work = tempDir();
+    const nb = join(work, 'nb.md');
+    writeFileSync(nb, '# t\n\nprose\n\n```sql\nSELECT count(*) AS n FROM gap;\n```\n\nmore\n\n```sql\nSELECT * FROM nope;\n```\n');
+    const r = cli('notebook', 'run', nb, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^flightrec: ${nb}: cell 2 \\(line 11\\): SQL: Catalog Error: Table with name nope does not exist!.*\\n$`));
+    writeFileSync(nb, '# t\n\n```sql\nSELECT count(*) AS n FROM gap;\n```\n\nend\n');
+    const out = join(work, 'out.md');
+    expect(cli('notebook', 'run', nb, dir, '-o', out).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('```\n\n<!-- flightrec:result -->\n```text\n  n\n---\n100\n(1 row)\n```\n<!-- /flightrec:result -->\n\nend\n');
+    // Running a notebook that holds results replaces them.
+    expect(cli('notebook', 'run', out, dir).stdout).toBe(text);
+  });
+});
