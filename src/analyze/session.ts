@@ -114,7 +114,7 @@ export class Analysis {
         lit(s.name), lit(m.host.hostname), lit(m.id), lit(m.host.arch), lit(m.host.kernel_release), lit(m.host.boot_id),
         `[${m.command_line.map(lit).join(', ')}]::VARCHAR[]`, lit(JSON.stringify(m.targets)), lit(m.recorder_version),
         lit(m.created_at), m.closed_at === null ? 'NULL' : lit(m.closed_at), String(wallOffset(s.rec)), String(m.segments.length),
-        first === null ? 'NULL' : String(first), last === null ? 'NULL' : String(last),
+        first === null ? 'NULL' : String(first), last === null ? 'NULL' : String(last), String(m.writer_pid),
       ].join(', ')})`);
     }
     for (const t of TABLE_NAMES) {
@@ -141,7 +141,28 @@ export class Analysis {
     await this.con.run(VIEW_DDL[t]);
   }
 
+  /**
+   * `syscall_name(recording, nr)`: the name of a syscall number on the architecture of the
+   * recording a row comes from, as a lookup in a constant list (a join on 50M rows costs
+   * more than the rest of most queries).
+   */
+  private async defineSyscallName(): Promise<void> {
+    const rows = (await this.query('SELECT DISTINCT recording, arch FROM recordings ORDER BY recording')).getRowsJson() as string[][];
+    const byArch = new Map<string, string[]>();
+    for (const [recording, arch] of rows) byArch.set(arch!, [...(byArch.get(arch!) ?? []), recording!]);
+    const lookup = (arch: string): string => {
+      const table = (SYSCALL_NAMES as Record<string, Record<number, string>>)[arch] ?? {};
+      const max = Math.max(-1, ...Object.keys(table).map(Number));
+      return `[${Array.from({ length: max + 1 }, (_, i) => (table[i] === undefined ? 'NULL' : lit(table[i]))).join(', ')}][nr + 1]`;
+    };
+    const arches = [...byArch.keys()];
+    const name = arches.length <= 1 ? lookup(arches[0] ?? 'x86_64')
+      : `CASE ${arches.map((a) => `WHEN recording IN (${byArch.get(a)!.map(lit).join(', ')}) THEN ${lookup(a)}`).join(' ')} END`;
+    await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${name}, 'syscall_' || nr)`);
+  }
+
   private async defineDerived(): Promise<void> {
+    await this.defineSyscallName();
     for (const [name, , sql] of DERIVED_VIEWS) await this.con.run(`CREATE VIEW ${name} AS ${sql}`);
     for (const sql of DERIVED_MACROS) await this.con.run(sql);
   }

@@ -6,34 +6,31 @@
 export const META_COLUMNS = {
   recordings: `recording VARCHAR, host VARCHAR, id VARCHAR, arch VARCHAR, kernel_release VARCHAR, boot_id VARCHAR,
     command_line VARCHAR[], targets VARCHAR, recorder_version VARCHAR, created_at VARCHAR, closed_at VARCHAR,
-    wall_offset_ns BIGINT, segments INTEGER, first_ts UBIGINT, last_ts UBIGINT`,
+    wall_offset_ns BIGINT, segments INTEGER, first_ts UBIGINT, last_ts UBIGINT, writer_pid UINTEGER`,
   syscall_names: 'arch VARCHAR, nr UINTEGER, name VARCHAR',
 } as const;
 
 export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, sql: string]> = [
   ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture', `
-SELECT s.*, coalesce(n.name, 'syscall_' || s.nr) AS name
-FROM syscall s
-LEFT JOIN recordings r USING (recording)
-LEFT JOIN syscall_names n ON n.arch = r.arch AND n.nr = s.nr`],
+SELECT *, syscall_name(recording, nr) AS name FROM syscall`],
 
-  ['processes', 'one row per process: start, end, parent, what it ran, who ran it, how it ended', `
-WITH lifecycle AS (
-  SELECT recording, any_value(host) AS host, pid,
-    min(ts) AS first_ts,
-    arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec')) AS ppid,
-    max(ts) FILTER (WHERE kind = 'exit') AS exit_ts,
-    arg_max(filename, ts) FILTER (WHERE kind = 'exec') AS exe,
-    arg_max(argv, ts) FILTER (WHERE kind = 'exec') AS argv,
-    arg_max(uid, ts) AS uid, arg_max(euid, ts) AS euid, arg_max(gid, ts) AS gid,
-    arg_max(cgroup_id, ts) AS cgroup_id,
-    arg_max(comm, ts) AS comm,
-    arg_max(exit_code, ts) FILTER (WHERE kind = 'exit') AS exit_code,
-    count(*) FILTER (WHERE kind = 'exec') AS execs,
-    bool_or(kind = 'fork') AS forked
-  FROM proc GROUP BY recording, pid
-),
-seen AS (
+  ['process_lifecycle', 'one row per process that has fork, exec or exit rows: parent, what it ran, who ran it, how it ended', `
+SELECT recording, any_value(host) AS host, pid,
+  min(ts) AS first_ts,
+  arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec')) AS ppid,
+  max(ts) FILTER (WHERE kind = 'exit') AS exit_ts,
+  arg_max(filename, ts) FILTER (WHERE kind = 'exec') AS exe,
+  arg_max(argv, ts) FILTER (WHERE kind = 'exec') AS argv,
+  arg_max(uid, ts) AS uid, arg_max(euid, ts) AS euid, arg_max(gid, ts) AS gid,
+  arg_max(cgroup_id, ts) AS cgroup_id,
+  arg_max(comm, ts) AS comm,
+  arg_max(exit_code, ts) FILTER (WHERE kind = 'exit') AS exit_code,
+  count(*) FILTER (WHERE kind = 'exec') AS execs,
+  bool_or(kind = 'fork') AS forked
+FROM proc GROUP BY recording, pid`],
+
+  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran, who ran it, how it ended', `
+WITH seen AS (
   SELECT recording, any_value(host) AS host, pid, min(ts) AS first_ts, max(ts) AS last_ts, arg_max(comm, ts) AS comm
   FROM syscall GROUP BY recording, pid
 )
@@ -49,20 +46,29 @@ SELECT
   coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
   coalesce(l.execs, 0) AS execs,
   coalesce(l.forked, false) AS forked_in_recording
-FROM lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid`],
+FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid`],
 
-  ['process_tree', 'each process with its ancestry from the root of its tree in the recording: path of pids and depth', `
-WITH RECURSIVE tree AS (
-  SELECT p.recording, p.pid, p.ppid, [p.pid] AS path, 0 AS depth
-  FROM processes p
-  WHERE NOT EXISTS (SELECT 1 FROM processes q WHERE q.recording = p.recording AND q.pid = p.ppid)
+  ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a parent with no lifecycle rows of its own, such as a process the recording attached to, is a root)', `
+WITH RECURSIVE nodes AS MATERIALIZED (
+  SELECT recording, host, pid, ppid, comm, exe, argv, first_ts AS start_ts, exit_ts AS end_ts, exit_code FROM process_lifecycle
+  UNION ALL
+  -- Parents outside the recording, but not the recorder (the parent of a command it launched).
+  SELECT DISTINCT l.recording, l.host, l.ppid, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM process_lifecycle l JOIN recordings r USING (recording)
+  WHERE l.ppid IS NOT NULL AND l.ppid <> r.writer_pid
+    AND NOT EXISTS (SELECT 1 FROM process_lifecycle p WHERE p.recording = l.recording AND p.pid = l.ppid)
+),
+tree AS (
+  SELECT n.recording, n.pid, n.ppid, [n.pid] AS path, 0 AS depth
+  FROM nodes n
+  WHERE NOT EXISTS (SELECT 1 FROM nodes q WHERE q.recording = n.recording AND q.pid = n.ppid)
   UNION ALL
   SELECT c.recording, c.pid, c.ppid, list_append(t.path, c.pid), t.depth + 1
-  FROM processes c JOIN tree t ON c.recording = t.recording AND c.ppid = t.pid
+  FROM nodes c JOIN tree t ON c.recording = t.recording AND c.ppid = t.pid
   WHERE t.depth < 4096 AND NOT list_contains(t.path, c.pid)
 )
-SELECT t.recording, p.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, p.comm, p.exe, p.argv, p.start_ts, p.end_ts, p.exit_code
-FROM tree t JOIN processes p ON p.recording = t.recording AND p.pid = t.pid`],
+SELECT t.recording, n.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, n.comm, n.exe, n.argv, n.start_ts, n.end_ts, n.exit_code
+FROM tree t JOIN nodes n ON n.recording = t.recording AND n.pid = t.pid`],
 
   ['connections', 'one row per socket seen with endpoints: local and remote address and port, direction, bytes, duration', `
 SELECT recording, any_value(host) AS host, pid, arg_min(comm, ts) AS comm, family, proto,
@@ -100,8 +106,8 @@ GROUP BY recording, pid, path`],
 
   ['timeline', 'every event as one line: time, process, kind and a readable summary', `
 SELECT ts, seq, time, recording, host, pid, tid, comm, 'syscall' AS kind,
-  name || '(' || arg0 || ', ' || arg1 || ', ' || arg2 || ') = ' || ret AS summary
-FROM syscalls
+  syscall_name(recording, nr) || '(' || arg0 || ', ' || arg1 || ', ' || arg2 || ') = ' || ret AS summary
+FROM syscall
 UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, kind,
   CASE kind WHEN 'exec' THEN filename || ' ' || array_to_string(argv, ' ')

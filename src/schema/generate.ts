@@ -223,7 +223,7 @@ export function sqlModule(): string {
   const views: string[] = [];
   for (const t of TABLES) {
     raw.push(`  ${t.name}: ${JSON.stringify(t.columns.map((c) => `${q(c.name)} ${sqlType(c.type)}`).join(', '))},`);
-    const provenance = `make_timestamp_ns(("ts" + "wall_offset_ns")::BIGINT) AS "time", "recording", "host"`;
+    const provenance = `make_timestamp_ns("ts"::BIGINT + "wall_offset_ns") AS "time", "recording", "host"`;
     views.push(`  ${t.name}: ${JSON.stringify(`CREATE OR REPLACE VIEW main.${t.name} AS SELECT ${t.columns.map(viewExpr).join(', ')}, ${provenance} FROM raw.${t.name}`)},`);
   }
   return [`// ${BANNER}`, "import type { TableName } from './tables.js';", '',
