@@ -7,3 +7,6 @@ mkdir -p recordings
 node dist/src/cli/main.js record -o "$out" -- sh -c 'uname -a; cat /etc/hostname; ls /etc | head -3; for i in 1 2 3; do true; done'
 echo
 node dist/src/cli/main.js info "$out"
+echo
+echo "What ran, as SQL over the recording (flightrec sql $out \"...\"):"
+node dist/src/cli/main.js sql "$out" "SELECT repeat('  ', depth) || pid AS process, exe, array_to_string(argv, ' ') AS command_line, exit_code FROM process_tree ORDER BY path"
