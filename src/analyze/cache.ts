@@ -2,17 +2,16 @@
 // Parquet file that DuckDB scans. A sealed segment's entry is named by the SHA-256 the
 // manifest gives its file, so a segment sealed again with other bytes gets a new entry; an
 // entry also remembers the identity of the file it came from (size, inode, mtime, ctime),
-// and a file whose identity changed is hashed again before its entry is served: a file
-// modified after sealing is refused, never served stale. Unsealed segments (a recording
+// and a file whose identity changed is transcoded again before its entry is served: a file
+// modified after sealing is refused (the recording's reader checks it while transcoding),
+// never served stale. Unsealed segments (a recording
 // still being written, or a crash's tail) are transcoded up to their last complete batch
 // and redone when their file grows.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { RecordingError } from '../format/errors.js';
-import { sha256File, type TableEntry } from '../format/manifest.js';
-import type { Recording } from '../format/recording.js';
-import { TableFile } from '../format/table-file.js';
+import type { Recording, SegmentRef } from '../format/recording.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { ParquetWriter } from './parquet.js';
@@ -59,7 +58,14 @@ interface EntryMeta {
   readonly rows: number;
 }
 
-function identityOf(st: BigIntStats): Identity {
+/** A file's identity now; undefined when it is not there. */
+function identityOf(path: string): Identity | undefined {
+  let st: BigIntStats;
+  try {
+    st = statSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
   return { size: String(st.size), ino: String(st.ino), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
 }
 
@@ -89,26 +95,23 @@ export function cacheDir(rec: Recording, dir?: string): string {
 /** Brings the cache up to date with the recording and returns its Parquet files per table. */
 export function buildCache(rec: Recording, opts: CacheOptions = {}): CachedRecording {
   const dir = cacheDir(rec, opts.dir);
-  const jobs: Array<{ table: TableName; source: string; entry: TableEntry | undefined; name: string }> = [];
+  const jobs: Array<{ seg: SegmentRef; table: TableName; source: string; name: string }> = [];
   for (const seg of rec.segments()) {
-    const segName = basename(seg.path);
     for (const table of TABLE_NAMES) {
       const entry = seg.entry?.tables[table];
       const source = join(seg.path, `${table}.arrow`);
-      if (seg.entry && !entry) continue;
-      if (!seg.entry && !exists(source)) continue;
-      const key = entry ? entry.sha256.slice(0, 32) : 'unsealed';
-      jobs.push({ table, source, entry, name: `${segName}-${table}-${key}` });
+      if (seg.entry ? !entry : identityOf(source) === undefined) continue;
+      jobs.push({ seg, table, source, name: `${basename(seg.path)}-${table}-${entry ? entry.sha256.slice(0, 32) : 'unsealed'}` });
     }
   }
 
   const files = new Map<TableName, string[]>();
-  const stale = jobs.filter((j) => !fresh(dir, j.name, j.source, j.entry));
+  const stale = jobs.filter((j) => !fresh(dir, j.name, j.source));
   let done = 0;
   let rows = 0;
   for (const j of jobs) {
     if (stale.includes(j)) {
-      const n = transcode(dir, j.name, j.table, j.source, j.entry);
+      const n = transcode(rec, j.seg, j.table, dir, j.name);
       rows += n;
       opts.onProgress?.({ done: ++done, total: stale.length, rows, file: j.source });
     }
@@ -121,15 +124,6 @@ export function buildCache(rec: Recording, opts: CacheOptions = {}): CachedRecor
   }
   removeUnused(dir, new Set(jobs.map((j) => j.name)));
   return { dir, files, built: stale.length, rows };
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function readMeta(dir: string, name: string): EntryMeta | undefined {
@@ -147,54 +141,32 @@ function writeMeta(dir: string, name: string, meta: EntryMeta): void {
   renameSync(tmp, join(dir, `${name}.json`));
 }
 
-/** Whether an entry can be served as it is. A sealed file whose identity changed is hashed again. */
-function fresh(dir: string, name: string, source: string, entry: TableEntry | undefined): boolean {
+/** Whether an entry can be served as it is: its source is the very file it was made from. */
+function fresh(dir: string, name: string, source: string): boolean {
   const meta = readMeta(dir, name);
-  if (!meta || !exists(join(dir, `${name}.parquet`))) return false;
-  let st: BigIntStats;
-  try {
-    st = statSync(source, { bigint: true });
-  } catch (err) {
-    throw new RecordingError('missing: the manifest lists it; run `flightrec verify`', { file: source, cause: err });
-  }
-  const identity = identityOf(st);
-  if (sameIdentity(identity, meta.identity)) return true;
-  if (!entry) return false; // an unsealed file that grew: transcode it again
-  if (Number(st.size) !== entry.bytes || sha256File(source) !== entry.sha256) throw modified(source);
-  writeMeta(dir, name, { ...meta, identity }); // touched, not changed
-  return true;
+  const identity = identityOf(source);
+  return meta !== undefined && identity !== undefined && sameIdentity(identity, meta.identity) && identityOf(join(dir, `${name}.parquet`)) !== undefined;
 }
 
-function modified(source: string): RecordingError {
-  return new RecordingError('does not match its SHA-256 in the manifest: modified after sealing; run `flightrec verify`', { file: source });
-}
-
-/** Transcodes one table file into the cache; a sealed file must hash to what the manifest says. */
-function transcode(dir: string, name: string, table: TableName, source: string, entry: TableEntry | undefined): number {
-  const identity = identityOf(statSync(source, { bigint: true }));
-  if (entry && Number(identity.size) !== entry.bytes) {
-    throw new RecordingError(`is ${identity.size} bytes but the manifest says ${entry.bytes}: modified or truncated; run \`flightrec verify\``, { file: source });
-  }
+/** Transcodes one table file into the cache, through the recording's checked reader (a sealed file must hash to what the manifest says). */
+function transcode(rec: Recording, seg: SegmentRef, table: TableName, dir: string, name: string): number {
+  const source = join(seg.path, `${table}.arrow`);
+  const identity = identityOf(source); // before reading: a change while reading shows next time
+  const sha256 = seg.entry?.tables[table]?.sha256 ?? null;
   const tmp = join(dir, `.${name}.parquet.${process.pid}`);
-  const file = new TableFile(source, SCHEMAS[table], entry ? { hash: true, size: entry.bytes } : {});
-  const writer = new ParquetWriter(tmp, SCHEMAS[table], { 'flightrec.table': table, 'flightrec.source': source, 'flightrec.sha256': entry?.sha256 ?? '' });
+  const writer = new ParquetWriter(tmp, SCHEMAS[table], { 'flightrec.table': table, 'flightrec.source': source, 'flightrec.sha256': sha256 ?? '' });
   let rows: number;
   try {
-    for (const { header, body } of file.rawBatches()) writer.writeBatch(header, body, source);
-    if (entry) {
-      if (file.torn) throw new RecordingError(`sealed file ends in a torn message (${file.torn.reason})`, { file: source, offset: file.torn.offset });
-      if (file.digest() !== entry.sha256) throw modified(source);
-    }
+    for (const { header, body } of rec.rawBatches(seg, table)) writer.writeBatch(header, body, source);
     rows = writer.close();
   } catch (err) {
     writer.abandon();
     rmSync(tmp, { force: true });
     throw err;
-  } finally {
-    file.close();
   }
+  if (identity === undefined) throw new RecordingError('disappeared while it was read', { file: source });
   renameSync(tmp, join(dir, `${name}.parquet`));
-  writeMeta(dir, name, { version: CACHE_VERSION, source, sha256: entry?.sha256 ?? null, identity, rows });
+  writeMeta(dir, name, { version: CACHE_VERSION, source, sha256, identity, rows });
   return rows;
 }
 

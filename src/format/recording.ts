@@ -5,10 +5,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
+import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { RecordingError } from './errors.js';
-import { readManifest, segmentDirName, type Manifest, type SegmentEntry, type TableEntry } from './manifest.js';
+import { readManifest, segmentDirName, type Manifest, type SegmentEntry } from './manifest.js';
 import { mergeTables, type Run } from './merge.js';
 import { TableFile, type TornTail } from './table-file.js';
 
@@ -71,21 +72,12 @@ export class Recording {
 
   /** Every record batch of one table, segment by segment. */
   *batches(table: TableName): Generator<RecordBatch> {
-    for (const seg of this.segments()) {
-      const path = join(seg.path, `${table}.arrow`);
-      if (seg.entry) {
-        const entry = seg.entry.tables[table];
-        if (entry) yield* this.sealedBatches(path, table, entry);
-      } else if (fileExists(path)) {
-        const f = new TableFile(path, SCHEMAS[table]);
-        try {
-          yield* f.recordBatches();
-        } finally {
-          f.close();
-        }
-        if (f.torn) this.torn.push({ file: path, ...f.torn });
-      }
-    }
+    for (const seg of this.segments()) yield* this.read(seg, table, (f) => f.recordBatches());
+  }
+
+  /** The batches of one table file of a segment as IPC metadata and compressed bodies (for transcoding), checked as batches() checks them. */
+  rawBatches(seg: SegmentRef, table: TableName): Generator<{ readonly header: RecordBatchHeader; readonly body: Buffer }> {
+    return this.read(seg, table, (f) => f.rawBatches());
   }
 
   /** All tables (or the given ones) in the total order (ts, seq). */
@@ -93,15 +85,34 @@ export class Recording {
     return mergeTables(tables.map((table) => ({ table, batches: this.batches(table) })));
   }
 
-  private *sealedBatches(path: string, table: TableName, entry: TableEntry): Generator<RecordBatch> {
+  /**
+   * What `take` reads from one table file of a segment. A sealed file is read as the
+   * manifest describes it (size checked before, SHA-256 as the bytes stream by, no torn
+   * tail); an unsealed one up to its last complete batch, its torn tail reported.
+   */
+  private *read<T>(seg: SegmentRef, table: TableName, take: (f: TableFile) => Iterable<T>): Generator<T> {
+    const path = join(seg.path, `${table}.arrow`);
+    if (!seg.entry) {
+      if (!fileExists(path)) return;
+      const f = new TableFile(path, SCHEMAS[table]);
+      try {
+        yield* take(f);
+      } finally {
+        f.close();
+      }
+      if (f.torn) this.torn.push({ file: path, ...f.torn });
+      return;
+    }
+    const entry = seg.entry.tables[table];
+    if (!entry) return;
     const size = fileSize(path);
     if (size === undefined) throw new RecordingError('missing: the manifest lists it; run `flightrec verify`', { file: path });
     if (size !== entry.bytes) throw new RecordingError(`is ${size} bytes but the manifest says ${entry.bytes}: modified or truncated; run \`flightrec verify\``, { file: path });
     const f = new TableFile(path, SCHEMAS[table], { hash: true, size });
     try {
-      yield* f.recordBatches();
+      yield* take(f);
       if (f.torn) throw new RecordingError(`sealed file ends in a torn message (${f.torn.reason})`, { file: path, offset: f.torn.offset });
-      if (f.digest() !== entry.sha256) throw new RecordingError('does not match its SHA-256 in the manifest: modified after sealing', { file: path });
+      if (f.digest() !== entry.sha256) throw new RecordingError('does not match its SHA-256 in the manifest: modified after sealing; run `flightrec verify`', { file: path });
     } finally {
       f.close();
     }
