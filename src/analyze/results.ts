@@ -10,6 +10,7 @@ import {
   DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId, type DuckDBResultReader, type DuckDBType, type DuckDBValue,
   DuckDBListType,
 } from '@duckdb/node-api';
+import { table } from '../cli/output.js';
 import { UsageError } from '../format/errors.js';
 import { lit, type Analysis } from './session.js';
 
@@ -34,12 +35,8 @@ export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = In
   const all = r.getRows();
   const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cut(display(v).replace(/\n/g, '\\n'))))];
   const numeric = new Set(r.columnTypes().map((t, i) => (isNumeric(t) ? i : -1)).filter((i) => i >= 0));
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: readonly string[]): string => row.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   const hidden = all.length - (rows.length - 1);
-  out.push(`(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`);
-  return out.join('\n');
+  return `${table(rows, numeric, { rule: true })}\n(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`;
 }
 
 function isNumeric(t: DuckDBType): boolean {

@@ -3,9 +3,11 @@
 // in-memory DuckDB; nothing is copied into it.
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 import { RecordingError, UsageError } from '../format/errors.js';
+import { wallOffset } from '../format/host.js';
 import { Recording } from '../format/recording.js';
+import { maxTs, minTs } from '../format/summary.js';
 import { MACRO_DDL, RAW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
@@ -33,11 +35,6 @@ export interface OpenOptions {
 function recordingNames(dirs: readonly string[]): string[] {
   const names = dirs.map((d) => basename(resolve(d)));
   return names.map((n, i) => (names.indexOf(n) === names.lastIndexOf(n) ? n : resolve(dirs[i]!)));
-}
-
-/** Wall-clock offset of a recording: wall = ts + offset. */
-export function wallOffset(rec: Recording): bigint {
-  return BigInt(rec.manifest.clock.wall_ns) - BigInt(rec.manifest.clock.monotonic_ns);
 }
 
 /** Column names of a table's view, in order. */
@@ -107,19 +104,19 @@ export class Analysis {
     await this.con.run(`CREATE TABLE recordings (${META_COLUMNS.recordings})`);
     for (const s of sources) {
       const m = s.rec.manifest;
-      const ts = m.segments.flatMap((seg) => Object.values(seg.tables)).flatMap((t) => [t.first_ts, t.last_ts]).filter((x): x is string => x !== null).map(BigInt);
-      const first = ts.length ? ts.reduce((x, y) => (y < x ? y : x)) : null;
-      const last = ts.length ? ts.reduce((x, y) => (y > x ? y : x)) : null;
+      const sealed = m.segments.flatMap((seg) => Object.values(seg.tables));
+      const first = sealed.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
+      const last = sealed.reduce<string | null>((a, t) => maxTs(a, t.last_ts), null);
       await this.con.run(`INSERT INTO recordings VALUES (${[
         lit(s.name), lit(m.host.hostname), lit(m.id), lit(m.host.arch), lit(m.host.kernel_release), lit(m.host.boot_id),
         `[${m.command_line.map(lit).join(', ')}]::VARCHAR[]`, lit(JSON.stringify(m.targets)), lit(m.recorder_version),
-        lit(m.created_at), m.closed_at === null ? 'NULL' : lit(m.closed_at), String(wallOffset(s.rec)), String(m.segments.length),
-        first === null ? 'NULL' : String(first), last === null ? 'NULL' : String(last), String(m.writer_pid),
+        lit(m.created_at), m.closed_at === null ? 'NULL' : lit(m.closed_at), String(wallOffset(s.rec.manifest.clock)), String(m.segments.length),
+        first ?? 'NULL', last ?? 'NULL', String(m.writer_pid),
       ].join(', ')})`);
     }
     for (const t of TABLE_NAMES) {
       const parts = sources.filter((s) => s.cached.files.has(t)).map((s) =>
-        `SELECT *, ${wallOffset(s.rec)}::BIGINT AS wall_offset_ns, ${lit(s.name)} AS recording, ${lit(s.rec.manifest.host.hostname)} AS host ` +
+        `SELECT *, ${wallOffset(s.rec.manifest.clock)}::BIGINT AS wall_offset_ns, ${lit(s.name)} AS recording, ${lit(s.rec.manifest.host.hostname)} AS host ` +
         `FROM read_parquet([${s.cached.files.get(t)!.map(lit).join(', ')}])`);
       if (parts.length === 0) await this.emptyTable(t);
       else {
@@ -127,9 +124,9 @@ export class Analysis {
         await this.con.run(VIEW_DDL[t]);
       }
     }
-    const clocks = new Set(sources.map((s) => wallOffset(s.rec)));
+    const clocks = new Set(sources.map((s) => wallOffset(s.rec.manifest.clock)));
     await this.con.run(clocks.size === 1
-      ? `CREATE MACRO wall(ts) AS make_timestamp_ns((ts + ${[...clocks][0]})::BIGINT)`
+      ? `CREATE MACRO wall(ts) AS make_timestamp_ns(ts::BIGINT + ${[...clocks][0]})`
       : `CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
     await this.defineDerived();
   }
@@ -169,37 +166,30 @@ export class Analysis {
 
   /** Runs the statements of a SQL text; the result is the last one's. DuckDB's errors become one-line SQL errors. */
   async query(sql: string): Promise<DuckDBResultReader> {
-    try {
-      const statements = await this.con.extractStatements(sql);
-      if (statements.count === 0) throw new UsageError('the SQL text has no statement');
-      for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
-      return await (await statements.prepare(statements.count - 1)).runAndReadAll();
-    } catch (err) {
-      throw err instanceof UsageError ? err : sqlError(err);
-    }
+    return sqlErrors(async () => (await this.runLeading(sql)).runAndReadAll());
   }
 
   /** Runs all statements but the last and returns the last one's text (for `COPY (...) TO`). */
   async runAllButLast(sql: string): Promise<string> {
-    try {
-      const statements = await this.con.extractStatements(sql);
-      const texts = splitStatements(sql);
-      if (statements.count === 0) throw new UsageError('the SQL text has no statement');
-      if (texts.length !== statements.count) throw new UsageError('cannot tell where the last statement starts: give this output format one query');
-      for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
-      return texts.at(-1)!;
-    } catch (err) {
-      throw err instanceof UsageError ? err : sqlError(err);
-    }
+    const texts = splitStatements(sql);
+    await sqlErrors(() => this.runLeading(sql, (count) => {
+      if (texts.length !== count) throw new UsageError('cannot tell where the last statement starts: give this output format one query');
+    }));
+    return texts.at(-1)!;
   }
 
   /** Runs one statement of ours (not the user's); errors are SQL errors too. */
   async run(sql: string): Promise<void> {
-    try {
-      await this.con.run(sql);
-    } catch (err) {
-      throw sqlError(err);
-    }
+    await sqlErrors(() => this.con.run(sql));
+  }
+
+  /** Runs every statement of a SQL text but the last, which it returns prepared. */
+  private async runLeading(sql: string, check?: (count: number) => void): Promise<DuckDBPreparedStatement> {
+    const statements = await this.con.extractStatements(sql);
+    if (statements.count === 0) throw new UsageError('the SQL text has no statement');
+    check?.(statements.count);
+    for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
+    return statements.prepare(statements.count - 1);
   }
 
   close(): void {
@@ -210,6 +200,15 @@ export class Analysis {
 
 /** Column names of the `recordings` table. */
 export const RECORDINGS_COLUMNS = META_COLUMNS.recordings.split(',').map((c) => c.trim().split(/\s+/)[0]!);
+
+/** Runs `f`; a DuckDB error from it becomes a one-line SQL error, a usage error stays one. */
+async function sqlErrors<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw err instanceof UsageError ? err : sqlError(err);
+  }
+}
 
 /** A DuckDB error as a one-line error that names it as SQL's. */
 export function sqlError(err: unknown): Error {

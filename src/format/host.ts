@@ -18,8 +18,12 @@ export function clockMapping(): ClockMapping {
   return { monotonic_ns: mono.toString(), wall_ns: wallBefore.toString() };
 }
 
+/** What turns a recording ts into wall-clock nanoseconds: wall = ts + offset. */
+export function wallOffset(clock: ClockMapping): bigint {
+  return BigInt(clock.wall_ns) - BigInt(clock.monotonic_ns);
+}
+
 /** Wall-clock Date for a recording ts. */
 export function wallTime(clock: ClockMapping, ts: bigint): Date {
-  const ns = ts - BigInt(clock.monotonic_ns) + BigInt(clock.wall_ns);
-  return new Date(Number(ns / 1_000_000n));
+  return new Date(Number((ts + wallOffset(clock)) / 1_000_000n));
 }

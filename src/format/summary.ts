@@ -45,8 +45,8 @@ export interface RecordingSummary {
   chain_head: string | null;
 }
 
-const minTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) < BigInt(b) ? a : b);
-const maxTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) > BigInt(b) ? a : b);
+export const minTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) < BigInt(b) ? a : b);
+export const maxTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) > BigInt(b) ? a : b);
 
 export function summarize(rec: Recording): RecordingSummary {
   const m = rec.manifest;
