@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -116,6 +118,7 @@ class Session : public Napi::ObjectWrap<Session> {
     batch_ns_ = static_cast<uint64_t>(o.Get("batchMs").As<Napi::Number>().DoubleValue() * 1e6);
     drain_ms_ = o.Get("drainMs").As<Napi::Number>().Int32Value();
     hold_ns_ = static_cast<uint64_t>(o.Get("holdMs").As<Napi::Number>().DoubleValue() * 1e6);
+    synced_ = o.Has("synced") && o.Get("synced").ToBoolean();
     log_echo = o.Get("debug").ToBoolean();
     for (const auto& t : fr_tables) stages_.emplace_back(&t);
 
@@ -413,17 +416,22 @@ class Session : public Napi::ObjectWrap<Session> {
 
   // Hands over the batches that are due: a table's rows once it has batch_rows of them or its
   // oldest waited batch_ns; only rows older than hold_ns, so records from other CPUs that are
-  // still on their way sort in before them. At the end (all) everything goes.
+  // still on their way sort in before them. At the end (all) everything goes. Synced (live
+  // detection): when one table is due every table hands over its rows up to the same
+  // watermark, and then a marker says so, so that the rows before it can be merged in order.
   void Flush(bool all) {
     uint64_t watermark = all ? UINT64_MAX : now_ - hold_ns_;
+    auto due = [&](Stage& s) { return s.size() > 0 && (all || s.size() >= batch_rows_ || now_ - s.waiting_since() >= batch_ns_); };
+    bool any = false;
+    for (auto& s : stages_) any = any || due(s);
     for (auto& s : stages_) {
-      if (s.size() == 0) continue;
-      if (!all && s.size() < batch_rows_ && now_ - s.waiting_since() < batch_ns_) continue;
+      if (s.size() == 0 || !(due(s) || (synced_ && any))) continue;
       for (auto& b : s.take(watermark, batch_rows_, now_)) {
         stats_.batches++;
         tsfn_.BlockingCall(b.release(), &Session::Deliver);
       }
     }
+    if (synced_ && any) tsfn_.BlockingCall(new Batch(), &Session::Deliver);
   }
 
   // On the JS thread: a batch becomes { table, rows, columns: [{ validity, nullCount,
@@ -432,6 +440,10 @@ class Session : public Napi::ObjectWrap<Session> {
     std::unique_ptr<Batch> b(raw);
     if (!b) {
       on_batch.Call({env.Null()});
+      return;
+    }
+    if (!b->table) {  // synced: every row up to a watermark has been handed over
+      on_batch.Call({Napi::String::New(env, "flushed")});
       return;
     }
     auto wrap = [&](Buffer& buf) -> Napi::Value {
@@ -465,6 +477,7 @@ class Session : public Napi::ObjectWrap<Session> {
   uint32_t sample_hz_ = 0;
   std::vector<bpf_link*> sample_links_;
   uint64_t hold_ns_ = 0;
+  bool synced_ = false;
   struct fr_bpf* skel_ = nullptr;
   struct ring_buffer* rb_ = nullptr;
   Napi::ThreadSafeFunction tsfn_;
@@ -558,6 +571,24 @@ Napi::Value Reap(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), status);
 }
 
+// sendDatagram(path, buffer): one datagram to a unix datagram socket (syslog's /dev/log), which
+// node's dgram cannot reach.
+Napi::Value SendDatagram(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw_errno(info.Env(), "socket path too long", ENAMETOOLONG);
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno(info.Env(), "socket failed", errno);
+  ssize_t n = sendto(fd, buf.Data(), buf.Length(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  int err = errno;
+  close(fd);
+  if (n < 0) throw_errno(info.Env(), ("sending to " + path + " failed").c_str(), err);
+  return info.Env().Undefined();
+}
+
 // The tables the consumer decodes, with their record sizes: checked against the schema in JS.
 Napi::Value Tables(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -582,6 +613,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("reap", Napi::Function::New(env, Reap));
   exports.Set("tables", Napi::Function::New(env, Tables));
+  exports.Set("sendDatagram", Napi::Function::New(env, SendDatagram));
   exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version())));
   return exports;
 }

@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { VERSION } from '../version.js';
+import { register as baseline } from './baseline.js';
 import { register as demo } from './demo.js';
 import { register as exportCommand } from './export.js';
 import { register as info } from './info.js';
 import { register as notebook } from './notebook.js';
 import { register as recordCommand } from './record.js';
+import { register as replay } from './replay.js';
 import { fail } from './output.js';
 import { register as seal } from './seal.js';
 import { register as sql, registerShell as shell } from './sql.js';
@@ -19,7 +21,7 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput({ writeErr: () => undefined })
     .exitOverride();
-  for (const register of [recordCommand, info, verify, seal, sql, shell, exportCommand, notebook, demo]) register(p);
+  for (const register of [recordCommand, info, verify, seal, replay, baseline, sql, shell, exportCommand, notebook, demo]) register(p);
   const quiet = (c: Command): void => {
     c.exitOverride().configureOutput({ writeErr: () => undefined });
     c.commands.forEach(quiet);

@@ -4,10 +4,20 @@ import { UsageError } from '../format/errors.js';
 import { DEFAULTS, record, type Progress, type RecordResult } from '../record/session.js';
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { alertLine } from '../detect/alert.js';
+import { jsonlSink, syslogSink, webhookSink, type AlertSink } from '../detect/sinks.js';
+import { LiveDetection } from '../record/live.js';
+import { loadAddon } from '../record/native.js';
+import { runtimeFor } from '../replay/replay.js';
 import { EXIT, fail, formatBytes, table } from './output.js';
+import { chooseDetectors, detectorOptions, type DetectorFlags } from './replay.js';
 
-interface RecordFlags {
+interface RecordFlags extends DetectorFlags {
   output: string;
+  detect?: boolean;
+  alertsOut?: string;
+  syslog?: string | boolean;
+  webhook?: string;
   pid?: string[];
   cgroup?: string;
   all?: boolean;
@@ -91,11 +101,31 @@ function summary(out: string, r: RecordResult): string {
     `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
     `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${r.bytesWritten > 0 ? (r.stats.ringBytes / r.bytesWritten).toFixed(1) : '-'}x smaller than the kernel records`,
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
+    ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
+    ...(r.live?.runtime.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
   ].join('\n');
 }
 
+/** The live alert sinks the flags ask for; on a terminal alerts are also shown as they happen. */
+function alertSinks(f: RecordFlags, show: boolean): AlertSink[] {
+  const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
+  const report = (m: string): void => console.error(`${clear}flightrec: ${m}`);
+  const sinks: AlertSink[] = [];
+  if (show) {
+    sinks.push({
+      name: 'stderr',
+      write: (alerts, clock) => { for (const a of alerts) process.stderr.write(`${clear}${alertLine(a, clock)}\n`); },
+      close: async () => undefined,
+    });
+  }
+  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut));
+  if (f.syslog !== undefined) sinks.push(syslogSink(f.syslog === true ? '/dev/log' : String(f.syslog), { send: (p, m) => loadAddon().sendDatagram(p, m) }, report));
+  if (f.webhook !== undefined) sinks.push(webhookSink(f.webhook, report));
+  return sinks;
+}
+
 export function register(program: Command): void {
-  program.command('record')
+  detectorOptions(program.command('record')
     .description('record what a command, processes, a cgroup or the whole host do in the kernel')
     .requiredOption('-o, --output <dir>', 'recording directory to create')
     .argument('[command...]', 'command to launch and record with its whole process tree (after --)')
@@ -111,6 +141,10 @@ export function register(program: Command): void {
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
     .option('-q, --quiet', 'no progress line and no summary')
     .option('--summary-json <file>', 'also write the summary as JSON to this file')
+    .option('--detect', 'run detectors on the events as they are recorded; alerts go to the alert table (and the outputs below)')
+    .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
+    .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
+    .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL'))
     .action(async (command: string[], f: RecordFlags) => {
       if (f.intelPt) {
         throw new UsageError(existsSync(INTEL_PT)
@@ -120,6 +154,12 @@ export function register(program: Command): void {
       const target = chooseTarget(command, f);
       const { tables, sampleHz } = chooseTables(f);
       const live = !f.quiet && process.stderr.isTTY;
+      const detect = f.detect === true || f.detectors !== undefined;
+      if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
+        throw new UsageError('--alerts-out, --syslog and --webhook send the alerts of --detect: add --detect');
+      }
+      const set = detect ? await chooseDetectors(f) : undefined;
+      const sinks = set ? alertSinks(f, !f.quiet) : [];
       let last: Progress | undefined;
       const result = await record({
         out: f.output,
@@ -132,15 +172,17 @@ export function register(program: Command): void {
         ...(sampleHz !== undefined ? { sampleHz } : {}),
         debug: process.argv.includes('--debug'),
         commandLine: process.argv.slice(1),
+        ...(set ? { detect: (writer) => new LiveDetection(runtimeFor(writer.current, set.detectors, set.options), writer, sinks) } : {}),
         ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
       });
       if (live) process.stderr.write('\r\x1b[K');
+      await Promise.all(sinks.map((s) => s.close()));
       if (!f.quiet) console.error(summary(f.output, result));
       if (f.summaryJson) {
         writeFileSync(f.summaryJson, `${JSON.stringify({
           output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
           bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
-          error: result.error?.message ?? null,
+          error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
         }, null, 2)}\n`);
       }
       if (result.error) fail(result.error);

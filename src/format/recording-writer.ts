@@ -66,6 +66,11 @@ export class RecordingWriter {
     return new RecordingWriter(dir, manifest, opts);
   }
 
+  /** The manifest as written so far. */
+  get current(): Manifest {
+    return this.manifest;
+  }
+
   /** Bytes in the open (unsealed) segment. */
   get openSegmentBytes(): number {
     return this.segment?.bytes ?? 0;

@@ -46,6 +46,8 @@ export interface NativeSessionOptions {
   readonly batchMs: number;
   readonly drainMs: number;
   readonly holdMs: number;
+  /** Hand over every table up to one watermark at a time, each time followed by 'flushed' (live detection). */
+  readonly synced?: boolean;
   /** Tables to record (the others' programs are not loaded). */
   readonly tables: readonly string[];
   /** CPU samples per second per CPU, when `tables` has sample. */
@@ -65,12 +67,15 @@ export interface NativeSession {
 }
 
 export interface Addon {
-  Session: new (options: NativeSessionOptions, onBatch: (batch: NativeBatch | null) => void) => NativeSession;
+  /** onBatch gets batches; 'flushed' when synced and every row up to a watermark is handed over; null at the end. */
+  Session: new (options: NativeSessionOptions, onBatch: (batch: NativeBatch | 'flushed' | null) => void) => NativeSession;
   /** Forks a child that waits for release(gate) before it execs `file`. */
   spawnHeld(file: string, argv: readonly string[], env: readonly string[]): { pid: number; gate: number };
   release(gate: number): void;
   /** The child's wait status once it ended, else null. */
   reap(pid: number): number | null;
+  /** One datagram to a unix datagram socket. */
+  sendDatagram(path: string, message: Buffer): void;
   tables(): ReadonlyArray<{ name: string; id: number; size: number; columns: string[] }>;
   libbpfVersion: string;
 }

@@ -6,6 +6,7 @@ import type { Manifest } from '../format/manifest.js';
 import { RecordingWriter } from '../format/recording-writer.js';
 import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
 import { recordBatchFromNative } from './arrow.js';
+import type { LiveDetection } from './live.js';
 import { loadAddon, type NativeBatch, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
 import { anyAlive, describeTarget, type Target } from './target.js';
@@ -34,6 +35,8 @@ export interface RecordOptions {
   /** Called every progressMs while recording. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressMs?: number;
+  /** Run detectors on the batches as they are written (created once the recording exists). */
+  readonly detect?: (writer: RecordingWriter) => LiveDetection;
 }
 
 export interface Progress {
@@ -56,6 +59,8 @@ export interface RecordResult {
   readonly peakRssBytes: number;
   /** What stopped the recording early, if something went wrong (the recording is still sealed). */
   readonly error?: RecordingError;
+  /** The live detectors, when --detect was on. */
+  readonly live?: LiveDetection;
 }
 
 export const DEFAULTS = {
@@ -91,19 +96,31 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const target = opts.target;
 
   let writer: RecordingWriter | undefined;
+  let live: LiveDetection | undefined;
   let failure: RecordingError | undefined;
   let dropped = 0;
   let ended!: () => void;
   const end = new Promise<void>((r) => { ended = r; });
 
-  const onBatch = (b: NativeBatch | null): void => {
+  const onBatch = (b: NativeBatch | 'flushed' | null): void => {
     if (b === null) return ended();
+    if (b === 'flushed') {
+      try {
+        if (!failure) live?.flushed();
+      } catch (err) {
+        failure = writeFailure(err, opts.out);
+        stop('error');
+      }
+      return;
+    }
     if (failure || !writer) {
       dropped += b.rows;
       return;
     }
     try {
-      writer.append(b.table as TableName, recordBatchFromNative(b));
+      const batch = recordBatchFromNative(b);
+      writer.append(b.table, batch);
+      live?.batch(b.table, batch);
     } catch (err) {
       failure = writeFailure(err, opts.out);
       stop('error');
@@ -119,6 +136,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       batchMs: opts.batchMs ?? DEFAULTS.batchMs,
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
+      synced: opts.detect !== undefined,
       tables,
       sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
@@ -173,6 +191,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         ...(tables.includes('sample') ? { sample_hz: sampleHz } : {}),
       },
     });
+    live = opts.detect?.(writer);
     if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);
     if (target.kind === 'command') {
       const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
@@ -242,6 +261,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     ...(exitStatus !== null ? { exit: exitOf(exitStatus) } : {}),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(failure ? { error: failure } : {}),
+    ...(live ? { live } : {}),
   };
 }
 

@@ -1,0 +1,28 @@
+// `flightrec baseline learn`: the anomaly detector's baseline, from clean recordings.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { BaselineLearner } from '../detect/baseline.js';
+import { UsageError } from '../format/errors.js';
+import { Recording } from '../format/recording.js';
+import { replay } from '../replay/replay.js';
+
+export function register(program: Command): void {
+  program.command('baseline').description('baselines for the anomaly detector')
+    .command('learn')
+    .description('learn what normal looks like from clean recordings: per program, syscall rates, distributions and 3-grams')
+    .argument('<recordings...>', 'recordings of normal work')
+    .requiredOption('-o, --output <file>', 'baseline file to write (JSON)')
+    .action((dirs: string[], f: { output: string }) => {
+      const learner = new BaselineLearner();
+      const recs = dirs.map((d) => Recording.open(d));
+      const arch = recs[0]!.manifest.host.arch;
+      for (const rec of recs) {
+        if (rec.manifest.host.arch !== arch) throw new UsageError(`${rec.dir} was recorded on ${rec.manifest.host.arch}, the others on ${arch}: learn one baseline per architecture`);
+        replay(rec, [learner.detector]);
+        learner.flush();
+      }
+      const b = learner.baseline(arch, recs.map((r) => ({ id: r.manifest.id, host: r.manifest.host.hostname })));
+      writeFileSync(f.output, `${JSON.stringify(b)}\n`);
+      console.error(`flightrec: learned ${Object.keys(b.profiles).length} programs from ${b.global.windows} process-seconds into ${f.output}`);
+    });
+}

@@ -1,0 +1,60 @@
+// Alerts as people and programs read them: JSON Lines (one object per alert, keys in a fixed
+// order, ts and seq as exact integers) and an aligned table; and alerts as rows of the
+// recording's alert table. The same alert always renders to the same bytes.
+import type { RecordBatch } from 'apache-arrow';
+import { makeBatch } from '../format/batch.js';
+import { wallOffset } from '../format/host.js';
+import type { ClockMapping } from '../format/manifest.js';
+import { table } from '../cli/output.js';
+import { makeCursor } from './cursor.js';
+import type { Alert } from './runtime.js';
+
+/** Wall-clock time of a ts as ISO 8601 UTC with nanoseconds. */
+export function isoTime(ts: bigint, offset: bigint): string {
+  const ns = ts + offset;
+  const ms = ns / 1_000_000n;
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${new Date(Number(ms)).toISOString().slice(0, 19)}.${frac}Z`;
+}
+
+export function alertJson(a: Alert, clock: ClockMapping): string {
+  return `{"time":${JSON.stringify(isoTime(a.ts, wallOffset(clock)))},"ts":${a.ts},"seq":${a.seq},"pid":${a.pid},`
+    + `"detector":${JSON.stringify(a.detector)},"version":${JSON.stringify(a.version)},"severity":${JSON.stringify(a.severity)},`
+    + `"title":${JSON.stringify(a.title)},"evidence":${a.evidence},"related_seqs":[${a.related_seqs.join(',')}]}`;
+}
+
+/** One line for a person watching alerts arrive. */
+export function alertLine(a: Alert, clock: ClockMapping): string {
+  return `${isoTime(a.ts, wallOffset(clock)).slice(11, 23)} ${a.severity.toUpperCase().padEnd(9)} ${a.detector} pid ${a.pid}: ${a.title}`;
+}
+
+export function alertTable(alerts: readonly Alert[], clock: ClockMapping): string {
+  if (alerts.length === 0) return '(no alerts)';
+  const off = wallOffset(clock);
+  const rows = alerts.map((a) => [isoTime(a.ts, off), a.severity, a.detector, String(a.pid), String(a.seq), a.title]);
+  return `${table([['time', 'severity', 'detector', 'pid', 'seq', 'title'], ...rows], new Set([3, 4]), { rule: true })}\n(${alerts.length} alert${alerts.length === 1 ? '' : 's'})`;
+}
+
+export function alertBatch(alerts: readonly Alert[]): RecordBatch {
+  const col = <K extends keyof Alert>(k: K): Alert[K][] => alerts.map((a) => a[k]);
+  return makeBatch('alert', {
+    ts: BigUint64Array.from(col('ts')), seq: BigUint64Array.from(col('seq')), pid: Uint32Array.from(col('pid')),
+    detector: col('detector'), version: col('version'), severity: col('severity'), title: col('title'),
+    evidence: col('evidence'), related_seqs: col('related_seqs'),
+  });
+}
+
+/** The rows of alert batches. */
+export function* alertRows(batches: Iterable<RecordBatch>): Generator<Alert> {
+  const c = makeCursor('alert');
+  for (const b of batches) {
+    c.bind(b);
+    for (let r = 0; r < b.numRows; r++) {
+      c.row = r;
+      yield {
+        ts: c.ts, seq: c.seq, pid: c.pid, detector: c.detector, version: c.version, severity: c.severity,
+        title: c.title, evidence: c.evidence, related_seqs: c.related_seqs,
+      };
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// The detector API. A detector is a pure function of the ordered event stream and its own
+// state: it declares the tables (and column predicates) it needs, and its handlers receive
+// those events in the recording's total order (ts, seq) through a cursor, and raise alerts
+// through a sink. Time is event time only: no wall clock, no randomness, no I/O. The same
+// detector runs live (`record --detect`) and in replay, and must give the same alerts.
+import type { Rows } from '../schema/rows.generated.js';
+
+/** Tables a detector may read: every event table (alerts are its output, not its input). */
+export type EventTable = Exclude<keyof Rows, 'alert'>;
+
+export const SEVERITIES = ['info', 'warning', 'critical', 'emergency'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * The current event of a table. One cursor per table is moved from row to row (no object per
+ * event): read what you need inside the handler, copy what you keep. Columns read as the
+ * generated row types say (u64 as bigint, enums as labels, strings decoded when read), plus
+ * `ns`: the event time as a number of nanoseconds, for windows and rates (exact below 2^53).
+ */
+export type Event<T extends keyof Rows> = Readonly<Rows[T]> & { readonly ns: number };
+
+/**
+ * Column predicates, applied to whole batches before a handler sees a row: each listed column
+ * must hold one of the listed values. Enum columns take labels; the syscall table's `nr` takes
+ * syscall names (resolved for the recording's architecture) or numbers.
+ */
+export type Where = Readonly<Record<string, ReadonlyArray<number | string | boolean>>>;
+
+export interface TableNeeds {
+  /** Columns the handler reads (checked against the schema; all columns are readable). */
+  readonly columns?: readonly string[];
+  readonly where?: Where;
+}
+
+export interface AlertInput {
+  readonly severity: Severity;
+  /** One line. */
+  readonly title: string;
+  /** JSON-serialisable facts (bigints are written as strings). */
+  readonly evidence?: Readonly<Record<string, unknown>>;
+  /** The process the alert is about; default: the current event's pid. */
+  readonly pid?: number;
+  /** Seqs of earlier events the alert rests on (the current event is the trigger). */
+  readonly related?: readonly bigint[];
+}
+
+export interface DetectorContext {
+  /** Options given for this detector (`--config` file, or the `options` argument of replay). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Architecture of the recording ('x86_64', 'arm64'). */
+  readonly arch: string;
+  /** CPU samples per second per CPU the recording was made with; undefined without CPU samples. */
+  readonly sampleHz: number | undefined;
+  /** Syscall number of a name on the recording's architecture, or -1 where it has none (open on arm64). */
+  syscall(name: string): number;
+  /** Syscall name of a number on the recording's architecture. */
+  syscallName(nr: number): string;
+  /** Raise an alert about the current event. */
+  alert(a: AlertInput): void;
+}
+
+export type Handlers = { readonly [T in EventTable]?: (e: Event<T>) => void };
+
+export interface Detector {
+  /** Lower-case words joined by '-': the detector's name in alerts. */
+  readonly name: string;
+  readonly version: string;
+  /** One paragraph for `replay --list` and the README. */
+  readonly description: string;
+  readonly tables: { readonly [T in EventTable]?: TableNeeds };
+  create(ctx: DetectorContext): Handlers;
+}
+
+/** Identity function that type-checks a detector declaration. */
+export function defineDetector(d: Detector): Detector {
+  return d;
+}

@@ -1,0 +1,142 @@
+// What several built-in detectors need: process bookkeeping from the proc table, address
+// tests, path tests and window counters. Each detector keeps its own instances (detectors
+// share no state).
+import type { Event } from '../api.js';
+
+export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'csh', 'tcsh', 'fish', 'busybox']);
+
+export function basename(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/** An address column as text: dotted quad for AF_INET, RFC 5952 for AF_INET6 (as SQL shows it). */
+export function addressText(family: number, a: Uint8Array): string {
+  if (family === AF_INET) return `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
+  if (family !== AF_INET6) return '';
+  const groups = Array.from({ length: 8 }, (_, i) => ((a[2 * i]! << 8) | a[2 * i + 1]!).toString(16));
+  // The first longest run of two or more zero groups becomes '::'.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
+export function isLoopback(family: number, a: Uint8Array): boolean {
+  if (family === AF_INET) return a[0] === 127;
+  if (family !== AF_INET6) return false;
+  const mapped = a.subarray(0, 10).every((b) => b === 0) && a[10] === 0xff && a[11] === 0xff;
+  if (mapped) return a[12] === 127;
+  return a.subarray(0, 15).every((b) => b === 0) && a[15] === 1;
+}
+
+/** An IP peer other than this host: not loopback, not the unspecified address. */
+export function isRemote(family: number, a: Uint8Array): boolean {
+  if (family !== AF_INET && family !== AF_INET6) return false;
+  const n = family === AF_INET ? 4 : 16;
+  return !isLoopback(family, a) && !a.subarray(0, n).every((b) => b === 0);
+}
+
+export interface Proc {
+  readonly pid: number;
+  ppid: number;
+  comm: string;
+  /** The file it executed last (undefined: not seen executing in this recording). */
+  exe: string | undefined;
+  uid: number;
+  euid: number;
+  /** Forked in the recording and not executed since: it runs its parent's program. */
+  forkedOnly: boolean;
+}
+
+/** Processes as the proc table tells them: fork, exec and exit. */
+export class Processes {
+  private readonly byPid = new Map<number, Proc>();
+
+  get(pid: number): Proc | undefined {
+    return this.byPid.get(pid);
+  }
+
+  /** Applies a proc row; returns the process as it is now (an exited one is forgotten). */
+  update(e: Event<'proc'>): Proc {
+    const kind = e.kind;
+    let p = this.byPid.get(e.pid);
+    if (kind === 'fork' || !p) {
+      const parent = this.byPid.get(e.ppid);
+      p = { pid: e.pid, ppid: e.ppid, comm: e.comm, exe: parent?.exe, uid: e.uid, euid: e.euid, forkedOnly: kind === 'fork' };
+      this.byPid.set(e.pid, p);
+    }
+    p.comm = e.comm;
+    p.uid = e.uid;
+    p.euid = e.euid;
+    if (kind === 'exec') {
+      p.exe = e.filename ?? p.exe;
+      p.forkedOnly = false;
+      p.ppid = e.ppid;
+    }
+    if (kind === 'exit') this.byPid.delete(e.pid);
+    return p;
+  }
+
+  /** Pids of the known live processes running the program at `path`. */
+  running(path: string): number[] {
+    const out: number[] = [];
+    for (const p of this.byPid.values()) if (p.exe === path) out.push(p.pid);
+    return out;
+  }
+
+  /** The pid and its known ancestors, nearest first. */
+  *lineage(pid: number): Generator<Proc> {
+    const seen = new Set<number>();
+    for (let p = this.byPid.get(pid); p && !seen.has(p.pid); p = this.byPid.get(p.ppid)) {
+      seen.add(p.pid);
+      yield p;
+    }
+  }
+}
+
+/** Counts of distinct keys in a sliding window of event time, per owner. */
+export class WindowCounter<K> {
+  private readonly events = new Map<number, Array<{ ns: number; key: K }>>();
+  constructor(private readonly windowNs: number) {}
+
+  /** Adds an event and returns the events of `owner` within the window, oldest first. */
+  add(owner: number, ns: number, key: K): ReadonlyArray<{ ns: number; key: K }> {
+    let list = this.events.get(owner);
+    if (!list) this.events.set(owner, (list = []));
+    list.push({ ns, key });
+    let drop = 0;
+    while (drop < list.length && list[drop]!.ns < ns - this.windowNs) drop++;
+    if (drop > 0) list.splice(0, drop);
+    return list;
+  }
+
+  clear(owner: number): void {
+    this.events.delete(owner);
+  }
+}
+
+/** Options as numbers, with defaults: a detector's knobs. */
+export function numberOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number): number {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`option ${name} must be a non-negative number`);
+  return v;
+}
+
+export function stringsOption(options: Readonly<Record<string, unknown>>, name: string, fallback: readonly string[]): readonly string[] {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`option ${name} must be a list of strings`);
+  return v as string[];
+}

@@ -1,0 +1,120 @@
+import { defineDetector, type DetectorContext, type Event, type Severity } from '../api.js';
+import { addressText, isRemote, numberOption } from './common.js';
+
+type Any = Event<'syscall'> | Event<'file'> | Event<'net'> | Event<'proc'>;
+type Table = 'syscall' | 'file' | 'net' | 'proc';
+
+/** One step of a rule: the event table and a test that may read what earlier steps captured. */
+interface Step {
+  readonly table: Table;
+  test(e: Any, got: Record<string, unknown>, ctx: DetectorContext): Record<string, unknown> | undefined;
+}
+
+export interface SequenceRule {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly title: (got: Record<string, unknown>) => string;
+  readonly steps: readonly Step[];
+}
+
+/** Paths every resolver and loader opens before connecting: not data. */
+const ROUTINE = /^(\/proc\/|\/sys\/|\/dev\/|\/usr\/lib|\/lib|\/usr\/share\/|\/etc\/(hosts|resolv\.conf|nsswitch\.conf|host\.conf|gai\.conf|localtime|ld\.so|ssl\/|ca-certificates|services|protocols|passwd|group)\b)|\.so(\.\d+)*$/;
+const SETUIDS = ['setuid', 'setreuid', 'setresuid'];
+const SETGIDS = ['setgid', 'setregid', 'setresgid'];
+const READS = ['read', 'pread64', 'readv', 'preadv', 'preadv2'];
+
+const numbers = new WeakMap<DetectorContext, Map<readonly string[], Set<number>>>();
+/** Whether nr is one of the named syscalls on the recording's architecture. */
+function is(ctx: DetectorContext, names: readonly string[], nr: number): boolean {
+  let m = numbers.get(ctx);
+  if (!m) numbers.set(ctx, (m = new Map()));
+  let set = m.get(names);
+  if (!set) m.set(names, (set = new Set(names.map((n) => ctx.syscall(n)))));
+  return set.has(nr);
+}
+
+export const RULES: readonly SequenceRule[] = [
+  {
+    name: 'open-read-connect',
+    severity: 'critical',
+    title: (g) => `read ${String(g.path)} then connected to ${String(g.remote)}`,
+    steps: [
+      { table: 'file', test: (e) => { const f = e as Event<'file'>; return f.op === 'open' && f.ret >= 0n && !ROUTINE.test(f.path) ? { path: f.path, fd: f.fd } : undefined; } },
+      { table: 'syscall', test: (e, g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, READS, s.nr) && s.ret > 0n && Number(s.arg0) === g.fd ? { bytes: Number(s.ret) } : undefined; } },
+      {
+        table: 'net',
+        test: (e) => {
+          const n = e as Event<'net'>;
+          if (n.op !== 'connect' || !isRemote(n.family, n.daddr)) return undefined;
+          return { remote: `${addressText(n.family, n.daddr)}:${n.dport}`, connect_ret: Number(n.ret) };
+        },
+      },
+    ],
+  },
+  {
+    name: 'setuid-setgid-execve',
+    severity: 'critical',
+    title: (g) => `changed uid, then gid, then executed ${String(g.filename)}`,
+    steps: [
+      { table: 'syscall', test: (e, _g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, SETUIDS, s.nr) && s.ret === 0n ? { setuid: ctx.syscallName(s.nr) } : undefined; } },
+      { table: 'syscall', test: (e, _g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, SETGIDS, s.nr) && s.ret === 0n ? { setgid: ctx.syscallName(s.nr) } : undefined; } },
+      { table: 'proc', test: (e) => { const p = e as Event<'proc'>; return p.kind === 'exec' ? { filename: p.filename } : undefined; } },
+    ],
+  },
+];
+
+interface Progress { step: number; startNs: number; got: Record<string, unknown>; seqs: bigint[] }
+
+export default defineDetector({
+  name: 'syscall-sequence',
+  version: '1',
+  description: 'Ordered event sequences within one process and a time window (option window_s, default 10): open→read→connect to a remote address (a file read and then a connection out), and setuid→setgid→execve.',
+  tables: {
+    syscall: { columns: ['nr', 'arg0', 'ret'], where: { nr: [...READS, ...SETUIDS, ...SETGIDS] } },
+    file: { columns: ['op', 'path', 'fd', 'ret'], where: { op: ['open'] } },
+    net: { columns: ['op', 'family', 'daddr', 'dport', 'ret'], where: { op: ['connect'] } },
+    proc: { columns: ['kind', 'filename'], where: { kind: ['exec', 'exit'] } },
+  },
+  create(ctx) {
+    const windowNs = numberOption(ctx.options, 'window_s', 10) * 1e9;
+    const state = RULES.map(() => new Map<number, Progress>());
+    const feed = (table: Table, e: Any): void => {
+      const pid = e.pid;
+      RULES.forEach((rule, r) => {
+        const byPid = state[r]!;
+        let p = byPid.get(pid);
+        if (p && e.ns - p.startNs > windowNs) {
+          byPid.delete(pid);
+          p = undefined;
+        }
+        let step = rule.steps[p?.step ?? 0]!;
+        let got = step.table === table ? step.test(e, p?.got ?? {}, ctx) : undefined;
+        if (!got && p) {
+          // A newer start replaces a sequence under way.
+          step = rule.steps[0]!;
+          got = step.table === table ? step.test(e, {}, ctx) : undefined;
+          if (got) p = undefined;
+        }
+        if (!got) return;
+        if (!p) byPid.set(pid, (p = { step: 0, startNs: e.ns, got: {}, seqs: [] }));
+        Object.assign(p.got, got);
+        p.step++;
+        if (p.step < rule.steps.length) {
+          p.seqs.push(e.seq);
+          return;
+        }
+        byPid.delete(pid);
+        ctx.alert({ severity: rule.severity, title: `${e.comm}: ${rule.title(p.got)}`, evidence: { rule: rule.name, ...p.got }, related: p.seqs });
+      });
+    };
+    return {
+      syscall: (e) => feed('syscall', e),
+      file: (e) => feed('file', e),
+      net: (e) => feed('net', e),
+      proc: (e) => {
+        if (e.kind === 'exit') for (const m of state) m.delete(e.pid);
+        else feed('proc', e);
+      },
+    };
+  },
+});

@@ -1,0 +1,33 @@
+// The shape a detector must have, checked before any event is read: a detector that names
+// an unknown table or column is refused with the name of what is wrong.
+import { SCHEMAS } from '../schema/arrow.generated.js';
+import { TABLE_NAMES } from '../schema/tables.js';
+import type { Detector } from './api.js';
+
+const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export const EVENT_TABLES = TABLE_NAMES.filter((t) => t !== 'alert');
+
+export function checkDetector(d: unknown): asserts d is Detector {
+  const x = d as Partial<Detector> | null;
+  if (typeof x !== 'object' || x === null) throw new Error('a detector must be an object');
+  const who = typeof x.name === 'string' ? `detector ${x.name}` : 'detector';
+  if (typeof x.name !== 'string' || !NAME.test(x.name)) throw new Error(`${who}: name must be lower-case words joined by '-' (got ${JSON.stringify(x.name)})`);
+  if (typeof x.version !== 'string' || x.version.length === 0 || x.version.length > 32) throw new Error(`${who}: version must be a string of 1 to 32 characters`);
+  if (typeof x.description !== 'string') throw new Error(`${who}: description must be a string`);
+  if (typeof x.create !== 'function') throw new Error(`${who}: create must be a function returning the handlers`);
+  if (typeof x.tables !== 'object' || x.tables === null || Object.keys(x.tables).length === 0) throw new Error(`${who}: tables must name at least one table`);
+  for (const [table, needs] of Object.entries(x.tables)) {
+    if (!(EVENT_TABLES as readonly string[]).includes(table)) throw new Error(`${who}: unknown table '${table}' (tables: ${EVENT_TABLES.join(', ')})`);
+    const fields = SCHEMAS[table as keyof typeof SCHEMAS].fields.map((f) => f.name);
+    const n = (needs ?? {}) as { columns?: unknown; where?: unknown };
+    if (n.columns !== undefined && !Array.isArray(n.columns)) throw new Error(`${who}: tables.${table}.columns must be a list of column names`);
+    for (const c of (n.columns as unknown[] | undefined) ?? []) {
+      if (typeof c !== 'string' || !fields.includes(c)) throw new Error(`${who}: table ${table} has no column ${JSON.stringify(c)} (columns: ${fields.join(', ')})`);
+    }
+    if (n.where !== undefined && (typeof n.where !== 'object' || n.where === null)) throw new Error(`${who}: tables.${table}.where must map columns to lists of values`);
+    for (const c of Object.keys((n.where as object | undefined) ?? {})) {
+      if (!fields.includes(c)) throw new Error(`${who}: table ${table} has no column ${JSON.stringify(c)} (columns: ${fields.join(', ')})`);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+// Runs detectors over runs of events in the total order (ts, seq). A run is consecutive rows
+// of one batch (src/format/merge.ts); each detector that needs the run's table sees the rows
+// that pass its predicates, through that table's cursor. Alerts come out in the order of the
+// events that raised them, then of the detectors, whatever the run boundaries were: so live
+// detection (batches as they arrive) and replay (batches as stored) agree.
+import type { RecordBatch } from 'apache-arrow';
+import type { Run } from '../format/merge.js';
+import type { AlertRow } from '../schema/rows.generated.js';
+import type { AlertInput, Detector, DetectorContext, EventTable, Handlers } from './api.js';
+import { checkDetector } from './check.js';
+import { makeCursor, type Cursor } from './cursor.js';
+import { compileWhere, syscallName, syscallNumbers, type Selection } from './predicate.js';
+
+export type Alert = AlertRow;
+
+/** A detector that threw: it is stopped there, the others go on. */
+export interface DetectorFailure {
+  readonly detector: string;
+  /** The seq of the event it was handling (undefined when it failed to start). */
+  readonly seq: bigint | undefined;
+  readonly message: string;
+}
+
+interface Subscriber {
+  readonly slot: Slot;
+  readonly handler: (e: never) => void;
+  readonly select: Selection | undefined;
+  /** The selection of the batch last seen, and how far into it the runs have come. */
+  batch: RecordBatch | undefined;
+  rows: Int32Array;
+  pos: number;
+}
+
+interface Slot {
+  readonly index: number;
+  readonly detector: Detector;
+  stopped: boolean;
+}
+
+export interface RuntimeOptions {
+  /** Architecture of the recording the events come from. */
+  readonly arch: string;
+  /** The recording's CPU sampling rate, when it has CPU samples. */
+  readonly sampleHz?: number;
+  /** Options per detector name. */
+  readonly options?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+const evidenceJson = (v: Readonly<Record<string, unknown>> | undefined): string =>
+  JSON.stringify(v ?? {}, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+
+export class DetectorRuntime {
+  /** The tables the detectors need, in schema order. */
+  readonly tables: EventTable[];
+  readonly failures: DetectorFailure[] = [];
+  /** Events handed to at least one detector. */
+  events = 0;
+  private readonly subscribers = new Map<EventTable, Subscriber[]>();
+  private readonly cursors = new Map<EventTable, { cursor: Cursor<EventTable>; batch: RecordBatch | undefined }>();
+  private pending: Array<{ alert: Alert; order: number }> = [];
+  private raised = 0;
+  private current: { slot: Slot; cursor: Cursor<EventTable> } | undefined;
+
+  /** Checks every detector (throwing an Error that names the first bad one) and starts them. */
+  constructor(detectors: readonly Detector[], opts: RuntimeOptions) {
+    const names = new Set<string>();
+    for (const d of detectors) {
+      checkDetector(d);
+      if (names.has(d.name)) throw new Error(`detector ${d.name} is given twice`);
+      names.add(d.name);
+    }
+    const needed = new Set<EventTable>();
+    detectors.forEach((detector, index) => {
+      const slot: Slot = { index, detector, stopped: false };
+      const selects = new Map<EventTable, Selection | undefined>();
+      for (const [table, needs] of Object.entries(detector.tables) as [EventTable, { where?: Record<string, never[]> }][]) {
+        try {
+          selects.set(table, needs?.where && Object.keys(needs.where).length > 0 ? compileWhere(table, needs.where, opts.arch) : undefined);
+        } catch (err) {
+          throw new Error(`detector ${detector.name}: ${(err as Error).message}`);
+        }
+      }
+      let handlers: Handlers;
+      try {
+        handlers = detector.create(this.context(slot, opts));
+      } catch (err) {
+        throw new Error(`detector ${detector.name} failed to start: ${(err as Error).message}`);
+      }
+      for (const [table, handler] of Object.entries(handlers) as [EventTable, (e: never) => void][]) {
+        if (typeof handler !== 'function') continue;
+        if (!selects.has(table)) throw new Error(`detector ${detector.name} handles table ${table} but does not declare it in tables`);
+        needed.add(table);
+        const list = this.subscribers.get(table) ?? [];
+        list.push({ slot, handler, select: selects.get(table), batch: undefined, rows: new Int32Array(0), pos: 0 });
+        this.subscribers.set(table, list);
+      }
+    });
+    this.tables = [...needed].sort();
+    for (const t of this.tables) this.cursors.set(t, { cursor: makeCursor(t) as Cursor<EventTable>, batch: undefined });
+  }
+
+  private context(slot: Slot, opts: RuntimeOptions): DetectorContext {
+    const numbers = syscallNumbers(opts.arch);
+    return {
+      options: opts.options?.[slot.detector.name] ?? {},
+      arch: opts.arch,
+      sampleHz: opts.sampleHz,
+      syscall: (name) => numbers.get(name) ?? -1,
+      syscallName: (nr) => syscallName(opts.arch, nr),
+      alert: (a) => this.raise(slot, a),
+    };
+  }
+
+  private raise(slot: Slot, a: AlertInput): void {
+    const cur = this.current;
+    if (!cur || cur.slot !== slot) throw new Error('alert() called outside an event handler');
+    const e = cur.cursor as unknown as { ts: bigint; seq: bigint; pid?: number };
+    this.pending.push({
+      order: this.raised++,
+      alert: {
+        ts: e.ts, seq: e.seq, pid: a.pid ?? e.pid ?? 0, detector: slot.detector.name, version: slot.detector.version,
+        severity: a.severity, title: a.title, evidence: evidenceJson(a.evidence), related_seqs: [...(a.related ?? [])],
+      },
+    });
+  }
+
+  /** Hands one run of events to the detectors that need its table. */
+  process(run: Run): void {
+    const subs = this.subscribers.get(run.table as EventTable);
+    if (!subs) return;
+    const c = this.cursors.get(run.table as EventTable)!;
+    if (c.batch !== run.batch) {
+      c.cursor.bind(run.batch);
+      c.batch = run.batch;
+    }
+    const cursor = c.cursor;
+    this.events += run.end - run.start;
+    for (const s of subs) {
+      if (s.slot.stopped) continue;
+      this.current = { slot: s.slot, cursor };
+      const handler = s.handler as (e: unknown) => void;
+      try {
+        if (!s.select) {
+          for (let r = run.start; r < run.end; r++) {
+            cursor.row = r;
+            handler(cursor);
+          }
+          continue;
+        }
+        if (s.batch !== run.batch) {
+          s.batch = run.batch;
+          s.rows = s.select(run.batch);
+          s.pos = 0;
+        }
+        const rows = s.rows;
+        let p = s.pos;
+        while (p < rows.length && rows[p]! < run.start) p++;
+        for (; p < rows.length && rows[p]! < run.end; p++) {
+          cursor.row = rows[p]!;
+          handler(cursor);
+        }
+        s.pos = p;
+      } catch (err) {
+        s.slot.stopped = true;
+        this.failures.push({ detector: s.slot.detector.name, seq: (cursor as unknown as { seq: bigint }).seq, message: (err as Error)?.message ?? String(err) });
+      }
+    }
+    this.current = undefined;
+  }
+
+  /** The alerts raised since the last call, in event order, then detector order. */
+  take(): Alert[] {
+    if (this.pending.length === 0) return [];
+    const out = this.pending.sort((a, b) => {
+      const x = a.alert;
+      const y = b.alert;
+      if (x.ts !== y.ts) return x.ts < y.ts ? -1 : 1;
+      if (x.seq !== y.seq) return x.seq < y.seq ? -1 : 1;
+      return a.order - b.order;
+    }).map((p) => p.alert);
+    this.pending = [];
+    return out;
+  }
+}

@@ -1,0 +1,118 @@
+// Where live alerts go besides the recording: a JSON Lines file, syslog (a unix datagram
+// socket such as /dev/log, or udp://host:port), and a webhook (one JSON POST per alert).
+// A sink that fails is reported once and the recording goes on.
+import { createSocket } from 'node:dgram';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { UsageError } from '../format/errors.js';
+import type { ClockMapping } from '../format/manifest.js';
+import { alertJson } from './alert.js';
+import type { Alert } from './runtime.js';
+
+export interface AlertSink {
+  readonly name: string;
+  /** `clock` maps the recording's ts to wall time. */
+  write(alerts: readonly Alert[], clock: ClockMapping): void;
+  /** Waits for what is under way (at most timeoutMs) and releases the sink. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+type Report = (message: string) => void;
+
+export function jsonlSink(path: string): AlertSink {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a', 0o600);
+  } catch (err) {
+    throw new UsageError(`--alerts-out ${path}: cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return {
+    name: `--alerts-out ${path}`,
+    write(alerts, clock) {
+      if (alerts.length > 0) writeSync(fd, alerts.map((a) => `${alertJson(a, clock)}\n`).join(''));
+    },
+    async close() {
+      closeSync(fd);
+    },
+  };
+}
+
+const SYSLOG_SEVERITY: Record<Alert['severity'], number> = { info: 6, warning: 4, critical: 2, emergency: 0 };
+const LOCAL0 = 16;
+
+/** An RFC 5424 message: facility local0, the alert as structured JSON text. */
+export function syslogMessage(a: Alert, clock: ClockMapping, host = hostname()): string {
+  const pri = LOCAL0 * 8 + SYSLOG_SEVERITY[a.severity];
+  return `<${pri}>1 ${new Date().toISOString()} ${host} flightrec ${process.pid} ${a.detector} - ${alertJson(a, clock)}`;
+}
+
+export interface DatagramSender {
+  send(path: string, message: Buffer): void;
+}
+
+/** target: a unix datagram socket path (default /dev/log) or udp://host:port. */
+export function syslogSink(target: string, unix: DatagramSender, report: Report): AlertSink {
+  const udp = /^udp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(target);
+  if (!udp && !target.startsWith('/')) throw new UsageError(`--syslog ${target}: give a unix socket path (such as /dev/log) or udp://host:port`);
+  const socket = udp ? createSocket(udp[1]!.includes(':') ? 'udp6' : 'udp4') : undefined;
+  let failed = false;
+  const fail = (err: unknown): void => {
+    if (!failed) report(`syslog ${target}: ${(err as Error).message}; later alerts are not sent there`);
+    failed = true;
+  };
+  socket?.on('error', fail);
+  return {
+    name: `--syslog ${target}`,
+    write(alerts, clock) {
+      for (const a of alerts) {
+        if (failed) return;
+        const msg = Buffer.from(syslogMessage(a, clock));
+        try {
+          if (socket && udp) socket.send(msg, Number(udp[2]), udp[1]!.replace(/^\[|\]$/g, ''), (err) => err && fail(err));
+          else unix.send(target, msg);
+        } catch (err) {
+          fail(err);
+        }
+      }
+    },
+    async close() {
+      await new Promise<void>((r) => (socket ? socket.close(() => r()) : r()));
+    },
+  };
+}
+
+export function webhookSink(url: string, report: Report): AlertSink {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--webhook ${url}: not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--webhook ${url}: use an http or https URL`);
+  let chain = Promise.resolve();
+  let failures = 0;
+  const post = async (body: string): Promise<void> => {
+    try {
+      const res = await fetch(parsed, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      await res.arrayBuffer();
+    } catch (err) {
+      if (failures++ === 0) report(`webhook ${url}: ${(err as Error).message}; alerts that fail to post are counted at the end`);
+    }
+  };
+  return {
+    name: `--webhook ${url}`,
+    write(alerts, clock) {
+      for (const a of alerts) {
+        const body = alertJson(a, clock);
+        chain = chain.then(() => post(body));
+      }
+    },
+    async close(timeoutMs = 10_000) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([chain, new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); })]);
+      clearTimeout(timer);
+      if (failures > 0) report(`webhook ${url}: ${failures} alert${failures === 1 ? '' : 's'} could not be posted`);
+    },
+  };
+}
