@@ -11,6 +11,7 @@ import { register as recordCommand } from './record.js';
 import { register as replay } from './replay.js';
 import { fail } from './output.js';
 import { register as seal } from './seal.js';
+import { register as slice } from './slice.js';
 import { register as sql, registerShell as shell } from './sql.js';
 import { register as verify } from './verify.js';
 
@@ -21,7 +22,7 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput({ writeErr: () => undefined })
     .exitOverride();
-  for (const register of [recordCommand, info, verify, seal, replay, baseline, sql, shell, exportCommand, notebook, demo]) register(p);
+  for (const register of [recordCommand, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
   const quiet = (c: Command): void => {
     c.exitOverride().configureOutput({ writeErr: () => undefined });
     c.commands.forEach(quiet);

@@ -23,6 +23,8 @@ export interface RecordingWriterOptions {
   readonly targets?: Record<string, unknown>;
   readonly probes?: ReadonlyArray<Record<string, unknown>>;
   readonly source?: Record<string, unknown>;
+  /** A recording derived from another (a slice): its host, clock, recorder pid, targets and probes are the source's. */
+  readonly derivedFrom?: Manifest;
   /** Milliseconds clock for time rotation; injectable for tests. */
   readonly now?: () => number;
 }
@@ -54,11 +56,12 @@ export class RecordingWriter {
     } catch (err) {
       throw new RecordingError(`cannot create the recording directory: ${(err as NodeJS.ErrnoException).code ?? err}`, { file: dir, cause: err });
     }
+    const from = opts.derivedFrom;
     const manifest: Manifest = {
       format: FORMAT_NAME, format_version: FORMAT_VERSION, id: randomUUID(), recorder_version: VERSION,
-      host: hostInfo(), clock: clockMapping(), command_line: [...(opts.commandLine ?? process.argv.slice(1))],
-      targets: opts.targets ?? {}, probes: [...(opts.probes ?? [])], created_at: new Date().toISOString(),
-      state: 'recording', closed_at: null, closed_by: null, writer_pid: process.pid,
+      host: from?.host ?? hostInfo(), clock: from?.clock ?? clockMapping(), command_line: [...(opts.commandLine ?? process.argv.slice(1))],
+      targets: opts.targets ?? from?.targets ?? {}, probes: [...(opts.probes ?? from?.probes ?? [])], created_at: new Date().toISOString(),
+      state: 'recording', closed_at: null, closed_by: null, writer_pid: from?.writer_pid ?? process.pid,
       ...(opts.source ? { source: opts.source } : {}), segments: [],
     };
     writeManifest(dir, manifest);
