@@ -12,13 +12,13 @@ const LN10 = Math.log(10);
 export default defineDetector({
   name: 'anomaly',
   version: '1',
-  description: 'An anomaly score per process against a baseline learned from a clean recording (flightrec baseline learn; option baseline, given by --baseline): each second of a process\'s syscalls is scored on its rate, the entropy of its syscall distribution and the share of syscall 3-grams its program was never seen making, and the score is an exponential moving average (option alpha, default 0.5). A child starts at half its parent\'s score. Alerts when the score reaches threshold (default 0.6), again only after it fell below half of that.',
+  description: 'An anomaly score per process against a baseline learned from a clean recording (flightrec baseline learn; option baseline, given by --baseline): each second of a process\'s syscalls is scored on its rate, the entropy of its syscall distribution and the share of syscall 3-grams its program was never seen making, and the score is an exponential moving average (option alpha, default 0.5). A child starts at half its parent\'s score. Alerts when the score reaches threshold (default 0.5), again only after it fell below half of that.',
   tables: { syscall: { columns: ['nr', 'comm'] }, proc: { columns: ['kind', 'ppid'], where: { kind: ['fork', 'exit'] } } },
   create(ctx) {
     if (ctx.options.baseline === undefined) throw new Error('needs a baseline: give --baseline FILE (made by flightrec baseline learn)');
     const baseline: Baseline = checkBaseline(ctx.options.baseline, 'the baseline option');
     const alpha = numberOption(ctx.options, 'alpha', 0.5);
-    const threshold = numberOption(ctx.options, 'threshold', 0.6);
+    const threshold = numberOption(ctx.options, 'threshold', 0.5);
     const grams = new Map<Profile, Set<number>>();
     const gramSet = (p: Profile): Set<number> => {
       let s = grams.get(p);
@@ -40,7 +40,7 @@ export default defineDetector({
       const novelty = w.grams.length > 0 ? unseen / w.grams.length : 0;
       const rate = Math.min(1, Math.max(0, Math.abs(w.lnRate - profile.ln_rate.mean) - profile.ln_rate.sd) / LN10);
       const entropy = Math.min(1, Math.max(0, Math.abs(w.entropy - profile.entropy.mean) - profile.entropy.sd) / 2);
-      const windowScore = 0.25 * rate + 0.25 * entropy + 0.5 * novelty;
+      const windowScore = 0.2 * rate + 0.2 * entropy + 0.6 * novelty;
       const s = scoreOf(w.pid);
       s.score = alpha * windowScore + (1 - alpha) * s.score;
       if (s.alerted && s.score < threshold / 2) s.alerted = false;

@@ -52,7 +52,7 @@ export default defineDetector({
         const argv = e.argv ?? [];
         const arg = argv.find((a) => MINER_ARGS.test(a));
         if (MINERS.has(basename(file)) || arg !== undefined) {
-          suspects.set(e.pid, `executed ${basename(file)}`);
+          suspects.set(e.pid, arg ? `ran with ${arg}` : `executed ${basename(file)}`);
           if (once(`exec\0${e.pid}`)) ctx.alert({ severity: 'critical', title: `miner started: ${file}${arg ? ` ${arg}` : ''}`, evidence: { filename: file, argv } });
         }
       },

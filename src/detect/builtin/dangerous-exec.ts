@@ -40,13 +40,13 @@ export default defineDetector({
           return;
         }
         const parent = procs.get(e.ppid);
-        const before = procs.get(e.pid);
+        const ran = procs.get(e.pid)?.exe;
         procs.update(e);
         const file = e.filename ?? '';
         const name = basename(file);
         const argv = e.argv ?? [];
         const ev = { filename: file, argv, ppid: e.ppid, parent: parent?.exe ?? null };
-        const service = services.has(e.pid) ? (before?.exe ?? e.comm) : services.has(e.ppid) ? (parent?.exe ?? String(e.ppid)) : undefined;
+        const service = services.has(e.pid) ? (ran ?? e.comm) : services.has(e.ppid) ? (parent?.exe ?? String(e.ppid)) : undefined;
         services.delete(e.pid);
         if (SHELLS.has(name) && service !== undefined) raise('critical', `shell ${file} started by network service ${service}`, { ...ev, service });
         if (FD_EXEC.test(file)) raise('critical', `executed a file descriptor (${file}): fileless program`, ev);

@@ -5,7 +5,7 @@ import { stringsOption } from './common.js';
 const EXACT = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/master.passwd', '/etc/security/opasswd'];
 const PREFIXES = ['/etc/sudoers.d/', '/etc/ssh/ssh_host_'];
 /** Matched at the end of a path (absolute or relative): credentials under any home directory. */
-const SUFFIXES = [/(^|\/)\.ssh\/(id_[^/]+|authorized_keys2?)$/, /(^|\/)\.aws\/(credentials|config)$/, /(^|\/)\.config\/gcloud\/[^/]+/,
+const SUFFIXES = [/(^|\/)\.ssh\/(id_[^/]+(?<!\.pub)|authorized_keys2?)$/, /(^|\/)\.aws\/(credentials|config)$/, /(^|\/)\.config\/gcloud\/[^/]+/,
   /(^|\/)\.azure\/[^/]+/, /(^|\/)\.kube\/config$/, /(^|\/)\.docker\/config\.json$/, /(^|\/)\.netrc$/, /(^|\/)\.git-credentials$/,
   /(^|\/)\.gnupg\/private-keys/];
 /** Programs whose job is to read these files. */

@@ -54,10 +54,20 @@ export const RULES: readonly SequenceRule[] = [
   {
     name: 'setuid-setgid-execve',
     severity: 'critical',
-    title: (g) => `changed uid, then gid, then executed ${String(g.filename)}`,
+    title: (g) => `set uid ${String(g.uid)} before its gid (${String(g.setgid)} returned ${String(g.setgid_ret)}), then executed ${String(g.filename)}: it may keep root's group`,
     steps: [
-      { table: 'syscall', test: (e, _g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, SETUIDS, s.nr) && s.ret === 0n ? { setuid: ctx.syscallName(s.nr) } : undefined; } },
-      { table: 'syscall', test: (e, _g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, SETGIDS, s.nr) && s.ret === 0n ? { setgid: ctx.syscallName(s.nr) } : undefined; } },
+      {
+        table: 'syscall',
+        test: (e, _g, ctx) => {
+          const s = e as Event<'syscall'>;
+          if (!is(ctx, SETUIDS, s.nr) || s.ret !== 0n) return undefined;
+          // The uid it switches to (real, else effective): a drop to a user, not a no-op or a return to root.
+          const ids = ctx.syscallName(s.nr) === 'setuid' ? [s.arg0] : [s.arg0, s.arg1];
+          const uid = ids.map((x) => Number(x) >>> 0).find((x) => x !== 0xffffffff);
+          return uid !== undefined && uid !== 0 ? { setuid: ctx.syscallName(s.nr), uid } : undefined;
+        },
+      },
+      { table: 'syscall', test: (e, _g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, SETGIDS, s.nr) ? { setgid: ctx.syscallName(s.nr), setgid_ret: Number(s.ret) } : undefined; } },
       { table: 'proc', test: (e) => { const p = e as Event<'proc'>; return p.kind === 'exec' ? { filename: p.filename } : undefined; } },
     ],
   },
@@ -68,9 +78,9 @@ interface Progress { step: number; startNs: number; got: Record<string, unknown>
 export default defineDetector({
   name: 'syscall-sequence',
   version: '1',
-  description: 'Ordered event sequences within one process and a time window (option window_s, default 10): open→read→connect to a remote address (a file read and then a connection out), and setuid→setgid→execve.',
+  description: 'Ordered event sequences within one process and a time window (option window_s, default 10): open→read→connect to a remote address (a file read and then a connection out), and setuid→setgid→execve (uid dropped to a user before the gid, so the gid change fails or keeps root\'s group, then a program run).',
   tables: {
-    syscall: { columns: ['nr', 'arg0', 'ret'], where: { nr: [...READS, ...SETUIDS, ...SETGIDS] } },
+    syscall: { columns: ['nr', 'arg0', 'arg1', 'ret'], where: { nr: [...READS, ...SETUIDS, ...SETGIDS] } },
     file: { columns: ['op', 'path', 'fd', 'ret'], where: { op: ['open'] } },
     net: { columns: ['op', 'family', 'daddr', 'dport', 'ret'], where: { op: ['connect'] } },
     proc: { columns: ['kind', 'filename'], where: { kind: ['exec', 'exit'] } },
