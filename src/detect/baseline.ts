@@ -19,18 +19,55 @@ export interface Window {
   readonly lnRate: number;
   /** Shannon entropy of the syscall numbers, bits. */
   readonly entropy: number;
-  /** The n-grams made in the window (hashes, one per call after the first NGRAM - 1). */
-  readonly grams: readonly number[];
+  /** The n-grams made in the window (one per call after a process's first NGRAM - 1)... */
+  readonly grams: number;
+  /** ...and how many of them the gram set of the window's program had not seen. */
+  readonly unseen: number;
+}
+
+/** The n-grams a program is known to make: `visit` says whether one is known (a learner adds it). */
+export interface GramSet {
+  visit(gram: number): boolean;
+}
+
+/** A set of n-gram hashes (non-negative integers below 2^30) for fast lookups: open addressing in a typed array. */
+export class KnownGrams implements GramSet {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(grams: readonly number[]) {
+    let size = 16;
+    while (size < grams.length * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    for (const g of grams) {
+      let i = Math.imul(g, 0x9e3779b1) & this.mask;
+      while (this.slots[i] !== -1 && this.slots[i] !== g) i = (i + 1) & this.mask;
+      this.slots[i] = g;
+    }
+  }
+
+  visit(g: number): boolean {
+    let i = Math.imul(g, 0x9e3779b1) & this.mask;
+    for (;;) {
+      const s = this.slots[i]!;
+      if (s === g) return true;
+      if (s === -1) return false;
+      i = (i + 1) & this.mask;
+    }
+  }
 }
 
 interface Open {
   comm: string;
+  known: GramSet;
   start: number;
   last: number;
   calls: number;
   hist: Uint32Array;
   touched: number[];
-  grams: number[];
+  grams: number;
+  unseen: number;
   prev1: number;
   prev2: number;
 }
@@ -41,17 +78,21 @@ export class SyscallWindows {
   private lastPid = -1;
   private last: Open | undefined;
 
-  constructor(private readonly onWindow: (w: Window) => void) {}
+  /** `known(comm)`: the gram set windows of that program are checked against. */
+  constructor(private readonly known: (comm: string) => GramSet, private readonly onWindow: (w: Window) => void) {}
 
-  /** A call of `pid` at `ns`; `comm` is read only when a window opens. */
-  call(pid: number, nr: number, ns: number, comm: () => string): void {
+  /** A call of `pid` at `ns`; `e.comm` is read only when a window opens. */
+  call(pid: number, nr: number, ns: number, e: { readonly comm: string }): void {
     let o = pid === this.lastPid ? this.last : this.open.get(pid);
     if (!o) {
-      o = { comm: comm(), start: ns, last: ns, calls: 0, hist: new Uint32Array(1024), touched: [], grams: [], prev1: -1, prev2: -1 };
+      const c = e.comm;
+      o = { comm: c, known: this.known(c), start: ns, last: ns, calls: 0, hist: new Uint32Array(1024), touched: [], grams: 0, unseen: 0, prev1: -1, prev2: -1 };
       this.open.set(pid, o);
     } else if (ns - o.start >= WINDOW_NS) {
       this.emit(pid, o);
-      o.comm = comm();
+      const c = e.comm;
+      if (c !== o.comm) o.known = this.known(c);
+      o.comm = c;
       o.start = ns;
     }
     this.lastPid = pid;
@@ -61,7 +102,10 @@ export class SyscallWindows {
     o.hist[n]!++;
     o.calls++;
     o.last = ns;
-    if (o.prev2 >= 0) o.grams.push((o.prev2 * 1024 + o.prev1) * 1024 + n);
+    if (o.prev2 >= 0) {
+      o.grams++;
+      if (!o.known.visit((o.prev2 * 1024 + o.prev1) * 1024 + n)) o.unseen++;
+    }
     o.prev2 = o.prev1;
     o.prev1 = n;
   }
@@ -88,11 +132,12 @@ export class SyscallWindows {
         entropy -= p * Math.log2(p);
       }
       const span = Math.max(o.last - o.start, MIN_SPAN_NS) / 1e9;
-      this.onWindow({ pid, comm: o.comm, calls: o.calls, lnRate: Math.log(o.calls / span), entropy, grams: o.grams });
+      this.onWindow({ pid, comm: o.comm, calls: o.calls, lnRate: Math.log(o.calls / span), entropy, grams: o.grams, unseen: o.unseen });
     }
     for (const n of o.touched) o.hist[n] = 0;
-    o.touched = [];
-    o.grams = [];
+    o.touched.length = 0;
+    o.grams = 0;
+    o.unseen = 0;
     o.calls = 0;
   }
 }
@@ -133,10 +178,16 @@ class Acc {
   lnRates: number[] = [];
   entropies: number[] = [];
   grams = new Set<number>();
+  /** Learning: every gram is added (to the program's set and, through `also`, to all programs'). */
+  constructor(private readonly also?: Acc) {}
+  visit(g: number): boolean {
+    this.grams.add(g);
+    this.also?.visit(g);
+    return true;
+  }
   add(w: Window): void {
     this.lnRates.push(w.lnRate);
     this.entropies.push(w.entropy);
-    for (const g of w.grams) this.grams.add(g);
   }
   profile(): Profile {
     return { windows: this.lnRates.length, ln_rate: stat(this.lnRates), entropy: stat(this.entropies), ngrams: [...this.grams].sort((a, b) => a - b) };
@@ -147,12 +198,16 @@ class Acc {
 export class BaselineLearner {
   private readonly byComm = new Map<string, Acc>();
   private readonly all = new Acc();
-  private readonly windows = new SyscallWindows((w) => {
-    let a = this.byComm.get(w.comm);
-    if (!a) this.byComm.set(w.comm, (a = new Acc()));
-    a.add(w);
+  private readonly windows = new SyscallWindows((comm) => this.acc(comm), (w) => {
+    this.acc(w.comm).add(w);
     this.all.add(w);
   });
+
+  private acc(comm: string): Acc {
+    let a = this.byComm.get(comm);
+    if (!a) this.byComm.set(comm, (a = new Acc(this.all)));
+    return a;
+  }
 
   /** A detector that feeds this learner (it raises nothing). */
   readonly detector: Detector = {
@@ -161,7 +216,7 @@ export class BaselineLearner {
     description: 'learns a baseline',
     tables: { syscall: { columns: ['nr', 'comm'] }, proc: { where: { kind: ['exit'] } } },
     create: () => ({
-      syscall: (e) => this.windows.call(e.pid, e.nr, e.ns, () => e.comm),
+      syscall: (e) => this.windows.call(e.pid, e.nr, e.ns, e),
       proc: (e) => this.windows.end(e.pid),
     }),
   };

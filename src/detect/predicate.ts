@@ -82,19 +82,21 @@ export function compileWhere(table: EventTable, where: Where, arch: string): Sel
 }
 
 function select(batch: RecordBatch, tests: readonly Test[]): Int32Array {
-  let sel: Int32Array | undefined;
-  for (const t of tests) {
+  const out = new Int32Array(batch.numRows);
+  let n = 0;
+  for (let i = 0; i < tests.length; i++) {
+    const t = tests[i]!;
     const d = batch.data.children[t.index]!;
-    const out: number[] = [];
     const pass = rowTest(t, d.values as ArrayLike<number | bigint> & Uint8Array, d.offset);
-    if (sel === undefined) {
-      for (let r = 0; r < batch.numRows; r++) if (pass(r)) out.push(r);
+    let kept = 0;
+    if (i === 0) {
+      for (let r = 0; r < batch.numRows; r++) if (pass(r)) out[kept++] = r;
     } else {
-      for (let k = 0; k < sel.length; k++) if (pass(sel[k]!)) out.push(sel[k]!);
+      for (let k = 0; k < n; k++) if (pass(out[k]!)) out[kept++] = out[k]!;
     }
-    sel = Int32Array.from(out);
+    n = kept;
   }
-  return sel ?? Int32Array.from({ length: batch.numRows }, (_, i) => i);
+  return tests.length === 0 ? out.map((_, i) => i) : out.subarray(0, n);
 }
 
 function rowTest(t: Test, values: ArrayLike<number | bigint> & Uint8Array, offset: number): (row: number) => boolean {

@@ -13,6 +13,8 @@ import { compileWhere, syscallName, syscallNumbers, type Selection } from './pre
 
 export type Alert = AlertRow;
 
+const NONE: Alert[] = [];
+
 /** A detector that threw: it is stopped there, the others go on. */
 export interface DetectorFailure {
   readonly detector: string;
@@ -59,7 +61,9 @@ export class DetectorRuntime {
   private readonly cursors = new Map<EventTable, { cursor: Cursor<EventTable>; batch: RecordBatch | undefined }>();
   private pending: Array<{ alert: Alert; order: number }> = [];
   private raised = 0;
-  private current: { slot: Slot; cursor: Cursor<EventTable> } | undefined;
+  /** The detector handling an event, and the cursor on that event: where alert() takes ts, seq and pid from. */
+  private currentSlot: Slot | undefined;
+  private currentCursor: Cursor<EventTable> | undefined;
 
   /** Checks every detector (throwing an Error that names the first bad one) and starts them. */
   constructor(detectors: readonly Detector[], opts: RuntimeOptions) {
@@ -112,9 +116,8 @@ export class DetectorRuntime {
   }
 
   private raise(slot: Slot, a: AlertInput): void {
-    const cur = this.current;
-    if (!cur || cur.slot !== slot) throw new Error('alert() called outside an event handler');
-    const e = cur.cursor as unknown as { ts: bigint; seq: bigint; pid?: number };
+    if (this.currentSlot !== slot) throw new Error('alert() called outside an event handler');
+    const e = this.currentCursor as unknown as { ts: bigint; seq: bigint; pid?: number };
     this.pending.push({
       order: this.raised++,
       alert: {
@@ -137,7 +140,8 @@ export class DetectorRuntime {
     this.events += run.end - run.start;
     for (const s of subs) {
       if (s.slot.stopped) continue;
-      this.current = { slot: s.slot, cursor };
+      this.currentSlot = s.slot;
+      this.currentCursor = cursor;
       const handler = s.handler as (e: unknown) => void;
       try {
         if (!s.select) {
@@ -165,12 +169,12 @@ export class DetectorRuntime {
         this.failures.push({ detector: s.slot.detector.name, seq: (cursor as unknown as { seq: bigint }).seq, message: (err as Error)?.message ?? String(err) });
       }
     }
-    this.current = undefined;
+    this.currentSlot = undefined;
   }
 
   /** The alerts raised since the last call, in event order, then detector order. */
-  take(): Alert[] {
-    if (this.pending.length === 0) return [];
+  take(): readonly Alert[] {
+    if (this.pending.length === 0) return NONE;
     const out = this.pending.sort((a, b) => {
       const x = a.alert;
       const y = b.alert;

@@ -16,35 +16,50 @@ interface Cursor {
   readonly table: TableName;
   readonly source: Iterator<RecordBatch>;
   batch: RecordBatch;
-  ts: BigUint64Array;
-  seq: BigUint64Array;
+  /** ts and seq as 32-bit halves (little-endian: low, high): compared without making bigints. */
+  ts: Uint32Array;
+  seq: Uint32Array;
+  rows: number;
   row: number;
 }
 
-function u64Column(batch: RecordBatch, name: string): BigUint64Array {
+function u64Halves(batch: RecordBatch, name: string): Uint32Array {
   const data = batch.getChild(name)!.data[0]!;
-  return (data.values as BigUint64Array).subarray(data.offset, data.offset + data.length);
+  const v = data.values as BigUint64Array;
+  return new Uint32Array(v.buffer, v.byteOffset + data.offset * 8, data.length * 2);
 }
 
-function advance(c: Omit<Cursor, 'batch' | 'ts' | 'seq' | 'row'> & Partial<Cursor>): Cursor | undefined {
+function advance(c: Omit<Cursor, 'batch' | 'ts' | 'seq' | 'rows' | 'row'> & Partial<Cursor>): Cursor | undefined {
   for (;;) {
     const next = c.source.next();
     if (next.done) return undefined;
     const batch = next.value;
     if (batch.numRows === 0) continue;
-    return Object.assign(c, { batch, ts: u64Column(batch, 'ts'), seq: u64Column(batch, 'seq'), row: 0 });
+    return Object.assign(c, { batch, ts: u64Halves(batch, 'ts'), seq: u64Halves(batch, 'seq'), rows: batch.numRows, row: 0 });
   }
 }
 
-const before = (ts: bigint, seq: bigint, ts2: bigint, seq2: bigint): boolean => ts < ts2 || (ts === ts2 && seq < seq2);
+/** Whether row i of a comes before row j of b in (ts, seq). */
+function before(a: Cursor, i: number, b: Cursor, j: number): boolean {
+  let x = a.ts[2 * i + 1]!;
+  let y = b.ts[2 * j + 1]!;
+  if (x !== y) return x < y;
+  x = a.ts[2 * i]!;
+  y = b.ts[2 * j]!;
+  if (x !== y) return x < y;
+  x = a.seq[2 * i + 1]!;
+  y = b.seq[2 * j + 1]!;
+  if (x !== y) return x < y;
+  return a.seq[2 * i]! < b.seq[2 * j]!;
+}
 
-/** First row index in [lo, n) whose key is not before (ts, seq); rows are sorted by (ts, seq). */
-function firstNotBefore(c: Cursor, ts: bigint, seq: bigint): number {
+/** First row index in [c.row, rows) that is not before row j of o; rows are sorted by (ts, seq). */
+function firstNotBefore(c: Cursor, o: Cursor, j: number): number {
   let lo = c.row;
-  let hi = c.ts.length;
+  let hi = c.rows;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (before(c.ts[mid]!, c.seq[mid]!, ts, seq)) lo = mid + 1;
+    if (before(c, mid, o, j)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -62,19 +77,19 @@ export function* mergeTables(sources: ReadonlyArray<{ table: TableName; batches:
     for (let i = 1; i < cursors.length; i++) {
       const a = cursors[i]!;
       const b = cursors[best]!;
-      if (before(a.ts[a.row]!, a.seq[a.row]!, b.ts[b.row]!, b.seq[b.row]!)) best = i;
+      if (before(a, a.row, b, b.row)) best = i;
     }
     const c = cursors[best]!;
-    let end = c.ts.length;
+    let end = c.rows;
     for (let i = 0; i < cursors.length; i++) {
       if (i === best) continue;
       const o = cursors[i]!;
-      end = Math.min(end, firstNotBefore(c, o.ts[o.row]!, o.seq[o.row]!));
+      end = Math.min(end, firstNotBefore(c, o, o.row));
     }
     // Guard against unsorted input: always make progress.
     end = Math.max(end, c.row + 1);
     yield { table: c.table, batch: c.batch, start: c.row, end };
     c.row = end;
-    if (c.row >= c.ts.length && !advance(c)) cursors.splice(best, 1);
+    if (c.row >= c.rows && !advance(c)) cursors.splice(best, 1);
   }
 }

@@ -49,7 +49,7 @@ export class LiveDetection {
     this.emit(this.runtime.take());
   }
 
-  private emit(alerts: Alert[]): void {
+  private emit(alerts: readonly Alert[]): void {
     if (alerts.length === 0) return;
     this.alerts += alerts.length;
     this.writer.append('alert', alertBatch(alerts));

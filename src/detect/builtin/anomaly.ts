@@ -1,5 +1,5 @@
 import { defineDetector } from '../api.js';
-import { checkBaseline, SyscallWindows, type Baseline, type Profile, type Window } from '../baseline.js';
+import { checkBaseline, KnownGrams, SyscallWindows, type Baseline, type GramSet, type Profile, type Window } from '../baseline.js';
 import { numberOption } from './common.js';
 
 interface Score {
@@ -19,11 +19,11 @@ export default defineDetector({
     const baseline: Baseline = checkBaseline(ctx.options.baseline, 'the baseline option');
     const alpha = numberOption(ctx.options, 'alpha', 0.5);
     const threshold = numberOption(ctx.options, 'threshold', 0.5);
-    const grams = new Map<Profile, Set<number>>();
-    const gramSet = (p: Profile): Set<number> => {
-      let s = grams.get(p);
-      if (!s) grams.set(p, (s = new Set(p.ngrams)));
-      return s;
+    const grams = new Map<Profile, GramSet>();
+    const gramSet = (p: Profile): GramSet => {
+      let g = grams.get(p);
+      if (!g) grams.set(p, (g = new KnownGrams(p.ngrams)));
+      return g;
     };
     const scores = new Map<number, Score>();
     const scoreOf = (pid: number): Score => {
@@ -34,10 +34,7 @@ export default defineDetector({
     const judge = (w: Window): void => {
       const known = baseline.profiles[w.comm];
       const profile = known ?? baseline.global;
-      const seen = gramSet(profile);
-      let unseen = 0;
-      for (const g of w.grams) if (!seen.has(g)) unseen++;
-      const novelty = w.grams.length > 0 ? unseen / w.grams.length : 0;
+      const novelty = w.grams > 0 ? w.unseen / w.grams : 0;
       const rate = Math.min(1, Math.max(0, Math.abs(w.lnRate - profile.ln_rate.mean) - profile.ln_rate.sd) / LN10);
       const entropy = Math.min(1, Math.max(0, Math.abs(w.entropy - profile.entropy.mean) - profile.entropy.sd) / 2);
       const windowScore = 0.2 * rate + 0.2 * entropy + 0.6 * novelty;
@@ -57,9 +54,9 @@ export default defineDetector({
         },
       });
     };
-    const windows = new SyscallWindows(judge);
+    const windows = new SyscallWindows((comm) => gramSet(baseline.profiles[comm] ?? baseline.global), judge);
     return {
-      syscall: (e) => windows.call(e.pid, e.nr, e.ns, () => e.comm),
+      syscall: (e) => windows.call(e.pid, e.nr, e.ns, e),
       proc(e) {
         if (e.kind === 'exit') {
           windows.end(e.pid);

@@ -16,9 +16,9 @@ export default defineDetector({
     const writeBytes = numberOption(ctx.options, 'write_mib', 256) * MiB;
     const files = numberOption(ctx.options, 'files', 500);
     const sendBytes = numberOption(ctx.options, 'send_mib', 100) * MiB;
-    const written = new WindowCounter<number>(windowNs);
-    const filesWritten = new WindowCounter<number>(windowNs);
-    const sent = new WindowCounter<number>(windowNs);
+    const written = new WindowCounter(windowNs);
+    const filesWritten = new WindowCounter(windowNs);
+    const sent = new WindowCounter(windowNs);
     /** kind → pid → ns until which it has alerted. */
     const quiet = new Map<string, Map<number, number>>();
     const once = (kind: string, pid: number, ns: number): boolean => {
@@ -28,17 +28,16 @@ export default defineDetector({
       m.set(pid, ns + windowNs);
       return true;
     };
-    const sum = (xs: ReadonlyArray<{ key: number }>): number => xs.reduce((a, x) => a + x.key, 0);
     const windowS = windowNs / 1e9;
     return {
       file(e) {
         const n = Number(e.bytes_written);
         if (n === 0) return;
-        const total = sum(written.add(e.pid, e.ns, n));
+        const total = written.add(e.pid, e.ns, 0, n).total;
         if (total >= writeBytes && once('write', e.pid, e.ns)) {
           ctx.alert({ severity: 'warning', title: `${e.comm} wrote ${(total / MiB).toFixed(0)} MiB to files within ${windowS} s`, evidence: { bytes_written: total, window_s: windowS, last_path: e.path } });
         }
-        const count = filesWritten.add(e.pid, e.ns, 1).length;
+        const count = filesWritten.add(e.pid, e.ns, 0).count;
         if (count >= files && once('files', e.pid, e.ns)) {
           ctx.alert({ severity: 'warning', title: `${e.comm} wrote ${count} files within ${windowS} s`, evidence: { files: count, window_s: windowS, last_path: e.path } });
         }
@@ -46,7 +45,7 @@ export default defineDetector({
       net(e) {
         const n = Number(e.bytes_sent);
         if (n === 0 || !isRemote(e.family, e.daddr)) return;
-        const total = sum(sent.add(e.pid, e.ns, n));
+        const total = sent.add(e.pid, e.ns, 0, n).total;
         if (total >= sendBytes && once('send', e.pid, e.ns)) {
           ctx.alert({ severity: 'warning', title: `${e.comm} sent ${(total / MiB).toFixed(0)} MiB to remote hosts within ${windowS} s`, evidence: { bytes_sent: total, window_s: windowS, last_peer: `${addressText(e.family, e.daddr)}:${e.dport}` } });
         }

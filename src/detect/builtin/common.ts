@@ -105,24 +105,48 @@ export class Processes {
   }
 }
 
-/** Counts of distinct keys in a sliding window of event time, per owner. */
-export class WindowCounter<K> {
-  private readonly events = new Map<number, Array<{ ns: number; key: K }>>();
+/** One owner's events within the window: keys[head..] oldest first, their count and the sum of their values. */
+export interface Window {
+  readonly keys: readonly number[];
+  readonly head: number;
+  readonly count: number;
+  readonly total: number;
+}
+
+interface Owner extends Window {
+  ns: number[];
+  keys: number[];
+  values: number[];
+  head: number;
+  count: number;
+  total: number;
+}
+
+/**
+ * The events of each owner within a sliding window of event time, kept as arrays of numbers
+ * (a window over a busy process holds many events; objects would weigh on every GC).
+ */
+export class WindowCounter {
+  private readonly owners = new Map<number, Owner>();
   constructor(private readonly windowNs: number) {}
 
-  /** Adds an event and returns the events of `owner` within the window, oldest first. */
-  add(owner: number, ns: number, key: K): ReadonlyArray<{ ns: number; key: K }> {
-    let list = this.events.get(owner);
-    if (!list) this.events.set(owner, (list = []));
-    list.push({ ns, key });
-    let drop = 0;
-    while (drop < list.length && list[drop]!.ns < ns - this.windowNs) drop++;
-    if (drop > 0) list.splice(0, drop);
-    return list;
-  }
-
-  clear(owner: number): void {
-    this.events.delete(owner);
+  /** Adds an event with a numeric key (of `value`, default 1) and returns the owner's window. */
+  add(owner: number, ns: number, key: number, value = 1): Window {
+    let o = this.owners.get(owner);
+    if (!o) this.owners.set(owner, (o = { ns: [], keys: [], values: [], head: 0, count: 0, total: 0 }));
+    o.ns.push(ns);
+    o.keys.push(key);
+    o.values.push(value);
+    o.total += value;
+    while (o.ns[o.head]! < ns - this.windowNs) o.total -= o.values[o.head++]!;
+    if (o.head > 1024 && o.head * 2 > o.ns.length) {
+      o.ns = o.ns.slice(o.head);
+      o.keys = o.keys.slice(o.head);
+      o.values = o.values.slice(o.head);
+      o.head = 0;
+    }
+    o.count = o.ns.length - o.head;
+    return o;
   }
 }
 

@@ -18,7 +18,7 @@ export default defineDetector({
     const minDepth = numberOption(ctx.options, 'depth', 4);
     const windowNs = numberOption(ctx.options, 'window_s', 1) * 1e9;
     const nodes = new Map<number, Node>();
-    const forks = new WindowCounter<number>(windowNs);
+    const forks = new WindowCounter(windowNs);
     const alerted = new Set<number>();
     return {
       proc(e) {
@@ -35,16 +35,17 @@ export default defineDetector({
         const child: Node = { root: parent.root, depth: parent.depth + 1 };
         nodes.set(e.pid, child);
         if (parent.depth === 0) return; // a process forking: only forks of forks multiply
-        const list = forks.add(child.root, e.ns, child.depth);
-        if (list.length < limit || alerted.has(child.root)) return;
-        const deepest = list.reduce((a, x) => Math.max(a, x.key), 0);
+        const w = forks.add(child.root, e.ns, child.depth);
+        if (w.count < limit || alerted.has(child.root)) return;
+        let deepest = 0;
+        for (let i = w.head; i < w.keys.length; i++) deepest = Math.max(deepest, w.keys[i]!);
         if (deepest < minDepth) return;
         alerted.add(child.root);
         ctx.alert({
           severity: 'critical',
-          title: `fork bomb: ${list.length} forks of forked processes within ${windowNs / 1e9} s under pid ${child.root}, ${deepest} generations deep`,
+          title: `fork bomb: ${w.count} forks of forked processes within ${windowNs / 1e9} s under pid ${child.root}, ${deepest} generations deep`,
           pid: child.root,
-          evidence: { root: child.root, forks: list.length, generations: deepest, comm: e.comm },
+          evidence: { root: child.root, forks: w.count, generations: deepest, comm: e.comm },
         });
       },
     };

@@ -10,28 +10,36 @@ export default defineDetector({
     const windowNs = numberOption(ctx.options, 'window_s', 10) * 1e9;
     const portLimit = numberOption(ctx.options, 'ports', 25);
     const hostLimit = numberOption(ctx.options, 'hosts', 25);
-    const attempts = new WindowCounter<{ host: string; port: number; seq: bigint }>(windowNs);
+    /** Connect attempts per process, keyed by host number * 65536 + port. */
+    const attempts = new WindowCounter(windowNs);
+    const hostIds = new Map<string, number>();
+    const hosts: string[] = [];
     const quietUntil = new Map<number, number>();
     return {
       net(e) {
         const family = e.family;
         if (family !== AF_INET && family !== AF_INET6) return;
         const host = addressText(family, e.daddr);
+        let id = hostIds.get(host);
+        if (id === undefined) {
+          hostIds.set(host, (id = hosts.length));
+          hosts.push(host);
+        }
         const port = e.dport;
-        const list = attempts.add(e.pid, e.ns, { host, port, seq: e.seq });
-        if (list.length < Math.min(portLimit, hostLimit) || (quietUntil.get(e.pid) ?? -Infinity) > e.ns) return;
+        const w = attempts.add(e.pid, e.ns, id * 65536 + port);
+        if (w.count < Math.min(portLimit, hostLimit) || (quietUntil.get(e.pid) ?? -Infinity) > e.ns) return;
         const portsOfHost = new Set<number>();
-        const hostsOfPort = new Set<string>();
-        for (const { key } of list) {
-          if (key.host === host) portsOfHost.add(key.port);
-          if (key.port === port) hostsOfPort.add(key.host);
+        const hostsOfPort = new Set<number>();
+        for (let i = w.head; i < w.keys.length; i++) {
+          const k = w.keys[i]!;
+          if (Math.floor(k / 65536) === id) portsOfHost.add(k % 65536);
+          if (k % 65536 === port) hostsOfPort.add(Math.floor(k / 65536));
         }
         const windowS = windowNs / 1e9;
-        const refused = list.length;
         if (portsOfHost.size >= portLimit) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} connected to ${portsOfHost.size} ports of ${host} within ${windowS} s: port scan`, evidence: { host, ports: portsOfHost.size, attempts: refused, first_port: Math.min(...portsOfHost), last_port: Math.max(...portsOfHost) }, related: list.slice(0, -1).map((x) => x.key.seq).slice(0, 64) });
+          ctx.alert({ severity: 'warning', title: `${e.comm} connected to ${portsOfHost.size} ports of ${host} within ${windowS} s: port scan`, evidence: { host, ports: portsOfHost.size, attempts: w.count, first_port: Math.min(...portsOfHost), last_port: Math.max(...portsOfHost) } });
         } else if (hostsOfPort.size >= hostLimit) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} connected to port ${port} of ${hostsOfPort.size} hosts within ${windowS} s: host sweep`, evidence: { port, hosts: hostsOfPort.size, attempts: refused }, related: list.slice(0, -1).map((x) => x.key.seq).slice(0, 64) });
+          ctx.alert({ severity: 'warning', title: `${e.comm} connected to port ${port} of ${hostsOfPort.size} hosts within ${windowS} s: host sweep`, evidence: { port, hosts: hostsOfPort.size, attempts: w.count } });
         } else {
           return;
         }

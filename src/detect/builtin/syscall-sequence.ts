@@ -73,6 +73,8 @@ export const RULES: readonly SequenceRule[] = [
   },
 ];
 
+const NOTHING: Record<string, unknown> = Object.freeze({});
+
 interface Progress { step: number; startNs: number; got: Record<string, unknown>; seqs: bigint[] }
 
 export default defineDetector({
@@ -90,7 +92,8 @@ export default defineDetector({
     const state = RULES.map(() => new Map<number, Progress>());
     const feed = (table: Table, e: Any): void => {
       const pid = e.pid;
-      RULES.forEach((rule, r) => {
+      for (let r = 0; r < RULES.length; r++) {
+        const rule = RULES[r]!;
         const byPid = state[r]!;
         let p = byPid.get(pid);
         if (p && e.ns - p.startNs > windowNs) {
@@ -98,24 +101,24 @@ export default defineDetector({
           p = undefined;
         }
         let step = rule.steps[p?.step ?? 0]!;
-        let got = step.table === table ? step.test(e, p?.got ?? {}, ctx) : undefined;
+        let got = step.table === table ? step.test(e, p?.got ?? NOTHING, ctx) : undefined;
         if (!got && p) {
           // A newer start replaces a sequence under way.
           step = rule.steps[0]!;
           got = step.table === table ? step.test(e, {}, ctx) : undefined;
           if (got) p = undefined;
         }
-        if (!got) return;
+        if (!got) continue;
         if (!p) byPid.set(pid, (p = { step: 0, startNs: e.ns, got: {}, seqs: [] }));
         Object.assign(p.got, got);
         p.step++;
         if (p.step < rule.steps.length) {
           p.seqs.push(e.seq);
-          return;
+          continue;
         }
         byPid.delete(pid);
         ctx.alert({ severity: rule.severity, title: `${e.comm}: ${rule.title(p.got)}`, evidence: { rule: rule.name, ...p.got }, related: p.seqs });
-      });
+      }
     };
     return {
       syscall: (e) => feed('syscall', e),
