@@ -83,34 +83,44 @@ export function compileWhere(table: EventTable, where: Where, arch: string): Sel
 
 function select(batch: RecordBatch, tests: readonly Test[]): Int32Array {
   const out = new Int32Array(batch.numRows);
-  let n = 0;
-  for (let i = 0; i < tests.length; i++) {
-    const t = tests[i]!;
+  let n = batch.numRows;
+  for (let i = 0; i < n; i++) out[i] = i;
+  for (const t of tests) {
     const d = batch.data.children[t.index]!;
-    const pass = rowTest(t, d.values as ArrayLike<number | bigint> & Uint8Array, d.offset);
-    let kept = 0;
-    if (i === 0) {
-      for (let r = 0; r < batch.numRows; r++) if (pass(r)) out[kept++] = r;
-    } else {
-      for (let k = 0; k < n; k++) if (pass(out[k]!)) out[kept++] = out[k]!;
-    }
-    n = kept;
+    n = t.table ? byLookup(out, n, t.table, d.values as Uint32Array, d.offset)
+      : t.set ? bySet(out, n, t.set, d.values as BigUint64Array, d.offset)
+        : byBit(out, n, t.bool!, d.values as Uint8Array, d.offset);
   }
-  return tests.length === 0 ? out.map((_, i) => i) : out.subarray(0, n);
+  return out.subarray(0, n);
 }
 
-function rowTest(t: Test, values: ArrayLike<number | bigint> & Uint8Array, offset: number): (row: number) => boolean {
-  if (t.bool !== undefined) {
-    const want = t.bool;
-    return (r) => (((values[(offset + r) >> 3]! >> ((offset + r) & 7)) & 1) === 1) === want;
+// Each filter keeps the rows of rows[0..n) that pass, in place, and returns how many did.
+
+function byLookup(rows: Int32Array, n: number, lookup: Uint8Array, values: Uint32Array, offset: number): number {
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k]!;
+    const v = values[offset + r]!;
+    if (v < 4096 && lookup[v] === 1) rows[kept++] = r;
   }
-  if (t.table) {
-    const lookup = t.table;
-    return (r) => {
-      const v = values[offset + r] as number;
-      return v < 4096 && v >= 0 && lookup[v] === 1;
-    };
+  return kept;
+}
+
+function bySet(rows: Int32Array, n: number, set: Set<number | bigint>, values: ArrayLike<number | bigint>, offset: number): number {
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k]!;
+    if (set.has(values[offset + r]!)) rows[kept++] = r;
   }
-  const set = t.set!;
-  return (r) => set.has(values[offset + r]!);
+  return kept;
+}
+
+function byBit(rows: Int32Array, n: number, want: boolean, bits: Uint8Array, offset: number): number {
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k]!;
+    const b = offset + r;
+    if ((((bits[b >> 3]! >> (b & 7)) & 1) === 1) === want) rows[kept++] = r;
+  }
+  return kept;
 }
