@@ -94,15 +94,6 @@ export class Processes {
     for (const p of this.byPid.values()) if (p.exe === path) out.push(p.pid);
     return out;
   }
-
-  /** The pid and its known ancestors, nearest first. */
-  *lineage(pid: number): Generator<Proc> {
-    const seen = new Set<number>();
-    for (let p = this.byPid.get(pid); p && !seen.has(p.pid); p = this.byPid.get(p.ppid)) {
-      seen.add(p.pid);
-      yield p;
-    }
-  }
 }
 
 /** One owner's events within the window: keys[head..] oldest first, their count and the sum of their values. */
