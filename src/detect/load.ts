@@ -93,7 +93,11 @@ async function importModule(spec: string): Promise<Detector[]> {
  * a built-in name (or `builtin:<name>`), or a JavaScript module file.
  */
 export async function loadDetectors(specs: readonly string[] | undefined, o: LoadOptions = {}): Promise<DetectorSet> {
-  const options = loadOptions(o);
+  return detectorsFor(specs, loadOptions(o));
+}
+
+/** loadDetectors() with the options already loaded (they decide which built-ins can run). */
+export async function detectorsFor(specs: readonly string[] | undefined, options: Options): Promise<DetectorSet> {
   const detectors: Detector[] = [];
   const skipped: string[] = [];
   for (const spec of (specs && specs.length > 0 ? specs : ['builtin']).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {

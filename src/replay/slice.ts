@@ -4,6 +4,7 @@
 // of the source segments it was cut from.
 import { rmSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
+import { makeCursor } from '../detect/cursor.js';
 import { makeBatch, type ColumnValues } from '../format/batch.js';
 import { UsageError } from '../format/errors.js';
 import { RecordingWriter } from '../format/recording-writer.js';
@@ -29,11 +30,10 @@ export interface SliceResult {
 /** The pids of the trees rooted at `roots`, following fork rows in order. */
 export function treePids(rec: Recording, roots: readonly number[]): Set<number> {
   const pids = new Set(roots);
+  const e = makeCursor('proc');
   for (const b of rec.batches('proc')) {
-    const kind = b.getChild('kind')!;
-    const pid = b.getChild('pid')!;
-    const ppid = b.getChild('ppid')!;
-    for (let r = 0; r < b.numRows; r++) if (kind.get(r) === 0 && pids.has(ppid.get(r) as number)) pids.add(pid.get(r) as number);
+    e.bind(b);
+    for (e.row = 0; e.row < b.numRows; e.row++) if (e.kind === 'fork' && pids.has(e.ppid)) pids.add(e.pid);
   }
   return pids;
 }

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { alertJson } from '../detect/alert.js';
 import type { Detector } from '../detect/api.js';
-import { loadDetectors, type Options } from '../detect/load.js';
+import { detectorsFor, loadOptions, type Options } from '../detect/load.js';
 import type { Alert } from '../detect/runtime.js';
 import { Recording } from '../format/recording.js';
 import { replay } from './replay.js';
@@ -25,11 +25,11 @@ export interface FixtureOptions {
 async function resolve(o: FixtureOptions): Promise<{ detectors: Detector[]; options: Options }> {
   const given = o.detectors ?? ['builtin'];
   const specs = given.filter((d): d is string => typeof d === 'string');
-  const loaded = specs.length > 0 || given.length === 0
-    ? await loadDetectors(specs, { ...(o.config !== undefined ? { config: o.config } : {}), ...(o.baseline !== undefined ? { baseline: o.baseline } : {}) })
-    : { detectors: [], options: {} };
+  // The config and baseline files count for detector objects too, not only for named ones.
+  const options = { ...loadOptions({ ...(o.config !== undefined ? { config: o.config } : {}), ...(o.baseline !== undefined ? { baseline: o.baseline } : {}) }), ...o.options };
+  const named = specs.length > 0 || given.length === 0 ? (await detectorsFor(specs, options)).detectors : [];
   const objects = given.filter((d): d is Detector => typeof d !== 'string');
-  return { detectors: [...loaded.detectors, ...objects], options: { ...loaded.options, ...o.options } };
+  return { detectors: [...named, ...objects], options };
 }
 
 export interface FixtureReplay {
