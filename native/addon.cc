@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -491,8 +492,25 @@ class Session : public Napi::ObjectWrap<Session> {
 
 // ---------------------------------------------------------------- launching a target
 
-// spawnHeld(file, argv, env) -> { pid, gate }: forks a child that waits, signals reset,
-// until release is written (so the recorder can select it before it runs), then execs.
+// Whether `pid` is asleep in read(2), from /proc/PID/syscall ("running" while it runs, the
+// call number and its arguments while it is blocked).
+static bool BlockedInRead(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/syscall";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[64];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  return strtol(buf, nullptr, 10) == SYS_read && buf[0] >= '0' && buf[0] <= '9';
+}
+
+// spawnHeld(file, argv, env) -> { pid, gate }: forks a child that resets its signals and
+// stdio and then waits until release is written, so the recorder can select it before it
+// runs; then it execs. Returns once the child is waiting (or after a second): the recorder
+// then sees the child from its execve on, and nothing of its set-up, whatever the scheduler
+// did.
 Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string file = info[0].As<Napi::String>().Utf8Value();
@@ -527,10 +545,6 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    char c;
-    ssize_t r;
-    do r = read(gate[0], &c, 1); while (r < 0 && errno == EINTR);
-    if (r != 1) _exit(127);  // the recorder went away before releasing us
     // Node opens stdio close-on-exec and may make it non-blocking; the command gets plain
     // inherited stdio, as libuv's own spawn gives it.
     for (int fd = 0; fd <= 2; fd++) {
@@ -538,10 +552,16 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
       int fl = fcntl(fd, F_GETFL);
       if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     }
+    char c;
+    ssize_t r;
+    do r = read(gate[0], &c, 1); while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(127);  // the recorder went away before releasing us
     execve(file.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   close(gate[0]);
+  const struct timespec pause = {0, 100 * 1000};
+  for (int i = 0; i < 10000 && !BlockedInRead(pid); i++) nanosleep(&pause, nullptr);
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, pid));
   o.Set("gate", Napi::Number::New(env, gate[1]));

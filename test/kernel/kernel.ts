@@ -57,7 +57,7 @@ export function nr(name: string): number {
   if (!e) throw new Error(`no syscall ${name}`);
   return Number(e[0]);
 }
-export const NR = { read: nr('read'), openat: nr('openat'), getppid: nr('getppid'), exit_group: nr('exit_group') } as const;
+export const NR = { execve: nr('execve'), read: nr('read'), openat: nr('openat'), getppid: nr('getppid'), exit_group: nr('exit_group') } as const;
 
 /** Names of the BPF programs attached through links that process `pid` holds. Tests run
  * in parallel, so "some recorder attached" is not "this recorder attached". */

@@ -42,6 +42,8 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     const tree = new Set([sh.pid, cat.pid, ls.pid]);
     const sys = rows(dir, 'syscall');
     for (const row of [...sys, ...proc]) expect(tree.has(row.pid)).toBe(true);
+    // The command is recorded from its execve on: nothing of the launcher's set-up before it.
+    expect(sys[0]).toMatchObject({ pid: sh.pid, nr: NR.execve, ret: 0n });
 
     // cat opened /etc/hostname and read from the fd openat returned.
     const catCalls = sys.filter((s) => s.pid === cat.pid);
