@@ -30,25 +30,35 @@ export interface GramSet {
   visit(gram: number): boolean;
 }
 
-/** A set of n-gram hashes (non-negative integers below 2^30) for fast lookups: open addressing in a typed array. */
+/**
+ * A set of n-gram hashes (non-negative integers below 2^30) for fast lookups: open addressing
+ * in a typed array, slots chosen by Fibonacci hashing (the top bits of g * 2^32/phi: the low
+ * bits of the product depend only on the low bits of g, which are the gram's last call).
+ */
 export class KnownGrams implements GramSet {
   private readonly slots: Int32Array;
   private readonly mask: number;
+  private readonly shift: number;
 
   constructor(grams: readonly number[]) {
-    let size = 16;
-    while (size < grams.length * 2) size *= 2;
-    this.slots = new Int32Array(size).fill(-1);
-    this.mask = size - 1;
+    let bits = 4;
+    while (1 << bits < grams.length * 2) bits++;
+    this.slots = new Int32Array(1 << bits).fill(-1);
+    this.mask = (1 << bits) - 1;
+    this.shift = 32 - bits;
     for (const g of grams) {
-      let i = Math.imul(g, 0x9e3779b1) & this.mask;
+      let i = this.slot(g);
       while (this.slots[i] !== -1 && this.slots[i] !== g) i = (i + 1) & this.mask;
       this.slots[i] = g;
     }
   }
 
+  private slot(g: number): number {
+    return Math.imul(g, 0x9e3779b1) >>> this.shift;
+  }
+
   visit(g: number): boolean {
-    let i = Math.imul(g, 0x9e3779b1) & this.mask;
+    let i = this.slot(g);
     for (;;) {
       const s = this.slots[i]!;
       if (s === g) return true;
