@@ -83,21 +83,32 @@ export function compileWhere(table: EventTable, where: Where, arch: string): Sel
 
 function select(batch: RecordBatch, tests: readonly Test[]): Int32Array {
   const out = new Int32Array(batch.numRows);
-  let n = batch.numRows;
-  for (let i = 0; i < n; i++) out[i] = i;
+  let n = -1; // -1: every row still passes, and rows[] is not filled yet
   for (const t of tests) {
     const d = batch.data.children[t.index]!;
-    n = t.table ? byLookup(out, n, t.table, d.values as Uint32Array, d.offset)
-      : t.set ? bySet(out, n, t.set, d.values as BigUint64Array, d.offset)
-        : byBit(out, n, t.bool!, d.values as Uint8Array, d.offset);
+    n = t.table ? byLookup(out, n, batch.numRows, t.table, d.values as Uint32Array, d.offset)
+      : t.set ? bySet(out, n, batch.numRows, t.set, d.values as BigUint64Array, d.offset)
+        : byBit(out, n, batch.numRows, t.bool!, d.values as Uint8Array, d.offset);
+  }
+  if (n < 0) { // no test left (a boolean column asked for both values)
+    for (let r = 0; r < batch.numRows; r++) out[r] = r;
+    return out;
   }
   return out.subarray(0, n);
 }
 
-// Each filter keeps the rows of rows[0..n) that pass, in place, and returns how many did.
+// Each filter keeps the rows that pass, in place, and returns how many did: of rows[0..n), or
+// of every row of the batch when n is -1 (the first filter reads the column straight through).
 
-function byLookup(rows: Int32Array, n: number, lookup: Uint8Array, values: Uint32Array, offset: number): number {
+function byLookup(rows: Int32Array, n: number, all: number, lookup: Uint8Array, values: Uint32Array, offset: number): number {
   let kept = 0;
+  if (n < 0) {
+    for (let r = 0; r < all; r++) {
+      const v = values[offset + r]!;
+      if (v < 4096 && lookup[v] === 1) rows[kept++] = r;
+    }
+    return kept;
+  }
   for (let k = 0; k < n; k++) {
     const r = rows[k]!;
     const v = values[offset + r]!;
@@ -106,19 +117,21 @@ function byLookup(rows: Int32Array, n: number, lookup: Uint8Array, values: Uint3
   return kept;
 }
 
-function bySet(rows: Int32Array, n: number, set: Set<number | bigint>, values: ArrayLike<number | bigint>, offset: number): number {
+function bySet(rows: Int32Array, n: number, all: number, set: Set<number | bigint>, values: ArrayLike<number | bigint>, offset: number): number {
   let kept = 0;
-  for (let k = 0; k < n; k++) {
-    const r = rows[k]!;
+  const count = n < 0 ? all : n;
+  for (let k = 0; k < count; k++) {
+    const r = n < 0 ? k : rows[k]!;
     if (set.has(values[offset + r]!)) rows[kept++] = r;
   }
   return kept;
 }
 
-function byBit(rows: Int32Array, n: number, want: boolean, bits: Uint8Array, offset: number): number {
+function byBit(rows: Int32Array, n: number, all: number, want: boolean, bits: Uint8Array, offset: number): number {
   let kept = 0;
-  for (let k = 0; k < n; k++) {
-    const r = rows[k]!;
+  const count = n < 0 ? all : n;
+  for (let k = 0; k < count; k++) {
+    const r = n < 0 ? k : rows[k]!;
     const b = offset + r;
     if ((((bits[b >> 3]! >> (b & 7)) & 1) === 1) === want) rows[kept++] = r;
   }

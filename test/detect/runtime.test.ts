@@ -73,6 +73,23 @@ describe('detector runtime', () => {
     expect(JSON.parse(getppids[1]!.evidence)).toEqual({ ns: 1_002_000 });
   });
 
+  it('combines predicates of every kind: lookups, sets, booleans, in any order', () => {
+    const dir = recording(1000, 64);
+    const count = (where: Record<string, unknown[]>): number => {
+      let seen = 0;
+      const d = defineDetector({ name: 'count', version: '1', description: 'test', tables: { syscall: { where } }, create: () => ({ syscall: () => void seen++ }) });
+      run(dir, [d]);
+      return seen;
+    };
+    expect(count({ nr: ['read'] })).toBe(400);
+    expect(count({ arg0: [0] })).toBe(900); // a 64-bit column: a set
+    expect(count({ arg0: [0], nr: ['getppid'] })).toBe(500);
+    expect(count({ nr: ['read'], arg0: [1] })).toBe(0);
+    expect(count({ returned: [false] })).toBe(0);
+    expect(count({ returned: [true, false] })).toBe(900); // asks for nothing
+    expect(count({ returned: [true], nr: ['read', 'getppid'] })).toBe(900);
+  });
+
   it('gives the same alerts whatever the batch boundaries', () => {
     const a = run(recording(1000, 7), [tracer]).alerts;
     const b = run(recording(1000, 1000), [tracer]).alerts;

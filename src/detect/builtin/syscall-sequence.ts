@@ -7,10 +7,10 @@ type Table = 'syscall' | 'file' | 'net' | 'proc';
 /** One step of a rule: the event table and a test that may read what earlier steps captured. */
 interface Step {
   readonly table: Table;
-  test(e: Any, got: Record<string, unknown>, ctx: DetectorContext): Record<string, unknown> | undefined;
+  test(e: Any, got: Record<string, unknown>): Record<string, unknown> | undefined;
 }
 
-export interface SequenceRule {
+interface SequenceRule {
   readonly name: string;
   readonly severity: Severity;
   readonly title: (got: Record<string, unknown>) => string;
@@ -23,55 +23,53 @@ const SETUIDS = ['setuid', 'setreuid', 'setresuid'];
 const SETGIDS = ['setgid', 'setregid', 'setresgid'];
 const READS = ['read', 'pread64', 'readv', 'preadv', 'preadv2'];
 
-const numbers = new WeakMap<DetectorContext, Map<readonly string[], Set<number>>>();
-/** Whether nr is one of the named syscalls on the recording's architecture. */
-function is(ctx: DetectorContext, names: readonly string[], nr: number): boolean {
-  let m = numbers.get(ctx);
-  if (!m) numbers.set(ctx, (m = new Map()));
-  let set = m.get(names);
-  if (!set) m.set(names, (set = new Set(names.map((n) => ctx.syscall(n)))));
-  return set.has(nr);
+/** The rules, with syscall names resolved for the recording's architecture. */
+function rulesFor(ctx: DetectorContext): readonly SequenceRule[] {
+  const numbers = (names: readonly string[]): Set<number> => new Set(names.map((n) => ctx.syscall(n)));
+  const reads = numbers(READS);
+  const setuids = numbers(SETUIDS);
+  const setgids = numbers(SETGIDS);
+  const setuid = ctx.syscall('setuid');
+  return [
+    {
+      name: 'open-read-connect',
+      severity: 'critical',
+      title: (g) => `read ${String(g.path)} then connected to ${String(g.remote)}`,
+      steps: [
+        { table: 'file', test: (e) => { const f = e as Event<'file'>; return f.op === 'open' && f.ret >= 0n && !ROUTINE.test(f.path) ? { path: f.path, fd: f.fd } : undefined; } },
+        { table: 'syscall', test: (e, g) => { const s = e as Event<'syscall'>; return reads.has(s.nr) && s.ret > 0n && Number(s.arg0) === g.fd ? { bytes: Number(s.ret) } : undefined; } },
+        {
+          table: 'net',
+          test: (e) => {
+            const n = e as Event<'net'>;
+            if (n.op !== 'connect' || !isRemote(n.family, n.daddr)) return undefined;
+            return { remote: `${addressText(n.family, n.daddr)}:${n.dport}`, connect_ret: Number(n.ret) };
+          },
+        },
+      ],
+    },
+    {
+      name: 'setuid-setgid-execve',
+      severity: 'critical',
+      title: (g) => `set uid ${String(g.uid)} before its gid (${String(g.setgid)} returned ${String(g.setgid_ret)}), then executed ${String(g.filename)}: it may keep root's group`,
+      steps: [
+        {
+          table: 'syscall',
+          test: (e) => {
+            const s = e as Event<'syscall'>;
+            if (!setuids.has(s.nr) || s.ret !== 0n) return undefined;
+            // The uid it switches to (real, else effective): a drop to a user, not a no-op or a return to root.
+            const ids = s.nr === setuid ? [s.arg0] : [s.arg0, s.arg1];
+            const uid = ids.map((x) => Number(x) >>> 0).find((x) => x !== 0xffffffff);
+            return uid !== undefined && uid !== 0 ? { setuid: ctx.syscallName(s.nr), uid } : undefined;
+          },
+        },
+        { table: 'syscall', test: (e) => { const s = e as Event<'syscall'>; return setgids.has(s.nr) ? { setgid: ctx.syscallName(s.nr), setgid_ret: Number(s.ret) } : undefined; } },
+        { table: 'proc', test: (e) => { const p = e as Event<'proc'>; return p.kind === 'exec' ? { filename: p.filename } : undefined; } },
+      ],
+    },
+  ];
 }
-
-export const RULES: readonly SequenceRule[] = [
-  {
-    name: 'open-read-connect',
-    severity: 'critical',
-    title: (g) => `read ${String(g.path)} then connected to ${String(g.remote)}`,
-    steps: [
-      { table: 'file', test: (e) => { const f = e as Event<'file'>; return f.op === 'open' && f.ret >= 0n && !ROUTINE.test(f.path) ? { path: f.path, fd: f.fd } : undefined; } },
-      { table: 'syscall', test: (e, g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, READS, s.nr) && s.ret > 0n && Number(s.arg0) === g.fd ? { bytes: Number(s.ret) } : undefined; } },
-      {
-        table: 'net',
-        test: (e) => {
-          const n = e as Event<'net'>;
-          if (n.op !== 'connect' || !isRemote(n.family, n.daddr)) return undefined;
-          return { remote: `${addressText(n.family, n.daddr)}:${n.dport}`, connect_ret: Number(n.ret) };
-        },
-      },
-    ],
-  },
-  {
-    name: 'setuid-setgid-execve',
-    severity: 'critical',
-    title: (g) => `set uid ${String(g.uid)} before its gid (${String(g.setgid)} returned ${String(g.setgid_ret)}), then executed ${String(g.filename)}: it may keep root's group`,
-    steps: [
-      {
-        table: 'syscall',
-        test: (e, _g, ctx) => {
-          const s = e as Event<'syscall'>;
-          if (!is(ctx, SETUIDS, s.nr) || s.ret !== 0n) return undefined;
-          // The uid it switches to (real, else effective): a drop to a user, not a no-op or a return to root.
-          const ids = ctx.syscallName(s.nr) === 'setuid' ? [s.arg0] : [s.arg0, s.arg1];
-          const uid = ids.map((x) => Number(x) >>> 0).find((x) => x !== 0xffffffff);
-          return uid !== undefined && uid !== 0 ? { setuid: ctx.syscallName(s.nr), uid } : undefined;
-        },
-      },
-      { table: 'syscall', test: (e, _g, ctx) => { const s = e as Event<'syscall'>; return is(ctx, SETGIDS, s.nr) ? { setgid: ctx.syscallName(s.nr), setgid_ret: Number(s.ret) } : undefined; } },
-      { table: 'proc', test: (e) => { const p = e as Event<'proc'>; return p.kind === 'exec' ? { filename: p.filename } : undefined; } },
-    ],
-  },
-];
 
 const NOTHING: Record<string, unknown> = Object.freeze({});
 
@@ -89,23 +87,26 @@ export default defineDetector({
   },
   create(ctx) {
     const windowNs = numberOption(ctx.options, 'window_s', 10) * 1e9;
-    const state = RULES.map(() => new Map<number, Progress>());
+    const rules = rulesFor(ctx);
+    const state = rules.map(() => new Map<number, Progress>());
     const feed = (table: Table, e: Any): void => {
       const pid = e.pid;
-      for (let r = 0; r < RULES.length; r++) {
-        const rule = RULES[r]!;
+      for (let r = 0; r < rules.length; r++) {
+        const rule = rules[r]!;
         const byPid = state[r]!;
+        // Nothing under way and the rule does not start on this table: nothing to do.
+        if (byPid.size === 0 && rule.steps[0]!.table !== table) continue;
         let p = byPid.get(pid);
         if (p && e.ns - p.startNs > windowNs) {
           byPid.delete(pid);
           p = undefined;
         }
         let step = rule.steps[p?.step ?? 0]!;
-        let got = step.table === table ? step.test(e, p?.got ?? NOTHING, ctx) : undefined;
+        let got = step.table === table ? step.test(e, p?.got ?? NOTHING) : undefined;
         if (!got && p) {
           // A newer start replaces a sequence under way.
           step = rule.steps[0]!;
-          got = step.table === table ? step.test(e, {}, ctx) : undefined;
+          got = step.table === table ? step.test(e, {}) : undefined;
           if (got) p = undefined;
         }
         if (!got) continue;
