@@ -30,6 +30,7 @@ interface Test {
   readonly bool?: boolean;
 }
 
+/** The rows of a batch that pass, as indexes: valid until the selection is called again. */
 export type Selection = (batch: RecordBatch) => Int32Array;
 
 /**
@@ -78,11 +79,16 @@ export function compileWhere(table: EventTable, where: Where, arch: string): Sel
       tests.push({ index, set: new Set(nums) });
     }
   }
-  return (batch) => select(batch, tests);
+  // One index buffer for every batch: a fresh one per batch would be garbage the size of the
+  // batch, outside the JavaScript heap, and each such allocation brings the next full GC nearer.
+  let out = new Int32Array(0);
+  return (batch) => {
+    if (out.length < batch.numRows) out = new Int32Array(batch.numRows);
+    return select(batch, tests, out);
+  };
 }
 
-function select(batch: RecordBatch, tests: readonly Test[]): Int32Array {
-  const out = new Int32Array(batch.numRows);
+function select(batch: RecordBatch, tests: readonly Test[], out: Int32Array): Int32Array {
   let n = -1; // -1: every row still passes, and rows[] is not filled yet
   for (const t of tests) {
     const d = batch.data.children[t.index]!;
@@ -92,7 +98,7 @@ function select(batch: RecordBatch, tests: readonly Test[]): Int32Array {
   }
   if (n < 0) { // no test left (a boolean column asked for both values)
     for (let r = 0; r < batch.numRows; r++) out[r] = r;
-    return out;
+    return out.subarray(0, batch.numRows);
   }
   return out.subarray(0, n);
 }
