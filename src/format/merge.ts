@@ -53,10 +53,21 @@ function before(a: Cursor, i: number, b: Cursor, j: number): boolean {
   return a.seq[2 * i]! < b.seq[2 * j]!;
 }
 
-/** First row index in [c.row, rows) that is not before row j of o; rows are sorted by (ts, seq). */
+/**
+ * First row index in [c.row, rows) that is not before row j of o; rows are sorted by (ts, seq).
+ * Galloping from c.row: runs are mostly short where tables interleave, so this looks at a few
+ * rows instead of halving the whole rest of the batch.
+ */
 function firstNotBefore(c: Cursor, o: Cursor, j: number): number {
   let lo = c.row;
-  let hi = c.rows;
+  let step = 1;
+  while (lo + step < c.rows && before(c, lo + step, o, j)) {
+    lo += step;
+    step *= 2;
+  }
+  // Rows up to lo are before; the answer is in (lo, min(lo + step, rows)].
+  let hi = Math.min(lo + step, c.rows);
+  lo += 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (before(c, mid, o, j)) lo = mid + 1;
@@ -80,12 +91,14 @@ export function* mergeTables(sources: ReadonlyArray<{ table: TableName; batches:
       if (before(a, a.row, b, b.row)) best = i;
     }
     const c = cursors[best]!;
-    let end = c.rows;
+    // The run ends where the first of the other tables' next rows comes in.
+    let next = -1;
     for (let i = 0; i < cursors.length; i++) {
       if (i === best) continue;
       const o = cursors[i]!;
-      end = Math.min(end, firstNotBefore(c, o, o.row));
+      if (next < 0 || before(o, o.row, cursors[next]!, cursors[next]!.row)) next = i;
     }
+    let end = next < 0 ? c.rows : firstNotBefore(c, cursors[next]!, cursors[next]!.row);
     // Guard against unsorted input: always make progress.
     end = Math.max(end, c.row + 1);
     yield { table: c.table, batch: c.batch, start: c.row, end };
