@@ -9,6 +9,7 @@ export const WINDOW_NS = 1e9;
 export const MIN_CALLS = 20;
 export const NGRAM = 3;
 const MIN_SPAN_NS = 1e8;
+const CACHE_SLOTS = 256;
 
 /** A closed window of one process. */
 export interface Window {
@@ -85,15 +86,17 @@ interface Open {
 /** A process's syscall windows: fed calls in order, it hands over each window as it closes. */
 export class SyscallWindows {
   private readonly open = new Map<number, Open>();
-  private lastPid = -1;
-  private last: Open | undefined;
+  /** A direct-mapped cache in front of `open`, by the low bits of the pid: calls of a few busy processes interleave. */
+  private readonly cachedPid = new Int32Array(CACHE_SLOTS).fill(-1);
+  private readonly cached: (Open | undefined)[] = new Array<Open | undefined>(CACHE_SLOTS).fill(undefined);
 
   /** `known(comm)`: the gram set windows of that program are checked against. */
   constructor(private readonly known: (comm: string) => GramSet, private readonly onWindow: (w: Window) => void) {}
 
   /** A call of `pid` at `ns`; `e.comm` is read only when a window opens. */
   call(pid: number, nr: number, ns: number, e: { readonly comm: string }): void {
-    let o = pid === this.lastPid ? this.last : this.open.get(pid);
+    const slot = pid & (CACHE_SLOTS - 1);
+    let o = this.cachedPid[slot] === pid ? this.cached[slot] : this.open.get(pid);
     if (!o) {
       const c = e.comm;
       o = { comm: c, known: this.known(c), start: ns, last: ns, calls: 0, hist: new Uint32Array(1024), touched: [], grams: 0, unseen: 0, prev1: -1, prev2: -1 };
@@ -105,8 +108,8 @@ export class SyscallWindows {
       o.comm = c;
       o.start = ns;
     }
-    this.lastPid = pid;
-    this.last = o;
+    this.cachedPid[slot] = pid;
+    this.cached[slot] = o;
     const n = nr & 1023;
     if (o.hist[n] === 0) o.touched.push(n);
     o.hist[n]!++;
@@ -126,7 +129,11 @@ export class SyscallWindows {
     if (!o) return;
     this.emit(pid, o);
     this.open.delete(pid);
-    if (this.lastPid === pid) this.lastPid = -1;
+    const slot = pid & (CACHE_SLOTS - 1);
+    if (this.cachedPid[slot] === pid) {
+      this.cachedPid[slot] = -1;
+      this.cached[slot] = undefined;
+    }
   }
 
   /** Closes every open window, in the order the processes were first seen. */
