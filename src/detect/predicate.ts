@@ -89,7 +89,7 @@ export function compileWhere(table: EventTable, where: Where, arch: string): Sel
 }
 
 function select(batch: RecordBatch, tests: readonly Test[], out: Int32Array): Int32Array {
-  let n = -1; // -1: every row still passes, and rows[] is not filled yet
+  let n = -1; // -1: every row still passes, and out is not filled yet
   for (const t of tests) {
     const d = batch.data.children[t.index]!;
     n = t.table ? byLookup(out, n, batch.numRows, t.table, d.values as Uint32Array, d.offset)
