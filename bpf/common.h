@@ -22,6 +22,10 @@ const volatile __u32 fr_self_tgid __weak = 0;
  * shared programs skip its records (the verifier prunes them). */
 const volatile __u32 fr_tables __weak = ~0u;
 
+/* Memory another CPU reads or writes concurrently, accessed once, as written. */
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
 static __always_inline int fr_table_on(__u32 table)
 {
 	return (fr_tables >> table) & 1;
@@ -72,9 +76,11 @@ struct fr_inflight {
 };
 
 /* Per CPU: the call in progress on this CPU (a thread that is switched out inside a call
- * takes it along into task storage), and the last target decision. */
+ * takes it along into task storage), the last target decision, and how far this CPU's syscall
+ * lane may be written before the consumer's position must be read again (syscall.bpf.c). */
 struct fr_cpu {
 	struct fr_inflight call;
+	__u64 lane_end;
 	__u32 tgid;     /* the decision below is about this tgid... */
 	__u32 gen;      /* ...taken under this fr_targets_gen */
 	__u8 decided;
@@ -187,7 +193,6 @@ static __always_inline void fr_fill_subject(struct fr_header *h, const struct fr
 /* The consumer drains on a timer; records wake it only in batches: one record in every
  * FR_WAKEUP_EVERY (by seq), so a burst is drained before the timer fires without costing each
  * record a wake-up (an interrupt) or a look at the ring's fill level. */
-#define FR_WAKEUP_EVERY 16384
 static __always_inline __u64 fr_submit_flags(__u64 seq)
 {
 	return (seq & (FR_WAKEUP_EVERY - 1)) == 0 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;

@@ -1,12 +1,27 @@
 /* What the BPF programs and the native addon both need to agree on and that is not an event
- * table (those are in the generated events.h): the target-selection modes, and the per-CPU
- * loss counters and per-fd byte totals user space reads at stop. Plain C, no kernel headers beyond the __u types. */
+ * table (those are in the generated events.h): the syscall lanes and how often records wake the
+ * consumer, the target-selection modes, and the per-CPU loss counters and per-fd byte totals
+ * user space reads at stop. Plain C, no kernel headers beyond the __u types. */
 #ifndef FLIGHTREC_SHARED_H
 #define FLIGHTREC_SHARED_H
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+
+/* Each CPU's syscall lane (syscall.bpf.c): a ring of FR_LANE_SLOT-byte slots in the mmap'ed
+ * array fr_lanes, slot i of CPU c at index c * slots + (i & (slots - 1)), and its positions in
+ * fr_lane_pos[c]: the kernel writes head, the consumer tail, each on a cache line of its own. */
+#define FR_LANE_SLOT 128
+struct fr_lane_pos {
+	__u64 head;
+	__u64 _pad1[7];
+	__u64 tail;
+	__u64 _pad2[7];
+};
+
+/* Records wake the consumer in batches, one in this many (common.h, syscall.bpf.c). */
+#define FR_WAKEUP_EVERY 16384
 
 /* Target selection modes (fr_mode). */
 #define FR_MODE_ALL 0    /* every process but the recorder */

@@ -3,8 +3,9 @@
  * the return value and the latency. Entry and exit are paired per thread: the entry is kept
  * per CPU, and moved into task storage if the thread is switched out inside the call, so the
  * common case costs no map lookups beyond a per-CPU slot. A call the thread never returns from
- * (exit, exit_group) is written when the thread ends. The same two programs feed the file,
- * net, dns and mem tables (calls.h). */
+ * (exit, exit_group) is written when the thread ends. Rows go through per-CPU lanes, not the
+ * shared ring buffer (see fr_write_syscall). The same two programs feed the file, net, dns and
+ * mem tables (calls.h). */
 #include "calls.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -72,14 +73,66 @@ static __always_inline struct fr_inflight *fr_take_call(struct fr_cpu *c, struct
 	return p;
 }
 
-static __always_inline void fr_write_syscall(struct task_struct *task, struct fr_inflight *call, struct pt_regs *regs, __s64 ret, __u8 returned, __u64 now)
+/* Syscall records do not go through the shared ring buffer. Each CPU has a lane of its own: a
+ * ring of fixed-size slots in an mmap'ed array that the consumer reads in place. A record costs
+ * its stores and a position update, where the shared ring's reservation (a lock with interrupts
+ * off, and an atomic exchange to submit) cost as much as the rest of the record together. Only
+ * programs in task context write a lane (sys_exit, sched_process_exit), with preemption off, so
+ * a lane has one writer at a time. The loader sizes the lanes. */
+const volatile __u32 fr_lane_slots = 1;  /* per CPU, a power of two */
+const volatile __u32 fr_lane_wake = 1;   /* wake the consumer every this many (a power of two) */
+
+struct fr_lane_slot {
+	struct fr_syscall_event rec;
+	__u8 _pad[FR_LANE_SLOT - sizeof(struct fr_syscall_event)];
+};
+_Static_assert(sizeof(struct fr_lane_slot) == FR_LANE_SLOT, "a syscall record fits a lane slot");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* CPUs x fr_lane_slots, set by the loader */
+	__type(key, __u32);
+	__type(value, struct fr_lane_slot);
+} fr_lanes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* CPUs, set by the loader */
+	__type(key, __u32);
+	__type(value, struct fr_lane_pos);
+} fr_lane_pos SEC(".maps");
+
+/* Writes the syscall row of `call` to this CPU's lane, or counts it lost when the lane is full
+ * (or a gap row owed from earlier losses cannot be written first). */
+static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struct *task, struct fr_inflight *call,
+	struct pt_regs *regs, __s64 ret, __u8 returned, __u64 now)
 {
 	if (!fr_table_on(FR_TABLE_SYSCALL))
 		return;
-	struct fr_syscall_event *e = fr_reserve(FR_TABLE_SYSCALL, sizeof(*e), now);
+	struct fr_loss *l = fr_loss_state();
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct fr_lane_pos *pos = bpf_map_lookup_elem(&fr_lane_pos, &cpu);
 
-	if (!e)
+	if (!l || !pos || fr_flush_loss(l, now))
 		return;
+	__u64 head = pos->head;
+	if (head >= c->lane_end) { /* the consumer's position is read only when it may matter */
+		c->lane_end = READ_ONCE(pos->tail) + fr_lane_slots;
+		if (head >= c->lane_end) {
+			fr_note_loss(l, now);
+			return;
+		}
+	}
+	__u32 index = cpu * fr_lane_slots + (head & (fr_lane_slots - 1));
+	struct fr_lane_slot *slot = bpf_map_lookup_elem(&fr_lanes, &index);
+	if (!slot)
+		return;
+	struct fr_syscall_event *e = &slot->rec;
+
+	fr_fill_header(&e->hdr, FR_TABLE_SYSCALL, sizeof(*e), now);
+	e->hdr.flags = 0;
 	fr_fill_task(&e->hdr, task);
 	e->nr = call->nr;
 	fr_read_args(&e->arg0, regs);
@@ -94,7 +147,15 @@ static __always_inline void fr_write_syscall(struct task_struct *task, struct fr
 	e->ret = ret;
 	e->latency_ns = now - call->enter_ts;
 	e->returned = returned;
-	fr_submit(&e->hdr);
+	/* The record before the position that publishes it (x86 keeps stores in order). */
+	barrier();
+	WRITE_ONCE(pos->head, head + 1);
+	/* A burst is drained before the consumer's timer fires: an empty record, discarded, wakes it. */
+	if (((head + 1) & (fr_lane_wake - 1)) == 0) {
+		void *poke = bpf_ringbuf_reserve(&fr_events, 8, 0);
+		if (poke)
+			bpf_ringbuf_discard(poke, BPF_RB_FORCE_WAKEUP);
+	}
 }
 
 SEC("tp_btf/sys_exit")
@@ -109,7 +170,7 @@ int BPF_PROG(fr_sys_exit, struct pt_regs *regs, long ret)
 	if (!call)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	fr_write_syscall(task, call, regs, ret, 1, now);
+	fr_write_syscall(c, task, call, regs, ret, 1, now);
 	fr_calls_exit(task, regs, call->nr, ret, call->pending, now);
 	return 0;
 }
@@ -124,6 +185,6 @@ int BPF_PROG(fr_sys_unfinished, struct task_struct *task)
 		return 0;
 	struct fr_inflight *call = fr_take_call(c, task);
 	if (call)
-		fr_write_syscall(task, call, (struct pt_regs *)bpf_task_pt_regs(task), 0, 0, bpf_ktime_get_ns());
+		fr_write_syscall(c, task, call, (struct pt_regs *)bpf_task_pt_regs(task), 0, 0, bpf_ktime_get_ns());
 	return 0;
 }

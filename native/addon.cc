@@ -1,6 +1,7 @@
 // The flightrec native addon: loads and attaches the BPF programs (libbpf skeleton), keeps the
-// target filter maps, and runs the consumer thread that drains the ring buffer into per-table
-// stages and hands finished batches to JavaScript as Arrow buffers over native memory.
+// target filter maps, and runs the consumer thread that drains the ring buffer and the per-CPU
+// syscall lanes into per-table stages and hands finished batches to JavaScript as Arrow buffers
+// over native memory.
 #include <napi.h>
 
 #include <bpf/bpf.h>
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
 #include <deque>
@@ -127,6 +130,7 @@ class Session : public Napi::ObjectWrap<Session> {
     try {
       Load(env, o);
     } catch (...) {
+      UnmapLanes();
       if (skel_) fr_bpf__destroy(skel_);
       skel_ = nullptr;
       throw;
@@ -160,10 +164,13 @@ class Session : public Napi::ObjectWrap<Session> {
     skel_->rodata->fr_sample_event = sample_hz_ ? ChooseSampleEvent() : FR_SAMPLE_EVENT_CPU_CLOCK;
     int err = bpf_map__set_max_entries(skel_->maps.fr_stacks, sample_hz_ ? 8192 : 1);
     if (err) throw_errno(env, "sizing the stack map failed", err);
-    err = bpf_map__set_max_entries(skel_->maps.fr_events, ring_bytes_);
+    // Half the memory for the ring buffer, half for the syscall lanes (never below a page).
+    err = bpf_map__set_max_entries(skel_->maps.fr_events, std::max<uint32_t>(ring_bytes_ / 2, 4096));
     if (err) throw_errno(env, "sizing the ring buffer failed", err);
+    SizeLanes(env);
     err = fr_bpf__load(skel_);
     if (err) throw_errno(env, "loading the BPF programs failed", err);
+    MapLanes(env);
     if (mode_ == FR_MODE_CGROUP) {
       std::string path = o.Get("cgroupPath").As<Napi::String>().Utf8Value();
       int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -174,6 +181,41 @@ class Session : public Napi::ObjectWrap<Session> {
       close(fd);
       if (err) throw_errno(env, path + " is not a cgroup v2 directory", saved);
     }
+  }
+
+  // The syscall lanes share half the ring memory out between the CPUs: the largest power of two
+  // of slots per CPU that fits, and never fewer than 8.
+  void SizeLanes(Napi::Env env) {
+    ncpus_ = libbpf_num_possible_cpus();
+    if (ncpus_ <= 0) throw_errno(env, "counting the CPUs failed", ncpus_);
+    uint64_t fit = ring_bytes_ / 2 / FR_LANE_SLOT / static_cast<uint64_t>(ncpus_);
+    lane_slots_ = 8;
+    while (static_cast<uint64_t>(lane_slots_) * 2 <= fit) lane_slots_ *= 2;
+    skel_->rodata->fr_lane_slots = lane_slots_;
+    skel_->rodata->fr_lane_wake = std::min<uint32_t>(FR_WAKEUP_EVERY, lane_slots_ / 2);
+    int err = bpf_map__set_max_entries(skel_->maps.fr_lanes, static_cast<uint32_t>(ncpus_) * lane_slots_);
+    if (!err) err = bpf_map__set_max_entries(skel_->maps.fr_lane_pos, static_cast<uint32_t>(ncpus_));
+    if (err) throw_errno(env, "sizing the syscall lanes failed", err);
+  }
+
+  // Maps the lanes (read-only) and their positions (the consumer writes its own) after load.
+  void MapLanes(Napi::Env env) {
+    auto map = [&](bpf_map* m, int prot, size_t& len) {
+      size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+      len = (static_cast<size_t>(bpf_map__max_entries(m)) * bpf_map__value_size(m) + page - 1) / page * page;
+      void* p = mmap(nullptr, len, prot, MAP_SHARED, bpf_map__fd(m), 0);
+      if (p == MAP_FAILED) throw_errno(env, "mapping the syscall lanes failed", errno);
+      return p;
+    };
+    lanes_ = static_cast<const uint8_t*>(map(skel_->maps.fr_lanes, PROT_READ, lanes_len_));
+    lane_pos_ = static_cast<fr_lane_pos*>(map(skel_->maps.fr_lane_pos, PROT_READ | PROT_WRITE, lane_pos_len_));
+  }
+
+  void UnmapLanes() {
+    if (lanes_) munmap(const_cast<uint8_t*>(lanes_), lanes_len_);
+    if (lane_pos_) munmap(lane_pos_, lane_pos_len_);
+    lanes_ = nullptr;
+    lane_pos_ = nullptr;
   }
 
   // addTarget(tgid): records this process and, from now on, its children.
@@ -221,6 +263,7 @@ class Session : public Napi::ObjectWrap<Session> {
     tsfn_released_ = true;
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
+    UnmapLanes();
     if (skel_) fr_bpf__destroy(skel_);
     skel_ = nullptr;
   }
@@ -329,20 +372,39 @@ class Session : public Napi::ObjectWrap<Session> {
     stats_.malformed++;
   }
 
+  // Takes every record the syscall lanes hold and gives their slots back to the kernel.
+  void DrainLanes() {
+    for (int cpu = 0; cpu < ncpus_; cpu++) {
+      fr_lane_pos& pos = lane_pos_[cpu];
+      uint64_t head = __atomic_load_n(&pos.head, __ATOMIC_ACQUIRE);
+      uint64_t tail = pos.tail;  // written by this thread only
+      const uint8_t* lane = lanes_ + static_cast<size_t>(cpu) * lane_slots_ * FR_LANE_SLOT;
+      stats_.ring_bytes += (head - tail) * sizeof(fr_syscall_event);
+      for (; tail < head; tail++) Add(lane + (tail & (lane_slots_ - 1)) * FR_LANE_SLOT, sizeof(fr_syscall_event));
+      __atomic_store_n(&pos.tail, tail, __ATOMIC_RELEASE);
+    }
+  }
+
   void Consume() {
     while (!stopping_.load()) {
       // Records are mostly submitted without a wake-up: poll sleeps until one (one record in
       // FR_WAKEUP_EVERY wakes it) or the drain interval, and then everything waiting is taken.
       int err = ring_buffer__poll(rb_, drain_ms_);
+      // The clock is read before the rest is taken: a record stamped before this instant is
+      // published by now (its program runs with preemption off), so what is left behind is
+      // younger. Read after, a drain slowed down (a busy host) would let older records wait
+      // past the hold and be handed over out of order.
+      now_ = monotonic_ns();
       if (err >= 0 || err == -EINTR) err = ring_buffer__consume(rb_);
       if (err < 0 && err != -EINTR) break;
+      DrainLanes();
       stats_.drains++;
-      now_ = monotonic_ns();
       Flush(false);
     }
     // The programs are detached: what is in the ring now is all there will be.
     now_ = monotonic_ns();
     ring_buffer__consume(rb_);
+    DrainLanes();
     StageUnreportedLosses();
     StageOpenFdTotals();
     Flush(true);
@@ -486,6 +548,12 @@ class Session : public Napi::ObjectWrap<Session> {
   std::thread consumer_;
   std::atomic<bool> stopping_{false};
   std::vector<flightrec::Stage> stages_;
+  int ncpus_ = 0;
+  uint32_t lane_slots_ = 0;
+  const uint8_t* lanes_ = nullptr;
+  size_t lanes_len_ = 0;
+  fr_lane_pos* lane_pos_ = nullptr;
+  size_t lane_pos_len_ = 0;
   uint64_t now_ = 0;
   Stats stats_;
 };

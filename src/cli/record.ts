@@ -133,7 +133,7 @@ export function register(program: Command): void {
     .option('--cgroup <path>', 'record every process in a cgroup v2 (or below it); the path is absolute or relative to the cgroup2 mount')
     .option('--all', 'record the whole host (except the recorder)')
     .option('--duration <seconds>', 'stop after this long (a launched command gets SIGTERM)')
-    .option('--ring-size <bytes>', `BPF ring buffer size, a power of two (default ${formatBytes(DEFAULTS.ringBytes)})`)
+    .option('--ring-size <bytes>', `kernel buffer memory, a power of two: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
     .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
     .option('--batch-ms <ms>', `longest a row waits before it is written (default ${DEFAULTS.batchMs})`)
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)

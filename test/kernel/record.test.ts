@@ -93,6 +93,24 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 
+  it('counts exactly with a storm on each CPU at once, and merges the CPUs in (ts, seq) order', () => {
+    const dir = join(tempDir(), 'rec');
+    const K = 100_000;
+    const storm = join(WORKLOADS, 'syscall_storm');
+    const r = record(dir, [], ['sh', '-c', `taskset -c 0 ${storm} ${K} & taskset -c 1 ${storm} ${K}; wait`]);
+    expect(r.code, r.stderr).toBe(0);
+    const calls = rows(dir, 'syscall').filter((s) => s.nr === NR.getppid && s.comm === 'syscall_storm');
+    expect(calls).toHaveLength(2 * K);
+    const byCpu = new Map<unknown, number>();
+    for (const s of calls) byCpu.set(s.cpu, (byCpu.get(s.cpu) ?? 0) + 1);
+    expect([...byCpu.values()].sort()).toEqual([K, K]);
+    expect(rows(dir, 'gap')).toHaveLength(0);
+    for (let i = 1; i < calls.length; i++) {
+      const a = calls[i - 1]!, b = calls[i]!;
+      expect((a.ts as bigint) < (b.ts as bigint) || (a.ts === b.ts && (a.seq as bigint) < (b.seq as bigint))).toBe(true);
+    }
+  });
+
   it('accounts for every lost event with a tiny ring: stored rows plus gap counts equal the events made', () => {
     const K = 200_000;
     // What the program does besides its loop, recorded without loss...
