@@ -105,7 +105,8 @@ struct {
 } fr_lane_pos SEC(".maps");
 
 /* Writes the syscall row of `call` to this CPU's lane, or counts it lost when the lane is full
- * (or a gap row owed from earlier losses cannot be written first). */
+ * (or a gap row owed from earlier losses cannot be written first). While the lane stays full,
+ * losses add up into one gap row, written before the first row that fits. */
 static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struct *task, struct fr_inflight *call,
 	struct pt_regs *regs, __s64 ret, __u8 returned, __u64 now)
 {
@@ -115,7 +116,7 @@ static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struc
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct fr_lane_pos *pos = bpf_map_lookup_elem(&fr_lane_pos, &cpu);
 
-	if (!l || !pos || fr_flush_loss(l, now))
+	if (!l || !pos)
 		return;
 	__u64 head = pos->head;
 	if (head >= c->lane_end) { /* the consumer's position is read only when it may matter */
@@ -125,6 +126,8 @@ static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struc
 			return;
 		}
 	}
+	if (fr_flush_loss(l, now))
+		return;
 	__u32 index = cpu * fr_lane_slots + (head & (fr_lane_slots - 1));
 	struct fr_lane_slot *slot = bpf_map_lookup_elem(&fr_lanes, &index);
 	if (!slot)

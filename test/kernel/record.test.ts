@@ -128,6 +128,8 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     const stored = rows(dir, 'syscall').length + rows(dir, 'proc').length;
     expect(lost).toBeGreaterThan(0);
     expect(stored + lost).toBe(K + baseEvents);
+    // Losses add up while the ring or lane stays full: a gap row stands for a burst of them.
+    expect(gaps.length).toBeLessThan(lost / 10);
     for (const g of gaps) expect((g.first_ts as bigint) <= (g.last_ts as bigint)).toBe(true);
   });
 
