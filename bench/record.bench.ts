@@ -41,6 +41,9 @@ function loopNs(stderr: string): number {
 }
 
 function run(cmd: string, args: string[]): string {
+  // Each run starts with nothing dirty: the writeback of the previous run's output (a perf.data
+  // of W1 is hundreds of MB) would otherwise land in this one's time, the file churn's most.
+  spawnSync('sync');
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-1000)}`);
   return r.stderr;
