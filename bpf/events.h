@@ -213,7 +213,7 @@ struct fr_sample_event {
 };
 #define FR_SAMPLE_TAIL_MAX 0
 
-/* gap: events the kernel could not record: one row per run of failed reservations on a CPU, written in order when recording resumes there (or at stop) */
+/* gap: events the kernel could not record: one row per run of losses on a CPU (its ring buffer or syscall lane full), written in order when recording resumes there (or at stop) */
 struct fr_gap_event {
 	struct fr_header hdr;
 	__u64 lost;

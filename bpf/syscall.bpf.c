@@ -77,8 +77,10 @@ static __always_inline struct fr_inflight *fr_take_call(struct fr_cpu *c, struct
  * ring of fixed-size slots in an mmap'ed array that the consumer reads in place. A record costs
  * its stores and a position update, where the shared ring's reservation (a lock with interrupts
  * off, and an atomic exchange to submit) cost as much as the rest of the record together. Only
- * programs in task context write a lane (sys_exit, sched_process_exit), with preemption off, so
- * a lane has one writer at a time. The loader sizes the lanes. */
+ * programs in task context write a lane (sys_exit, sched_process_exit), and they run with
+ * preemption off (the kernel's BPF probes on the faultable syscall tracepoints disable it, as
+ * the per-CPU call slot above also needs), so a lane has one writer at a time. The loader sizes
+ * the lanes. */
 const volatile __u32 fr_lane_slots = 1;  /* per CPU, a power of two */
 const volatile __u32 fr_lane_wake = 1;   /* wake the consumer every this many (a power of two) */
 

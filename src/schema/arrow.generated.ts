@@ -151,7 +151,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
   gap: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
-    new Field('cpu', new Uint16(), false, new Map([["doc","CPU whose ring reservations failed"]])),
+    new Field('cpu', new Uint16(), false, new Map([["doc","CPU whose records were lost"]])),
     new Field('lost', new Uint64(), false, new Map([["doc","events lost"]])),
     new Field('first_ts', new Uint64(), false, new Map([["doc","earliest ts the loss may cover"]])),
     new Field('last_ts', new Uint64(), false, new Map([["doc","latest ts the loss may cover"]])),

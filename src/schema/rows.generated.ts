@@ -291,13 +291,13 @@ export interface PtRow {
   data: Uint8Array;
 }
 
-/** events the kernel could not record: one row per run of failed reservations on a CPU, written in order when recording resumes there (or at stop) */
+/** events the kernel could not record: one row per run of losses on a CPU (its ring buffer or syscall lane full), written in order when recording resumes there (or at stop) */
 export interface GapRow {
   /** CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time */
   ts: bigint;
   /** global record order, unique within a recording */
   seq: bigint;
-  /** CPU whose ring reservations failed */
+  /** CPU whose records were lost */
   cpu: number;
   /** events lost */
   lost: bigint;

@@ -168,10 +168,10 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: 'gap', id: 10, source: 'kernel',
-    doc: 'events the kernel could not record: one row per run of failed reservations on a CPU, written in order when recording resumes there (or at stop)',
+    doc: 'events the kernel could not record: one row per run of losses on a CPU (its ring buffer or syscall lane full), written in order when recording resumes there (or at stop)',
     columns: [
       ts, seq,
-      column('cpu', u16, 'CPU whose ring reservations failed'),
+      column('cpu', u16, 'CPU whose records were lost'),
       column('lost', u64, 'events lost'),
       column('first_ts', u64, 'earliest ts the loss may cover'),
       column('last_ts', u64, 'latest ts the loss may cover'),
