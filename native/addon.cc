@@ -144,6 +144,8 @@ class Session : public Napi::ObjectWrap<Session> {
   void Load(Napi::Env env, Napi::Object o) {
     skel_ = fr_bpf__open();
     if (!skel_) throw_errno(env, "opening the BPF object failed", errno);
+    ncpus_ = libbpf_num_possible_cpus();
+    if (ncpus_ <= 0) throw_errno(env, "counting the CPUs failed", ncpus_);
     skel_->rodata->fr_mode = mode_;
     skel_->rodata->fr_self_tgid = getpid();
     Napi::Array tables = o.Get("tables").As<Napi::Array>();
@@ -186,8 +188,6 @@ class Session : public Napi::ObjectWrap<Session> {
   // The syscall lanes share half the ring memory out between the CPUs: the largest power of two
   // of slots per CPU that fits, and never fewer than 8.
   void SizeLanes(Napi::Env env) {
-    ncpus_ = libbpf_num_possible_cpus();
-    if (ncpus_ <= 0) throw_errno(env, "counting the CPUs failed", ncpus_);
     uint64_t fit = ring_bytes_ / 2 / FR_LANE_SLOT / static_cast<uint64_t>(ncpus_);
     lane_slots_ = 8;
     while (static_cast<uint64_t>(lane_slots_) * 2 <= fit) lane_slots_ *= 2;
@@ -295,8 +295,7 @@ class Session : public Napi::ObjectWrap<Session> {
   // One sampling event per online CPU, each running fr_sample.
   void AttachSampling(Napi::Env env) {
     bool hw = skel_->rodata->fr_sample_event == FR_SAMPLE_EVENT_CYCLES;
-    int ncpus = libbpf_num_possible_cpus();
-    for (int cpu = 0; cpu < ncpus; cpu++) {
+    for (int cpu = 0; cpu < ncpus_; cpu++) {
       int fd = hw ? OpenSampleEvent(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, cpu)
                   : OpenSampleEvent(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, cpu);
       if (fd < 0) {
@@ -460,13 +459,11 @@ class Session : public Napi::ObjectWrap<Session> {
 
   // Losses a CPU counted after its last gap record: written as gap rows at the end.
   void StageUnreportedLosses() {
-    int ncpus = libbpf_num_possible_cpus();
-    if (ncpus <= 0) return;
     static_assert(sizeof(fr_loss) % 8 == 0, "per-CPU map values are read back 8-byte aligned");
-    std::vector<fr_loss> values(ncpus);
+    std::vector<fr_loss> values(ncpus_);
     uint32_t key = 0;
     if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.fr_losses), &key, values.data())) return;
-    for (int cpu = 0; cpu < ncpus; cpu++) {
+    for (int cpu = 0; cpu < ncpus_; cpu++) {
       if (!values[cpu].pending) continue;
       fr_gap_event g{};
       g.hdr.cpu = cpu;
@@ -548,7 +545,7 @@ class Session : public Napi::ObjectWrap<Session> {
   std::thread consumer_;
   std::atomic<bool> stopping_{false};
   std::vector<flightrec::Stage> stages_;
-  int ncpus_ = 0;
+  int ncpus_ = 0;  // possible CPUs: per-CPU maps and lanes have one entry each
   uint32_t lane_slots_ = 0;
   const uint8_t* lanes_ = nullptr;
   size_t lanes_len_ = 0;
