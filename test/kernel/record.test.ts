@@ -11,6 +11,14 @@ const run = kernelAvailable();
 const argv = (r: Row): string[] => [...(r.argv as Iterable<string>)];
 const execs = (proc: Row[]): Row[] => proc.filter((r) => r.kind === 1);
 
+/** Rows strictly in (ts, seq) order. */
+function expectInOrder(t: Row[]): void {
+  for (let i = 1; i < t.length; i++) {
+    const a = t[i - 1]!, b = t[i]!;
+    expect((a.ts as bigint) < (b.ts as bigint) || (a.ts === b.ts && (a.seq as bigint) < (b.seq as bigint))).toBe(true);
+  }
+}
+
 describe.runIf(run)('flightrec record on the real kernel', () => {
   it('records a shell tree: execs with argv and ppid chain, the openat result, exit codes, nothing else', () => {
     const dir = join(tempDir(), 'rec');
@@ -59,12 +67,8 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     expect(last.returned).toBe(false);
 
     // Rows are in (ts, seq) order within each table.
-    for (const t of [sys, proc]) {
-      for (let i = 1; i < t.length; i++) {
-        const a = t[i - 1]!, b = t[i]!;
-        expect((a.ts as bigint) < (b.ts as bigint) || (a.ts === b.ts && (a.seq as bigint) < (b.seq as bigint))).toBe(true);
-      }
-    }
+    expectInOrder(sys);
+    expectInOrder(proc);
     expect(cli('verify', dir).code).toBe(0);
   });
 
@@ -105,10 +109,7 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     for (const s of calls) byCpu.set(s.cpu, (byCpu.get(s.cpu) ?? 0) + 1);
     expect([...byCpu.values()].sort()).toEqual([K, K]);
     expect(rows(dir, 'gap')).toHaveLength(0);
-    for (let i = 1; i < calls.length; i++) {
-      const a = calls[i - 1]!, b = calls[i]!;
-      expect((a.ts as bigint) < (b.ts as bigint) || (a.ts === b.ts && (a.seq as bigint) < (b.seq as bigint))).toBe(true);
-    }
+    expectInOrder(calls);
   });
 
   it('accounts for every lost event with a tiny ring: stored rows plus gap counts equal the events made', () => {
