@@ -558,6 +558,8 @@ struct fr_gap_event {
 #define FR_NR_statx 332
 #define FR_NR_io_pgetevents 333
 #define FR_NR_rseq 334
+#define FR_NR_uretprobe 335
+#define FR_NR_uprobe 336
 #define FR_NR_pidfd_send_signal 424
 #define FR_NR_io_uring_setup 425
 #define FR_NR_io_uring_enter 426
@@ -585,6 +587,28 @@ struct fr_gap_event {
 #define FR_NR_process_mrelease 448
 #define FR_NR_futex_waitv 449
 #define FR_NR_set_mempolicy_home_node 450
+#define FR_NR_cachestat 451
+#define FR_NR_fchmodat2 452
+#define FR_NR_map_shadow_stack 453
+#define FR_NR_futex_wake 454
+#define FR_NR_futex_wait 455
+#define FR_NR_futex_requeue 456
+#define FR_NR_statmount 457
+#define FR_NR_listmount 458
+#define FR_NR_lsm_get_self_attr 459
+#define FR_NR_lsm_set_self_attr 460
+#define FR_NR_lsm_list_modules 461
+#define FR_NR_mseal 462
+#define FR_NR_setxattrat 463
+#define FR_NR_getxattrat 464
+#define FR_NR_listxattrat 465
+#define FR_NR_removexattrat 466
+#define FR_NR_open_tree_attr 467
+#define FR_NR_file_getattr 468
+#define FR_NR_file_setattr 469
+#define FR_NR_listns 470
+#define FR_NR_rseq_slice_yield 471
+#define FR_NR_fchroot 472
 #endif
 
 #ifdef __TARGET_ARCH_arm64
@@ -894,6 +918,28 @@ struct fr_gap_event {
 #define FR_NR_process_mrelease 448
 #define FR_NR_futex_waitv 449
 #define FR_NR_set_mempolicy_home_node 450
+#define FR_NR_cachestat 451
+#define FR_NR_fchmodat2 452
+#define FR_NR_map_shadow_stack 453
+#define FR_NR_futex_wake 454
+#define FR_NR_futex_wait 455
+#define FR_NR_futex_requeue 456
+#define FR_NR_statmount 457
+#define FR_NR_listmount 458
+#define FR_NR_lsm_get_self_attr 459
+#define FR_NR_lsm_set_self_attr 460
+#define FR_NR_lsm_list_modules 461
+#define FR_NR_mseal 462
+#define FR_NR_setxattrat 463
+#define FR_NR_getxattrat 464
+#define FR_NR_listxattrat 465
+#define FR_NR_removexattrat 466
+#define FR_NR_open_tree_attr 467
+#define FR_NR_file_getattr 468
+#define FR_NR_file_setattr 469
+#define FR_NR_listns 470
+#define FR_NR_rseq_slice_yield 471
+#define FR_NR_fchroot 472
 #endif
 
 _Static_assert(sizeof(struct fr_var) == 4, "fr_var size");

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../paths.js';
 import { headerLayout, recordLayout, VAR_SIZE, type CField } from './layout.js';
-import { SYSCALL_SOURCES, readSyscallTable, syscallHeadersVersion } from './syscalls.js';
+import { SYSCALL_SOURCES, readSyscallTable, syscallTablesVersion } from './syscalls.js';
 import { TABLES, PATH_MAX, COMM_LEN, ARGV_MAX } from './tables.js';
 import type { Column, ColumnType, Table } from './types.js';
 
@@ -55,8 +55,8 @@ export function eventsHeader(): string {
       asserts.push(`_Static_assert(__builtin_offsetof(struct ${l.struct}, ${f.name}) == ${f.offset}, "${l.struct}.${f.name}");`);
     }
   }
-  // Syscall numbers for BPF code, per target architecture, from the same uapi tables as
-  // syscalls.generated.ts.
+  // Syscall numbers for BPF code, per target architecture, from the same vendored kernel
+  // tables as syscalls.generated.ts.
   for (const src of SYSCALL_SOURCES) {
     out.push(`#ifdef __TARGET_ARCH_${src.arch === 'x86_64' ? 'x86' : src.arch}`);
     for (const [nr, name] of readSyscallTable(src)) out.push(`#define FR_NR_${name} ${nr}`);
@@ -240,7 +240,7 @@ export function sqlModule(): string {
 
 // ---------------------------------------------------------------- syscall names
 export function syscallsModule(): string {
-  const out = [`// ${BANNER}`, `// Source: the kernel's syscall tables in the uapi headers of linux-libc-dev ${syscallHeadersVersion()}.`, ''];
+  const out = [`// ${BANNER}`, `// Source: the syscall tables of Linux ${syscallTablesVersion()}, vendored in vendor/linux/.`, ''];
   out.push('export const SYSCALL_NAMES: Readonly<Record<\'x86_64\' | \'arm64\', Readonly<Record<number, string>>>> = {');
   for (const src of SYSCALL_SOURCES) {
     out.push(`  ${src.arch}: {`);
