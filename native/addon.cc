@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -128,7 +129,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
     libbpf_set_print(on_libbpf_print);
     try {
-      Load(env, o);
+      LoadRetrying(env, o);
     } catch (...) {
       UnmapLanes();
       if (skel_) fr_bpf__destroy(skel_);
@@ -141,6 +142,32 @@ class Session : public Napi::ObjectWrap<Session> {
   ~Session() { Shutdown(); }
 
  private:
+  // The verifier gives up with EAGAIN when the loading thread has a signal pending (a
+  // profiler's SIGPROF, a timer), and libbpf's own retries can all meet one. Signals are
+  // blocked on this thread while loading (they are delivered when unblocked), and a load that
+  // still meets EAGAIN is tried again from a fresh object: a libbpf object loads only once.
+  void LoadRetrying(Napi::Env env, Napi::Object o) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    struct Restore {
+      sigset_t* old;
+      ~Restore() { pthread_sigmask(SIG_SETMASK, old, nullptr); }
+    } restore{&old};
+    for (int attempt = 1;; attempt++) {
+      try {
+        Load(env, o);
+        return;
+      } catch (const Napi::Error& e) {
+        Napi::Value code = e.Value().Get("errno");
+        if (attempt == 3 || !code.IsNumber() || code.As<Napi::Number>().Int32Value() != EAGAIN) throw;
+      }
+      UnmapLanes();
+      fr_bpf__destroy(skel_);
+      skel_ = nullptr;
+    }
+  }
+
   void Load(Napi::Env env, Napi::Object o) {
     skel_ = fr_bpf__open();
     if (!skel_) throw_errno(env, "opening the BPF object failed", errno);
