@@ -198,12 +198,16 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       child = addon.spawnHeld(target.file, target.argv, env);
       session.addTarget(child.pid);
     }
+    // Listened to before the programs attach: a signal that comes as soon as they are
+    // attached (a test or a script that waits for them) is handled once this code is done.
+    for (const s of signals) process.on(s, onSignal);
     try {
       session.start();
     } catch (err) {
       throw explainLoadError(err as Error);
     }
   } catch (err) {
+    for (const s of signals) process.off(s, onSignal);
     session.close();
     if (child) {
       try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -216,7 +220,6 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     throw err;
   }
 
-  for (const s of signals) process.on(s, onSignal);
   if (child) addon.release(child.gate);
   if (opts.durationMs !== undefined) {
     timers.push(setTimeout(() => endWithCommand('SIGTERM', 'duration'), opts.durationMs));

@@ -27,6 +27,11 @@ export function kernelAvailable(): boolean {
   return false;
 }
 
+/** Kernel buffers that hold every event a test's workload makes even if the recorder never got
+ * to drain them (256 MiB: 512k syscall slots per CPU here). A test that checks exact counts
+ * records with these, so what it finds does not depend on how the machine scheduled it. */
+export const HOLDS_EVERYTHING = ['--ring-size', '256M'] as const;
+
 export interface Recorded {
   code: number | null;
   stderr: string;
@@ -59,11 +64,22 @@ export function nr(name: string): number {
 }
 export const NR = { execve: nr('execve'), read: nr('read'), openat: nr('openat'), getppid: nr('getppid'), exit_group: nr('exit_group') } as const;
 
-/** Names of the BPF programs attached through links that process `pid` holds. Tests run
- * in parallel, so "some recorder attached" is not "this recorder attached". */
-export function attachedPrograms(pid: number): string[] {
-  const names = new Map((JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>).map((p) => [p.id, p.name ?? '']));
-  const out: string[] = [];
+export interface Program {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** The BPF programs loaded now (bpftool). */
+export function loadedPrograms(): Program[] {
+  return (JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>)
+    .map((p) => ({ id: p.id, name: p.name ?? '' }));
+}
+
+/** The BPF programs attached through links that process `pid` holds: "some recorder attached"
+ * is not "this recorder attached", whatever else runs on the machine. */
+export function attachedPrograms(pid: number): Program[] {
+  const names = new Map(loadedPrograms().map((p) => [p.id, p.name]));
+  const out: Program[] = [];
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
@@ -74,25 +90,20 @@ export function attachedPrograms(pid: number): string[] {
     try {
       if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf_link') continue;
       const id = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-      if (id) out.push(names.get(Number(id[1])) ?? '');
+      if (id) out.push({ id: Number(id[1]), name: names.get(Number(id[1])) ?? '' });
     } catch { /* closed meanwhile */ }
   }
   return out;
 }
 
-/** Waits until the recorder `pid` has attached the syscall and proc programs (it loads, then attaches). */
-export async function recorderAttached(pid: number): Promise<void> {
+/** Waits until the recorder `pid` has attached the syscall and proc programs (it loads, then
+ * attaches), and returns what it attached; on a loaded machine that can take a while. */
+export async function recorderAttached(pid: number): Promise<Program[]> {
   const want = ['fr_sys_enter', 'fr_sys_exit', 'fr_proc_fork', 'fr_proc_exec'];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const attached = attachedPrograms(pid);
-    if (want.every((p) => attached.includes(p))) return;
+    if (want.every((p) => attached.some((a) => a.name === p))) return attached;
     await new Promise((res) => setTimeout(res, 50));
   }
-  throw new Error('the recorder did not attach its programs in 10 s');
-}
-
-/** Names of the BPF programs loaded now (bpftool). */
-export function loadedPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as Array<{ name?: string }>).map((p) => p.name ?? '');
+  throw new Error('the recorder did not attach its programs in 30 s');
 }
