@@ -1,0 +1,73 @@
+/* The mem table: mmap, mprotect and munmap with their protections, the file behind a mapping,
+ * and exec-after-write (a mapping made executable at the address a target last made writable). */
+#ifndef FLIGHTREC_MEM_H
+#define FLIGHTREC_MEM_H
+
+#include "common.h"
+#include "fs_net.h"
+#include "path.h"
+
+#define FR_PROT_WRITE 0x2
+#define FR_PROT_EXEC 0x4
+#define FR_MAP_ANONYMOUS 0x20
+
+/* The protection a target last gave the mapping at an address (mmap or mprotect). */
+struct fr_prot_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct fr_prot_key);
+	__type(value, __u32);
+} fr_prots SEC(".maps") __weak;
+
+static __always_inline void fr_mem_call(struct task_struct *task, struct pt_regs *regs, __u8 op, __s64 ret, __u64 now)
+{
+	if (!fr_table_on(FR_TABLE_MEM))
+		return;
+	struct fr_mem_event *e = fr_scratch_buf();
+	if (!e)
+		return;
+	struct fr_prot_key k = { .tgid = task->tgid, .addr = regs->di };
+	__u32 size = sizeof(*e);
+
+	__builtin_memset(e, 0, sizeof(*e));
+	fr_fill_task(&e->hdr, task);
+	e->op = op;
+	e->ret = ret;
+	e->addr = regs->di;
+	e->len = regs->si;
+	e->fd = -1;
+	if (op == FR_MEM_OP_MMAP) {
+		e->prot = regs->dx;
+		e->flags = regs->r10;
+		e->fd = regs->r8;
+		e->offset = regs->r9;
+		if (ret >= 0)
+			e->addr = k.addr = ret;
+		if (e->fd >= 0 && !(e->flags & FR_MAP_ANONYMOUS)) {
+			e->path.len = fr_file_path((__u64)fr_fd_file(task, e->fd), (void *)e + size);
+			e->hdr.flags |= FR_MEM_HAS_PATH;
+		} else {
+			e->fd = -1;
+		}
+	} else if (op == FR_MEM_OP_MPROTECT) {
+		e->prot = regs->dx;
+		__u32 *before = bpf_map_lookup_elem(&fr_prots, &k);
+		e->exec_after_write = before && (*before & FR_PROT_WRITE) && (e->prot & FR_PROT_EXEC);
+	}
+	e->wx = (e->prot & FR_PROT_WRITE) && (e->prot & FR_PROT_EXEC);
+	if (op == FR_MEM_OP_MUNMAP)
+		bpf_map_delete_elem(&fr_prots, &k);
+	else if (ret >= 0)
+		bpf_map_update_elem(&fr_prots, &k, &e->prot, BPF_ANY);
+	e->path.off = size;
+	size += e->path.len & (FR_PATH_MAX - 1);
+	fr_output(&e->hdr, FR_TABLE_MEM, size, now);
+}
+
+#endif /* FLIGHTREC_MEM_H */
