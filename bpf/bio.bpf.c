@@ -38,11 +38,11 @@ static __always_inline __u8 fr_bio_op(__u32 cmd_flags)
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(fr_bio_issue, struct request *rq)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = fr_current_task();
 
-	if (!fr_is_target_tgid(task->tgid))
+	if (!fr_is_target_tgid(fr_task_tgid(task)))
 		return 0;
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = fr_request_disk(rq);
 	struct fr_bio_issue b = {
 		.ts = bpf_ktime_get_ns(),
 		.sector = BPF_CORE_READ(rq, __sector),

@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "compat.h"
 #include "events.h"
 #include "shared.h"
 
@@ -31,8 +32,6 @@ static __always_inline int fr_table_on(__u32 table)
 	return (fr_tables >> table) & 1;
 }
 
-/* Global record order: each stored record takes the next number. */
-__u64 fr_seq __weak = 0;
 /* Bumped by user space whenever it adds tgids to fr_targets: a task's cached "not a target"
  * decision taken under an older generation is taken again. */
 __u32 fr_targets_gen __weak = 0;
@@ -94,12 +93,7 @@ struct {
 	__type(value, struct fr_cpu);
 } fr_cpus SEC(".maps") __weak;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct fr_inflight);
-} fr_parked SEC(".maps") __weak;
+FR_THREAD_MAP(fr_parked, struct fr_inflight, 65536);
 
 /* Scratch space for records with a variable tail, built here and copied into the ring. */
 #define FR_SCRATCH_SIZE 16384
@@ -152,7 +146,7 @@ static __always_inline int fr_current_is_target(struct fr_cpu *c, __u32 tgid)
 static __always_inline void fr_fill_header(struct fr_header *h, __u8 table, __u16 size, __u64 ts)
 {
 	h->ts = ts;
-	h->seq = __sync_fetch_and_add(&fr_seq, 1);
+	h->seq = fr_next_seq();
 	h->cpu = bpf_get_smp_processor_id();
 	h->size = size;
 	h->table = table;
@@ -163,9 +157,9 @@ static __always_inline void fr_fill_header(struct fr_header *h, __u8 table, __u1
  * loads, where bpf_get_current_comm() costs more than the rest of a syscall record. */
 static __always_inline void fr_fill_task(struct fr_header *h, struct task_struct *task)
 {
-	h->pid = task->tgid;
-	h->tid = task->pid;
-	__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+	h->pid = fr_task_tgid(task);
+	h->tid = fr_task_tid(task);
+	fr_task_comm(h->comm, task);
 }
 
 /* Who a record written later is about (a socket's state change, a block request's
@@ -178,9 +172,9 @@ struct fr_subject {
 
 static __always_inline void fr_take_subject(struct fr_subject *s, struct task_struct *task)
 {
-	s->pid = task->tgid;
-	s->tid = task->pid;
-	__builtin_memcpy(s->comm, task->comm, sizeof(s->comm));
+	s->pid = fr_task_tgid(task);
+	s->tid = fr_task_tid(task);
+	fr_task_comm(s->comm, task);
 }
 
 static __always_inline void fr_fill_subject(struct fr_header *h, const struct fr_subject *s)
@@ -281,7 +275,7 @@ static __always_inline void fr_output_within(struct fr_header *h, __u8 table, __
 /* The thread id as bpf_get_current_pid_tgid() gives it, without the helper call. */
 static __always_inline __u64 fr_pid_tgid(struct task_struct *task)
 {
-	return (__u64)task->tgid << 32 | (__u32)task->pid;
+	return (__u64)fr_task_tgid(task) << 32 | fr_task_tid(task);
 }
 
 static __always_inline void *fr_scratch_buf(void)

@@ -1,5 +1,5 @@
 /* The file table's calls: open, unlink, rename, chmod and the rest. Paths are read at entry,
- * when they are what the call was given: the row is built then in per-thread task storage (a
+ * when they are what the call was given: the row is built then in per-thread state (a
  * call may sleep and finish on another CPU) and completed at exit with the result. The same
  * pending record carries the totals row of an fd being closed (io.h). */
 #ifndef FLIGHTREC_FILE_H
@@ -49,16 +49,13 @@ struct fr_pending {
 	__u8 buf[FR_PENDING_SIZE];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct fr_pending);
-} fr_pendings SEC(".maps") __weak;
+FR_THREAD_MAP(fr_pendings, struct fr_pending, 65536);
 
+/* The thread's pending record; a new one starts as a copy of scratch space (fr_file_begin and
+ * fr_close_begin fill what is read later). */
 static __always_inline struct fr_pending *fr_pending_get(struct task_struct *task, int create)
 {
-	return bpf_task_storage_get(&fr_pendings, task, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return fr_thread_get(&fr_pendings, task, create, create ? fr_scratch_buf() : NULL);
 }
 
 /* Reads a file row's paths into the pending record. A string not yet paged in cannot be
@@ -77,7 +74,7 @@ static __always_inline void fr_file_paths(struct task_struct *task, struct fr_pe
 		p->reread = n <= 0;
 		n = n > 0 ? n - 1 : 0;
 	} else {
-		n = fr_file_path((__u64)fr_fd_file(task, fc->fd), (void *)(p->buf + off));
+		n = fr_file_path(p->buf + off, fr_fd_file(task, fc->fd));
 	}
 	e->path.off = off;
 	e->path.len = n;
@@ -142,6 +139,7 @@ static __always_inline void fr_pending_finish(struct task_struct *task, __s64 re
 	}
 	fr_output_within((struct fr_header *)p->buf, p->table, p->size, now, FR_PENDING_SIZE);
 	p->table = 0;
+	fr_thread_done(&fr_pendings, task);
 }
 
 #endif /* FLIGHTREC_FILE_H */

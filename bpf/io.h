@@ -48,7 +48,7 @@ static __always_inline __u8 fr_io_row(void *buf, __u32 *size, struct task_struct
 	e->bytes_read = io->read;
 	e->bytes_written = io->written;
 	e->path.off = sizeof(*e);
-	e->path.len = fr_file_path((__u64)f, buf + sizeof(*e));
+	e->path.len = fr_file_path(buf + sizeof(*e), f);
 	e->path2.off = sizeof(*e) + e->path.len;
 	*size = sizeof(*e) + e->path.len;
 	return FR_TABLE_FILE;
@@ -57,7 +57,7 @@ static __always_inline __u8 fr_io_row(void *buf, __u32 *size, struct task_struct
 /* close(fd): the fd's totals, read before the fd goes. Returns 1 if the row waits for exit. */
 static __always_inline int fr_close_begin(struct task_struct *task, int fd)
 {
-	struct fr_io_key k = { .tgid = task->tgid, .fd = fd };
+	struct fr_io_key k = { .tgid = fr_task_tgid(task), .fd = fd };
 	struct fr_io *io = bpf_map_lookup_elem(&fr_ios, &k);
 
 	if (!io)
@@ -66,6 +66,7 @@ static __always_inline int fr_close_begin(struct task_struct *task, int fd)
 	if (!p)
 		return 0;
 	p->table = fr_io_row(p->buf, &p->size, task, fd, io, 1);
+	p->reread = 0; /* its path is read now, while the fd is open */
 	bpf_map_delete_elem(&fr_ios, &k);
 	return 1;
 }
@@ -75,7 +76,7 @@ static __always_inline int fr_close_begin(struct task_struct *task, int fd)
  * is looked up once, not on every read and write). */
 static __always_inline int fr_io_add(struct task_struct *task, int fd, __s64 ret, int written, __u64 now)
 {
-	struct fr_io_key k = { .tgid = task->tgid, .fd = fd };
+	struct fr_io_key k = { .tgid = fr_task_tgid(task), .fd = fd };
 
 	if (ret <= 0)
 		return 0;

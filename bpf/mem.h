@@ -32,7 +32,7 @@ static __always_inline void fr_mem_call(struct task_struct *task, struct pt_regs
 	struct fr_mem_event *e = fr_scratch_buf();
 	if (!e)
 		return;
-	struct fr_prot_key k = { .tgid = task->tgid, .addr = regs->di };
+	struct fr_prot_key k = { .tgid = fr_task_tgid(task), .addr = regs->di };
 	__u32 size = sizeof(*e);
 
 	__builtin_memset(e, 0, sizeof(*e));
@@ -50,7 +50,7 @@ static __always_inline void fr_mem_call(struct task_struct *task, struct pt_regs
 		if (ret >= 0)
 			e->addr = k.addr = ret;
 		if (e->fd >= 0 && !(e->flags & FR_MAP_ANONYMOUS)) {
-			e->path.len = fr_file_path((__u64)fr_fd_file(task, e->fd), (void *)e + size);
+			e->path.len = fr_file_path((void *)e + size, fr_fd_file(task, e->fd));
 			e->hdr.flags |= FR_MEM_HAS_PATH;
 		} else {
 			e->fd = -1;

@@ -21,19 +21,23 @@ struct {
 	__type(value, struct fr_walk);
 } fr_walks SEC(".maps");
 
-/* Room for a path written at any offset below FR_PATH_MAX. */
+/* Where fr_walk_path() writes: room for a path written at any offset below FR_PATH_MAX. */
 struct fr_path_out {
 	char s[2 * FR_PATH_MAX];
 };
 
-/* One step up from the dentry in the walk state: a component, or a mount crossed. Returns 1
- * at the root. (A bpf_loop callback: verified once, however long the walk.) */
-static long fr_walk_step(__u32 i, void *ctx)
-{
-	__u32 zero = 0;
-	struct fr_walk *w = bpf_map_lookup_elem(&fr_walks, &zero);
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_path_out);
+} fr_paths SEC(".maps");
 
-	if (!w || w->n >= FR_PATH_DEPTH)
+/* One step up from the dentry in the walk state: a component, or a mount crossed. Returns 1
+ * at the root. */
+static __always_inline int fr_walk_step(struct fr_walk *w)
+{
+	if (w->n >= FR_PATH_DEPTH)
 		return 1;
 	struct dentry *d = (struct dentry *)w->dentry;
 	struct mount *mnt = (struct mount *)w->mnt;
@@ -54,27 +58,29 @@ static long fr_walk_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/* The absolute path of an open file (a struct file *), NUL-terminated in `out`; returns its
- * length without the NUL, at most FR_PATH_MAX - 1. Walks dentries up to each mount's root and
- * across mounts, at most FR_PATH_DEPTH components (a deeper path keeps its last ones).
- * A global function: the verifier checks it once, not at every caller. */
-__noinline int fr_file_path(__u64 file, struct fr_path_out *out)
+/* The absolute path of an open file (a struct file *) into this CPU's fr_paths; returns its
+ * length, at most FR_PATH_MAX - 1. Walks dentries up to each mount's root and across mounts, at
+ * most FR_PATH_DEPTH components (a deeper path keeps its last ones).
+ * A global function, so the verifier checks it once, not at every caller; its arguments are
+ * scalars because a global function may take pointers to memory only since Linux 5.12. Its
+ * loops are bounded loops, not bpf_loop() (Linux 5.17). */
+__noinline int fr_walk_path(__u64 file)
 {
 	__u32 zero = 0;
 	struct fr_walk *w = bpf_map_lookup_elem(&fr_walks, &zero);
+	struct fr_path_out *out = bpf_map_lookup_elem(&fr_paths, &zero);
 	struct file *f = (struct file *)file;
 
-	if (!out)
+	if (!out || !w || !f)
 		return 0;
 	char *buf = out->s;
-	buf[0] = 0;
-	if (!f || !w)
-		return 0;
 	struct vfsmount *vfs = BPF_CORE_READ(f, f_path.mnt);
 	w->dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
 	w->mnt = (__u64)container_of(vfs, struct mount, mnt);
 	w->n = 0;
-	bpf_loop(FR_PATH_DEPTH + 8, fr_walk_step, NULL, 0);
+	for (int i = 0; i < FR_PATH_DEPTH + 8; i++)
+		if (fr_walk_step(w))
+			break;
 	__u32 n = w->n;
 	__u32 off = 0;
 	for (int i = FR_PATH_DEPTH - 1; i >= 0; i--) {
@@ -96,10 +102,22 @@ __noinline int fr_file_path(__u64 file, struct fr_path_out *out)
 	}
 	if (off == 0) {
 		buf[0] = '/';
-		buf[1] = 0;
 		return 1;
 	}
 	return off < FR_PATH_MAX ? off : FR_PATH_MAX - 1;
+}
+
+/* The path of open file `f` copied to `dst`, which has room for FR_PATH_MAX bytes; returns its
+ * length (no NUL is written). */
+static __always_inline __u32 fr_file_path(void *dst, struct file *f)
+{
+	__u32 zero = 0;
+	__u32 n = fr_walk_path((__u64)f) & (FR_PATH_MAX - 1);
+	struct fr_path_out *out = bpf_map_lookup_elem(&fr_paths, &zero);
+
+	if (!out || bpf_probe_read_kernel(dst, n, out->s))
+		return 0;
+	return n;
 }
 
 #endif /* FLIGHTREC_PATH_H */

@@ -88,12 +88,14 @@ int BPF_PROG(fr_proc_exec, struct task_struct *task, pid_t old_pid, struct linux
 	return 0;
 }
 
+/* Not BPF_PROG: the tracepoint's second argument exists on some kernels only (compat.h). */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(fr_proc_exit, struct task_struct *task, bool group_dead)
+int fr_proc_exit(unsigned long long *ctx)
 {
+	struct task_struct *task = (void *)ctx[0];
 	__u32 tgid = task->tgid;
 
-	if (!group_dead || !fr_is_target_tgid(tgid))
+	if (!fr_is_target_tgid(tgid) || !fr_exit_group_dead(ctx, task))
 		return 0;
 	struct fr_proc_event *e = fr_table_on(FR_TABLE_PROC) ? fr_reserve(FR_TABLE_PROC, sizeof(*e), bpf_ktime_get_ns()) : NULL;
 	if (e) {

@@ -19,9 +19,9 @@ struct {
 SEC("perf_event")
 int fr_sample(struct bpf_perf_event_data *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = fr_current_task();
 
-	if (task->pid == 0 || !fr_is_target_tgid(task->tgid))
+	if (fr_task_tid(task) == 0 || !fr_is_target_tgid(fr_task_tgid(task)))
 		return 0;
 	struct fr_sample_event *e = fr_reserve(FR_TABLE_SAMPLE, sizeof(*e), bpf_ktime_get_ns());
 	if (!e)

@@ -14,9 +14,9 @@ int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
 {
 	__u64 key = (__u64)sk;
 	struct fr_subject *owner = bpf_map_lookup_elem(&fr_socks, &key);
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = fr_current_task();
 
-	if (!owner && !fr_is_target_tgid(task->tgid))
+	if (!owner && !fr_is_target_tgid(fr_task_tgid(task)))
 		return 0;
 	struct fr_net_event *e = fr_reserve(FR_TABLE_NET, sizeof(*e), bpf_ktime_get_ns());
 	if (e) {

@@ -24,7 +24,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(fr_sys_enter, struct pt_regs *regs, long id)
 {
 	struct fr_cpu *c = fr_this_cpu();
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = fr_current_task();
 	__u64 pid_tgid = fr_pid_tgid(task);
 
 	if (!c || !fr_current_is_target(c, pid_tgid >> 32))
@@ -49,7 +49,7 @@ int BPF_PROG(fr_sys_park, bool preempt, struct task_struct *prev, struct task_st
 	if (!c || !c->call.id)
 		return 0;
 	if (c->call.id == fr_pid_tgid(prev)) {
-		struct fr_inflight *p = bpf_task_storage_get(&fr_parked, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		struct fr_inflight *p = fr_thread_get(&fr_parked, prev, 1, &c->call);
 		if (p)
 			*p = c->call;
 	}
@@ -66,7 +66,7 @@ static __always_inline struct fr_inflight *fr_take_call(struct fr_cpu *c, struct
 		c->call.id = 0;
 		return &c->call;
 	}
-	struct fr_inflight *p = bpf_task_storage_get(&fr_parked, task, 0, 0);
+	struct fr_inflight *p = fr_thread_get(&fr_parked, task, 0, NULL);
 	if (!p || p->id != pid_tgid)
 		return NULL;
 	p->id = 0;
@@ -140,7 +140,6 @@ static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struc
 	e->hdr.flags = 0;
 	fr_fill_task(&e->hdr, task);
 	e->nr = call->nr;
-	fr_read_args(&e->arg0, regs);
 	if (call->saved_args) { /* the registers no longer hold them */
 		e->arg0 = call->args[0];
 		e->arg1 = call->args[1];
@@ -148,6 +147,10 @@ static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struc
 		e->arg3 = call->args[3];
 		e->arg4 = call->args[4];
 		e->arg5 = call->args[5];
+	} else if (regs) {
+		fr_read_args(&e->arg0, regs);
+	} else {
+		e->arg0 = e->arg1 = e->arg2 = e->arg3 = e->arg4 = e->arg5 = 0;
 	}
 	e->ret = ret;
 	e->latency_ns = now - call->enter_ts;
@@ -170,13 +173,15 @@ int BPF_PROG(fr_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!c)
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = fr_current_task();
 	struct fr_inflight *call = fr_take_call(c, task);
 	if (!call)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	fr_write_syscall(c, task, call, regs, ret, 1, now);
 	fr_calls_exit(task, regs, call->nr, ret, call->pending, now);
+	if (call != &c->call)
+		fr_thread_done(&fr_parked, task);
 	return 0;
 }
 
@@ -189,7 +194,13 @@ int BPF_PROG(fr_sys_unfinished, struct task_struct *task)
 	if (!c)
 		return 0;
 	struct fr_inflight *call = fr_take_call(c, task);
-	if (call)
-		fr_write_syscall(c, task, call, (struct pt_regs *)bpf_task_pt_regs(task), 0, 0, bpf_ktime_get_ns());
+	if (!call)
+		return 0;
+	struct pt_regs copy;
+	fr_write_syscall(c, task, call, fr_task_regs(task, &copy), 0, 0, bpf_ktime_get_ns());
+	if (call != &c->call)
+		fr_thread_done(&fr_parked, task);
+	if (call->pending) /* a row begun at entry will not be completed */
+		fr_thread_done(&fr_pendings, task);
 	return 0;
 }

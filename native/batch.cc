@@ -1,6 +1,7 @@
 #include "batch.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <new>
 
@@ -59,14 +60,15 @@ void append_utf8(Buffer& out, const uint8_t* s, size_t n) {
   }
 }
 
-bool Stage::add(const uint8_t* rec, size_t len, uint64_t now) {
+bool Stage::add(const uint8_t* rec, size_t len, uint64_t seq, uint64_t now) {
   if (len < table_->size) return false;
   if (recs_.empty()) waiting_since_ = now;
   const auto* h = reinterpret_cast<const fr_header*>(rec);
   if (arena_.size() + len > UINT32_MAX) return false;
   uint32_t off = static_cast<uint32_t>(arena_.size());
   arena_.append(rec, len);
-  recs_.push_back({h->ts, h->seq, off, static_cast<uint32_t>(len)});
+  std::memcpy(arena_.data() + off + offsetof(fr_header, seq), &seq, sizeof seq);
+  recs_.push_back({h->ts, seq, off, static_cast<uint32_t>(len)});
   return true;
 }
 

@@ -80,8 +80,9 @@ struct Staged {
 class Stage {
  public:
   explicit Stage(const fr_table_desc* t) : table_(t) {}
-  // Copies a record in at time `now`; false when it is too short for its table.
-  bool add(const uint8_t* rec, size_t len, uint64_t now);
+  // Copies a record in at time `now`, numbered `seq` (its header's own, or the consumer's);
+  // false when it is too short for its table.
+  bool add(const uint8_t* rec, size_t len, uint64_t seq, uint64_t now);
   size_t size() const { return recs_.size(); }
   // When the oldest record still waiting here was added (or last left behind by take).
   uint64_t waiting_since() const { return waiting_since_; }

@@ -20,9 +20,32 @@ export interface NativeColumn {
 
 /** A batch of one table in (ts, seq) order; columns in schema order. */
 export interface NativeBatch {
+  readonly kind: 'batch';
   readonly table: TableName;
   readonly rows: number;
   readonly columns: readonly NativeColumn[];
+}
+
+/** What the consumer thread hands over, in order: batches; with `synced`, a mark that every
+ * row up to a watermark has been handed over; and, last, the end. */
+export type NativeMessage = NativeBatch | { readonly kind: 'flushed' } | { readonly kind: 'end' };
+
+/** What the running kernel offers (native/kernel_features.h). */
+export interface KernelFeatures {
+  readonly release: string;
+  readonly btfPath: string;
+  readonly btf: boolean;
+  readonly ringbuf: boolean;
+  readonly taskBtf: boolean;
+  readonly taskStorage: boolean;
+  readonly taskPtRegs: boolean;
+  readonly fetchAtomics: boolean;
+  readonly exitGroupDead: boolean;
+  readonly cycles: boolean;
+  /** The tracepoints flightrec attaches to, and whether this kernel has each. */
+  readonly tracepoints: Readonly<Record<string, boolean>>;
+  /** Every feature with the first kernel that has it and what flightrec does without it. */
+  readonly list: ReadonlyArray<{ name: string; present: boolean; since: string; required: boolean; without: string }>;
 }
 
 export interface NativeStats {
@@ -53,6 +76,10 @@ export interface NativeSessionOptions {
   /** CPU samples per second per CPU, when `tables` has sample. */
   readonly sampleHz: number;
   readonly cgroupPath?: string;
+  /** The kernel's BTF (normally /sys/kernel/btf/vmlinux). */
+  readonly btfPath: string;
+  /** What the kernel offers (probeKernel), deciding each program variant (bpf/compat.h). */
+  readonly features: KernelFeatures;
   readonly debug: boolean;
 }
 
@@ -67,8 +94,7 @@ export interface NativeSession {
 }
 
 export interface Addon {
-  /** onBatch gets batches; 'flushed' when synced and every row up to a watermark is handed over; null at the end. */
-  Session: new (options: NativeSessionOptions, onBatch: (batch: NativeBatch | 'flushed' | null) => void) => NativeSession;
+  Session: new (options: NativeSessionOptions, onMessage: (message: NativeMessage) => void) => NativeSession;
   /** Forks a child that waits for release(gate) before it execs `file`. */
   spawnHeld(file: string, argv: readonly string[], env: readonly string[]): { pid: number; gate: number };
   release(gate: number): void;
@@ -77,6 +103,8 @@ export interface Addon {
   /** One datagram to a unix datagram socket. */
   sendDatagram(path: string, message: Buffer): void;
   tables(): ReadonlyArray<{ name: string; id: number; size: number; columns: string[] }>;
+  /** Probes the running kernel (its BTF at `btfPath`). */
+  probeKernel(btfPath: string): KernelFeatures;
   libbpfVersion: string;
 }
 

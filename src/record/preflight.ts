@@ -1,8 +1,9 @@
 // What the recorder needs from the host, checked up front so a missing piece is named
 // instead of surfacing as a libbpf errno.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { RecordingError } from '../format/errors.js';
+import { checkBtf } from './kernel.js';
 
 const CAP_SYS_ADMIN = 21n;
 const CAP_PERFMON = 38n;
@@ -13,8 +14,6 @@ function effectiveCaps(): bigint {
   return m ? BigInt(`0x${m[1]}`) : 0n;
 }
 
-export const BTF_PATH = '/sys/kernel/btf/vmlinux';
-
 /** Throws a RecordingError naming the first thing missing. */
 export function preflight(): void {
   if (platform() !== 'linux') throw new RecordingError(`flightrec record needs Linux (this is ${platform()})`);
@@ -24,19 +23,17 @@ export function preflight(): void {
   if (!has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON))) {
     throw new RecordingError('flightrec record needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs: run it with sudo');
   }
-  if (!existsSync(BTF_PATH)) {
-    throw new RecordingError(`this kernel has no BTF (${BTF_PATH} is missing): flightrec needs a kernel built with CONFIG_DEBUG_INFO_BTF=y`);
-  }
+  checkBtf();
 }
 
 /** A native load/attach failure explained: what is missing and what to do. */
 export function explainLoadError(err: Error & { errno?: number }): RecordingError {
   const why = err.message;
   if (err.errno === 1 || err.errno === 13) {
-    return new RecordingError(`the kernel refused the BPF programs (${why}): run as root; if you are root, check kernel.unprivileged_bpf_disabled, lockdown and seccomp`);
+    const advice = process.getuid?.() === 0
+      ? 'check kernel.unprivileged_bpf_disabled, lockdown (/sys/kernel/security/lockdown) and seccomp'
+      : 'run as root';
+    return new RecordingError(`the kernel refused the BPF programs (${why}): ${advice}`);
   }
-  if (err.errno === 22 || err.errno === 524 || err.errno === 95) {
-    return new RecordingError(`this kernel cannot run flightrec's BPF programs (${why}): it needs BPF ring buffers, task storage and BTF tracepoints (Linux 5.11 or newer)`);
-  }
-  return new RecordingError(why);
+  return new RecordingError(`${why}: run \`flightrec doctor\` to see what this kernel offers, and --debug for the verifier's log`);
 }

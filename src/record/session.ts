@@ -7,7 +7,8 @@ import { RecordingWriter } from '../format/recording-writer.js';
 import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
 import { recordBatchFromNative } from './arrow.js';
 import type { LiveDetection } from './live.js';
-import { loadAddon, type NativeBatch, type NativeSession, type NativeStats } from './native.js';
+import { kernelBtfPath, kernelVariant, planFor, withoutFeatures } from './kernel.js';
+import { loadAddon, type NativeMessage, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
 import { anyAlive, describeTarget, type Target } from './target.js';
 
@@ -57,6 +58,8 @@ export interface RecordResult {
   readonly exit?: { readonly code: number | null; readonly signal: number | null };
   /** Peak resident set of the recorder, bytes. */
   readonly peakRssBytes: number;
+  /** Tables asked for that this kernel cannot record, and why (also in the manifest). */
+  readonly unavailable: Readonly<Record<string, string>>;
   /** What stopped the recording early, if something went wrong (the recording is still sealed). */
   readonly error?: RecordingError;
   /** The live detectors, when --detect was on. */
@@ -88,11 +91,13 @@ function exitOf(status: number): { code: number | null; signal: number | null } 
 
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const ringBytes = opts.ringBytes ?? DEFAULTS.ringBytes;
-  const tables = opts.tables ?? DEFAULT_TABLES;
   const sampleHz = opts.sampleHz ?? DEFAULTS.sampleHz;
   checkRingBytes(ringBytes);
   preflight();
   const addon = loadAddon();
+  const btfPath = kernelBtfPath();
+  const features = withoutFeatures(addon.probeKernel(btfPath));
+  const { tables, unavailable } = planFor(features, opts.tables ?? DEFAULT_TABLES);
   const target = opts.target;
 
   let writer: RecordingWriter | undefined;
@@ -102,9 +107,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let ended!: () => void;
   const end = new Promise<void>((r) => { ended = r; });
 
-  const onBatch = (b: NativeBatch | 'flushed' | null): void => {
-    if (b === null) return ended();
-    if (b === 'flushed') {
+  const onMessage = (b: NativeMessage): void => {
+    if (b.kind === 'end') return ended();
+    if (b.kind === 'flushed') {
       try {
         if (!failure) live?.flushed();
       } catch (err) {
@@ -140,8 +145,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       tables,
       sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
+      btfPath,
+      features,
       debug: opts.debug ?? false,
-    }, onBatch);
+    }, onMessage);
   } catch (err) {
     throw explainLoadError(err as Error);
   }
@@ -189,6 +196,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       source: {
         kind: 'kernel', libbpf: addon.libbpfVersion, ring_bytes: ringBytes, tables,
         ...(tables.includes('sample') ? { sample_hz: sampleHz } : {}),
+        ...(Object.keys(unavailable).length > 0 ? { unavailable_tables: unavailable } : {}),
+        kernel_features: kernelVariant(features),
       },
     });
     live = opts.detect?.(writer);
@@ -263,6 +272,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     reason: failure ? 'error' : reason,
     ...(exitStatus !== null ? { exit: exitOf(exitStatus) } : {}),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    unavailable,
     ...(failure ? { error: failure } : {}),
     ...(live ? { live } : {}),
   };

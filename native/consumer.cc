@@ -1,0 +1,202 @@
+#include "consumer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "error.h"
+
+namespace flightrec {
+namespace {
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
+}
+
+}  // namespace
+
+Consumer::Consumer(Programs& programs, const ConsumerOptions& opts, std::function<void(Delivery)> deliver)
+    : programs_(programs), opts_(opts), deliver_(std::move(deliver)) {
+  for (const auto& t : fr_tables) stages_.emplace_back(&t);
+}
+
+Consumer::~Consumer() {
+  stop();
+  join();
+  if (rb_) ring_buffer__free(rb_);
+}
+
+void Consumer::start() {
+  rb_ = ring_buffer__new(programs_.ring_fd(), &Consumer::on_record, this, nullptr);
+  if (!rb_) fail_bpf("opening the ring buffer failed", errno);
+  thread_ = std::thread([this] { run(); });
+}
+
+void Consumer::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+int Consumer::on_record(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<Consumer*>(ctx);
+  self->stats_.ring_bytes += size;
+  self->add(static_cast<const uint8_t*>(data), size);
+  return 0;
+}
+
+// The number of the next record: the programs' own counter, or this thread's where the kernel
+// cannot count atomically (bpf/compat.h), in the order records are drained.
+uint64_t Consumer::next_seq() {
+  return programs_.kernel_numbers() ? __atomic_fetch_add(programs_.seq(), 1, __ATOMIC_SEQ_CST) : seq_++;
+}
+
+void Consumer::add(const uint8_t* rec, size_t size) {
+  if (size < sizeof(fr_header)) {
+    stats_.malformed++;
+    return;
+  }
+  const auto* h = reinterpret_cast<const fr_header*>(rec);
+  for (auto& s : stages_) {
+    if (s.table()->id != h->table) continue;
+    if (!s.add(rec, size, programs_.kernel_numbers() ? h->seq : seq_++, now_)) {
+      stats_.malformed++;
+      return;
+    }
+    stats_.rows[h->table]++;
+    if (h->table == FR_TABLE_GAP) stats_.lost += reinterpret_cast<const fr_gap_event*>(rec)->lost;
+    return;
+  }
+  stats_.malformed++;
+}
+
+// Takes every record the syscall lanes hold and gives their slots back to the kernel.
+void Consumer::drain_lanes() {
+  const uint32_t slots = programs_.lane_slots();
+  for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
+    fr_lane_pos& pos = programs_.lane_pos()[cpu];
+    uint64_t head = __atomic_load_n(&pos.head, __ATOMIC_ACQUIRE);
+    uint64_t tail = pos.tail;  // written by this thread only
+    const uint8_t* lane = programs_.lanes() + static_cast<size_t>(cpu) * slots * FR_LANE_SLOT;
+    stats_.ring_bytes += (head - tail) * sizeof(fr_syscall_event);
+    for (; tail < head; tail++) add(lane + (tail & (slots - 1)) * FR_LANE_SLOT, sizeof(fr_syscall_event));
+    __atomic_store_n(&pos.tail, tail, __ATOMIC_RELEASE);
+  }
+}
+
+void Consumer::run() {
+  int epfd = ring_buffer__epoll_fd(rb_);
+  while (!stopping_.load()) {
+    // Records are mostly submitted without a wake-up: this sleeps until one (one record in
+    // FR_WAKEUP_EVERY wakes it) or the drain interval, and then everything waiting is taken.
+    epoll_event ev;
+    int n = epoll_wait(epfd, &ev, 1, opts_.drain_ms);
+    if (n < 0 && errno != EINTR) break;
+    // The clock is read before the rest is taken: a record stamped before this instant is
+    // published by now (its program runs with preemption off), so what is left behind is
+    // younger. Read after, a drain slowed down (a busy host) would let older records wait
+    // past the hold and be handed over out of order.
+    now_ = monotonic_ns();
+    // Lanes first: where the consumer numbers records, a syscall row then comes before the
+    // rows its exit wrote to the ring at the same instant.
+    drain_lanes();
+    int err = ring_buffer__consume(rb_);
+    if (err < 0 && err != -EINTR) break;
+    stats_.drains++;
+    flush(false);
+  }
+  // The programs are detached: what is in the ring now is all there will be.
+  now_ = monotonic_ns();
+  drain_lanes();
+  ring_buffer__consume(rb_);
+  stage_unreported_losses();
+  stage_open_fd_totals();
+  flush(true);
+  deliver_({Delivery::kEnd, nullptr});
+}
+
+// A record written here rather than by the programs (at stop): framed like theirs, with the
+// next seq, and staged with the rest.
+template <class Event>
+void Consumer::add_written(Event& e, uint8_t table, uint64_t ts) {
+  e.hdr.ts = ts;
+  e.hdr.seq = programs_.kernel_numbers() ? next_seq() : 0;  // add() numbers it otherwise
+  e.hdr.size = sizeof e;
+  e.hdr.table = table;
+  add(reinterpret_cast<const uint8_t*>(&e), sizeof e);
+}
+
+// Byte totals of fds still open at the end (the programs write them on close, or each
+// second while an fd is busy): io rows with the process and fd. The kernel objects are out
+// of reach from here, so they have no path, endpoints or comm.
+void Consumer::stage_open_fd_totals() {
+  int map = programs_.ios_fd();
+  fr_io_key key{}, next{};
+  const fr_io_key* prev = nullptr;
+  for (; bpf_map_get_next_key(map, prev, &next) == 0; prev = &key) {
+    key = next;
+    fr_io io{};
+    if (bpf_map_lookup_elem(map, &key, &io) || (!io.read && !io.written)) continue;
+    if (io.sock) {
+      fr_net_event e{};
+      e.hdr.pid = key.tgid;
+      e.op = FR_NET_OP_IO;
+      e.fd = key.fd;
+      e.bytes_sent = io.written;
+      e.bytes_received = io.read;
+      e.unix_path.off = sizeof e;
+      add_written(e, FR_TABLE_NET, now_);
+    } else {
+      fr_file_event e{};
+      e.hdr.pid = key.tgid;
+      e.op = FR_FILE_OP_IO;
+      e.fd = key.fd;
+      e.dirfd = -100;  // AT_FDCWD
+      e.bytes_read = io.read;
+      e.bytes_written = io.written;
+      e.path.off = e.path2.off = sizeof e;
+      add_written(e, FR_TABLE_FILE, now_);
+    }
+  }
+}
+
+// Losses a CPU counted after its last gap record: written as gap rows at the end.
+void Consumer::stage_unreported_losses() {
+  static_assert(sizeof(fr_loss) % 8 == 0, "per-CPU map values are read back 8-byte aligned");
+  std::vector<fr_loss> values(programs_.ncpus());
+  uint32_t key = 0;
+  if (bpf_map_lookup_elem(programs_.losses_fd(), &key, values.data())) return;
+  for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
+    if (!values[cpu].pending) continue;
+    fr_gap_event g{};
+    g.hdr.cpu = cpu;
+    g.lost = values[cpu].pending;
+    g.first_ts = values[cpu].first_ts;
+    g.last_ts = values[cpu].last_ts;
+    add_written(g, FR_TABLE_GAP, values[cpu].last_ts);
+  }
+}
+
+// Hands over the batches that are due: a table's rows once it has batch_rows of them or its
+// oldest waited batch_ns; only rows older than hold_ns, so records from other CPUs that are
+// still on their way sort in before them. At the end (all) everything goes. Synced (live
+// detection): when one table is due every table hands over its rows up to the same
+// watermark, and then a mark says so, so that the rows before it can be merged in order.
+void Consumer::flush(bool all) {
+  uint64_t watermark = all ? UINT64_MAX : now_ - opts_.hold_ns;
+  auto due = [&](Stage& s) { return s.size() > 0 && (all || s.size() >= opts_.batch_rows || now_ - s.waiting_since() >= opts_.batch_ns); };
+  bool any = false;
+  for (auto& s : stages_) any = any || due(s);
+  for (auto& s : stages_) {
+    if (s.size() == 0 || !(due(s) || (opts_.synced && any))) continue;
+    for (auto& b : s.take(watermark, opts_.batch_rows, now_)) {
+      stats_.batches++;
+      deliver_({Delivery::kBatch, std::move(b)});
+    }
+  }
+  if (opts_.synced && any) deliver_({Delivery::kFlushed, nullptr});
+}
+
+}  // namespace flightrec

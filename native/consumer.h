@@ -1,0 +1,82 @@
+// The consumer thread: drains the per-CPU syscall lanes and the ring buffer every drain
+// interval (or sooner, when records wake it), stages the records per table, and hands
+// finished batches over in (ts, seq) order. At stop it adds the losses and byte totals the
+// programs could not write, and ends. Plain C++: what it hands over goes to a callback.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "batch.h"
+#include "loader.h"
+
+struct ring_buffer;
+
+namespace flightrec {
+
+struct ConsumerOptions {
+  uint32_t batch_rows = 65536;
+  uint64_t batch_ns = 0;  // a table's rows wait at most this long
+  int drain_ms = 1;
+  uint64_t hold_ns = 0;   // rows younger than this wait for records from other CPUs
+  bool synced = false;    // every table handed over up to one watermark at a time
+};
+
+// What the consumer hands over: a batch; with `synced`, a mark that every row up to a
+// watermark has been handed over; and, last, the end.
+struct Delivery {
+  enum Kind { kBatch, kFlushed, kEnd } kind;
+  std::unique_ptr<Batch> batch;
+};
+
+struct Stats {
+  std::atomic<uint64_t> rows[256] = {};
+  std::atomic<uint64_t> lost{0};
+  std::atomic<uint64_t> ring_bytes{0};
+  std::atomic<uint64_t> malformed{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> drains{0};
+};
+
+class Consumer {
+ public:
+  // `deliver` is called on the consumer thread, in order; it may block.
+  Consumer(Programs& programs, const ConsumerOptions& opts, std::function<void(Delivery)> deliver);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  void start();
+  // Asks the thread to drain what is left (the programs are detached by now) and end.
+  void stop() { stopping_.store(true); }
+  void join();
+  const Stats& stats() const { return stats_; }
+
+ private:
+  static int on_record(void* ctx, void* data, size_t size);
+  void run();
+  void add(const uint8_t* rec, size_t size);
+  void drain_lanes();
+  uint64_t next_seq();
+  template <class Event> void add_written(Event& e, uint8_t table, uint64_t ts);
+  void stage_open_fd_totals();
+  void stage_unreported_losses();
+  void flush(bool all);
+
+  Programs& programs_;
+  ConsumerOptions opts_;
+  std::function<void(Delivery)> deliver_;
+  ring_buffer* rb_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::vector<Stage> stages_;
+  uint64_t now_ = 0;
+  uint64_t seq_ = 0;  // the next record number, when the programs do not number records
+  Stats stats_;
+};
+
+}  // namespace flightrec
