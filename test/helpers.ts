@@ -18,6 +18,11 @@ export interface CliResult {
 
 /** Run the built CLI; a hang fails the test through the timeout. */
 export function cli(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 256 * 1024 * 1024 });
+  return cliWith({}, ...args);
+}
+
+/** cli() with variables added to the environment. */
+export function cliWith(env: Readonly<Record<string, string>>, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../format/errors.js';
 import { VERSION } from '../version.js';
 import { register as baseline } from './baseline.js';
 import { register as demo } from './demo.js';
+import { register as doctor } from './doctor.js';
 import { register as exportCommand } from './export.js';
 import { register as info } from './info.js';
 import { register as notebook } from './notebook.js';
@@ -22,7 +23,7 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput({ writeErr: () => undefined })
     .exitOverride();
-  for (const register of [recordCommand, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
+  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
   const quiet = (c: Command): void => {
     c.exitOverride().configureOutput({ writeErr: () => undefined });
     c.commands.forEach(quiet);

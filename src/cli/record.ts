@@ -6,6 +6,7 @@ import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/t
 import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { alertLine } from '../detect/alert.js';
 import { jsonlSink, syslogSink, webhookSink, type AlertSink } from '../detect/sinks.js';
+import { INTEL_PT } from '../record/kernel.js';
 import { LiveDetection } from '../record/live.js';
 import { loadAddon } from '../record/native.js';
 import { runtimeFor } from '../replay/replay.js';
@@ -31,8 +32,6 @@ interface RecordFlags extends DetectorFlags {
   samples?: string;
   intelPt?: boolean;
 }
-
-const INTEL_PT = '/sys/bus/event_source/devices/intel_pt';
 
 /** --tables and --samples: the tables to record and the sampling rate. */
 function chooseTables(f: RecordFlags): { tables: TableName[]; sampleHz?: number } {

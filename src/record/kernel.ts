@@ -8,6 +8,8 @@ import type { TableName } from '../schema/tables.js';
 import type { KernelFeatures } from './native.js';
 
 export const DEFAULT_BTF_PATH = '/sys/kernel/btf/vmlinux';
+/** Where a host with Intel PT has its perf event source. */
+export const INTEL_PT = '/sys/bus/event_source/devices/intel_pt';
 
 /** The kernel's BTF: FLIGHTREC_KERNEL_BTF names another file (a test points it at a missing
  * one to see the refusal), else the kernel's own. */

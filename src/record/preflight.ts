@@ -14,13 +14,18 @@ function effectiveCaps(): bigint {
   return m ? BigInt(`0x${m[1]}`) : 0n;
 }
 
+/** Whether this process may load and attach tracing BPF programs. */
+export function canLoadBpf(): boolean {
+  const caps = effectiveCaps();
+  const has = (c: bigint): boolean => ((caps >> c) & 1n) === 1n;
+  return has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
+}
+
 /** Throws a RecordingError naming the first thing missing. */
 export function preflight(): void {
   if (platform() !== 'linux') throw new RecordingError(`flightrec record needs Linux (this is ${platform()})`);
   if (arch() !== 'x64') throw new RecordingError(`flightrec record is built for x86_64 (this is ${arch()})`);
-  const caps = effectiveCaps();
-  const has = (c: bigint): boolean => ((caps >> c) & 1n) === 1n;
-  if (!has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON))) {
+  if (!canLoadBpf()) {
     throw new RecordingError('flightrec record needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs: run it with sudo');
   }
   checkBtf();

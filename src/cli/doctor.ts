@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { doctor, type DoctorReport } from '../record/doctor.js';
+import { EXIT, table } from './output.js';
+
+function render(r: DoctorReport): string {
+  const lines = [
+    `kernel    Linux ${r.kernel} (${r.arch})`,
+    `BTF       ${r.btf_path}`,
+    `verdict   ${r.can_record ? 'flightrec can record on this kernel' : `flightrec cannot record here: ${r.problem}`}`,
+    '',
+    table([
+      ['feature', 'here', 'since', 'without it'],
+      ...r.features.map((f) => [f.name, f.present ? 'yes' : 'no', f.since, f.required ? 'required' : f.present ? '' : f.without ?? '']),
+    ], new Set(), { rule: true }),
+    '',
+    table([
+      ['table', 'can record', 'note'],
+      ...r.tables.map((t) => [t.table, t.available ? 'yes' : 'no', t.note ?? '']),
+    ], new Set(), { rule: true }),
+  ];
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program.command('doctor')
+    .description('show what this kernel offers flightrec: each feature, the first kernel that has it, and the tables that can be recorded')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const r = doctor();
+      console.log(opts.json ? JSON.stringify(r, null, 2) : render(r));
+      process.exit(r.can_record ? EXIT.ok : EXIT.failure);
+    });
+}
