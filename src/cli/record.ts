@@ -10,10 +10,10 @@ import { INTEL_PT } from '../record/kernel.js';
 import { LiveDetection } from '../record/live.js';
 import { loadAddon } from '../record/native.js';
 import { runtimeFor } from '../replay/replay.js';
-import { EXIT, fail, formatBytes, table } from './output.js';
+import { EXIT, formatBytes, table } from './output.js';
 import { chooseDetectors, detectorOptions, type DetectorFlags } from './replay.js';
 
-interface RecordFlags extends DetectorFlags {
+export interface RecordFlags extends DetectorFlags {
   output: string;
   detect?: boolean;
   alertsOut?: string;
@@ -144,48 +144,51 @@ export function register(program: Command): void {
     .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
     .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
     .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL'))
-    .action(async (command: string[], f: RecordFlags) => {
-      if (f.intelPt) {
-        throw new UsageError(existsSync(INTEL_PT)
-          ? '--intel-pt: this build of flightrec cannot capture Intel PT yet; record without --intel-pt'
-          : `--intel-pt: this host has no Intel PT (${INTEL_PT} does not exist); record without --intel-pt`);
-      }
-      const target = chooseTarget(command, f);
-      const { tables, sampleHz } = chooseTables(f);
-      const live = !f.quiet && process.stderr.isTTY;
-      const detect = f.detect === true || f.detectors !== undefined;
-      if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
-        throw new UsageError('--alerts-out, --syslog and --webhook send the alerts of --detect: add --detect');
-      }
-      const set = detect ? await chooseDetectors(f) : undefined;
-      const sinks = set ? alertSinks(f, !f.quiet) : [];
-      let last: Progress | undefined;
-      const result = await record({
-        out: f.output,
-        target,
-        ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
-        ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
-        ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
-        ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
-        tables,
-        ...(sampleHz !== undefined ? { sampleHz } : {}),
-        debug: process.argv.includes('--debug'),
-        commandLine: process.argv.slice(1),
-        ...(set ? { detect: (writer) => new LiveDetection(runtimeFor(writer.current, set.detectors, set.options), writer, sinks) } : {}),
-        ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
-      });
-      if (live) process.stderr.write('\r\x1b[K');
-      await Promise.all(sinks.map((s) => s.close()));
-      if (!f.quiet) console.error(summary(f.output, result));
-      if (f.summaryJson) {
-        writeFileSync(f.summaryJson, `${JSON.stringify({
-          output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
-          bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
-          error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
-        }, null, 2)}\n`);
-      }
-      if (result.error) fail(result.error);
-      const code = result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
-      process.exit(code);
-    });
+    .action(async (command: string[], f: RecordFlags) => process.exit(await recordAction(command, f)));
+}
+
+/** `flightrec record`, once its arguments are parsed: records, prints the summary and returns
+ * the exit code (the launched command's). */
+export async function recordAction(command: string[], f: RecordFlags): Promise<number> {
+  if (f.intelPt) {
+    throw new UsageError(existsSync(INTEL_PT)
+      ? '--intel-pt: this build of flightrec cannot capture Intel PT yet; record without --intel-pt'
+      : `--intel-pt: this host has no Intel PT (${INTEL_PT} does not exist); record without --intel-pt`);
+  }
+  const target = chooseTarget(command, f);
+  const { tables, sampleHz } = chooseTables(f);
+  const live = !f.quiet && process.stderr.isTTY;
+  const detect = f.detect === true || f.detectors !== undefined;
+  if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
+    throw new UsageError('--alerts-out, --syslog and --webhook send the alerts of --detect: add --detect');
+  }
+  const set = detect ? await chooseDetectors(f) : undefined;
+  const sinks = set ? alertSinks(f, !f.quiet) : [];
+  let last: Progress | undefined;
+  const result = await record({
+    out: f.output,
+    target,
+    ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
+    ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
+    ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
+    ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
+    tables,
+    ...(sampleHz !== undefined ? { sampleHz } : {}),
+    debug: process.argv.includes('--debug'),
+    commandLine: process.argv.slice(1),
+    ...(set ? { detect: (writer) => new LiveDetection(runtimeFor(writer.current, set.detectors, set.options), writer, sinks) } : {}),
+    ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
+  });
+  if (live) process.stderr.write('\r\x1b[K');
+  await Promise.all(sinks.map((s) => s.close()));
+  if (!f.quiet) console.error(summary(f.output, result));
+  if (f.summaryJson) {
+    writeFileSync(f.summaryJson, `${JSON.stringify({
+      output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
+      bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+      error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
+    }, null, 2)}\n`);
+  }
+  if (result.error) throw result.error;
+  return result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
 }

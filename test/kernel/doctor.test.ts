@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cli, cliWith, tempDir } from '../helpers.js';
-import { kernelAvailable, rows } from './kernel.js';
+import { kernelAvailable } from './kernel.js';
 
 const run = kernelAvailable();
 
@@ -57,16 +57,12 @@ describe.runIf(run)('flightrec doctor', () => {
     const bad = spawnSync(process.execPath, [CLI, 'record', '-o', dir, '--', 'true'], { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: 'taskBtf,warpDrive' } });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('flightrec: FLIGHTREC_WITHOUT=taskBtf,warpDrive: warpDrive is not one of taskBtf, taskStorage, taskPtRegs, fetchAtomics, exitGroupDead');
-    const all = 'taskBtf,taskStorage,taskPtRegs,fetchAtomics,exitGroupDead';
-    const ok = spawnSync(process.execPath, [CLI, 'record', '-q', '-o', dir, '--', 'sh', '-c', 'cat /etc/hostname > /dev/null; exit 3'],
-      { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: all } });
-    expect(ok.status, ok.stderr).toBe(3);
+    // What each table records this way is checked in scenarios.test.ts; here, that the
+    // manifest says which side of each difference the programs took.
+    const ok = spawnSync(process.execPath, [CLI, 'record', '-q', '-o', dir, '--', 'true'],
+      { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: 'taskBtf,taskStorage,taskPtRegs,fetchAtomics,exitGroupDead' } });
+    expect(ok.status, ok.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { source: { kernel_features: Record<string, boolean> } };
-    expect(Object.values(manifest.source.kernel_features)).toEqual([false, false, false, false, false]);
-    const proc = rows(dir, 'proc');
-    expect(proc.filter((p) => p.kind === 1).map((p) => p.filename)).toEqual(['/usr/bin/sh', '/usr/bin/cat']);
-    expect(proc.filter((p) => p.kind === 2).map((p) => p.exit_code).sort()).toEqual([0, 3 << 8]);
-    const seqs = [...proc, ...rows(dir, 'syscall'), ...rows(dir, 'file')].map((r) => r.seq);
-    expect(new Set(seqs).size).toBe(seqs.length); // numbered by the consumer, each once
+    expect(manifest.source.kernel_features).toEqual({ task_btf: false, task_storage: false, task_pt_regs: false, kernel_seq: false, exit_group_dead: false });
   });
 });

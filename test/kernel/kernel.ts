@@ -27,11 +27,6 @@ export function kernelAvailable(): boolean {
   return false;
 }
 
-/** Kernel buffers that hold every event a test's workload makes even if the recorder never got
- * to drain them (256 MiB: 512k syscall slots per CPU here). A test that checks exact counts
- * records with these, so what it finds does not depend on how the machine scheduled it. */
-export const HOLDS_EVERYTHING = ['--ring-size', '256M'] as const;
-
 export interface Recorded {
   code: number | null;
   stderr: string;
@@ -97,13 +92,13 @@ export function attachedPrograms(pid: number): Program[] {
 }
 
 /** Waits until the recorder `pid` has attached the syscall and proc programs (it loads, then
- * attaches), and returns what it attached; on a loaded machine that can take a while. */
+ * attaches), and returns what it attached; on a loaded or emulated machine that can take a while. */
 export async function recorderAttached(pid: number): Promise<Program[]> {
   const want = ['fr_sys_enter', 'fr_sys_exit', 'fr_proc_fork', 'fr_proc_exec'];
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1200; i++) {
     const attached = attachedPrograms(pid);
     if (want.every((p) => attached.some((a) => a.name === p))) return attached;
     await new Promise((res) => setTimeout(res, 50));
   }
-  throw new Error('the recorder did not attach its programs in 30 s');
+  throw new Error('the recorder did not attach its programs in 60 s');
 }

@@ -1,0 +1,503 @@
+// What flightrec must record the same on every kernel: scripted workloads whose every row the
+// check knows (the exec chain with argv, exact counts, files, TCP endpoints and bytes, DNS,
+// memory protections, block I/O, samples, gap accounting, the selection modes, live alerts equal
+// to their replay). Each scenario records with a Recorder and returns what it made; its check
+// asserts on that. The host's kernel tests run them through the CLI (scenarios.test.ts); in a
+// guest kernel test/kernel/guest.ts runs them in one process, and matrix.test.ts checks the
+// recordings on the host with the same checks. Nothing here imports vitest: the guest runs it.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExpectStatic } from 'vitest';
+import { ROOT, cli } from '../helpers.js';
+import { NR, WORKLOADS, recorderAttached, rows, type Row } from './kernel.js';
+
+/** Where a scenario runs. */
+export interface Place {
+  /** A directory of the scenario's own: recordings and outputs go here. */
+  readonly work: string;
+  /** A directory on a block device, for block I/O. */
+  readonly blockDir: string;
+  /** Workloads sized down (a guest under emulation runs user code ~30x slower). */
+  readonly slow: boolean;
+}
+
+export interface Recorded {
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+/** Runs `flightrec record -o <dir> <args...>`. */
+export interface Recorder {
+  /** The recording process (this process, for a recorder that runs in it). */
+  start(dir: string, args: readonly string[]): { pid: number; done: Promise<Recorded> };
+}
+
+export interface Scenario<T = unknown> {
+  readonly name: string;
+  run(r: Recorder, at: Place): Promise<T>;
+  check(out: T, expect: ExpectStatic): void;
+}
+
+const scenario = <T>(s: Scenario<T>): Scenario<T> => s;
+
+const SCRIPTS = join(ROOT, 'test', 'kernel', 'scripts');
+const W = (name: string): string => join(WORKLOADS, name);
+
+/** Kernel buffers that hold every event a scenario's workload makes even if the recorder never
+ * got to drain them (256 MiB: 512k syscall slots per CPU on two CPUs). A scenario that checks
+ * exact counts records with these, so what it finds does not depend on scheduling. */
+export const HOLDS_EVERYTHING = ['--ring-size', '256M'] as const;
+
+const record = (r: Recorder, dir: string, args: readonly string[]): Promise<Recorded> => r.start(dir, ['-q', ...args]).done;
+
+const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Promise((res) => p.once('exit', (code) => res(code)));
+
+// ---------------------------------------------------------------- checks' helpers
+
+const argv = (r: Row): string[] => [...(r.argv as Iterable<string>)];
+const execs = (proc: Row[]): Row[] => proc.filter((r) => r.kind === 1);
+const FILE_OP = ['open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown', 'truncate', 'link', 'symlink', 'close', 'io'];
+const NET_OP = ['connect', 'accept', 'bind', 'listen', 'state', 'close', 'io'];
+const MEM_OP = ['mmap', 'mprotect', 'munmap'];
+const op = (names: string[], r: Row): string => names[r.op as number]!;
+const TCP_ESTABLISHED = 1;
+
+/** An address column as text, the way SQL shows it. */
+function addr(r: Row, col: 'saddr' | 'daddr' | 'server'): string {
+  const b = Buffer.from(r[col] as Uint8Array);
+  if (r.family === 2) return [...b.subarray(0, 4)].join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** Rows strictly in (ts, seq) order. */
+function inOrder(t: Row[]): boolean {
+  for (let i = 1; i < t.length; i++) {
+    const a = t[i - 1]!, b = t[i]!;
+    if (!((a.ts as bigint) < (b.ts as bigint) || (a.ts === b.ts && (a.seq as bigint) < (b.seq as bigint)))) return false;
+  }
+  return true;
+}
+
+const writerPid = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { writer_pid: number }).writer_pid;
+
+/** A command's first line of JSON on stdout, kept in the work directory. */
+function shellTo(out: string, command: readonly string[]): string[] {
+  return ['sh', '-c', `"$@" > ${out}`, 'sh', ...command];
+}
+
+// ---------------------------------------------------------------- the scenarios
+
+interface Dir extends Recorded { dir: string }
+
+export const SCENARIOS: readonly Scenario<never>[] = [
+  scenario<Dir>({
+    name: 'a shell tree: execs with argv and the ppid chain, the openat result, exit codes, nothing else',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      return { dir, ...await record(r, dir, ['--', 'sh', '-c', 'cat /etc/hostname; ls /tmp > /dev/null; exit 7']) };
+    },
+    check({ dir, code, stderr }, expect) {
+      expect(code, stderr).toBe(7); // the recorder exits with the command's code
+      const proc = rows(dir, 'proc');
+      const sh = execs(proc).find((e) => argv(e)[0] === 'sh')!;
+      const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+      const ls = execs(proc).find((e) => argv(e)[0] === 'ls')!;
+      expect(argv(sh)).toEqual(['sh', '-c', 'cat /etc/hostname; ls /tmp > /dev/null; exit 7']);
+      expect(argv(cat)).toEqual(['cat', '/etc/hostname']);
+      expect(argv(ls)).toEqual(['ls', '/tmp']);
+      expect(cat.filename).toBe('/usr/bin/cat');
+      expect(cat.ppid).toBe(sh.pid);
+      expect(ls.ppid).toBe(sh.pid);
+      expect(sh.ppid).toBe(writerPid(dir)); // the recorder launched it (and is not recorded)
+      const forks = proc.filter((p) => p.kind === 0);
+      expect(forks.map((f) => f.pid).sort()).toEqual([cat.pid, ls.pid].sort());
+      for (const f of forks) expect(f.ppid).toBe(sh.pid);
+
+      const exits = new Map(proc.filter((p) => p.kind === 2).map((p) => [p.pid, p.exit_code]));
+      expect(exits.get(cat.pid)).toBe(0);
+      expect(exits.get(ls.pid)).toBe(0);
+      expect(exits.get(sh.pid)).toBe(7 << 8);
+
+      // Only the tree: every row belongs to sh, cat or ls.
+      const tree = new Set([sh.pid, cat.pid, ls.pid]);
+      const sys = rows(dir, 'syscall');
+      for (const row of [...sys, ...proc]) expect(tree.has(row.pid)).toBe(true);
+      // The command is recorded from its execve on: nothing of the launcher's set-up before it.
+      expect(sys[0]).toMatchObject({ pid: sh.pid, nr: NR.execve, ret: 0n });
+
+      // cat opened /etc/hostname and read from the fd openat returned.
+      const catCalls = sys.filter((s) => s.pid === cat.pid);
+      const reads = catCalls.filter((s) => s.nr === NR.read);
+      const opened = catCalls.filter((s) => s.nr === NR.openat && (s.ret as bigint) >= 0n);
+      expect(opened.some((o) => reads.some((rd) => rd.arg0 === BigInt(o.ret as bigint) && (rd.seq as bigint) > (o.seq as bigint)))).toBe(true);
+      // Before its exec the child is still sh; from the exec on it is cat.
+      expect(catCalls.filter((s) => (s.ts as bigint) > (cat.ts as bigint)).every((s) => s.comm === 'cat')).toBe(true);
+      expect(catCalls.filter((s) => (s.ts as bigint) < (cat.ts as bigint)).every((s) => s.comm === 'sh')).toBe(true);
+      // exit_group never returns and is still written, with its argument.
+      const last = catCalls.at(-1)!;
+      expect([last.nr, last.returned, last.arg0]).toEqual([NR.exit_group, false, 0n]);
+      const shExit = sys.filter((s) => s.pid === sh.pid).at(-1)!;
+      expect([shExit.nr, shExit.returned, shExit.arg0]).toEqual([NR.exit_group, false, 7n]);
+
+      expect(inOrder(sys)).toBe(true);
+      expect(inOrder(proc)).toBe(true);
+      const seqs = [...sys, ...proc, ...rows(dir, 'file'), ...rows(dir, 'mem')].map((x) => x.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(cli('verify', dir).code).toBe(0);
+    },
+  }),
+
+  scenario<Dir & { n: number }>({
+    name: 'every exec of a process\'s children',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const n = at.slow ? 50 : 200;
+      return { dir, n, ...await record(r, dir, [...HOLDS_EVERYTHING, '--', W('fork_exec'), String(n)]) };
+    },
+    check({ dir, n, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const proc = rows(dir, 'proc');
+      const parent = execs(proc).find((e) => String(e.filename).endsWith('fork_exec'))!;
+      const children = execs(proc).filter((e) => e.filename === '/bin/true');
+      expect(children).toHaveLength(n);
+      expect(new Set(children.map((c) => c.pid)).size).toBe(n);
+      for (const c of children) expect(c.ppid).toBe(parent.pid);
+      expect(proc.filter((p) => p.kind === 2 && p.exit_code === 0)).toHaveLength(n + 1);
+      expect(proc.filter((p) => p.kind === 0)).toHaveLength(n);
+    },
+  }),
+
+  scenario<Dir & { k: number }>({
+    name: 'exact counts: K getppid() calls give K rows',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const k = at.slow ? 23_457 : 123_457;
+      return { dir, k, ...await record(r, dir, [...HOLDS_EVERYTHING, '--', W('syscall_storm'), String(k)]) };
+    },
+    check({ dir, k, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const sys = rows(dir, 'syscall');
+      expect(sys.filter((s) => s.nr === NR.getppid)).toHaveLength(k);
+      expect(rows(dir, 'gap')).toHaveLength(0);
+      const seqs = sys.map((s) => s.seq as bigint);
+      expect(new Set(seqs).size).toBe(seqs.length);
+    },
+  }),
+
+  scenario<Dir & { k: number }>({
+    name: 'exact counts with a storm on each CPU at once, merged in (ts, seq) order',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const k = at.slow ? 20_000 : 100_000;
+      const storm = W('syscall_storm');
+      return { dir, k, ...await record(r, dir, [...HOLDS_EVERYTHING, '--', 'sh', '-c', `taskset -c 0 ${storm} ${k} & taskset -c 1 ${storm} ${k}; wait`]) };
+    },
+    check({ dir, k, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const calls = rows(dir, 'syscall').filter((s) => s.nr === NR.getppid && s.comm === 'syscall_storm');
+      expect(calls).toHaveLength(2 * k);
+      const byCpu = new Map<unknown, number>();
+      for (const s of calls) byCpu.set(s.cpu, (byCpu.get(s.cpu) ?? 0) + 1);
+      expect([...byCpu.values()].sort()).toEqual([k, k]);
+      expect(rows(dir, 'gap')).toHaveLength(0);
+      expect(inOrder(calls)).toBe(true);
+    },
+  }),
+
+  scenario<{ base: Dir; storm: Dir; k: number }>({
+    name: 'every lost event accounted for with a tiny ring: stored rows plus gap counts equal the events made',
+    async run(r, at) {
+      const k = at.slow ? 50_000 : 200_000;
+      const tables = ['--tables', 'syscall,proc'];
+      // What the program does besides its loop, recorded without loss...
+      const base = join(at.work, 'base');
+      const b = await record(r, base, [...tables, ...HOLDS_EVERYTHING, '--', W('syscall_storm'), '0']);
+      // ...and the storm through a 4 KiB ring.
+      const storm = join(at.work, 'storm');
+      const s = await record(r, storm, [...tables, '--ring-size', '4096', '--', W('syscall_storm'), String(k)]);
+      return { base: { dir: base, ...b }, storm: { dir: storm, ...s }, k };
+    },
+    check({ base, storm, k }, expect) {
+      expect(base.code, base.stderr).toBe(0);
+      expect(storm.code, storm.stderr).toBe(0);
+      const baseEvents = rows(base.dir, 'syscall').length + rows(base.dir, 'proc').length;
+      expect(rows(base.dir, 'gap')).toHaveLength(0);
+      const gaps = rows(storm.dir, 'gap');
+      const lost = gaps.reduce((n, g) => n + Number(g.lost), 0);
+      const stored = rows(storm.dir, 'syscall').length + rows(storm.dir, 'proc').length;
+      expect(lost).toBeGreaterThan(0);
+      expect(stored + lost).toBe(k + baseEvents);
+      // Losses add up while the ring or lane stays full: a gap row stands for a burst of them.
+      expect(gaps.length).toBeLessThan(lost / 10);
+      for (const g of gaps) expect((g.first_ts as bigint) <= (g.last_ts as bigint)).toBe(true);
+    },
+  }),
+
+  scenario<Dir & { target: number }>({
+    name: '--pid follows a running process and its new children, and stops when it ends',
+    async run(r, at) {
+      // The target waits for the recorder to attach, however long that takes.
+      const go = join(at.work, 'go');
+      const target = spawn('sh', ['-c', `while [ ! -e ${go} ]; do sleep 0.02; done; cat /etc/hostname; exit 0`], { stdio: 'ignore' });
+      const dir = join(at.work, 'rec');
+      const rec = r.start(dir, ['-q', '--pid', String(target.pid)]);
+      await recorderAttached(rec.pid);
+      writeFileSync(go, '');
+      return { dir, target: target.pid!, ...await rec.done };
+    },
+    check({ dir, target, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const proc = rows(dir, 'proc');
+      const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+      expect(cat.ppid).toBe(target);
+      expect(proc.find((p) => p.kind === 2 && p.pid === target)?.exit_code).toBe(0);
+      const ours = [target, cat.pid, ...proc.filter((p) => p.kind === 0).map((p) => p.pid)];
+      for (const row of [...rows(dir, 'syscall'), ...proc]) expect(ours).toContain(row.pid);
+    },
+  }),
+
+  scenario<Dir>({
+    name: '--cgroup records what runs in the cgroup and nothing else',
+    async run(r, at) {
+      const root = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')![1]!;
+      const cg = join(root, `flightrec-test-${process.pid}-${Date.now()}`);
+      mkdirSync(cg);
+      try {
+        const dir = join(at.work, 'rec');
+        const rec = r.start(dir, ['-q', '--cgroup', cg]);
+        await recorderAttached(rec.pid);
+        await exited(spawn('sh', ['-c', `echo $$ > ${cg}/cgroup.procs; cat /etc/hostname > /dev/null`], { stdio: 'ignore' }));
+        await exited(spawn('cat', ['/etc/hostname'], { stdio: 'ignore' })); // outside the cgroup
+        process.kill(rec.pid, 'SIGTERM'); // both have exited: everything they did is in the kernel's buffers
+        return { dir, ...await rec.done };
+      } finally {
+        rmdirSync(cg);
+      }
+    },
+    check({ dir, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const proc = rows(dir, 'proc');
+      const cats = execs(proc).filter((e) => argv(e)[0] === 'cat');
+      expect(cats).toHaveLength(1);
+      const ids = new Set([...rows(dir, 'syscall'), ...proc].map((x) => x.pid));
+      expect(ids.has(cats[0]!.pid)).toBe(true);
+      expect(ids.has(cats[0]!.ppid)).toBe(true);
+      expect(ids.size).toBe(2);
+    },
+  }),
+
+  scenario<Dir & { outsider: number }>({
+    name: '--all records other processes but never the recorder',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const rec = r.start(dir, ['-q', '--all']);
+      await recorderAttached(rec.pid);
+      // A process that is no child of the recorder; the host may be otherwise idle.
+      const outsider = spawn('cat', ['/etc/hostname'], { stdio: 'ignore' });
+      await exited(outsider);
+      process.kill(rec.pid, 'SIGTERM');
+      return { dir, outsider: outsider.pid!, ...await rec.done };
+    },
+    check({ dir, outsider, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const cat = execs(rows(dir, 'proc')).find((e) => e.pid === outsider)!;
+      expect(argv(cat)).toEqual(['cat', '/etc/hostname']);
+      const sys = rows(dir, 'syscall');
+      expect(sys.some((s) => s.pid === outsider)).toBe(true);
+      expect(sys.some((s) => s.pid === writerPid(dir))).toBe(false);
+    },
+  }),
+
+  scenario<Dir & { size: number }>({
+    name: 'file: the open of /etc/hostname with cat\'s fd, and its byte total at close',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      // cat's output is a pipe, so it reads and writes (to a file it could copy_file_range).
+      return { dir, size: readFileSync('/etc/hostname').length, ...await record(r, dir, ['--', 'sh', '-c', 'cat /etc/hostname | cat > /dev/null']) };
+    },
+    check({ dir, size, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const file = rows(dir, 'file').filter((f) => f.comm === 'cat');
+      const open = file.find((f) => op(FILE_OP, f) === 'open' && f.path === '/etc/hostname')!;
+      expect(open, JSON.stringify(file.map((f) => f.path))).toBeDefined();
+      expect([open.fd, open.ret]).toEqual([3, 3n]);
+      const close = file.find((f) => op(FILE_OP, f) === 'close' && f.path === '/etc/hostname')!;
+      expect([close.fd, close.bytes_read]).toEqual([3, BigInt(size)]);
+    },
+  }),
+
+  scenario<Dir & { a: string; b: string; n: number }>({
+    name: 'file: rename, unlink and chmod of known paths; a write and a read of N bytes',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const a = join(at.work, 'a.txt');
+      const b = join(at.work, 'b.txt');
+      const n = 12345;
+      const script = `head -c ${n} /dev/zero > ${a} && cat ${a} > /dev/null && mv ${a} ${b} && chmod 640 ${b} && rm ${b}`;
+      return { dir, a, b, n, ...await record(r, dir, ['--', 'sh', '-c', script]) };
+    },
+    check({ dir, a, b, n, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const file = rows(dir, 'file');
+      const rename = file.find((f) => op(FILE_OP, f) === 'rename')!;
+      expect([rename.path, rename.path2, rename.ret]).toEqual([a, b, 0n]);
+      const chmod = file.find((f) => op(FILE_OP, f) === 'chmod' && f.path === b)!;
+      expect([chmod.mode, chmod.ret]).toEqual([0o640, 0n]);
+      const unlink = file.find((f) => op(FILE_OP, f) === 'unlink')!;
+      expect([unlink.path, unlink.ret]).toEqual([b, 0n]);
+      const totals = file.filter((f) => op(FILE_OP, f) === 'close' && f.path === a);
+      expect(totals.reduce((s, f) => s + (f.bytes_written as bigint), 0n)).toBe(BigInt(n));
+      expect(totals.reduce((s, f) => s + (f.bytes_read as bigint), 0n)).toBe(BigInt(n));
+    },
+  }),
+
+  scenario<Dir & { fd: number }>({
+    name: 'file: an fd still open when its process exits has its totals written at stop',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const out = join(at.work, 'fd');
+      const script = `import os; fd = os.open(${JSON.stringify(join(at.work, 'kept'))}, os.O_WRONLY | os.O_CREAT); os.write(fd, b"x" * 777); print(fd, flush=True); os._exit(0)`;
+      const rec = await record(r, dir, ['--', 'sh', '-c', `python3 -c '${script}' > ${out}`]);
+      return { dir, fd: Number(readFileSync(out, 'utf8')), ...rec };
+    },
+    check({ dir, fd, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const py = rows(dir, 'proc').find((p) => p.kind === 1 && p.comm === 'python3')!.pid;
+      const io = rows(dir, 'file').filter((f) => f.pid === py && f.fd === fd && ['close', 'io'].includes(op(FILE_OP, f)));
+      expect(io.reduce((s, f) => s + (f.bytes_written as bigint), 0n)).toBe(777n);
+    },
+  }),
+
+  ...(['4', '6'] as const).map((v) => scenario<Dir & { ports: { server_port: number; client_port: number } }>({
+    name: `net: TCP over ${v === '4' ? '127.0.0.1' : '::1'}: connect, accept and state rows with both endpoints; byte totals`,
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const out = join(at.work, 'ports.json');
+      const rec = await record(r, dir, ['--', ...shellTo(out, ['python3', join(SCRIPTS, 'tcp_pair.py'), v, '100000', '2500'])]);
+      return { dir, ports: JSON.parse(readFileSync(out, 'utf8')) as { server_port: number; client_port: number }, ...rec };
+    },
+    check({ dir, ports, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const [sent, echoed] = [100_000, 2_500];
+      const host = v === '4' ? '127.0.0.1' : '::1';
+      // Only TCP rows: the C library may try a unix socket first (nscd, for one).
+      const net = rows(dir, 'net').filter((x) => x.proto === 6);
+      const connect = net.find((x) => op(NET_OP, x) === 'connect')!;
+      expect([addr(connect, 'daddr'), connect.dport, connect.sport, connect.ret]).toEqual([host, ports.server_port, ports.client_port, 0n]);
+      const accept = net.find((x) => op(NET_OP, x) === 'accept')!;
+      expect([addr(accept, 'saddr'), accept.sport, addr(accept, 'daddr'), accept.dport]).toEqual([host, ports.server_port, host, ports.client_port]);
+      expect(net.find((x) => op(NET_OP, x) === 'listen')!.sport).toBe(ports.server_port);
+      const established = net.filter((x) => op(NET_OP, x) === 'state' && x.new_state === TCP_ESTABLISHED);
+      // Both sides: the client's socket and the server's.
+      expect(established.map((x) => [addr(x, 'saddr'), x.sport, x.dport]).sort()).toEqual(
+        [[host, ports.client_port, ports.server_port], [host, ports.server_port, ports.client_port]].sort());
+      const closes = net.filter((x) => op(NET_OP, x) === 'close' || op(NET_OP, x) === 'io');
+      const sum = (rs: Row[], c: string): bigint => rs.reduce((s, x) => s + (x[c] as bigint), 0n);
+      const client = closes.filter((x) => x.sport === ports.client_port);
+      const server = closes.filter((x) => x.sport === ports.server_port);
+      expect([sum(client, 'bytes_sent'), sum(client, 'bytes_received')]).toEqual([BigInt(sent), BigInt(echoed)]);
+      expect([sum(server, 'bytes_sent'), sum(server, 'bytes_received')]).toEqual([BigInt(echoed), BigInt(sent)]);
+    },
+  })),
+
+  ...(['sendto', 'connected'] as const).map((how) => scenario<Dir>({
+    name: `dns: a question to a loopback responder (${how}) gives its exact name and type`,
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      return { dir, ...await record(r, dir, ['--', 'python3', join(SCRIPTS, 'dns_query.py'), 'www.example.flightrec.test', '28', how]) };
+    },
+    check({ dir, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const dns = rows(dir, 'dns');
+      expect(dns).toHaveLength(1);
+      expect([dns[0]!.qname, dns[0]!.qtype, dns[0]!.qid, addr(dns[0]!, 'server'), dns[0]!.server_port])
+        .toEqual(['www.example.flightrec.test', 28, 0x4242, '127.0.0.77', 53]);
+    },
+  })),
+
+  scenario<Dir & { maps: Record<string, number> }>({
+    name: 'mem: RW made RX is exec-after-write, an RWX map is W+X, with the exact prot values',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const out = join(at.work, 'maps.json');
+      const rec = await record(r, dir, ['--', ...shellTo(out, [W('wx_maps')])]);
+      return { dir, maps: JSON.parse(readFileSync(out, 'utf8')) as Record<string, number>, ...rec };
+    },
+    check({ dir, maps, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const mem = rows(dir, 'mem');
+      const at = (a: number): Row[] => mem.filter((m) => m.addr === BigInt(a));
+      expect(at(maps.jit!).map((m) => [op(MEM_OP, m), m.prot, m.wx, m.exec_after_write]))
+        .toEqual([['mmap', 3, false, false], ['mprotect', 5, false, true], ['munmap', 0, false, false]]);
+      expect(at(maps.rwx!).map((m) => [op(MEM_OP, m), m.prot, m.wx, m.exec_after_write]))
+        .toEqual([['mmap', 7, true, false], ['munmap', 0, false, false]]);
+      // A file mapping names its file.
+      expect(mem.some((m) => typeof m.path === 'string' && (m.path as string).includes('libc.so'))).toBe(true);
+    },
+  }),
+
+  scenario<Dir>({
+    name: 'bio: dd with oflag=direct gives write requests whose bytes sum to what it wrote',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const data = join(at.blockDir, `flightrec-bio-${process.pid}-${Date.now()}`);
+      try {
+        return { dir, ...await record(r, dir, ['--', 'dd', 'if=/dev/zero', `of=${data}`, 'bs=64k', 'count=32', 'oflag=direct', 'status=none']) };
+      } finally {
+        spawnSync('rm', ['-f', data]);
+      }
+    },
+    check({ dir, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const writes = rows(dir, 'bio').filter((b) => b.comm === 'dd' && b.op === 1);
+      expect(writes.reduce((s, b) => s + (b.bytes as number), 0)).toBe(32 * 65536);
+      for (const w of writes) expect(w.latency_ns as bigint).toBeGreaterThan(0n);
+    },
+  }),
+
+  scenario<Dir & { times: string }>({
+    name: '--samples 99: about 99 samples per second of CPU the workload got, on the software clock',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const times = join(at.work, 'times');
+      // The shell's `times` gives the CPU time its waited children used: what was sampled,
+      // whatever else the machine was running meanwhile.
+      const n = at.slow ? 300_000 : 3_000_000;
+      const rec = await record(r, dir, ['--samples', '99', '--', 'sh', '-c', `${W('syscall_storm')} ${n} > /dev/null; times > ${times}`]);
+      return { dir, times: readFileSync(times, 'utf8'), ...rec };
+    },
+    check({ dir, times, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const samples = rows(dir, 'sample').filter((s) => s.comm === 'syscall_storm');
+      expect(samples.every((s) => s.event === 0)).toBe(true); // cpu-clock: no PMU on these machines
+      const children = times.trim().split('\n')[1]!;
+      const cpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((s, m) => s + Number(m[1]) * 60 + Number(m[2]), 0);
+      expect(cpuSeconds).toBeGreaterThan(0.5);
+      const hz = samples.length / cpuSeconds;
+      expect(hz).toBeGreaterThan(70);
+      expect(hz).toBeLessThan(130);
+    },
+  }),
+
+  scenario<Dir>({
+    name: 'live detection stores and shows the alerts its replay produces',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const acts = W('acts');
+      return { dir, ...await r.start(dir, ['--detect', '--', 'sh', '-c', `${acts} reverse-shell; ${acts} scan; cat /etc/shadow > /dev/null`]).done };
+    },
+    check({ dir, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      // Alerts are shown as they happen, and counted in the summary.
+      expect(stderr).toMatch(/CRITICAL  reverse-shell pid \d+: \/bin\/sh started with a network socket/);
+      expect(stderr).toMatch(/alerts {4}\d+/);
+      const replayed = cli('replay', dir, '-f', 'jsonl', '--check-stored');
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stderr).toMatch(/the \d+ stored live alerts equal the replay's/);
+      const detectors = replayed.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).detector as string);
+      expect(detectors).toEqual(expect.arrayContaining(['reverse-shell', 'port-scan', 'sensitive-files']));
+    },
+  }),
+] as unknown as readonly Scenario<never>[];
