@@ -10,8 +10,9 @@ import {
   DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId, type DuckDBResultReader, type DuckDBType, type DuckDBValue,
   DuckDBListType,
 } from '@duckdb/node-api';
-import { table } from '../cli/output.js';
 import { UsageError } from '../format/errors.js';
+import { cutText } from '../text/escape.js';
+import { table } from '../text/table.js';
 import { lit, type Analysis } from './session.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
@@ -29,11 +30,14 @@ export function display(v: DuckDBValue): string {
   return String(v);
 }
 
-/** Rows as an aligned text table; long cells are cut so a row stays readable, and rows past `maxRows` are counted, not shown. */
+/**
+ * Rows as an aligned text table: values escaped (a cell is one line, and shows control
+ * characters as `\x1b`), long cells cut so a row stays readable, rows past `maxRows` counted,
+ * not shown.
+ */
 export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity } = {}): string {
-  const cut = (s: string): string => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
   const all = r.getRows();
-  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cut(display(v).replace(/\n/g, '\\n'))))];
+  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cutText(display(v), maxCell)))];
   const numeric = new Set(r.columnTypes().map((t, i) => (isNumeric(t) ? i : -1)).filter((i) => i >= 0));
   const hidden = all.length - (rows.length - 1);
   return `${table(rows, numeric, { rule: true })}\n(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { doctor, type DoctorReport } from '../record/doctor.js';
-import { EXIT, table } from './output.js';
+import { table } from '../text/table.js';
+import { EXIT } from './output.js';
 
 function render(r: DoctorReport): string {
   const lines = [

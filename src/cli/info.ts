@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Recording } from '../format/recording.js';
 import { summarize, type RecordingSummary } from '../format/summary.js';
-import { formatBytes, table } from './output.js';
+import { table } from '../text/table.js';
+import { formatBytes } from './output.js';
 
 function render(s: RecordingSummary): string {
   const lines = [

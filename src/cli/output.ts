@@ -28,11 +28,3 @@ export function formatBytes(n: number): string {
   while (x >= 1024 && i < units.length - 1) { x /= 1024; i++; }
   return `${i === 0 ? x : x.toFixed(1)} ${units[i]}`;
 }
-
-/** Rows (the first a header) as aligned text; `rule` draws a line of dashes under the header. */
-export function table(rows: readonly (readonly string[])[], rightAlign: ReadonlySet<number> = new Set(), { rule = false } = {}): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => (rightAlign.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
-  if (rule) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return lines.join('\n');
-}

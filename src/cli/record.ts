@@ -10,7 +10,8 @@ import { INTEL_PT } from '../record/kernel.js';
 import { LiveDetection } from '../record/live.js';
 import { loadAddon } from '../record/native.js';
 import { runtimeFor } from '../replay/replay.js';
-import { EXIT, formatBytes, table } from './output.js';
+import { table } from '../text/table.js';
+import { EXIT, formatBytes } from './output.js';
 import { chooseDetectors, detectorOptions, type DetectorFlags } from './replay.js';
 
 export interface RecordFlags extends DetectorFlags {

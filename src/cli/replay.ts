@@ -7,7 +7,8 @@ import { loadDetectors, type DetectorSet } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import { Recording } from '../format/recording.js';
 import { replay, storedAlerts } from '../replay/replay.js';
-import { EXIT, table } from './output.js';
+import { table } from '../text/table.js';
+import { EXIT } from './output.js';
 
 export interface DetectorFlags {
   detectors?: string[];
