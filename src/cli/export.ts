@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { exportParquet } from '../analyze/export.js';
+import { say } from './output.js';
 import { openSources } from './sql.js';
 
 export function register(program: Command): void {
@@ -14,7 +15,7 @@ export function register(program: Command): void {
       const a = await openSources(recordings, opts.cache !== undefined ? { cache: opts.cache } : {});
       try {
         for (const s of await exportParquet(a, opts.parquet)) {
-          console.log(`${s.recording}: ${s.rows} rows of ${s.tables} tables written to ${opts.parquet}`);
+          say(`${s.recording}: ${s.rows} rows of ${s.tables} tables written to ${opts.parquet}`);
         }
       } finally {
         a.close();

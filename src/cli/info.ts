@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Recording } from '../format/recording.js';
 import { summarize, type RecordingSummary } from '../format/summary.js';
 import { table } from '../text/table.js';
-import { formatBytes } from './output.js';
+import { formatBytes, say } from './output.js';
 
 function render(s: RecordingSummary): string {
   const lines = [
@@ -30,7 +30,8 @@ function render(s: RecordingSummary): string {
 
 export function printInfo(dir: string, json: boolean): void {
   const s = summarize(Recording.open(dir));
-  console.log(json ? JSON.stringify(s, null, 2) : render(s));
+  if (json) console.log(JSON.stringify(s, null, 2));
+  else say(render(s));
 }
 
 export function register(program: Command): void {

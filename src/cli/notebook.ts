@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runNotebook } from '../analyze/notebook.js';
 import { packageRoot } from '../paths.js';
+import { escapeLines } from '../text/escape.js';
 import { openSources, sourceOptions, type SourceFlags } from './sql.js';
 
 /** A notebook path, or the name of one shipped in notebooks/ (`triage`). */
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       try {
         const text = await runNotebook(a, notebookPath(notebook), { maxRows: Math.max(1, Number(opts.maxRows) || 50) });
         if (opts.output !== undefined) writeFileSync(opts.output, text, { mode: 0o600 });
-        else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        else process.stdout.write(escapeLines(text.endsWith('\n') ? text : `${text}\n`));
       } finally {
         a.close();
       }

@@ -9,6 +9,7 @@ import { FORMATS, parseFormat, renderTable, writeResult } from '../analyze/resul
 import { Analysis, lit } from '../analyze/session.js';
 import { DERIVED_VIEWS } from '../analyze/views.js';
 import { TABLES } from '../schema/tables.js';
+import { escapeLines, escapeText } from '../text/escape.js';
 
 export interface SourceFlags {
   cache?: string;
@@ -28,7 +29,7 @@ export async function openSources(recordings: readonly string[], flags: SourceFl
     ...(tty ? {
       onProgress: (p) => {
         shown = true;
-        process.stderr.write(`\r\x1b[Kcaching ${p.recording} for SQL: ${p.done}/${p.total} table files, ${p.rows.toLocaleString('en-US')} rows`);
+        process.stderr.write(`\r\x1b[Kcaching ${escapeText(p.recording)} for SQL: ${p.done}/${p.total} table files, ${p.rows.toLocaleString('en-US')} rows`);
       },
     } : {}),
   });
@@ -105,7 +106,7 @@ async function shell(a: Analysis): Promise<void> {
   };
   let timer = false;
   let buffer = '';
-  const say = (s: string): void => void process.stdout.write(`${s}\n`);
+  const say = (s: string): void => void process.stdout.write(`${escapeLines(s)}\n`);
   if (interactive) say(`flightrec shell over ${a.sources.length === 0 ? 'a fleet export' : a.sources.map((s) => s.name).join(', ')}: .help for commands, SQL ends with ;`);
   rl.prompt();
   for await (const line of rl) {
