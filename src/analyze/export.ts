@@ -4,7 +4,7 @@
 // DuckDB, Spark, Trino or ClickHouse read it without flightrec. `table=recordings` holds one
 // row per recording exported.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RecordingError } from '../format/errors.js';
 import { TABLE_NAMES } from '../schema/tables.js';
 import { RECORDINGS_COLUMNS, ident, lit, viewColumns, type Analysis } from './session.js';
@@ -37,7 +37,7 @@ export async function exportParquet(a: Analysis, dir: string): Promise<ExportSum
   for (const s of a.sources) {
     const id = s.rec.manifest.id;
     removePrevious(dir, id);
-    const copy = (select: string, table: string): Promise<void> => a.run(`COPY (${select}) TO ${lit(dir)} (FORMAT parquet, COMPRESSION zstd,
+    const copy = (select: string, table: string): Promise<void> => a.run(`COPY (${select}) TO ${lit(resolve(dir))} (FORMAT parquet, COMPRESSION zstd,
       PARTITION_BY (host, date, "table"), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN ${lit(`${id}_${table}_{i}`)})`);
     let rows = 0;
     let tables = 0;

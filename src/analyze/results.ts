@@ -1,6 +1,7 @@
 // Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
 // read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   Binary, Bool, DateDay, type DataType, Float64, Int16, Int32, Int64, Int8, List, Field, TimestampNanosecond,
   Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableToIPC, vectorFromArray, Table as ArrowTable,
@@ -72,9 +73,24 @@ class Sink {
       }
     }
   }
+  /** Writes the whole of a file, a piece at a time. */
+  copyFrom(path: string): void {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) this.write(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  }
   close(): void {
     if (this.path !== undefined) closeSync(this.fd);
   }
+}
+
+/** The files flightrec writes through DuckDB for `format` (a confined session allows exactly these). */
+export function outputFiles(format: Format, out: string | undefined): string[] {
+  return format === 'parquet' && out !== undefined ? [resolve(out)] : [];
 }
 
 /** Runs `sql` and writes its result in `format` to `out` (a file) or stdout. */
@@ -84,7 +100,23 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
   }
   if (format === 'parquet') {
     const last = await a.runAllButLast(sql);
-    await a.run(`COPY (${last}) TO ${lit(out ?? '/dev/stdout')} (FORMAT parquet, COMPRESSION zstd)`);
+    // For stdout, DuckDB writes into the session's scratch directory and the file is copied out: /dev/stdout
+    // cannot be opened when stdout is a socket. A file is made here so it is 0600 like every other output
+    // (DuckDB's take the umask), and removed again if the query fails.
+    const target = out === undefined ? a.scratchFile('result.parquet') : resolve(out);
+    const made = !existsSync(target);
+    closeSync(openSync(target, 'w', 0o600));
+    try {
+      await a.run(`COPY (\n${last}\n) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
+      if (out === undefined) {
+        const sink = new Sink(undefined);
+        sink.copyFrom(target);
+        rmSync(target);
+      }
+    } catch (err) {
+      if (made) rmSync(target, { force: true });
+      throw err;
+    }
     return;
   }
   const r = await a.query(sql);

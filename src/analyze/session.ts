@@ -1,9 +1,11 @@
 // A DuckDB session over recordings: per-table views over their Parquet caches (or over an
 // exported fleet directory), the derived views, and the macros. Queries run in an embedded,
-// in-memory DuckDB; nothing is copied into it.
-import { readdirSync } from 'node:fs';
+// in-memory DuckDB; nothing is copied into it. Once the views exist the session is confined
+// to them (sandbox.ts) unless the caller allows files.
+import { mkdtempSync, readdirSync, rmSync, type Dirent } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, StatementType, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import { Recording } from '../format/recording.js';
@@ -12,6 +14,7 @@ import { MACRO_DDL, RAW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
+import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
 /** A SQL string literal. */
@@ -25,7 +28,16 @@ export interface Source {
   readonly cached: CachedRecording;
 }
 
-export interface OpenOptions {
+export interface SessionOptions {
+  /** What the SQL may open besides the recordings: nothing (the default), or any file (`--allow-files`). */
+  readonly files?: FileAccess;
+  /** Files flightrec itself writes through DuckDB in a confined session (a `-f parquet` output). */
+  readonly writeFiles?: readonly string[];
+  /** Directories flightrec itself writes through DuckDB in a confined session (an export). */
+  readonly writeDirs?: readonly string[];
+}
+
+export interface OpenOptions extends SessionOptions {
   /** Cache directory (one recording only), default beside the recording. */
   readonly cache?: string;
   readonly onProgress?: (p: CacheProgress & { recording: string }) => void;
@@ -45,8 +57,40 @@ export function viewColumns(table: TableName): string[] {
 /** A SQL identifier. */
 export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
+/** Names in a directory that `want` accepts, sorted; none when it cannot be read. Entry types are lstat's: a symbolic link is neither a file nor a directory, so none is followed. */
+function entries(dir: string, want: (e: Dirent) => boolean): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter(want).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The Parquet files of a fleet export per table (`<dir>/host=H/date=D/table=T/F.parquet`), listed, not globbed. */
+function fleetFiles(dir: string): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  const isDir = (prefix: string) => (e: Dirent): boolean => e.isDirectory() && e.name.startsWith(prefix);
+  for (const h of entries(dir, isDir('host='))) {
+    for (const d of entries(join(dir, h), isDir('date='))) {
+      for (const t of entries(join(dir, h, d), isDir('table='))) {
+        const found = entries(join(dir, h, d, t), (e) => e.isFile() && e.name.endsWith('.parquet')).map((f) => join(dir, h, d, t, f));
+        if (found.length > 0) files.set(t.slice('table='.length), [...(files.get(t.slice('table='.length)) ?? []), ...found]);
+      }
+    }
+  }
+  return files;
+}
+
 export class Analysis {
-  private constructor(private readonly instance: DuckDBInstance, readonly con: DuckDBConnection, readonly sources: readonly Source[]) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly con: DuckDBConnection,
+    readonly sources: readonly Source[],
+    private readonly tempDir: string,
+  ) {}
+
+  /** Whether the session is confined (sandbox.ts): then every statement is checked before it runs. */
+  private confined = false;
 
   /** Opens recordings, bringing their caches up to date first. */
   static async open(dirs: readonly string[], opts: OpenOptions = {}): Promise<Analysis> {
@@ -60,38 +104,48 @@ export class Analysis {
       return { rec, name, cached };
     });
     const a = await Analysis.connect(sources);
-    await a.defineRecordings(sources);
+    try {
+      await a.defineRecordings(sources);
+      await a.confineTo(sources.flatMap((s) => [...s.cached.files.values()].flat()), opts);
+    } catch (err) {
+      a.close();
+      throw err;
+    }
     return a;
   }
 
   /** Opens a directory written by `flightrec export --parquet`. */
-  static async openFleet(dir: string): Promise<Analysis> {
-    let hosts: string[];
+  static async openFleet(dir: string, opts: SessionOptions = {}): Promise<Analysis> {
     try {
-      hosts = readdirSync(dir).filter((h) => h.startsWith('host='));
+      readdirSync(dir);
     } catch (err) {
       throw new RecordingError(`cannot read the fleet directory (${(err as NodeJS.ErrnoException).code ?? err})`, { file: dir, cause: err });
     }
-    const tables = new Set<string>();
-    for (const h of hosts) for (const d of readdirSync(join(dir, h))) for (const t of readdirSync(join(dir, h, d))) tables.add(t.replace(/^table=/, ''));
-    if (!tables.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/ inside; write one with `flightrec export --parquet`', { file: dir });
+    const files = fleetFiles(resolve(dir));
+    if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
     const a = await Analysis.connect([]);
-    const glob = (t: string): string => lit(join(dir, 'host=*', 'date=*', `table=${t}`, '*.parquet'));
-    const hive = `hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR}`;
-    await a.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
-    for (const t of TABLE_NAMES) {
-      if (tables.has(t)) await a.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM read_parquet(${glob(t)}, ${hive})`);
-      else await a.emptyTable(t);
+    try {
+      const scan = (t: string): string => `read_parquet([${files.get(t)!.map(lit).join(', ')}], hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR})`;
+      await a.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM ${scan('recordings')}`);
+      for (const t of TABLE_NAMES) {
+        if (files.has(t)) await a.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM ${scan(t)}`);
+        else await a.emptyTable(t);
+      }
+      await a.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
+      await a.defineDerived();
+      await a.confineTo(TABLE_NAMES.flatMap((t) => files.get(t) ?? []), opts);
+    } catch (err) {
+      a.close();
+      throw err;
     }
-    await a.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
-    await a.defineDerived();
     return a;
   }
 
   private static async connect(sources: readonly Source[]): Promise<Analysis> {
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
-    const a = new Analysis(instance, con, sources);
+    const a = new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
+    await settle(con, a.tempDir);
     await con.run('CREATE SCHEMA raw');
     for (const sql of MACRO_DDL) await con.run(sql);
     await con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
@@ -117,7 +171,7 @@ export class Analysis {
     for (const t of TABLE_NAMES) {
       const parts = sources.filter((s) => s.cached.files.has(t)).map((s) =>
         `SELECT *, ${wallOffset(s.rec.manifest.clock)}::BIGINT AS wall_offset_ns, ${lit(s.name)} AS recording, ${lit(s.rec.manifest.host.hostname)} AS host ` +
-        `FROM read_parquet([${s.cached.files.get(t)!.map(lit).join(', ')}])`);
+        `FROM read_parquet([${s.cached.files.get(t)!.map((f) => lit(resolve(f))).join(', ')}])`);
       if (parts.length === 0) await this.emptyTable(t);
       else {
         await this.con.run(`CREATE VIEW raw.${t} AS ${parts.join(' UNION ALL ')}`);
@@ -129,6 +183,18 @@ export class Analysis {
       ? `CREATE MACRO wall(ts) AS make_timestamp_ns(ts::BIGINT + ${[...clocks][0]})`
       : `CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
     await this.defineDerived();
+  }
+
+  /** A path in the session's own scratch directory (DuckDB's temp directory, removed on close). */
+  scratchFile(name: string): string {
+    return join(this.tempDir, name);
+  }
+
+  /** Once the views exist: confines the session to the files behind them, unless files are allowed. */
+  private async confineTo(read: readonly string[], opts: SessionOptions): Promise<void> {
+    if (opts.files === 'all') return;
+    await confine(this.con, { read: read.map((f) => resolve(f)), writeFiles: (opts.writeFiles ?? []).map((f) => resolve(f)), writeDirs: (opts.writeDirs ?? []).map((d) => resolve(d)) });
+    this.confined = true;
   }
 
   /** A table no source has rows of: an empty view with the same columns. */
@@ -169,12 +235,13 @@ export class Analysis {
     return sqlErrors(async () => (await this.runLeading(sql)).runAndReadAll());
   }
 
-  /** Runs all statements but the last and returns the last one's text (for `COPY (...) TO`). */
+  /** Runs all statements but the last, a query, and returns its text (for `COPY (...) TO`). */
   async runAllButLast(sql: string): Promise<string> {
     const texts = splitStatements(sql);
-    await sqlErrors(() => this.runLeading(sql, (count) => {
+    const last = await sqlErrors(() => this.runLeading(sql, (count) => {
       if (texts.length !== count) throw new UsageError('cannot tell where the last statement starts: give this output format one query');
     }));
+    if (last.statementType !== StatementType.SELECT) throw new UsageError('this output format writes the result of a query: end the SQL with a SELECT');
     return texts.at(-1)!;
   }
 
@@ -188,13 +255,19 @@ export class Analysis {
     const statements = await this.con.extractStatements(sql);
     if (statements.count === 0) throw new UsageError('the SQL text has no statement');
     check?.(statements.count);
-    for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
-    return statements.prepare(statements.count - 1);
+    const prepare = async (i: number): Promise<DuckDBPreparedStatement> => {
+      const p = await statements.prepare(i);
+      if (this.confined) checkStatement(p.statementType, sql);
+      return p;
+    };
+    for (let i = 0; i < statements.count - 1; i++) await (await prepare(i)).run();
+    return prepare(statements.count - 1);
   }
 
   close(): void {
     this.con.closeSync();
     this.instance.closeSync();
+    rmSync(this.tempDir, { recursive: true, force: true });
   }
 }
 
@@ -206,7 +279,7 @@ async function sqlErrors<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
-    throw err instanceof UsageError ? err : sqlError(err);
+    throw err instanceof UsageError || err instanceof SqlRefused ? err : sqlError(err);
   }
 }
 
@@ -216,7 +289,7 @@ export function sqlError(err: unknown): Error {
     .replace(/^Failed to extract statements: /, '')
     .replace(/\s*Candidate functions:[\s\S]*?(?=LINE \d+:|$)/, ' ')
     .replace(/\s*LINE (\d+):[\s\S]*$/, ' (line $1)');
-  return new SqlError(msg.replace(/\s*\n\s*/g, ' ').trim());
+  return new SqlError(withHint(msg.replace(/\s*\n\s*/g, ' ').trim()));
 }
 
 export class SqlError extends RecordingError {

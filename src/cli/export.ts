@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .option('--cache <dir>', 'keep the query cache here (for a recording on a read-only medium)')
     .action(async (recordings: string[], opts: { parquet: string; cache?: string }) => {
       if (opts.parquet.trim() === '') throw new UsageError('--parquet needs a directory');
-      const a = await openSources(recordings, opts.cache !== undefined ? { cache: opts.cache } : {});
+      // Export runs no SQL of the user's; the session is confined all the same, writing only into the export directory.
+      const a = await openSources(recordings, opts.cache !== undefined ? { cache: opts.cache } : {}, { writeDirs: [opts.parquet] });
       try {
         for (const s of await exportParquet(a, opts.parquet)) {
           say(`${s.recording}: ${s.rows} rows of ${s.tables} tables written to ${opts.parquet}`);

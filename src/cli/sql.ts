@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
-import { FORMATS, parseFormat, renderTable, writeResult } from '../analyze/results.js';
-import { Analysis, lit } from '../analyze/session.js';
+import { FORMATS, outputFiles, parseFormat, renderTable, writeResult } from '../analyze/results.js';
+import { Analysis, lit, type SessionOptions } from '../analyze/session.js';
 import { DERIVED_VIEWS } from '../analyze/views.js';
 import { TABLES } from '../schema/tables.js';
 import { escapeLines, escapeText } from '../text/escape.js';
@@ -14,17 +14,24 @@ import { escapeLines, escapeText } from '../text/escape.js';
 export interface SourceFlags {
   cache?: string;
   fleet?: string;
+  allowFiles?: boolean;
 }
 
-/** Opens the recordings (or the fleet directory) for querying; cache progress on a TTY. */
-export async function openSources(recordings: readonly string[], flags: SourceFlags): Promise<Analysis> {
+/**
+ * Opens the recordings (or the fleet directory) for querying; cache progress on a TTY. The
+ * SQL is confined to them unless --allow-files; `writes` are what flightrec itself writes
+ * through DuckDB.
+ */
+export async function openSources(recordings: readonly string[], flags: SourceFlags, writes: Pick<SessionOptions, 'writeFiles' | 'writeDirs'> = {}): Promise<Analysis> {
+  const session: SessionOptions = { files: flags.allowFiles === true ? 'all' : 'recordings', ...writes };
   if (flags.fleet !== undefined) {
     if (recordings.length > 0) throw new UsageError('give recordings or --fleet DIR, not both');
-    return Analysis.openFleet(flags.fleet);
+    return Analysis.openFleet(flags.fleet, session);
   }
   const tty = process.stderr.isTTY === true;
   let shown = false;
   const a = await Analysis.open(recordings, {
+    ...session,
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
     ...(tty ? {
       onProgress: (p) => {
@@ -39,7 +46,8 @@ export async function openSources(recordings: readonly string[], flags: SourceFl
 
 export const sourceOptions = (c: Command): Command => c
   .option('--cache <dir>', 'keep the query cache here (for a recording on a read-only medium)')
-  .option('--fleet <dir>', 'query a directory written by `flightrec export --parquet` instead of recordings');
+  .option('--fleet <dir>', 'query a directory written by `flightrec export --parquet` instead of recordings')
+  .option('--allow-files', 'let the SQL read and write files besides the recordings (COPY, read_csv, ATTACH...); without it the SQL sees only the recordings. Only for SQL you trust');
 
 export function register(program: Command): void {
   sourceOptions(program.command('sql')
@@ -54,7 +62,7 @@ export function register(program: Command): void {
       if (opts.fleet === undefined && recordings.length === 0) {
         throw new UsageError(existsSync(query) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
       }
-      const a = await openSources(recordings, opts);
+      const a = await openSources(recordings, opts, { writeFiles: outputFiles(format, opts.output) });
       try {
         await writeResult(a, query, format, opts.output);
       } finally {
