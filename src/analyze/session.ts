@@ -105,6 +105,7 @@ export class Analysis {
     });
     const a = await Analysis.connect(sources);
     try {
+      await a.defineBase();
       await a.defineRecordings(sources);
       await a.confineTo(sources.flatMap((s) => [...s.cached.files.values()].flat()), opts);
     } catch (err) {
@@ -125,6 +126,7 @@ export class Analysis {
     if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
     const a = await Analysis.connect([]);
     try {
+      await a.defineBase();
       const scan = (t: string): string => `read_parquet([${files.get(t)!.map(lit).join(', ')}], hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR})`;
       await a.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM ${scan('recordings')}`);
       for (const t of TABLE_NAMES) {
@@ -144,14 +146,17 @@ export class Analysis {
   private static async connect(sources: readonly Source[]): Promise<Analysis> {
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
-    const a = new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
-    await settle(con, a.tempDir);
-    await con.run('CREATE SCHEMA raw');
-    for (const sql of MACRO_DDL) await con.run(sql);
-    await con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
+    return new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
+  }
+
+  /** Session settings, the raw schema, the generated macros and the syscall names. */
+  private async defineBase(): Promise<void> {
+    await settle(this.con, this.tempDir);
+    await this.con.run('CREATE SCHEMA raw');
+    for (const sql of MACRO_DDL) await this.con.run(sql);
+    await this.con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
     const names = Object.entries(SYSCALL_NAMES).flatMap(([arch, t]) => Object.entries(t).map(([nr, name]) => `(${lit(arch)}, ${nr}, ${lit(name)})`));
-    await con.run(`INSERT INTO syscall_names VALUES ${names.join(', ')}`);
-    return a;
+    await this.con.run(`INSERT INTO syscall_names VALUES ${names.join(', ')}`);
   }
 
   private async defineRecordings(sources: readonly Source[]): Promise<void> {
