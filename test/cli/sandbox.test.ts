@@ -3,7 +3,7 @@
 // cache and the requested output changes.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, tempDir, type CliResult } from '../helpers.js';
@@ -66,7 +66,12 @@ describe('SQL and notebooks are confined to the recordings', () => {
     expect(run('sql', rec, 'SELECT 1').code).toBe(0); // builds the cache
   });
 
+  // Each case starts from an empty working directory and HOME, so one that fails leaves no trace in the next.
   beforeEach(() => {
+    for (const d of [cwd, home]) {
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d);
+    }
     before = snapshot(root);
   });
 
