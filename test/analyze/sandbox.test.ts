@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,32 @@ describe('a confined session', () => {
     } finally {
       a.close();
     }
+  });
+
+  it('refuses every way known to read, write or load, and writes nothing', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'x.duckdb');
+    const a = await Analysis.open([rec]);
+    const entry = a.sources[0]!.cached.files.get('proc')![0]!;
+    const was = readFileSync(entry);
+    const attacks = [
+      `SELECT * FROM read_blob('${outside}')`, `SELECT * FROM read_csv_auto('${outside}')`, `SELECT * FROM glob('${dir}/*')`,
+      `SELECT * FROM read_parquet('${dir}/*.parquet')`, `COPY (SELECT 1) TO '${dir}/a.csv'`, `CREATE TABLE t1 (line VARCHAR); COPY t1 FROM '${outside}'`,
+      `COPY (SELECT 1 AS x) TO '${entry}' (FORMAT parquet, USE_TMP_FILE false)`, `EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '${entry}' (FORMAT parquet, USE_TMP_FILE false)`,
+      `PREPARE p AS COPY (SELECT 1 AS x) TO '${entry}' (FORMAT parquet, USE_TMP_FILE false); EXECUTE p`,
+      `ATTACH '${db}' AS x`, `ATTACH '${entry}' AS y`, "ATTACH ':memory:' AS m", `EXPORT DATABASE '${dir}/exp'`, `IMPORT DATABASE '${dir}'`,
+      'INSTALL httpfs', 'FORCE INSTALL httpfs', 'LOAD httpfs', 'LOAD parquet', 'UPDATE EXTENSIONS',
+      'RESET lock_configuration', `SET allowed_directories = ['/']`, `SET allowed_paths = ['${outside}']`, "SET temp_directory = '/tmp'",
+    ];
+    try {
+      for (const q of attacks) await expect(a.query(q), q).rejects.toThrow(/^SQL: .*(--allow-files)/);
+      expect((await a.query('SELECT count(*) FROM proc')).getRowsJson()).toEqual([['50']]);
+      expect((await a.query('EXPLAIN ANALYZE SELECT count(*) FROM timeline')).getRowsJson()[0]![0]).toBe('analyzed_plan');
+    } finally {
+      a.close();
+    }
+    expect(readFileSync(entry)).toEqual(was);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('with files allowed, reads and writes them; either way its spill directory is gone after close', async () => {

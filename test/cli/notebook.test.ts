@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RecordingWriter } from '../../src/format/recording-writer.js';
+import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { CLI, tempDir, type CliResult } from '../helpers.js';
 
 describe('notebook run resolves names to shipped notebooks first', () => {
@@ -21,7 +23,11 @@ describe('notebook run resolves names to shipped notebooks first', () => {
   beforeAll(() => {
     const root = tempDir();
     rec = join(root, 'rec');
-    expect(spawnSync(process.execPath, [CLI, 'demo', '-o', rec]).status).toBe(0);
+    const w = RecordingWriter.create(rec);
+    const rand = rng(6);
+    const clock = new SyntheticClock(rand);
+    for (const t of ['proc', 'file', 'net'] as const) w.append(t, batchFromRows(t, syntheticRows(t, 50, clock, rand)));
+    w.close();
     cwd = join(root, 'cwd');
     mkdirSync(cwd);
     marker = join(root, 'planted');

@@ -1,11 +1,13 @@
 // SQL from the user or a notebook cannot reach the analyst's machine: each attack ends within
 // 20 s with a one-line error (or a correct result), and no file outside the recording, its
-// cache and the requested output changes.
+// cache and the requested output changes. (Variants of each attack: test/analyze/sandbox.test.ts.)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RecordingWriter } from '../../src/format/recording-writer.js';
+import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { CLI, tempDir, type CliResult } from '../helpers.js';
 
 /** Every file under a directory with its size, mtime and hash. */
@@ -51,6 +53,15 @@ describe('SQL and notebooks are confined to the recordings', () => {
     expect(r.stderr).toMatch(/--allow-files/);
   }
 
+  /** Nothing changed but what `allowed` names (and the recording's cache, which queries may fill). */
+  function expectUnchanged(...allowed: string[]): void {
+    const now = snapshot(root);
+    const keep = (p: string): boolean => !allowed.includes(p) && !p.startsWith(join(rec, 'cache'));
+    expect(Object.fromEntries(Object.entries(now).filter(([p]) => keep(p)))).toEqual(Object.fromEntries(Object.entries(before).filter(([p]) => keep(p))));
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(readdirSync(home)).toEqual([]);
+  }
+
   beforeAll(() => {
     root = tempDir();
     rec = join(root, 'rec');
@@ -60,9 +71,11 @@ describe('SQL and notebooks are confined to the recordings', () => {
     mkdirSync(home);
     secret = join(root, 'secret');
     writeFileSync(secret, 'TOPSECRET\n', { mode: 0o600 });
-    const demo = spawnSync(process.execPath, [CLI, 'demo', '-o', rec], { encoding: 'utf8' });
-    expect(demo.status, demo.stderr).toBe(0);
-    writeFileSync(`${secret}.csv`, 'TOPSECRET\n', { mode: 0o600 });
+    const w = RecordingWriter.create(rec);
+    const rand = rng(4);
+    const clock = new SyntheticClock(rand);
+    for (const t of ['proc', 'file', 'net'] as const) w.append(t, batchFromRows(t, syntheticRows(t, 100, clock, rand)));
+    w.close();
     expect(run('sql', rec, 'SELECT 1').code).toBe(0); // builds the cache
   });
 
@@ -75,59 +88,40 @@ describe('SQL and notebooks are confined to the recordings', () => {
     before = snapshot(root);
   });
 
-  /** Nothing changed but what `allowed` names (and the recording's cache, which queries may fill). */
-  function expectUnchanged(...allowed: string[]): void {
-    const now = snapshot(root);
-    const keep = (p: string): boolean => !allowed.includes(p) && !p.startsWith(join(rec, 'cache'));
-    expect(Object.fromEntries(Object.entries(now).filter(([p]) => keep(p)))).toEqual(Object.fromEntries(Object.entries(before).filter(([p]) => keep(p))));
-    expect(readdirSync(cwd)).toEqual([]);
-    expect(readdirSync(home)).toEqual([]);
-  }
-
   it('COPY ... TO writes nothing', () => {
     const target = join(root, 'x.csv');
     expectRefused(run('sql', rec, `COPY (SELECT 1) TO '${target}'`), /^flightrec: SQL: /);
-    expectRefused(run('sql', rec, "COPY (SELECT 1) TO 'here.csv'"), /^flightrec: SQL: /);
-    expectRefused(run('sql', rec, `SELECT 1; COPY (SELECT 1) TO '${target}' (FORMAT parquet)`), /^flightrec: SQL: /);
+    expectRefused(run('sql', rec, "SELECT 1; COPY (SELECT * FROM proc) TO 'here.csv'"), /^flightrec: SQL: /);
     expect(existsSync(target)).toBe(false);
     expectUnchanged();
   });
 
-  it('read_text, read_csv, glob and read_blob of other files are refused', () => {
-    for (const q of ["SELECT * FROM read_text('/etc/shadow')", `SELECT * FROM read_text('${secret}')`, `SELECT * FROM read_csv('${secret}')`,
-      `SELECT * FROM read_blob('${secret}')`, `SELECT * FROM '${secret}.csv'`, `SELECT * FROM glob('${root}/*')`]) {
+  it("read_text('/etc/shadow') and read_csv of the user's files are refused", () => {
+    for (const q of ["SELECT * FROM read_text('/etc/shadow')", `SELECT * FROM read_csv('${secret}')`]) {
       const r = run('sql', rec, q);
       expectRefused(r, /^flightrec: SQL: Permission Error: /);
-      expect(r.stdout + r.stderr).not.toContain('TOPSECRET');
+      expect(r.stdout + r.stderr).not.toMatch(/TOPSECRET|root:/);
     }
     expectUnchanged();
   });
 
-  it('ATTACH creates no file; EXPORT DATABASE writes none; INSTALL and LOAD are refused without trying the network', () => {
+  it('ATTACH creates no file; EXPORT DATABASE writes none; INSTALL is refused without trying the network', () => {
     const db = join(root, 'attached.duckdb');
-    expectRefused(run('sql', rec, `ATTACH '${db}' AS x`), /^flightrec: SQL: /);
-    expectRefused(run('sql', rec, `ATTACH '${db}' AS x; CREATE TABLE x.t AS SELECT 1`), /^flightrec: SQL: /);
+    expectRefused(run('sql', rec, `ATTACH '${db}' AS x; CREATE TABLE x.t AS SELECT 1`), /^flightrec: SQL: ATTACH opens database files/);
     expect(existsSync(db)).toBe(false);
-    expect(existsSync(`${db}.wal`)).toBe(false);
     const exported = join(root, 'exported');
     expectRefused(run('sql', rec, `EXPORT DATABASE '${exported}'`), /^flightrec: SQL: /);
     expect(existsSync(exported)).toBe(false);
-    for (const q of ['INSTALL httpfs', 'LOAD httpfs', 'FORCE INSTALL httpfs', "INSTALL httpfs FROM 'http://127.0.0.1:9/'"]) {
-      expectRefused(run('sql', rec, q), /^flightrec: SQL: INSTALL and LOAD bring in extensions/);
-    }
-    const autoload = run('sql', rec, "SELECT * FROM read_xlsx('x.xlsx')");
-    expect([autoload.code, autoload.stderr.trimEnd().split('\n').length]).toEqual([1, 1]);
+    expectRefused(run('sql', rec, "INSTALL httpfs FROM 'http://127.0.0.1:9/'"), /^flightrec: SQL: INSTALL and LOAD bring in extensions/);
     expectUnchanged();
   });
 
-  it('the files behind the views are read, never written: COPY, PREPARE/EXECUTE and EXPLAIN ANALYZE onto a cache file are refused', () => {
-    const cache = readdirSync(join(rec, 'cache')).filter((f) => f.endsWith('.parquet')).map((f) => join(rec, 'cache', f));
-    const entry = cache[0]!;
+  it('the files behind the views are read, never written', () => {
+    const entry = readdirSync(join(rec, 'cache')).filter((f) => f.endsWith('.parquet')).map((f) => join(rec, 'cache', f))[0]!;
     const was = snapshot(join(rec, 'cache'));
     const copy = `COPY (SELECT 1 AS x) TO '${entry}' (FORMAT parquet, USE_TMP_FILE false)`;
-    for (const q of [copy, `EXPLAIN ANALYZE ${copy}`, `PREPARE p AS ${copy}; EXECUTE p`, `ATTACH '${entry}' AS z`]) {
-      expectRefused(run('sql', rec, q), /^flightrec: SQL: /);
-    }
+    expectRefused(run('sql', rec, copy), /^flightrec: SQL: COPY reads and writes files/);
+    expectRefused(run('sql', rec, `EXPLAIN ANALYZE ${copy}`), /^flightrec: SQL: EXPLAIN ANALYZE would run that statement/);
     expect(snapshot(join(rec, 'cache'))).toEqual(was);
     expect(run('sql', rec, 'SELECT count(*) AS n FROM proc', '-f', 'csv').stdout).toBe('n\n100\n');
     expectUnchanged();
@@ -135,17 +129,14 @@ describe('SQL and notebooks are confined to the recordings', () => {
 
   it('settings stay locked: external access cannot be switched back on', () => {
     expectRefused(run('sql', rec, 'SET enable_external_access = true'), /locked/);
-    expectRefused(run('sql', rec, 'RESET lock_configuration'), /locked/);
-    expectRefused(run('sql', rec, `SET allowed_directories = ['/']`), /locked|Cannot change/);
     expectUnchanged();
   });
 
-  it('the same inside a notebook cell: the cell is named, nothing is written', () => {
+  it('the same inside a notebook cell: the cell is named, nothing is read or written', () => {
     const nb = join(root, 'evil.md');
     const target = join(root, 'from-notebook.csv');
     writeFileSync(nb, `# looks harmless\n\n\`\`\`sql\nSELECT count(*) FROM proc;\n\`\`\`\n\n\`\`\`sql\nCOPY (SELECT * FROM proc) TO '${target}';\n\`\`\`\n`);
-    const r = run('notebook', 'run', nb, rec);
-    expectRefused(r, /^flightrec: .*evil\.md: cell 2 \(line 7\): SQL: Permission Error: /);
+    expectRefused(run('notebook', 'run', nb, rec), /^flightrec: .*evil\.md: cell 2 \(line 7\): SQL: Permission Error: /);
     expect(existsSync(target)).toBe(false);
     writeFileSync(nb, `\`\`\`sql\nSELECT content FROM read_text('${secret}');\n\`\`\`\n`);
     const read = run('notebook', 'run', nb, rec);
@@ -154,15 +145,14 @@ describe('SQL and notebooks are confined to the recordings', () => {
     expectUnchanged(nb);
   });
 
-  it('what queries may do still works: views, several statements, in-memory tables, EXPLAIN ANALYZE of a query', () => {
+  it('what queries may do still works: views, several statements, in-memory tables, variables', () => {
     const r = run('sql', rec, "CREATE TABLE t AS SELECT pid FROM proc; SET VARIABLE k = 'exec'; SELECT count(*) AS n FROM proc WHERE kind = getvariable('k') AND pid IN (SELECT pid FROM t)", '-f', 'csv');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^n\n\d+\n$/);
-    expect(run('sql', rec, 'EXPLAIN ANALYZE SELECT count(*) FROM timeline').code).toBe(0);
     expectUnchanged();
   });
 
-  it('flightrec writes the outputs it is asked for: -f parquet to a file and to a pipe, and every other format', () => {
+  it('flightrec writes the outputs it is asked for: -f parquet to a file (0600) and to a pipe', () => {
     const out = join(root, 'out.parquet');
     const q = "SELECT pid, comm FROM proc WHERE kind = 'exec' ORDER BY seq";
     expect(run('sql', rec, q, '-f', 'parquet', '-o', out).code).toBe(0);
@@ -170,8 +160,7 @@ describe('SQL and notebooks are confined to the recordings', () => {
     const piped = spawnSync(process.execPath, [CLI, 'sql', rec, q, '-f', 'parquet'], { cwd, encoding: 'buffer', timeout: 20_000 });
     expect(piped.status).toBe(0);
     expect(piped.stdout.equals(readFileSync(out))).toBe(true);
-    for (const f of ['csv', 'json', 'jsonl', 'arrow', 'table']) expect(run('sql', rec, q, '-f', f, '-o', join(root, `out.${f}`)).code).toBe(0);
-    expectUnchanged(out, ...['csv', 'json', 'jsonl', 'arrow', 'table'].map((f) => join(root, `out.${f}`)));
+    expectUnchanged(out);
   });
 
   it('--allow-files lets the user COPY to and read files they name', () => {
@@ -193,13 +182,11 @@ describe('SQL and notebooks are confined to the recordings', () => {
     const e = run('export', rec, '--parquet', fleet);
     expect(e.code, e.stderr).toBe(0);
     const files = snapshot(fleet);
-    expect(Object.keys(files).length).toBeGreaterThan(5);
+    expect(Object.keys(files).length).toBe(4);
     const q = run('sql', '--fleet', fleet, 'SELECT count(*) AS n FROM proc', '-f', 'csv');
     expect([q.code, q.stdout]).toEqual([0, 'n\n100\n']);
-    expect(run('sql', '--fleet', fleet, 'SELECT count(*) AS n FROM processes', '-f', 'csv').code).toBe(0);
     const one = Object.keys(files).find((f) => f.includes('table=proc'))!;
     expectRefused(run('sql', '--fleet', fleet, `COPY (SELECT 1 AS x) TO '${one}' (FORMAT parquet, USE_TMP_FILE false)`), /^flightrec: SQL: COPY/);
-    expectRefused(run('sql', '--fleet', fleet, `COPY (SELECT 1 AS x) TO '${fleet}/planted.parquet'`), /^flightrec: SQL: /);
     expect(snapshot(fleet)).toEqual(files);
     expectUnchanged(...Object.keys(files));
   });
