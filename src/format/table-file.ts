@@ -3,20 +3,18 @@
 // size and the limits below before its bytes reach apache-arrow, and a message cut short
 // by a crash ends the stream as a "torn tail" instead of failing.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import {
   CompressionType, Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema,
 } from 'apache-arrow';
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
-import { MAX_BUFFER_BYTES, providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
+import { providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
+import { ConfinedDir, type OpenFile } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { inflatePool, type InflatePool, type InflateTicket } from './inflate-pool.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_BUFFER_BYTES, MAX_METADATA_BYTES } from './limits.js';
 
-/** Flatbuffer metadata of one message; ours are a few hundred bytes. */
-const MAX_METADATA_BYTES = 1024 * 1024;
-/** Sum of a batch's decompressed buffers. */
-export const MAX_BATCH_BYTES = 1024 * 1024 * 1024;
-export const MAX_BATCH_ROWS = 1 << 24;
+export { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from './limits.js';
 const CONTINUATION = 0xffffffff;
 /** Files at least this big are decompressed ahead on the inflate workers; smaller ones are not worth a thread. */
 const READ_AHEAD_MIN_BYTES = 4 * 1024 * 1024;
@@ -115,13 +113,14 @@ export class TableFile {
   /** Where batch bodies go when reading ahead. */
   private arena: BodyArena | undefined;
 
-  constructor(readonly path: string, private readonly schema: Schema, opts: { hash?: boolean; size?: number } = {}) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (err) {
-      throw new RecordingError(`cannot open: ${(err as NodeJS.ErrnoException).code ?? err}`, { file: path, cause: err });
-    }
-    this.size = opts.size ?? fstatSync(this.fd).size;
+  /**
+   * `file`: already opened (and checked to be a regular file); without it `path` is opened
+   * here, its last component not followed, and anything but a regular file refused.
+   */
+  constructor(readonly path: string, private readonly schema: Schema, opts: { hash?: boolean; file?: OpenFile } = {}) {
+    const file = opts.file ?? ConfinedDir.openFileAt(path);
+    this.fd = file.fd;
+    this.size = file.size;
     this.hash = opts.hash ? createHash('sha256') : undefined;
   }
 
