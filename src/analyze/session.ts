@@ -28,6 +28,8 @@ export interface Source {
 export interface OpenOptions {
   /** Cache directory (one recording only), default beside the recording. */
   readonly cache?: string;
+  /** Read damaged recordings without what is damaged (see Recording.open). */
+  readonly allowDamaged?: boolean;
   readonly onProgress?: (p: CacheProgress & { recording: string }) => void;
 }
 
@@ -53,15 +55,26 @@ export class Analysis {
     if (dirs.length === 0) throw new UsageError('give at least one recording');
     if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
     const names = recordingNames(dirs);
-    const sources = dirs.map((dir, i): Source => {
-      const rec = Recording.open(dir);
-      const name = names[i]!;
-      const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
-      return { rec, name, cached };
-    });
-    const a = await Analysis.connect(sources);
-    await a.defineRecordings(sources);
-    return a;
+    const sources: Source[] = [];
+    try {
+      for (const [i, dir] of dirs.entries()) {
+        const rec = Recording.open(dir, { allowDamaged: opts.allowDamaged === true });
+        const name = names[i]!;
+        try {
+          const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
+          sources.push({ rec, name, cached });
+        } catch (err) {
+          rec.close();
+          throw err;
+        }
+      }
+      const a = await Analysis.connect(sources);
+      await a.defineRecordings(sources);
+      return a;
+    } catch (err) {
+      for (const s of sources) s.rec.close();
+      throw err;
+    }
   }
 
   /** Opens a directory written by `flightrec export --parquet`. */
@@ -195,6 +208,7 @@ export class Analysis {
   close(): void {
     this.con.closeSync();
     this.instance.closeSync();
+    for (const s of this.sources) s.rec.close();
   }
 }
 

@@ -132,5 +132,5 @@ export function inspect(root: ConfinedDir, m: Manifest): Layout {
 
 /** What a reader left out of a damaged recording, and why, for one line on stderr. */
 export function describeSkips(damage: readonly Damage[]): string {
-  return damage.map((d) => `${d.file} (${d.message}${d.skip ? ', skipped' : ''})`).join('; ');
+  return damage.map((d) => `${d.file} (${d.message}${d.skip ? ', left out' : ''})`).join('; ');
 }

@@ -79,7 +79,8 @@ export class Recording {
     this.root.close();
   }
 
-  private skipped(seg: string, table?: TableName): boolean {
+  /** Whether a segment (or one table file of it) is left out of this damaged recording. */
+  leftOut(seg: string, table?: TableName): boolean {
     return this.damage.some((d) => d.skip?.segment === seg && (d.skip.table === undefined || d.skip.table === table));
   }
 
@@ -90,8 +91,8 @@ export class Recording {
 
   /** Sealed segments in manifest order, then unsealed segment directories in index order; damaged ones left out. */
   segments(): SegmentRef[] {
-    const sealed = this.manifest.segments.filter((e) => !this.skipped(e.dir)).map((e) => this.ref(e.index, e));
-    return [...sealed, ...this.unsealed.filter((i) => !this.skipped(segmentDirName(i))).map((i) => this.ref(i, undefined))];
+    const sealed = this.manifest.segments.filter((e) => !this.leftOut(e.dir)).map((e) => this.ref(e.index, e));
+    return [...sealed, ...this.unsealed.filter((i) => !this.leftOut(segmentDirName(i))).map((i) => this.ref(i, undefined))];
   }
 
   /** Indexes of the unsealed segments after the last sealed one. */
@@ -124,7 +125,7 @@ export class Recording {
    * when the segment has none. A sealed file is opened for hashing, its size checked.
    */
   tableFile(seg: SegmentRef, table: TableName): TableFile | undefined {
-    if (this.skipped(seg.name, table)) return undefined;
+    if (this.leftOut(seg.name, table)) return undefined;
     if (seg.entry && !seg.entry.tables[table]) return undefined;
     const dir = this.segmentDir(seg);
     try {

@@ -59,7 +59,7 @@ export function summarize(rec: Recording): RecordingSummary {
     byTable.set(name, s);
   };
   const segments = rec.segments();
-  for (const seg of segments) for (const [name, t] of Object.entries(seg.entry?.tables ?? {})) add(name, t);
+  for (const seg of segments) for (const [name, t] of Object.entries(seg.entry?.tables ?? {})) if (!rec.leftOut(seg.name, name as TableName)) add(name, t);
   const torn: TornReport[] = [];
   const unsealedSegments = segments.filter((s) => !s.entry);
   for (const seg of unsealedSegments) {
