@@ -1,5 +1,5 @@
-// Appends batches to a recording directory, rotating segments by size and by time, and
-// sealing each segment into the manifest's hash chain. Everything is created new
+// Appends batches to a recording directory, rotating segments by size, by time and by batch
+// count, and sealing each segment into the manifest's hash chain. Everything is created new
 // inside the directory it holds open (see confined-dir.ts): nothing is written through a link.
 import { randomUUID } from 'node:crypto';
 import { fchmodSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { appendSegment, closeManifest } from './chain.js';
 import { ConfinedDir } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { clockMapping, hostInfo } from './host.js';
+import { MAX_BATCHES_PER_FILE } from './limits.js';
 import { FORMAT_NAME, FORMAT_VERSION, segmentDirName, writeManifest, type Manifest } from './manifest.js';
 import { SegmentWriter } from './segment-writer.js';
 
@@ -103,9 +104,10 @@ export class RecordingWriter {
     this.tick();
   }
 
-  /** Seal the open segment if it is over its size or age; call periodically when idle. */
+  /** Seal the open segment if it is over its size, age or batch count; call periodically when idle. */
   tick(): void {
-    if (this.segment && (this.segment.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs)) this.sealSegment();
+    const s = this.segment;
+    if (s && (s.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs || s.maxBatches >= MAX_BATCHES_PER_FILE)) this.sealSegment();
   }
 
   sealSegment(): void {

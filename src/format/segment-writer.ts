@@ -133,6 +133,13 @@ export class SegmentWriter {
     return n;
   }
 
+  /** The most batches any one table file of this segment holds. */
+  get maxBatches(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n = Math.max(n, t.batches);
+    return n;
+  }
+
   append(table: string, schema: Schema, batch: RecordBatch): void {
     const mismatch = batch.schema === schema ? undefined : schemaMismatch(batch.schema, schema);
     if (mismatch) throw new Error(`batch for table ${table} does not have the table's schema: ${mismatch}`);

@@ -8,11 +8,14 @@ import {
   CompressionType, Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema,
 } from 'apache-arrow';
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { batchProblem } from './batch-check.js';
 import { providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
 import { ConfinedDir, type OpenFile } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { inflatePool, type InflatePool, type InflateTicket } from './inflate-pool.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_BUFFER_BYTES, MAX_METADATA_BYTES } from './limits.js';
+import {
+  EXPANSION_FLOOR_BYTES, MAX_BATCHES_PER_FILE, MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_BUFFER_BYTES, MAX_EXPANSION, MAX_METADATA_BYTES,
+} from './limits.js';
 
 export { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from './limits.js';
 const CONTINUATION = 0xffffffff;
@@ -113,6 +116,9 @@ export class TableFile {
   /** Where batch bodies go when reading ahead. */
   private arena: BodyArena | undefined;
 
+  /** Decompressed bytes this file may hold, from its size (see MAX_EXPANSION). */
+  private readonly maxRawBytes: number;
+
   /**
    * `file`: already opened (and checked to be a regular file); without it `path` is opened
    * here, its last component not followed, and anything but a regular file refused.
@@ -122,6 +128,7 @@ export class TableFile {
     this.fd = file.fd;
     this.size = file.size;
     this.hash = opts.hash ? createHash('sha256') : undefined;
+    this.maxRawBytes = Math.max(EXPANSION_FLOOR_BYTES, this.size * MAX_EXPANSION);
   }
 
   close(): void {
@@ -204,6 +211,7 @@ export class TableFile {
       }
       if (!msg.isRecordBatch()) this.corrupt(`unexpected ${MessageHeader[msg.headerType]} message`, at);
       if (at + 8 + metaLen + bodyLen > this.size) return this.tear('record batch body cut short', at);
+      if (this.batches >= MAX_BATCHES_PER_FILE) this.corrupt(`more than ${MAX_BATCHES_PER_FILE} record batches in one file (flightrec starts a new segment before that)`, at);
       const body = this.read(bodyLen, this.arena);
       const zstd = this.checkBatch(msg, body, at);
       if (this.arena && keepsBody(msg.header(), zstd)) this.arena.keepLast();
@@ -240,16 +248,23 @@ export class TableFile {
       frames.push([offset + 8, length - 8]);
     }
     if (total > MAX_BATCH_BYTES) this.corrupt(`batch decompresses to ${total} bytes (limit ${MAX_BATCH_BYTES})`, at);
+    if (this.rawBytes + total > this.maxRawBytes) {
+      this.corrupt(`decompresses to more than ${this.maxRawBytes} bytes, ${MAX_EXPANSION} times the file's size: not a flightrec recording`, at);
+    }
     this.rawBytes += total;
     return frames;
   }
 
-  /** Decode the validated stream into record batches. */
+  /** Decode the validated stream into record batches, each checked against the table's declaration. */
   *recordBatches(): Generator<RecordBatch> {
     registerZstd();
     const reader = RecordBatchReader.from(this.size >= READ_AHEAD_MIN_BYTES ? this.readAhead() : this.messages());
     try {
-      yield* reader;
+      for (const batch of reader) {
+        const why = batchProblem(batch, this.schema);
+        if (why) this.corrupt(why, this.decoding);
+        yield batch;
+      }
     } catch (err) {
       if (err instanceof RecordingError) throw err;
       throw new RecordingError(`cannot decode record batch: ${(err as Error).message}`, { file: this.path, offset: this.decoding, cause: err });
