@@ -34,7 +34,8 @@ export class BodyReader {
     return s.frame ? zstdDecode(s.bytes) : s.bytes;
   }
 
-  private corrupt(what: string): never {
+  /** Throws a one-line error naming the file. */
+  corrupt(what: string): never {
     throw new RecordingError(`corrupt Arrow batch: ${what}`, { file: this.file });
   }
 }

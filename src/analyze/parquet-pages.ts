@@ -2,9 +2,16 @@
 // nulls is laid out the same in both formats, so its zstd frame from the Arrow body becomes
 // the page as it is; narrow ints (Parquet has no 8- or 16-bit type), strings (Parquet
 // interleaves lengths), lists and columns with nulls are decoded and re-encoded.
+//
+// What a body gives is checked before it becomes a page, as the Arrow reader checks its
+// batches (format/batch-check.ts): a page DuckDB cannot read would make every query over the
+// table fail. Strings that are not valid UTF-8 (which DuckDB refuses) have the bad bytes
+// replaced by U+FFFD, as the Arrow reader's TextDecoder shows them.
+import { isUtf8 } from 'node:buffer';
 import { Type, type DataType, type Field } from 'apache-arrow';
+import { offsetsProblem } from '../format/batch-check.js';
 import { zstdDecode, zstdEncode } from '../format/codec.js';
-import { RecordingError } from '../format/errors.js';
+import { MAX_BUFFER_BYTES, MAX_LIST_ITEMS, MAX_STRING_BYTES } from '../format/limits.js';
 import type { BodyReader } from './ipc-body.js';
 import { intInfo } from './parquet-schema.js';
 
@@ -74,8 +81,34 @@ function plainFixed(t: DataType, values: Uint8Array, validity: Uint8Array | unde
   return out.subarray(0, k * outWidth);
 }
 
+/** Whether each value in [from, to) is valid UTF-8 on its own: all the bytes are, and no value starts inside a character. */
+function wellFormed(offsets: Int32Array, data: Uint8Array, from: number, to: number): boolean {
+  const end = offsets[to]!;
+  if (!isUtf8(data.subarray(offsets[from]!, end))) return false;
+  for (let i = from; i < to; i++) {
+    const o = offsets[i]!;
+    if (o < end && (data[o]! & 0xc0) === 0x80) return false;
+  }
+  return true;
+}
+
+/** PLAIN byte arrays, each value made valid UTF-8 (bad bytes become U+FFFD); nulls left out. */
+function plainText(offsets: Int32Array, data: Uint8Array, validity: Uint8Array | undefined, from: number, to: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let i = from; i < to; i++) {
+    if (validity && !bit(validity, i)) continue;
+    const raw = data.subarray(offsets[i]!, offsets[i + 1]!);
+    const value = isUtf8(raw) ? raw : Buffer.from(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(value.byteLength);
+    parts.push(len, value);
+  }
+  return Buffer.concat(parts);
+}
+
 /** PLAIN byte arrays: a 4-byte length before each value; nulls left out. */
-function plainBytes(offsets: Int32Array, data: Uint8Array, validity: Uint8Array | undefined, from: number, to: number): Uint8Array {
+function plainBytes(offsets: Int32Array, data: Uint8Array, validity: Uint8Array | undefined, from: number, to: number, utf8: boolean): Uint8Array {
+  if (utf8 && !wellFormed(offsets, data, from, to)) return plainText(offsets, data, validity, from, to);
   const out = Buffer.allocUnsafe((to - from) * 4 + (offsets[to]! - offsets[from]!));
   let p = 0;
   for (let i = from; i < to; i++) {
@@ -116,34 +149,56 @@ function flatLevels(validity: Uint8Array | undefined, n: number, nullable: boole
   return { def: encodeLevels(levels, n, 1), nulls };
 }
 
+/** Bytes `n` values of a fixed-width type take. */
+function fixedBytes(t: DataType, n: number): number {
+  if (t.typeId === Type.Bool) return Math.ceil(n / 8);
+  return n * (t.typeId === Type.FixedSizeBinary ? (t as unknown as { byteWidth: number }).byteWidth : intInfo(t).bits / 8);
+}
+
+/** A validity bitmap for `n` values, when `nullCount` says there is one. */
+function validityOf(body: BodyReader, nullCount: number, n: number, what: string): Uint8Array | undefined {
+  const stored = body.nextStored();
+  if (nullCount === 0) return undefined;
+  const bits = stored.frame ? zstdDecode(stored.bytes) : stored.bytes;
+  if (bits.length < Math.ceil(n / 8)) body.corrupt(`${what}: validity bitmap too short for ${n} values`);
+  return bits;
+}
+
 /** One column of one batch as a Parquet page. */
 export function columnPage(field: Field, body: BodyReader, rows: number): Page {
   const t = field.type;
+  const what = `column ${field.name}`;
   const node = body.nextNode();
-  if (node.length !== rows) throw new RecordingError(`corrupt Arrow batch: column ${field.name} has ${node.length} rows, the batch ${rows}`);
-  const validityStored = body.nextStored();
-  const validity = node.nullCount > 0 && validityStored.bytes.length > 0
-    ? (validityStored.frame ? zstdDecode(validityStored.bytes) : validityStored.bytes) : undefined;
-  if (validity && !field.nullable) throw new RecordingError(`corrupt Arrow batch: nulls in non-nullable column ${field.name}`);
+  if (node.length !== rows) body.corrupt(`${what} has ${node.length} rows, the batch ${rows}`);
+  const validity = validityOf(body, node.nullCount, rows, what);
+  if (validity && !field.nullable) body.corrupt(`${what} has nulls but is not nullable`);
   if (isFixed(t)) {
     const values = body.nextStored();
+    if (values.rawLength < fixedBytes(t, rows)) body.corrupt(`${what}: values buffer too short for ${rows} values`);
     const { def, nulls } = flatLevels(validity, rows, field.nullable);
     const narrow = t.typeId === Type.Int && intInfo(t).bits < 32;
     if (!validity && !narrow) {
       // The Arrow buffer is already the PLAIN page.
       return { values: values.bytes, compressed: values.frame, rawValueBytes: values.rawLength, levelCount: rows, nulls: 0, def, rep: new Uint8Array(0) };
     }
-    const raw = plainFixed(t, values.frame ? zstdDecode(values.bytes) : values.bytes, validity, rows);
-    return packed(raw, rows, nulls, def, new Uint8Array(0));
+    const decoded = values.frame ? zstdDecode(values.bytes) : values.bytes;
+    const labels = field.metadata.get('flightrec.enum')?.split(',');
+    if (labels) {
+      for (let i = 0; i < rows; i++) if (decoded[i]! >= labels.length && !(validity && !bit(validity, i))) body.corrupt(`${what}: code ${decoded[i]} at row ${i} has no label`);
+    }
+    return packed(plainFixed(t, decoded, validity, rows), rows, nulls, def, new Uint8Array(0));
   }
   if (t.typeId === Type.Utf8 || t.typeId === Type.Binary) {
     const offsets = int32s(body.nextDecoded());
     const data = body.nextDecoded();
+    const utf8 = t.typeId === Type.Utf8;
+    const bad = offsetsProblem(offsets, rows, data.length, utf8 ? MAX_STRING_BYTES : MAX_BUFFER_BYTES, what);
+    if (bad) body.corrupt(bad);
     const { def, nulls } = flatLevels(validity, rows, field.nullable);
-    return packed(plainBytes(offsets, data, validity, 0, rows), rows, nulls, def, new Uint8Array(0));
+    return packed(plainBytes(offsets, data, validity, 0, rows, utf8), rows, nulls, def, new Uint8Array(0));
   }
   if (t.typeId === Type.List) return listPage(field, body, rows, validity);
-  throw new Error(`no Parquet mapping for Arrow type ${t}`);
+  return body.corrupt(`${what}: type ${t} is not one flightrec writes`);
 }
 
 function packed(raw: Uint8Array, levelCount: number, nulls: number, def: Uint8Array, rep: Uint8Array): Page {
@@ -154,10 +209,13 @@ function packed(raw: Uint8Array, levelCount: number, nulls: number, def: Uint8Ar
 /** A list column: repetition and definition levels per element, values of the present elements. */
 function listPage(field: Field, body: BodyReader, rows: number, validity: Uint8Array | undefined): Page {
   const child = (field.type as unknown as { children: Field[] }).children[0]!;
+  const what = `column ${field.name}`;
   const offsets = int32s(body.nextDecoded());
   const cnode = body.nextNode();
-  const cvalidStored = body.nextStored();
-  const cvalid = cnode.nullCount > 0 && cvalidStored.bytes.length > 0 ? (cvalidStored.frame ? zstdDecode(cvalidStored.bytes) : cvalidStored.bytes) : undefined;
+  const listBad = offsetsProblem(offsets, rows, cnode.length, MAX_LIST_ITEMS, what);
+  if (listBad) body.corrupt(listBad);
+  const cvalid = validityOf(body, cnode.nullCount, cnode.length, `${what} values`);
+  if (cvalid && !child.nullable) body.corrupt(`${what} values have nulls but are not nullable`);
   const listDef = field.nullable ? 1 : 0; // def of an empty list
   const elemDef = listDef + 1 + (child.nullable ? 1 : 0); // def of a present element
   const defs: number[] = [];
@@ -187,9 +245,13 @@ function listPage(field: Field, body: BodyReader, rows: number, validity: Uint8A
   if (child.type.typeId === Type.Utf8 || child.type.typeId === Type.Binary) {
     const coff = int32s(body.nextDecoded());
     const data = body.nextDecoded();
-    raw = plainBytes(coff, data, cvalid, first, last);
+    const utf8 = child.type.typeId === Type.Utf8;
+    const bad = offsetsProblem(coff, cnode.length, data.length, utf8 ? MAX_STRING_BYTES : MAX_BUFFER_BYTES, `${what} values`);
+    if (bad) body.corrupt(bad);
+    raw = plainBytes(coff, data, cvalid, first, last, utf8);
   } else {
     const values = body.nextDecoded();
+    if (values.length < fixedBytes(child.type, cnode.length)) body.corrupt(`${what} values: buffer too short for ${cnode.length} values`);
     const width = intInfo(child.type).bits / 8;
     raw = plainFixed(child.type, values.subarray(first * width, last * width), cvalid ? sliceBits(cvalid, first, last) : undefined, last - first);
   }
