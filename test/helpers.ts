@@ -54,3 +54,23 @@ export function snapshot(root: string): Map<string, string> {
   walk(root);
   return out;
 }
+
+/**
+ * Runs a shell script as root in a private mount namespace, where it may mount a tmpfs
+ * (a full disk, a read-only mount) without touching the host's mounts. Undefined, with the
+ * reason printed, where that is not possible (not root, no unshare).
+ */
+export function inMountNamespace(script: string): { code: number | null; stdout: string; stderr: string } | undefined {
+  if (process.getuid?.() !== 0) {
+    console.log('skipped: needs root to mount a tmpfs in a private mount namespace');
+    return undefined;
+  }
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `set -e\n${script}`], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE: process.execPath, FLIGHTREC: CLI },
+  });
+  if (r.error) {
+    console.log(`skipped: unshare -m failed (${r.error.message})`);
+    return undefined;
+  }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,9 +1,11 @@
 // Arrow IPC batches to Parquet without decoding them: one row group per batch, one PLAIN
 // page per column (see parquet-pages.ts). This is what makes the query cache cheap to build:
 // most bytes are copied, not decompressed and compressed again.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync } from 'node:fs';
 import type { Schema } from 'apache-arrow';
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { writeAll } from '../format/confined-dir.js';
 import { BodyReader } from './ipc-body.js';
 import { columnPage, type Page } from './parquet-pages.js';
 import { parquetSchema, type Leaf } from './parquet-schema.js';
@@ -18,25 +20,32 @@ interface ColumnWritten {
   readonly meta: ThriftStruct;
 }
 
-/** Writes one Parquet file from batches of one Arrow schema. */
+/** Writes one Parquet file from batches of one Arrow schema, hashing what it writes. */
 export class ParquetWriter {
-  private readonly fd: number;
   private offset = 0;
+  private readonly hash = createHash('sha256');
+  /** SHA-256 of the file, once close() has written it. */
+  sha256: string | undefined;
+
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.offset;
+  }
   private readonly leaves: Leaf[];
   private readonly elements: ThriftValue[];
   private readonly rowGroups: ThriftValue[] = [];
   private rows = 0;
   private closed = false;
 
-  constructor(readonly path: string, private readonly schema: Schema, private readonly meta: Readonly<Record<string, string>> = {}) {
+  /** `fd`: a new file the caller created (and removes if this fails); `path` names it in errors. */
+  constructor(private readonly fd: number, readonly path: string, private readonly schema: Schema, private readonly meta: Readonly<Record<string, string>> = {}) {
     ({ elements: this.elements, leaves: this.leaves } = parquetSchema(schema));
-    this.fd = openSync(path, 'w', 0o600);
     this.write(MAGIC);
   }
 
   private write(b: Uint8Array): void {
-    let done = 0;
-    while (done < b.length) done += writeSync(this.fd, b, done, b.length - done);
+    writeAll(this.fd, b, this.path);
+    this.hash.update(b);
     this.offset += b.length;
   }
 
@@ -106,6 +115,7 @@ export class ParquetWriter {
       len.writeUInt32LE(footer.length);
       this.write(len);
       this.write(MAGIC);
+      this.sha256 = this.hash.digest('hex');
     } finally {
       this.abandon();
     }

@@ -122,9 +122,9 @@ export class Recording {
 
   /**
    * One table file of a segment opened as a TableFile (the caller closes it), or undefined
-   * when the segment has none. A sealed file is opened for hashing, its size checked.
+   * when the segment has none. A sealed file is opened for hashing (others when `hash`), its size checked.
    */
-  tableFile(seg: SegmentRef, table: TableName): TableFile | undefined {
+  tableFile(seg: SegmentRef, table: TableName, opts: { hash?: boolean } = {}): TableFile | undefined {
     if (this.leftOut(seg.name, table)) return undefined;
     if (seg.entry && !seg.entry.tables[table]) return undefined;
     const dir = this.segmentDir(seg);
@@ -137,7 +137,7 @@ export class Recording {
         closeSync(file.fd);
         throw new RecordingError(`is ${file.size} bytes but the manifest says ${entry.bytes}: modified or truncated; run \`flightrec verify\``, { file: file.path });
       }
-      return new TableFile(file.path, SCHEMAS[table], { file, hash: entry !== undefined });
+      return new TableFile(file.path, SCHEMAS[table], { file, hash: entry !== undefined || opts.hash === true });
     } finally {
       dir.close();
     }
@@ -148,9 +148,13 @@ export class Recording {
     for (const seg of this.segments()) yield* this.read(seg, table, (f) => f.recordBatches());
   }
 
-  /** The batches of one table file of a segment as IPC metadata and compressed bodies (for transcoding), checked as batches() checks them. */
-  rawBatches(seg: SegmentRef, table: TableName): Generator<{ readonly header: RecordBatchHeader; readonly body: Buffer }> {
-    return this.read(seg, table, (f) => f.rawBatches());
+  /**
+   * The batches of one table file of a segment as IPC metadata and compressed bodies (for
+   * transcoding), checked as batches() checks them; `done` gets the SHA-256 of the whole
+   * file as read (for a sealed file, the one the manifest gives).
+   */
+  rawBatches(seg: SegmentRef, table: TableName, done?: (sha256: string) => void): Generator<{ readonly header: RecordBatchHeader; readonly body: Buffer }> {
+    return this.read(seg, table, (f) => f.rawBatches(), done);
   }
 
   /** All tables (or the given ones) in the total order (ts, seq). */
@@ -163,17 +167,20 @@ export class Recording {
    * manifest describes it (size checked before, SHA-256 as the bytes stream by, no torn
    * tail); an unsealed one up to its last complete batch, its torn tail reported.
    */
-  private *read<T>(seg: SegmentRef, table: TableName, take: (f: TableFile) => Iterable<T>): Generator<T> {
-    const f = this.tableFile(seg, table);
+  private *read<T>(seg: SegmentRef, table: TableName, take: (f: TableFile) => Iterable<T>, done?: (sha256: string) => void): Generator<T> {
+    const f = this.tableFile(seg, table, { hash: done !== undefined });
     if (!f) return;
     try {
       yield* take(f);
       if (!seg.entry) {
         if (f.torn) this.torn.push({ file: f.path, ...f.torn });
+        done?.(f.digest());
         return;
       }
       if (f.torn) throw new RecordingError(`sealed file ends in a torn message (${f.torn.reason})`, { file: f.path, offset: f.torn.offset });
-      if (f.digest() !== seg.entry.tables[table]!.sha256) throw new RecordingError('does not match its SHA-256 in the manifest: modified after sealing; run `flightrec verify`', { file: f.path });
+      const sha256 = f.digest();
+      if (sha256 !== seg.entry.tables[table]!.sha256) throw new RecordingError('does not match its SHA-256 in the manifest: modified after sealing; run `flightrec verify`', { file: f.path });
+      done?.(sha256);
     } finally {
       f.close();
     }
