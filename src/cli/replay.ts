@@ -1,10 +1,10 @@
 // `flightrec replay`: run detectors over a recording, deterministically; `flightrec detectors`:
 // what would run.
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { alertJson, alertTable } from '../detect/alert.js';
 import { loadDetectors, type DetectorSet } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
+import { writeOutputFile } from '../format/output-file.js';
 import { replay, storedAlerts } from '../replay/replay.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, table } from './output.js';
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       if (tty) process.stderr.write('\r\x1b[K');
       const clock = rec.manifest.clock;
       const text = f.format === 'jsonl' ? result.alerts.map((a) => `${alertJson(a, clock)}\n`).join('') : `${alertTable(result.alerts, clock)}\n`;
-      if (f.output !== undefined) writeFileSync(f.output, text);
+      if (f.output !== undefined) writeOutputFile(f.output, text);
       else process.stdout.write(text);
       for (const x of result.failures) {
         console.error(`flightrec: detector ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there, the others went on`);

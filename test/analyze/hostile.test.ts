@@ -2,7 +2,7 @@
 // nothing into it or through links planted in it, serves only entries that check out, and
 // takes recording paths literally. Each command ends within 20 s with one line or a correct
 // result, and nothing outside the recording, the cache and the requested output changes.
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingWriter } from '../../src/index.js';
@@ -76,6 +76,22 @@ describe('the query cache against hostile recordings', () => {
     cpSync(cache, join(base, 'cX'), { recursive: true });
     expect(count(run('sql', star, COUNT, '-f', 'csv', '--cache', cache))).toBe(1000);
     expect(count(run('sql', star, COUNT, '-f', 'csv'))).toBe(1000);
+  });
+
+  it("'../' in the manifest id: sql and export refuse it, writing neither outside the export directory nor the cache", () => {
+    const base = tempDir();
+    const rec = join(base, 'rec');
+    recording(rec);
+    const manifest = join(rec, 'manifest.json');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/"id": "[^"]+"/, '"id": "../../../escaped"'));
+    const before = snapshot(base);
+    for (const args of [['sql', rec, COUNT], ['export', rec, '--parquet', join(base, 'fleet')]]) {
+      const r = run(...args);
+      expect([r.code, r.timedOut]).toEqual([1, false]);
+      expect(r.stderr).toBe(`flightrec: ${manifest}: field 'id' has the wrong type or value\n`);
+    }
+    expect(snapshot(base)).toEqual(before);
+    expect(existsSync(join(process.env.XDG_CACHE_HOME!, 'escaped'))).toBe(false);
   });
 
   it('a read-only recording is queried with its cache elsewhere', () => {
