@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingWriter } from '../../src/index.js';
 import { SyscallWorkload } from '../../src/testing/synthetic.js';
-import { cliWithin, snapshot, tempDir, type TimedResult } from '../helpers.js';
+import { cliWithin, inMountNamespace, snapshot, tempDir, type TimedResult } from '../helpers.js';
 
 const LIMIT_MS = 20_000;
 const run = (...args: string[]): TimedResult => cliWithin(LIMIT_MS, ...args);
@@ -233,5 +233,32 @@ describe('hostile recordings: the manifest and the segment list', () => {
     expect(v.code).toBe(1);
     expect(v.stderr.split('\n')[0]).toContain(`${manifest}: hash chain broken`);
     expect(existsSync(join(w.rec, 'cache'))).toBe(false);
+  });
+});
+
+describe('a full disk under seal', () => {
+  it('is one line, changes nothing (no 0-byte .torn: verify still says unsealed), and seal works once there is room', () => {
+    const src = join(tempDir(), 'rec');
+    crashed(src);
+    const disk = tempDir();
+    const rec = join(disk, 'rec');
+    const r = inMountNamespace(`mount -t tmpfs -o size=1m tmpfs "${disk}"
+      cp -a "${src}" "${rec}"
+      dd if=/dev/zero of="${disk}/fill" bs=4k 2>/dev/null || true
+      code=0; "$NODE" "$FLIGHTREC" seal --force "${rec}" || code=$?; echo "seal $code"
+      code=0; "$NODE" "$FLIGHTREC" verify "${rec}" >/dev/null || code=$?; echo "verify $code"
+      ls -A "${rec}" "${rec}/segments/000002" | tr '\n' ' '; echo
+      rm "${disk}/fill"
+      code=0; "$NODE" "$FLIGHTREC" seal --force "${rec}" >/dev/null || code=$?; echo "seal $code"
+      code=0; "$NODE" "$FLIGHTREC" verify "${rec}" >/dev/null || code=$?; echo "verify $code"`);
+    if (!r) return;
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('seal 1');
+    expect(lines[1]).toBe('verify 3');
+    expect(lines[2]!.trim()).toBe(`${rec}: manifest.json segments  ${rec}/segments/000002: syscall.arrow`);
+    expect(lines.slice(3)).toEqual(['seal 0', 'verify 0']);
+    const err = r.stderr.trim().split('\n');
+    expect(err.filter((l) => l.startsWith('flightrec: '))).toHaveLength(1);
+    expect(err[0]).toMatch(/^flightrec: .*: cannot write: the disk is full \(ENOSPC\); nothing was changed: free some space and run `flightrec seal` again$/);
   });
 });
