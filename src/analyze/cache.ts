@@ -12,7 +12,7 @@
 // batch and redone when their file changes.
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfinedDir, ioError } from '../format/confined-dir.js';
+import { ConfinedDir, ioError, isOrphanTemp } from '../format/confined-dir.js';
 import { RecordingError } from '../format/errors.js';
 import type { Recording, SegmentRef } from '../format/recording.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
@@ -68,25 +68,13 @@ function openCacheDir(rec: Recording, dir: string | undefined): ConfinedDir {
   }
 }
 
-/** `.<final>.<pid>.<random>.tmp`: a temp file of ConfinedDir.createTemp, and the process that made it. */
-const TEMP = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/;
 const ENTRY = /^(\d{6}-[a-z]+-[0-9a-z]+)\.(parquet|json)$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Temp files of processes that are gone (killed while building), and entries the recording no longer has. */
 function sweep(dir: ConfinedDir, used: ReadonlySet<string>): void {
   for (const f of dir.list()) {
-    const temp = TEMP.exec(f);
     const entry = ENTRY.exec(f);
-    if ((temp && Number(temp[1]) !== process.pid && !alive(Number(temp[1]))) || (entry && !used.has(entry[1]!))) dir.unlink(f);
+    if (isOrphanTemp(f) || (entry && !used.has(entry[1]!))) dir.unlink(f);
   }
 }
 

@@ -11,7 +11,7 @@
 // DuckDB's partition values, which it escapes ('/' becomes %2F).
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, renameSync } from 'node:fs';
-import { ConfinedDir, ioError } from '../format/confined-dir.js';
+import { ConfinedDir, ioError, processGone } from '../format/confined-dir.js';
 import { TABLE_NAMES } from '../schema/tables.js';
 import { RECORDINGS_COLUMNS, ident, lit, viewColumns, type Analysis } from './session.js';
 
@@ -70,11 +70,19 @@ function moveIn(stage: ConfinedDir, out: ConfinedDir): void {
   });
 }
 
+/** `.flightrec-export-<pid>-<random>`: a staging directory, and the process that made it. */
+const STAGE = /^\.flightrec-export-(\d+)-[0-9a-f]+$/;
+
 export async function exportParquet(a: Analysis, dir: string): Promise<ExportSummary[]> {
   const out = ConfinedDir.open(dir, { create: true });
   const stageName = `.flightrec-export-${process.pid}-${randomBytes(6).toString('hex')}`;
   let stage: ConfinedDir | undefined;
   try {
+    // Staging directories of exports killed before they could remove them.
+    for (const f of out.list()) {
+      const m = STAGE.exec(f);
+      if (m && processGone(Number(m[1]))) out.removeTree(f);
+    }
     stage = out.mkdir(stageName);
     const target = lit(`/proc/self/fd/${stage.fd}`);
     const summaries: ExportSummary[] = [];

@@ -47,6 +47,30 @@ export function ioError(what: string, file: string, err: unknown): RecordingErro
   return new RecordingError(`cannot ${what}: ${why}`, { file, cause: err });
 }
 
+/** `.<final>.<pid>.<random>.tmp`, what createTemp makes. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/;
+
+/** Whether process `pid` (not this one) has ended, so what it left behind may go. */
+export function processGone(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+/**
+ * Whether `name` is a temp file createTemp made (for `final`, when given) in a process that
+ * is gone: killed before it could remove it, so a later run may.
+ */
+export function isOrphanTemp(name: string, final?: string): boolean {
+  const m = TEMP_NAME.exec(name);
+  if (!m || (final !== undefined && !name.startsWith(`.${final}.`))) return false;
+  return processGone(Number(m[1]));
+}
+
 /** Directories with temp files still to remove when the process exits. */
 const withTemps = new Set<ConfinedDir>();
 process.on('exit', () => {

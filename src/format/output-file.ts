@@ -4,7 +4,7 @@
 // output never appears under the name; an error removes the temp file.
 import { closeSync, fsyncSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ConfinedDir, writeAll } from './confined-dir.js';
+import { ConfinedDir, isOrphanTemp, writeAll } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 
 export class OutputFile {
@@ -16,6 +16,8 @@ export class OutputFile {
     if (path === '') throw new RecordingError('an empty path names no file', { file: '""' });
     const dir = ConfinedDir.open(dirname(path));
     try {
+      // What an earlier run killed before it could clean up left beside this very output.
+      for (const f of dir.list()) if (isOrphanTemp(f, basename(path))) dir.unlink(f);
       const { name, fd } = dir.createTemp(basename(path));
       return new OutputFile(dir, name, fd, path);
     } catch (err) {

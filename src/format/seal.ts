@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, readFileSync } from 'node:fs';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { appendSegment, closeManifest } from './chain.js';
-import { ConfinedDir, ioError, readExactly, writeAll } from './confined-dir.js';
+import { ConfinedDir, ioError, isOrphanTemp, readExactly, writeAll } from './confined-dir.js';
 import { RecordingError } from './errors.js';
-import { MANIFEST, renderManifest, type Manifest, type TableEntry, type TornEntry } from './manifest.js';
+import { MANIFEST, readManifestIn, renderManifest, type Manifest, type TableEntry, type TornEntry } from './manifest.js';
 import { Recording, type SegmentRef } from './recording.js';
 import { END_OF_STREAM, TsRange } from './segment-writer.js';
 
@@ -66,6 +66,8 @@ function prepareCut(rec: Recording, seg: SegmentRef, dir: ConfinedDir, table: Ta
   const file = `${table}.arrow`;
   const open = dir.openFile(file);
   try {
+    // Cut in place, a file with another name elsewhere would change there too.
+    if (open.stat.nlink !== 1) throw new RecordingError(`has ${open.stat.nlink - 1} other hard link(s): refusing to cut a file that lives elsewhere too`, { file: open.path });
     const keep = f.torn ? f.torn.offset : open.size;
     let tornTemp: string | undefined;
     let torn: TornEntry | undefined;
@@ -123,7 +125,42 @@ function commitCut(dir: ConfinedDir, c: Cut): void {
   }
 }
 
+/**
+ * Temp files an interrupted seal or writer left, their process gone: in the recording's
+ * directory and its unsealed segments only (a sealed segment is evidence, left as it is).
+ */
+function sweepOrphans(dir: string): void {
+  const root = ConfinedDir.open(dir);
+  try {
+    let listed: Set<string>;
+    try {
+      listed = new Set(readManifestIn(root).manifest.segments.map((s) => s.dir));
+    } catch {
+      return; // Recording.open says what is wrong
+    }
+    for (const f of root.list()) if (isOrphanTemp(f)) root.unlink(f);
+    if (!root.stat('segments')?.isDirectory()) return;
+    const segs = root.subdir('segments');
+    try {
+      for (const name of segs.list()) {
+        if (listed.has(name) || !/^\d{6}$/.test(name) || !segs.stat(name)?.isDirectory()) continue;
+        const d = segs.subdir(name);
+        try {
+          for (const f of d.list()) if (isOrphanTemp(f)) d.unlink(f);
+        } finally {
+          d.close();
+        }
+      }
+    } finally {
+      segs.close();
+    }
+  } finally {
+    root.close();
+  }
+}
+
 export function sealRecording(dir: string, opts: { force?: boolean } = {}): SealResult {
+  sweepOrphans(dir);
   const rec = Recording.open(dir, { allowDamaged: true });
   const dirs: ConfinedDir[] = [];
   let root: ConfinedDir | undefined;

@@ -1,6 +1,7 @@
 // What flightrec writes where the user asks: created new or renamed into place, never
 // written through a link found there, private (0600 files, 0700 directories), and only
 // where asked: an empty path or a non-empty directory is refused.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,13 +53,17 @@ describe('outputs', () => {
     expect(readdirSync(base).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('a failed query leaves the output as it was and no temp file', () => {
+  it('a failed query leaves the output as it was and no temp file; one a killed run left goes next time', () => {
     const base = tempDir();
     const out = join(base, 'out.csv');
     writeFileSync(out, 'old');
     expect(cli('sql', rec, 'SELECT * FROM nope', '-f', 'csv', '-o', out).code).toBe(1);
     expect(cli('sql', rec, 'SELECT * FROM nope', '-f', 'parquet', '-o', out).code).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe('old');
+    expect(readdirSync(base)).toEqual(['out.csv']);
+    const gone = spawnSync('true').pid!;
+    writeFileSync(join(base, `.out.csv.${gone}.0123456789ab.tmp`), 'half');
+    expect(cli('sql', rec, 'SELECT 2 AS y', '-f', 'csv', '-o', out).code).toBe(0);
     expect(readdirSync(base)).toEqual(['out.csv']);
   });
 
@@ -77,6 +82,8 @@ describe('outputs', () => {
     walk(out);
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) expect(statSync(f).mode & 0o777, f).toBe(0o600);
+    const gone = spawnSync('true').pid!;
+    mkdirSync(join(out, `.flightrec-export-${gone}-0123456789ab`));
     expect(cli('export', rec, '--parquet', out).code).toBe(0);
     expect(readdirSync(out)).toEqual(readdirSync(out).filter((n) => n.startsWith('host=')));
     expect(cli('sql', '--fleet', out, 'SELECT count(*) AS n FROM proc', '-f', 'csv').stdout).toBe('n\n100\n');

@@ -1,9 +1,9 @@
 // A recording written by an attacker, read by an analyst who is root: nothing outside the
 // recording changes, and every command ends within 20 s with one line naming the file or a
 // correct result. The format side: seal, verify, info, replay and slice.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync,
+  appendFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,30 @@ describe('hostile recordings: links, FIFOs and devices', () => {
     expect(run('verify', w.rec).code).toBe(0);
     expect(lstatSync(join(w.rec, 'manifest.json.tmp')).isSymbolicLink()).toBe(true);
     expect(snapshot(w.outside)).toEqual(before);
+  });
+
+  it('a table file with a hard link outside: seal refuses to cut it, the other name untouched', () => {
+    const w = workspace();
+    crashed(w.rec);
+    const file = seg(w.rec, 2, 'syscall.arrow');
+    linkSync(file, join(w.outside, 'hardlink'));
+    const before = snapshot(w.outside);
+    oneLineError(run('seal', w.rec, '--force'), file, /has 1 other hard link\(s\): refusing to cut a file that lives elsewhere too/);
+    expect(snapshot(w.outside)).toEqual(before);
+  });
+
+  it('temp files an interrupted seal left are its to remove', () => {
+    const w = workspace();
+    crashed(w.rec);
+    const gone = spawnSync('true').pid!;
+    writeFileSync(seg(w.rec, 2, `.syscall.arrow.torn.${gone}.0123456789ab.tmp`), 'half');
+    writeFileSync(join(w.rec, `.manifest.json.${gone}.0123456789ab.tmp`), 'half');
+    oneLineError(run('verify', w.rec), seg(w.rec, 2, `.syscall.arrow.torn.${gone}.0123456789ab.tmp`), /unexpected file in an unsealed segment/);
+    const r = run('seal', w.rec, '--force');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(seg(w.rec, 2))).toEqual(['syscall.arrow', 'syscall.arrow.torn']);
+    expect(readdirSync(w.rec)).toEqual(['manifest.json', 'segments']);
+    expect(run('verify', w.rec).code).toBe(0);
   });
 
   it('a table file that is a link: seal, verify, info and replay refuse it, the linked file untouched', () => {
