@@ -104,8 +104,16 @@ export class Recording {
   tables(): TableName[] {
     const found = new Set<string>();
     for (const s of this.segments()) {
-      if (s.entry) Object.keys(s.entry.tables).forEach((t) => found.add(t));
-      else for (const t of TABLE_NAMES) if (this.tableFile(s, t)) found.add(t);
+      if (s.entry) {
+        Object.keys(s.entry.tables).forEach((t) => found.add(t));
+        continue;
+      }
+      const dir = this.segmentDir(s);
+      try {
+        for (const t of TABLE_NAMES) if (!this.leftOut(s.name, t) && dir.stat(`${t}.arrow`)?.isFile()) found.add(t);
+      } finally {
+        dir.close();
+      }
     }
     return TABLE_NAMES.filter((t) => found.has(t));
   }
