@@ -151,7 +151,7 @@ describe('hostile recordings: links, FIFOs and devices', () => {
     const file = seg(w.rec, 1, 'syscall.arrow');
     rmSync(file);
     execFileSync('mkfifo', [file]);
-    for (const [cmd, ...opts] of [['info'], ['verify'], ['replay', '--detectors', 'port-scan'], ['seal'], ['slice', '--from', '0', '-o', join(w.base, 'cut')]]) {
+    for (const [cmd, ...opts] of [['info'], ['verify'], ['sql', 'SELECT count(*) FROM syscall'], ['replay', '--detectors', 'port-scan'], ['seal'], ['slice', '--from', '0', '-o', join(w.base, 'cut')]]) {
       oneLineError(run(cmd!, w.rec, ...opts), file, /is a FIFO, not a regular file/);
     }
     // In an unsealed segment too, where no manifest entry says what to expect.
@@ -160,7 +160,7 @@ describe('hostile recordings: links, FIFOs and devices', () => {
     const open = seg(c.rec, 2, 'syscall.arrow');
     rmSync(open);
     execFileSync('mkfifo', [open]);
-    for (const [cmd, ...opts] of [['info'], ['verify'], ['seal', '--force']]) oneLineError(run(cmd!, c.rec, ...opts), open, /is a FIFO/);
+    for (const [cmd, ...opts] of [['info'], ['verify'], ['sql', 'SELECT count(*) FROM syscall'], ['seal', '--force']]) oneLineError(run(cmd!, c.rec, ...opts), open, /is a FIFO/);
   });
 
   it('/dev/zero in place of a table file, as a link or as a device node', () => {
@@ -178,6 +178,7 @@ describe('hostile recordings: links, FIFOs and devices', () => {
     rmSync(file);
     execFileSync('mknod', [file, 'c', '1', '5']);
     oneLineError(run('verify', w.rec), file, /is a character device/);
+    oneLineError(run('sql', w.rec, 'SELECT count(*) FROM syscall'), file, /is a character device/);
     oneLineError(run('seal', w.rec), file, /is a character device/);
   });
 });
