@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Three groups, one after the other. The unit tests run in parallel. The real-kernel tests
@@ -6,6 +9,8 @@ import { defineConfig } from 'vitest/config';
 // measures. Last, the kernel matrix (test/matrix/) boots other kernels under qemu.
 export default defineConfig({
   test: {
+    // The query cache defaults to $XDG_CACHE_HOME/flightrec: tests keep theirs out of the user's.
+    env: { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'flightrec-test-cache-')) },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,6 +1,6 @@
 // Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
 // read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import {
   Binary, Bool, DateDay, type DataType, Float64, Int16, Int32, Int64, Int8, List, Field, TimestampNanosecond,
   Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableToIPC, vectorFromArray, Table as ArrowTable,
@@ -12,6 +12,7 @@ import {
 } from '@duckdb/node-api';
 import { table } from '../cli/output.js';
 import { UsageError } from '../format/errors.js';
+import { OutputFile } from '../format/output-file.js';
 import { lit, type Analysis } from './session.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
@@ -51,25 +52,28 @@ const csvCell = (v: unknown): string => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** Where text goes: a file, or stdout. */
+/** Where text goes: an output file (see OutputFile), or stdout. */
 class Sink {
-  private readonly fd: number;
-  constructor(private readonly path: string | undefined) {
-    this.fd = path === undefined ? 1 : openSync(path, 'w', 0o600);
+  private readonly file: OutputFile | undefined;
+  constructor(path: string | undefined) {
+    this.file = path === undefined ? undefined : OutputFile.create(path);
   }
   write(s: string | Uint8Array): void {
+    if (this.file) return this.file.write(s);
     const b = typeof s === 'string' ? Buffer.from(s) : s;
     let done = 0;
     while (done < b.length) {
       try {
-        done += writeSync(this.fd, b, done, b.length - done);
+        done += writeSync(1, b, done, b.length - done);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
     }
   }
-  close(): void {
-    if (this.path !== undefined) closeSync(this.fd);
+  /** The output in place when all was written, else dropped. */
+  close(ok: boolean): void {
+    if (ok) this.file?.commit();
+    else this.file?.abort();
   }
 }
 
@@ -80,11 +84,21 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
   }
   if (format === 'parquet') {
     const last = await a.runAllButLast(sql);
-    await a.run(`COPY (${last}) TO ${lit(out ?? '/dev/stdout')} (FORMAT parquet, COMPRESSION zstd)`);
+    if (out === undefined) return a.run(`COPY (${last}) TO '/dev/stdout' (FORMAT parquet, COMPRESSION zstd)`);
+    // DuckDB writes our temp file through its fd's path: no name of the user's is opened by it.
+    const file = OutputFile.create(out);
+    try {
+      await a.run(`COPY (${last}) TO ${lit(file.procPath)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
+    } catch (err) {
+      file.abort();
+      throw err;
+    }
+    file.commit();
     return;
   }
   const r = await a.query(sql);
   const sink = new Sink(out);
+  let ok = false;
   try {
     switch (format) {
       case 'table': sink.write(`${renderTable(r)}\n`); break;
@@ -97,8 +111,9 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
       case 'jsonl': for (const row of r.getRowObjectsJson()) sink.write(`${JSON.stringify(row)}\n`); break;
       case 'arrow': sink.write(tableToIPC(toArrow(r), out === undefined ? 'stream' : 'file')); break;
     }
+    ok = true;
   } finally {
-    sink.close();
+    sink.close(ok);
   }
 }
 

@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import { Recording } from '../format/recording.js';
@@ -28,6 +29,8 @@ export interface Source {
 export interface OpenOptions {
   /** Cache directory (one recording only), default beside the recording. */
   readonly cache?: string;
+  /** Read damaged recordings without what is damaged (see Recording.open). */
+  readonly allowDamaged?: boolean;
   readonly onProgress?: (p: CacheProgress & { recording: string }) => void;
 }
 
@@ -46,46 +49,80 @@ export function viewColumns(table: TableName): string[] {
 export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 export class Analysis {
-  private constructor(private readonly instance: DuckDBInstance, readonly con: DuckDBConnection, readonly sources: readonly Source[]) {}
+  /** Directories DuckDB reads through /proc/self/fd paths: open until close(). */
+  private readonly held: ConfinedDir[] = [];
+
+  private constructor(private readonly instance: DuckDBInstance, readonly con: DuckDBConnection, readonly sources: readonly Source[]) {
+    for (const s of sources) this.held.push(s.cached.dir);
+  }
 
   /** Opens recordings, bringing their caches up to date first. */
   static async open(dirs: readonly string[], opts: OpenOptions = {}): Promise<Analysis> {
     if (dirs.length === 0) throw new UsageError('give at least one recording');
     if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
     const names = recordingNames(dirs);
-    const sources = dirs.map((dir, i): Source => {
-      const rec = Recording.open(dir);
-      const name = names[i]!;
-      const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
-      return { rec, name, cached };
-    });
-    const a = await Analysis.connect(sources);
-    await a.defineRecordings(sources);
-    return a;
+    const sources: Source[] = [];
+    try {
+      for (const [i, dir] of dirs.entries()) {
+        const rec = Recording.open(dir, { allowDamaged: opts.allowDamaged === true });
+        const name = names[i]!;
+        try {
+          const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
+          sources.push({ rec, name, cached });
+        } catch (err) {
+          rec.close();
+          throw err;
+        }
+      }
+      const a = await Analysis.connect(sources);
+      await a.defineRecordings(sources);
+      return a;
+    } catch (err) {
+      for (const s of sources) {
+        s.rec.close();
+        s.cached.dir.close();
+      }
+      throw err;
+    }
   }
 
-  /** Opens a directory written by `flightrec export --parquet`. */
+  /**
+   * Opens a directory written by `flightrec export --parquet`. Its path is taken literally:
+   * DuckDB globs below /proc/self/fd/<fd of the directory>, so a `*` in the user's path
+   * pulls in nothing else.
+   */
   static async openFleet(dir: string): Promise<Analysis> {
-    let hosts: string[];
+    const fleet = ConfinedDir.open(dir);
+    const base = `/proc/self/fd/${fleet.fd}`;
+    let a: Analysis | undefined;
     try {
-      hosts = readdirSync(dir).filter((h) => h.startsWith('host='));
+      const tables = new Set<string>();
+      for (const h of readdirSync(base).filter((x) => x.startsWith('host='))) {
+        for (const d of readdirSync(join(base, h))) for (const t of readdirSync(join(base, h, d))) tables.add(t.replace(/^table=/, ''));
+      }
+      if (!tables.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/ inside; write one with `flightrec export --parquet`', { file: dir });
+      a = await Analysis.connect([]);
+      a.held.push(fleet);
+      await a.defineFleet(base, tables);
+      return a;
     } catch (err) {
-      throw new RecordingError(`cannot read the fleet directory (${(err as NodeJS.ErrnoException).code ?? err})`, { file: dir, cause: err });
+      if (a) a.close();
+      else fleet.close();
+      if (err instanceof RecordingError || err instanceof UsageError) throw err;
+      throw new RecordingError(`cannot read the fleet directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: dir, cause: err });
     }
-    const tables = new Set<string>();
-    for (const h of hosts) for (const d of readdirSync(join(dir, h))) for (const t of readdirSync(join(dir, h, d))) tables.add(t.replace(/^table=/, ''));
-    if (!tables.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/ inside; write one with `flightrec export --parquet`', { file: dir });
-    const a = await Analysis.connect([]);
-    const glob = (t: string): string => lit(join(dir, 'host=*', 'date=*', `table=${t}`, '*.parquet'));
+  }
+
+  private async defineFleet(base: string, tables: ReadonlySet<string>): Promise<void> {
+    const glob = (t: string): string => lit(join(base, 'host=*', 'date=*', `table=${t}`, '*.parquet'));
     const hive = `hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR}`;
-    await a.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
+    await this.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
     for (const t of TABLE_NAMES) {
-      if (tables.has(t)) await a.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM read_parquet(${glob(t)}, ${hive})`);
-      else await a.emptyTable(t);
+      if (tables.has(t)) await this.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM read_parquet(${glob(t)}, ${hive})`);
+      else await this.emptyTable(t);
     }
-    await a.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
-    await a.defineDerived();
-    return a;
+    await this.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
+    await this.defineDerived();
   }
 
   private static async connect(sources: readonly Source[]): Promise<Analysis> {
@@ -195,6 +232,8 @@ export class Analysis {
   close(): void {
     this.con.closeSync();
     this.instance.closeSync();
+    for (const s of this.sources) s.rec.close();
+    for (const d of this.held) d.close();
   }
 }
 

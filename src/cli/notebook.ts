@@ -1,7 +1,8 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runNotebook } from '../analyze/notebook.js';
+import { writeOutputFile } from '../format/output-file.js';
 import { packageRoot } from '../paths.js';
 import { openSources, sourceOptions, type SourceFlags } from './sql.js';
 
@@ -24,7 +25,7 @@ export function register(program: Command): void {
       const a = await openSources(recordings, opts);
       try {
         const text = await runNotebook(a, notebookPath(notebook), { maxRows: Math.max(1, Number(opts.maxRows) || 50) });
-        if (opts.output !== undefined) writeFileSync(opts.output, text, { mode: 0o600 });
+        if (opts.output !== undefined) writeOutputFile(opts.output, text);
         else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       } finally {
         a.close();

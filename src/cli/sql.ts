@@ -5,12 +5,13 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
+import { damageOption, reportDamage, type DamageFlags } from './damaged.js';
 import { FORMATS, parseFormat, renderTable, writeResult } from '../analyze/results.js';
 import { Analysis, lit } from '../analyze/session.js';
 import { DERIVED_VIEWS } from '../analyze/views.js';
 import { TABLES } from '../schema/tables.js';
 
-export interface SourceFlags {
+export interface SourceFlags extends DamageFlags {
   cache?: string;
   fleet?: string;
 }
@@ -25,6 +26,7 @@ export async function openSources(recordings: readonly string[], flags: SourceFl
   let shown = false;
   const a = await Analysis.open(recordings, {
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
+    allowDamaged: flags.allowDamaged === true,
     ...(tty ? {
       onProgress: (p) => {
         shown = true;
@@ -33,12 +35,13 @@ export async function openSources(recordings: readonly string[], flags: SourceFl
     } : {}),
   });
   if (shown) process.stderr.write('\r\x1b[K');
+  for (const s of a.sources) reportDamage(s.rec);
   return a;
 }
 
-export const sourceOptions = (c: Command): Command => c
-  .option('--cache <dir>', 'keep the query cache here (for a recording on a read-only medium)')
-  .option('--fleet <dir>', 'query a directory written by `flightrec export --parquet` instead of recordings');
+export const sourceOptions = (c: Command): Command => damageOption(c
+  .option('--cache <dir>', 'keep the query cache here instead of under $XDG_CACHE_HOME/flightrec')
+  .option('--fleet <dir>', 'query a directory written by `flightrec export --parquet` instead of recordings'));
 
 export function register(program: Command): void {
   sourceOptions(program.command('sql')
