@@ -95,6 +95,31 @@ struct {
 
 FR_THREAD_MAP(fr_parked, struct fr_inflight, 65536);
 
+/* The call a sys_exit program is finishing, for the families' functions (calls.h). Those are
+ * global functions, each verified once instead of at every place the dispatch reaches it (which
+ * kept the exit program under the verifier's limit on older kernels), and before Linux 5.12 a
+ * global function takes no pointers: they find the call here, on this CPU. */
+struct fr_exiting {
+	__u64 arg[6];
+	__s64 ret;
+	__u64 now;
+	__u32 nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_exiting);
+} fr_exitings SEC(".maps") __weak;
+
+static __always_inline struct fr_exiting *fr_exiting(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fr_exitings, &zero);
+}
+
 /* Scratch space for records with a variable tail, built here and copied into the ring. */
 #define FR_SCRATCH_SIZE 16384
 struct fr_scratch {
@@ -146,7 +171,7 @@ static __always_inline int fr_current_is_target(struct fr_cpu *c, __u32 tgid)
 static __always_inline void fr_fill_header(struct fr_header *h, __u8 table, __u16 size, __u64 ts)
 {
 	h->ts = ts;
-	h->seq = fr_next_seq();
+	h->seq = 0; /* the consumer numbers records (native/consumer.cc) */
 	h->cpu = bpf_get_smp_processor_id();
 	h->size = size;
 	h->table = table;

@@ -17,7 +17,6 @@
  * kernel's. */
 const volatile __u8 fr_has_task_btf __weak = 1;      /* bpf_get_current_task_btf() */
 const volatile __u8 fr_has_task_storage __weak = 1;  /* task storage in tracing programs */
-const volatile __u8 fr_has_fetch_atomics __weak = 1; /* atomic fetch-and-add */
 const volatile __u8 fr_has_task_pt_regs __weak = 1;  /* bpf_task_pt_regs() */
 const volatile __u8 fr_exit_has_group_dead __weak = 1;
 
@@ -104,19 +103,6 @@ static __always_inline void fr_thread_done(void *map, struct task_struct *task)
 		return;
 	int tid = fr_task_tid(task);
 	bpf_map_delete_elem(map, &tid);
-}
-
-/* ---------------------------------------------------------------- record order
- * Atomic fetch-and-add came in Linux 5.12 ("bpf: Add BPF_FETCH field / create
- * atomic_fetch_add instruction"): each record takes the next number of one global counter.
- * Before it, records carry 0 and the consumer numbers them as it drains them
- * (native/consumer.cc), syscall lanes before the ring buffer, which keeps a syscall row ahead
- * of the file, net and mem rows its exit wrote at the same instant. */
-__u64 fr_seq __weak = 0;
-
-static __always_inline __u64 fr_next_seq(void)
-{
-	return fr_has_fetch_atomics ? __sync_fetch_and_add(&fr_seq, 1) : 0;
 }
 
 /* ---------------------------------------------------------------- process exit

@@ -11,21 +11,21 @@
 #define FR_DNS_QUERY_MAX 512
 
 /* A DNS question sent on a UDP socket to port 53: the name and type of its first question. */
-static __always_inline void fr_dns_call(struct task_struct *task, struct pt_regs *regs, __u32 nr, __s64 ret, __u64 now)
+static __always_inline void fr_dns_call(struct task_struct *task, const __u64 *arg, __u32 nr, __s64 ret, __u64 now)
 {
 	if (!fr_table_on(FR_TABLE_DNS) || ret < 17)
 		return;
-	int fd = regs->di;
+	int fd = arg[0];
 	struct sock *sk = fr_fd_sock(task, fd);
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != FR_IPPROTO_UDP)
 		return;
-	const void *data = (const void *)regs->si;
+	const void *data = (const void *)arg[1];
 	__u64 len = ret;
 	const void *dest = 0;
 	__u32 dest_len = 0;
 	if (nr == FR_NR_sendto) {
-		dest = (const void *)regs->r8;
-		dest_len = regs->r9;
+		dest = (const void *)arg[4];
+		dest_len = arg[5];
 	} else if (nr == FR_NR_sendmsg) {
 		struct user_msghdr m;
 		struct iovec iov;
@@ -57,31 +57,30 @@ static __always_inline void fr_dns_call(struct task_struct *task, struct pt_regs
 		len = FR_DNS_QUERY_MAX;
 	if (bpf_probe_read_user(q, len & (FR_DNS_QUERY_MAX * 2 - 1), data))
 		return;
-	/* Header (12 bytes), then the question: length-prefixed labels up to a zero byte. */
+	/* Header (12 bytes), then the question: length-prefixed labels up to a zero length. The
+	 * name is the bytes after the first length with the other lengths made dots: copied whole,
+	 * then the loop hops from length to length. (A loop that wrote byte by byte kept the
+	 * verifier following every way the name could go, over its limit on older kernels.) */
 	char *name = (char *)buf + sizeof(*e);
-	__u32 pos = 12, out = 0, left = 0;
+	__u32 pos = 12;
 	int done = 0;
-	for (int i = 0; i < 256; i++) {
+	bpf_probe_read_kernel(name, 255, q + 13);
+	for (int i = 0; i < 128; i++) {
 		if (pos >= len)
 			break;
 		__u8 c = q[pos & (FR_DNS_QUERY_MAX - 1)];
-		pos++;
-		if (left) {
-			name[out & 255] = c;
-			out++;
-			left--;
-			continue;
-		}
 		if (c == 0) {
 			done = 1;
 			break;
 		}
 		if (c > 63)
 			break; /* a compression pointer or garbage: not a question we can read */
-		if (out)
-			name[(out++) & 255] = '.';
-		left = c;
+		if (pos > 12)
+			name[(pos - 13) & 255] = '.';
+		pos += c + 1;
 	}
+	__u32 out = pos > 12 ? pos - 13 : 0;
+	pos++; /* past the zero length: the question's type and class follow */
 	if (!done || pos + 2 > len || out > 255)
 		return;
 	e->qid = (__u16)q[0] << 8 | q[1];
@@ -92,6 +91,16 @@ static __always_inline void fr_dns_call(struct task_struct *task, struct pt_regs
 	e->qname.off = sizeof(*e);
 	e->qname.len = out;
 	fr_output(&e->hdr, FR_TABLE_DNS, sizeof(*e) + (out & 255), now);
+}
+
+/* The sys_exit side, verified once (common.h, struct fr_exiting). */
+__noinline int fr_dns_exit(void)
+{
+	struct fr_exiting *x = fr_exiting();
+
+	if (x)
+		fr_dns_call(fr_current_task(), x->arg, x->nr, x->ret, x->now);
+	return 0;
 }
 
 #endif /* FLIGHTREC_DNS_H */

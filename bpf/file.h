@@ -25,6 +25,22 @@ struct fr_file_call {
 	__u8 op;
 };
 
+/* The file call sys_enter is starting, for fr_file_enter() (a global function takes no
+ * pointers before Linux 5.12). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_file_call);
+} fr_file_calls SEC(".maps");
+
+static __always_inline struct fr_file_call *fr_file_call(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fr_file_calls, &zero);
+}
+
 static __always_inline void fr_fc(struct fr_file_call *fc, __u8 op, int dirfd, const char *path,
 	const char *path2, int fd, __u32 flags, __u32 mode, __u32 owner, __u32 group)
 {
@@ -140,6 +156,25 @@ static __always_inline void fr_pending_finish(struct task_struct *task, __s64 re
 	fr_output_within((struct fr_header *)p->buf, p->table, p->size, now, FR_PENDING_SIZE);
 	p->table = 0;
 	fr_thread_done(&fr_pendings, task);
+}
+
+/* The global functions of both sides: start the row of the file call in fr_file_calls at
+ * entry (returns 1 if it waits for the exit), complete a pending row at exit (common.h,
+ * struct fr_exiting). */
+__noinline int fr_file_enter(void)
+{
+	struct fr_file_call *fc = fr_file_call();
+
+	return fc ? fr_file_begin(fr_current_task(), fc) : 0;
+}
+
+__noinline int fr_pending_exit(void)
+{
+	struct fr_exiting *x = fr_exiting();
+
+	if (x)
+		fr_pending_finish(fr_current_task(), x->ret, x->now);
+	return 0;
 }
 
 #endif /* FLIGHTREC_FILE_H */

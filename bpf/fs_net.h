@@ -88,6 +88,21 @@ static __always_inline __u16 fr_user_sockaddr(const void *uaddr, __u32 len, __u8
 	return family;
 }
 
+/* Targets' listening sockets by family and port, and who listens: the connections a listener
+ * accepts are made in softirq, before accept() hands them over, on behalf of whatever task was
+ * running then; they belong to the listener's owner. */
+struct fr_listen_key {
+	__u16 family;
+	__u16 port;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fr_listen_key);
+	__type(value, struct fr_subject);
+} fr_listeners SEC(".maps") __weak;
+
 static __always_inline void fr_own_sock(struct sock *sk, struct task_struct *task)
 {
 	struct fr_subject owner;

@@ -6,14 +6,14 @@
 #include "common.h"
 #include "fs_net.h"
 
-static __always_inline void fr_net_call(struct task_struct *task, struct pt_regs *regs, __u8 op, __s64 ret, __u64 now)
+static __always_inline void fr_net_call(struct task_struct *task, const __u64 *arg, __u8 op, __s64 ret, __u64 now)
 {
 	if (!fr_table_on(FR_TABLE_NET))
 		return;
 	struct fr_net_event *e = fr_scratch_buf();
 	if (!e)
 		return;
-	int fd = regs->di;
+	int fd = arg[0];
 	int sock_fd = op == FR_NET_OP_ACCEPT && ret >= 0 ? ret : fd;
 	struct sock *sk = fr_fd_sock(task, sock_fd);
 	__u32 size = sizeof(*e);
@@ -26,12 +26,18 @@ static __always_inline void fr_net_call(struct task_struct *task, struct pt_regs
 	if (sk) {
 		fr_sock_endpoints(sk, &e->family, &e->proto, e->saddr, &e->sport, e->daddr, &e->dport);
 		fr_own_sock(sk, task);
+		if (op == FR_NET_OP_LISTEN && ret == 0) {
+			struct fr_listen_key lk = { .family = e->family, .port = e->sport };
+			struct fr_subject owner;
+			fr_take_subject(&owner, task);
+			bpf_map_update_elem(&fr_listeners, &lk, &owner, BPF_ANY);
+		}
 	}
 	/* connect, and bind that failed: the address asked for, as given. */
 	const void *uaddr = 0;
-	__u32 ulen = regs->dx;
+	__u32 ulen = arg[2];
 	if (op == FR_NET_OP_CONNECT || (op == FR_NET_OP_BIND && (ret != 0 || !sk)))
-		uaddr = (const void *)regs->si; /* a bound socket says which port it got */
+		uaddr = (const void *)arg[1]; /* a bound socket says which port it got */
 	if (uaddr) {
 		__u8 addr[16] = {};
 		__u16 port = 0;
@@ -55,6 +61,16 @@ static __always_inline void fr_net_call(struct task_struct *task, struct pt_regs
 	e->unix_path.off = size;
 	size += e->unix_path.len & 127;
 	fr_output(&e->hdr, FR_TABLE_NET, size, now);
+}
+
+/* The sys_exit side, verified once (common.h, struct fr_exiting). */
+__noinline int fr_net_exit(__u32 op)
+{
+	struct fr_exiting *x = fr_exiting();
+
+	if (x)
+		fr_net_call(fr_current_task(), x->arg, op, x->ret, x->now);
+	return 0;
 }
 
 #endif /* FLIGHTREC_NET_H */

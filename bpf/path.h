@@ -1,5 +1,7 @@
 /* The path of an open file, walked up its dentries and mounts in the kernel: what the file,
- * net (unix sockets aside) and mem tables name a descriptor or a mapping by. */
+ * net (unix sockets aside) and mem tables name a descriptor or a mapping by. Like d_path(),
+ * the path is the one the process sees: the walk ends at the process's root (a chroot's or
+ * a container's), not at the root of everything. */
 #ifndef FLIGHTREC_PATH_H
 #define FLIGHTREC_PATH_H
 
@@ -11,6 +13,8 @@ struct fr_walk {
 	const unsigned char *names[FR_PATH_DEPTH];
 	__u64 dentry; /* where the walk is (struct dentry *) */
 	__u64 mnt;    /* and in which mount (struct mount *) */
+	__u64 root_dentry; /* the process's root, where the walk ends */
+	__u64 root_mnt;
 	__u32 n;      /* names collected */
 };
 
@@ -21,7 +25,7 @@ struct {
 	__type(value, struct fr_walk);
 } fr_walks SEC(".maps");
 
-/* Where fr_walk_path() writes: room for a path written at any offset below FR_PATH_MAX. */
+/* Where fr_write_path() writes: room for a path written at any offset below FR_PATH_MAX. */
 struct fr_path_out {
 	char s[2 * FR_PATH_MAX];
 };
@@ -41,6 +45,8 @@ static __always_inline int fr_walk_step(struct fr_walk *w)
 		return 1;
 	struct dentry *d = (struct dentry *)w->dentry;
 	struct mount *mnt = (struct mount *)w->mnt;
+	if ((__u64)d == w->root_dentry && (__u64)mnt == w->root_mnt)
+		return 1; /* the process's root */
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 	if (d == BPF_CORE_READ(mnt, mnt.mnt_root)) {
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
@@ -58,35 +64,47 @@ static __always_inline int fr_walk_step(struct fr_walk *w)
 	return 0;
 }
 
-/* The absolute path of an open file (a struct file *) into this CPU's fr_paths; returns its
- * length, at most FR_PATH_MAX - 1. Walks dentries up to each mount's root and across mounts, at
- * most FR_PATH_DEPTH components (a deeper path keeps its last ones).
- * A global function, so the verifier checks it once, not at every caller; its arguments are
- * scalars because a global function may take pointers to memory only since Linux 5.12. Its
- * loops are bounded loops, not bpf_loop() (Linux 5.17). */
-__noinline int fr_walk_path(__u64 file)
+/* Walks from an open file (a struct file *) of the current process up to its root: the path's
+ * components, leaf first, into this CPU's fr_walks. Crosses mounts; stops after FR_PATH_DEPTH
+ * components (a deeper path keeps its last ones). */
+__noinline int fr_walk_up(__u64 file)
+{
+	__u32 zero = 0;
+	struct fr_walk *w = bpf_map_lookup_elem(&fr_walks, &zero);
+	struct file *f = (struct file *)file;
+
+	if (!w)
+		return 0;
+	w->n = 0;
+	if (!f)
+		return 0;
+	struct vfsmount *vfs = BPF_CORE_READ(f, f_path.mnt);
+	w->dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
+	w->mnt = (__u64)container_of(vfs, struct mount, mnt);
+	struct task_struct *task = fr_current_task();
+	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = (__u64)container_of(BPF_CORE_READ(task, fs, root.mnt), struct mount, mnt);
+	for (int i = 0; i < FR_PATH_DEPTH + 8; i++)
+		if (fr_walk_step(w))
+			break;
+	return 0;
+}
+
+/* Writes the components fr_walk_up() collected, root first, into this CPU's fr_paths; returns
+ * the path's length, at most FR_PATH_MAX - 1. */
+__noinline int fr_write_path(void)
 {
 	__u32 zero = 0;
 	struct fr_walk *w = bpf_map_lookup_elem(&fr_walks, &zero);
 	struct fr_path_out *out = bpf_map_lookup_elem(&fr_paths, &zero);
-	struct file *f = (struct file *)file;
 
-	if (!out || !w || !f)
+	if (!out || !w)
 		return 0;
 	char *buf = out->s;
-	struct vfsmount *vfs = BPF_CORE_READ(f, f_path.mnt);
-	w->dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
-	w->mnt = (__u64)container_of(vfs, struct mount, mnt);
-	w->n = 0;
-	for (int i = 0; i < FR_PATH_DEPTH + 8; i++)
-		if (fr_walk_step(w))
-			break;
 	__u32 n = w->n;
 	__u32 off = 0;
-	for (int i = FR_PATH_DEPTH - 1; i >= 0; i--) {
-		if (i >= n)
-			continue;
-		if (off > FR_PATH_MAX - 2)
+	for (int i = 0; i < FR_PATH_DEPTH; i++) {
+		if (i >= n || off > FR_PATH_MAX - 2)
 			break;
 		/* The masks keep the verifier sure of the bounds; barrier_var() keeps the compiler
 		 * from folding them away. */
@@ -97,8 +115,12 @@ __noinline int fr_walk_path(__u64 file)
 		at++;
 		barrier_var(at);
 		at &= FR_PATH_MAX - 1;
-		long len = bpf_probe_read_kernel_str(buf + at, FR_PATH_MAX - 1, w->names[i & (FR_PATH_DEPTH - 1)]);
-		off = len > 1 ? at + (__u32)len - 1 : at;
+		long len = bpf_probe_read_kernel_str(buf + at, FR_PATH_MAX - 1, w->names[(n - 1 - i) & (FR_PATH_DEPTH - 1)]);
+		/* The component's length without its NUL, or nothing on a failed read, without a
+		 * branch: two ways on in every turn would double what the verifier follows. */
+		__s64 add = len - 1;
+		add &= ~(add >> 63);
+		off = at + (__u32)add;
 	}
 	if (off == 0) {
 		buf[0] = '/';
@@ -107,12 +129,18 @@ __noinline int fr_walk_path(__u64 file)
 	return off < FR_PATH_MAX ? off : FR_PATH_MAX - 1;
 }
 
-/* The path of open file `f` copied to `dst`, which has room for FR_PATH_MAX bytes; returns its
- * length (no NUL is written). */
+/* The absolute path of open file `f` copied to `dst`, which has room for FR_PATH_MAX bytes;
+ * returns its length (no NUL is written). The walk and the writing are global functions: each
+ * is verified once, not at every caller, and apart, so the verifier does not follow every way
+ * the writing can go for every length the walk can end at. Their arguments are scalars: a
+ * global function may take pointers only since Linux 5.12. The loops are bounded loops, not
+ * bpf_loop() (Linux 5.17). */
 static __always_inline __u32 fr_file_path(void *dst, struct file *f)
 {
 	__u32 zero = 0;
-	__u32 n = fr_walk_path((__u64)f) & (FR_PATH_MAX - 1);
+
+	fr_walk_up((__u64)f);
+	__u32 n = fr_write_path() & (FR_PATH_MAX - 1);
 	struct fr_path_out *out = bpf_map_lookup_elem(&fr_paths, &zero);
 
 	if (!out || bpf_probe_read_kernel(dst, n, out->s))

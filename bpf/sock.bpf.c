@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* TCP state changes of targets' sockets, for the net table. A change often happens in softirq,
- * on behalf of whatever task is current: the socket is a target's if the current task is one
- * or if a target owns it (fr_socks, filled by connect, accept, bind and listen), and the row
- * names the owner. */
+ * on behalf of whatever task is current: the socket is a target's if a target owns it
+ * (fr_socks, filled by connect, accept, bind and listen), if it is a connection to a target's
+ * listener (fr_listeners), or if the current task is a target; the row names the owner. */
 #include "fs_net.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define FR_TCP_CLOSE 7
+#define FR_TCP_LISTEN 10
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
@@ -15,9 +16,18 @@ int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
 	__u64 key = (__u64)sk;
 	struct fr_subject *owner = bpf_map_lookup_elem(&fr_socks, &key);
 	struct task_struct *task = fr_current_task();
+	struct fr_listen_key lk = {
+		.family = BPF_CORE_READ(sk, __sk_common.skc_family),
+		.port = BPF_CORE_READ(sk, __sk_common.skc_num),
+	};
 
-	if (!owner && !fr_is_target_tgid(fr_task_tgid(task)))
-		return 0;
+	if (!owner && !fr_is_target_tgid(fr_task_tgid(task))) {
+		/* A connection to a target's listener, on its way to being accepted. */
+		owner = bpf_map_lookup_elem(&fr_listeners, &lk);
+		if (!owner || oldstate == FR_TCP_LISTEN)
+			return 0;
+		bpf_map_update_elem(&fr_socks, &key, owner, BPF_ANY);
+	}
 	struct fr_net_event *e = fr_reserve(FR_TABLE_NET, sizeof(*e), bpf_ktime_get_ns());
 	if (e) {
 		if (owner)
@@ -36,7 +46,10 @@ int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
 		e->unix_path.len = 0;
 		fr_submit(&e->hdr);
 	}
-	if (newstate == FR_TCP_CLOSE)
+	if (newstate == FR_TCP_CLOSE) {
 		bpf_map_delete_elem(&fr_socks, &key);
+		if (oldstate == FR_TCP_LISTEN)
+			bpf_map_delete_elem(&fr_listeners, &lk);
+	}
 	return 0;
 }

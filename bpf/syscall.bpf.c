@@ -179,7 +179,7 @@ int BPF_PROG(fr_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	fr_write_syscall(c, task, call, regs, ret, 1, now);
-	fr_calls_exit(task, regs, call->nr, ret, call->pending, now);
+	fr_calls_exit(regs, call->nr, ret, call->pending, now);
 	if (call != &c->call)
 		fr_thread_done(&fr_parked, task);
 	return 0;

@@ -50,7 +50,6 @@ Napi::Object FeaturesObject(Napi::Env env, const Features& f) {
   o.Set("taskBtf", f.task_btf);
   o.Set("taskStorage", f.task_storage);
   o.Set("taskPtRegs", f.task_pt_regs);
-  o.Set("fetchAtomics", f.fetch_atomics);
   o.Set("exitGroupDead", f.exit_group_dead);
   o.Set("cycles", f.cycles);
   Napi::Object tps = Napi::Object::New(env);
@@ -116,7 +115,6 @@ class Session : public Napi::ObjectWrap<Session> {
     features.task_btf = fo.Get("taskBtf").ToBoolean();
     features.task_storage = fo.Get("taskStorage").ToBoolean();
     features.task_pt_regs = fo.Get("taskPtRegs").ToBoolean();
-    features.fetch_atomics = fo.Get("fetchAtomics").ToBoolean();
     features.exit_group_dead = fo.Get("exitGroupDead").ToBoolean();
     features.cycles = fo.Get("cycles").ToBoolean();
     guarded(env, [&] { programs_ = std::make_unique<flightrec::Programs>(load, features); });

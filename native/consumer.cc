@@ -47,12 +47,6 @@ int Consumer::on_record(void* ctx, void* data, size_t size) {
   return 0;
 }
 
-// The number of the next record: the programs' own counter, or this thread's where the kernel
-// cannot count atomically (bpf/compat.h), in the order records are drained.
-uint64_t Consumer::next_seq() {
-  return programs_.kernel_numbers() ? __atomic_fetch_add(programs_.seq(), 1, __ATOMIC_SEQ_CST) : seq_++;
-}
-
 void Consumer::add(const uint8_t* rec, size_t size) {
   if (size < sizeof(fr_header)) {
     stats_.malformed++;
@@ -61,7 +55,7 @@ void Consumer::add(const uint8_t* rec, size_t size) {
   const auto* h = reinterpret_cast<const fr_header*>(rec);
   for (auto& s : stages_) {
     if (s.table()->id != h->table) continue;
-    if (!s.add(rec, size, programs_.kernel_numbers() ? h->seq : seq_++, now_)) {
+    if (!s.add(rec, size, seq_++, now_)) {
       stats_.malformed++;
       return;
     }
@@ -99,8 +93,8 @@ void Consumer::run() {
     // younger. Read after, a drain slowed down (a busy host) would let older records wait
     // past the hold and be handed over out of order.
     now_ = monotonic_ns();
-    // Lanes first: where the consumer numbers records, a syscall row then comes before the
-    // rows its exit wrote to the ring at the same instant.
+    // Lanes first: a syscall row is then numbered before the rows its exit wrote to the ring
+    // at the same instant.
     drain_lanes();
     int err = ring_buffer__consume(rb_);
     if (err < 0 && err != -EINTR) break;
@@ -117,12 +111,11 @@ void Consumer::run() {
   deliver_({Delivery::kEnd, nullptr});
 }
 
-// A record written here rather than by the programs (at stop): framed like theirs, with the
-// next seq, and staged with the rest.
+// A record written here rather than by the programs (at stop): framed like theirs and staged
+// with the rest.
 template <class Event>
 void Consumer::add_written(Event& e, uint8_t table, uint64_t ts) {
   e.hdr.ts = ts;
-  e.hdr.seq = programs_.kernel_numbers() ? next_seq() : 0;  // add() numbers it otherwise
   e.hdr.size = sizeof e;
   e.hdr.table = table;
   add(reinterpret_cast<const uint8_t*>(&e), sizeof e);

@@ -1,6 +1,6 @@
 // The consumer thread: drains the per-CPU syscall lanes and the ring buffer every drain
-// interval (or sooner, when records wake it), stages the records per table, and hands
-// finished batches over in (ts, seq) order. At stop it adds the losses and byte totals the
+// interval (or sooner, when records wake it), numbers the records (seq), stages them per
+// table, and hands finished batches over in (ts, seq) order. At stop it adds the losses and byte totals the
 // programs could not write, and ends. Plain C++: what it hands over goes to a callback.
 #pragma once
 
@@ -61,7 +61,6 @@ class Consumer {
   void run();
   void add(const uint8_t* rec, size_t size);
   void drain_lanes();
-  uint64_t next_seq();
   template <class Event> void add_written(Event& e, uint8_t table, uint64_t ts);
   void stage_open_fd_totals();
   void stage_unreported_losses();
@@ -75,7 +74,11 @@ class Consumer {
   std::atomic<bool> stopping_{false};
   std::vector<Stage> stages_;
   uint64_t now_ = 0;
-  uint64_t seq_ = 0;  // the next record number, when the programs do not number records
+  // The number of the next record. Records are numbered here, in the order they are drained:
+  // the ring buffer keeps the order records were reserved in, a lane the order of its CPU's
+  // syscalls, and lanes are drained before the ring. A counter in the kernel would cost every
+  // record an atomic on one cache line shared by all CPUs, and needs Linux 5.12.
+  uint64_t seq_ = 0;
   Stats stats_;
 };
 

@@ -28,22 +28,6 @@ const btf_type* tracepoint_proto(const btf* b, const std::string& name) {
   return t && btf_is_func_proto(t) ? t : nullptr;
 }
 
-// Whether the kernel runs an atomic fetch-and-add: `r0 = 0; *(u64 *)(r10 - 8) = r0;
-// r1 = 1; r1 = atomic_fetch_add((u64 *)(r10 - 8), r1); exit` as a socket filter.
-bool probe_fetch_atomics() {
-  const bpf_insn insns[] = {
-      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
-      {BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -8, 0},
-      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 1},
-      {BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_10, BPF_REG_1, -8, BPF_ADD | BPF_FETCH},
-      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-  };
-  int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, nullptr, "GPL", insns, sizeof insns / sizeof insns[0], nullptr);
-  if (fd < 0) return false;
-  close(fd);
-  return true;
-}
-
 bool probe_helper(bpf_func_id helper) {
   return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, helper, nullptr) == 1;
 }
@@ -84,7 +68,6 @@ Features probe_features(const std::string& btf_path) {
   f.task_btf = probe_helper(BPF_FUNC_get_current_task_btf);
   f.task_storage = probe_helper(BPF_FUNC_task_storage_get) && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1;
   f.task_pt_regs = probe_helper(BPF_FUNC_task_pt_regs);
-  f.fetch_atomics = probe_fetch_atomics();
   f.cycles = probe_cycles();
   return f;
 }
@@ -94,7 +77,6 @@ std::vector<Feature> Features::list() const {
       {"kernel BTF (" + btf_path + ")", btf, "5.4 with CONFIG_DEBUG_INFO_BTF", true, ""},
       {"BPF ring buffer", ringbuf, "5.8", true, ""},
       {"bpf_get_current_task_btf()", task_btf, "5.11", false, "reads the current task with probes (slower)"},
-      {"atomic fetch-and-add", fetch_atomics, "5.12", false, "the recorder numbers records as it drains them"},
       {"task storage in tracing programs", task_storage, "5.13", false, "keeps per-thread state in a hash map by thread id"},
       {"bpf_task_pt_regs()", task_pt_regs, "5.15", false, "reads a task's registers from its kernel stack"},
       {"sched_process_exit group_dead", exit_group_dead, "6.16", false, "finds the last thread of a process from its live count"},

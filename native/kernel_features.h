@@ -25,7 +25,6 @@ struct Features {
   bool task_btf = false;       // bpf_get_current_task_btf()
   bool task_storage = false;   // task storage in tracing programs
   bool task_pt_regs = false;   // bpf_task_pt_regs()
-  bool fetch_atomics = false;  // BPF atomic fetch-and-add
   bool exit_group_dead = false;
   bool cycles = false;         // a hardware PMU counts cycles
   // Tracepoints flightrec attaches to, by name, and whether this kernel's BTF has them.

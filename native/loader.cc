@@ -19,8 +19,7 @@
 namespace flightrec {
 
 Programs::Programs(const LoadOptions& opts, const Features& features)
-    : ring_bytes_(opts.ring_bytes), sample_hz_((opts.tables >> FR_TABLE_SAMPLE) & 1 ? opts.sample_hz : 0), cycles_(features.cycles),
-      kernel_numbers_(features.fetch_atomics) {
+    : ring_bytes_(opts.ring_bytes), sample_hz_((opts.tables >> FR_TABLE_SAMPLE) & 1 ? opts.sample_hz : 0), cycles_(features.cycles) {
   // The verifier gives up with EAGAIN when the loading thread has a signal pending (a
   // profiler's SIGPROF, a timer), and libbpf's own retries can all meet one. Signals are
   // blocked on this thread while loading (they are delivered when unblocked), and a load that
@@ -69,7 +68,6 @@ void Programs::open_and_load(const LoadOptions& opts, const Features& features) 
   ro->fr_has_task_btf = features.task_btf;
   ro->fr_has_task_storage = features.task_storage && features.task_btf;
   ro->fr_has_task_pt_regs = features.task_pt_regs && features.task_btf;
-  ro->fr_has_fetch_atomics = features.fetch_atomics;
   ro->fr_exit_has_group_dead = features.exit_group_dead;
   if (ro->fr_has_task_storage) {
     for (bpf_map* m : {skel_->maps.fr_parked, skel_->maps.fr_pendings}) {
@@ -198,6 +196,5 @@ std::vector<ProgramInfo> Programs::programs() const {
 int Programs::ring_fd() const { return bpf_map__fd(skel_->maps.fr_events); }
 int Programs::losses_fd() const { return bpf_map__fd(skel_->maps.fr_losses); }
 int Programs::ios_fd() const { return bpf_map__fd(skel_->maps.fr_ios); }
-uint64_t* Programs::seq() const { return reinterpret_cast<uint64_t*>(&skel_->bss->fr_seq); }
 
 }  // namespace flightrec

@@ -53,10 +53,6 @@ class Programs {
   uint32_t lane_slots() const { return lane_slots_; }
   const uint8_t* lanes() const { return lanes_; }
   fr_lane_pos* lane_pos() const { return lane_pos_; }
-  // Whether the programs number records themselves (else the consumer does: compat.h).
-  bool kernel_numbers() const { return kernel_numbers_; }
-  // The programs' record counter (kernel_numbers()).
-  uint64_t* seq() const;
 
  private:
   void open_and_load(const LoadOptions& opts, const Features& features);
@@ -72,7 +68,6 @@ class Programs {
   uint32_t ring_bytes_ = 0;
   uint32_t sample_hz_ = 0;
   bool cycles_ = false;
-  bool kernel_numbers_ = true;
   uint32_t lane_slots_ = 0;
   const uint8_t* lanes_ = nullptr;
   size_t lanes_len_ = 0;

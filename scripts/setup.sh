@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev build-essential pkg-config python3 make g++)
+# qemu-system-x86, busybox-static, cpio and xz-utils boot Debian's other kernels for the kernel matrix
+# of the test suite (scripts/kernels/); the kernels themselves are fetched on first use.
+PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev build-essential pkg-config python3 make g++
+  qemu-system-x86 busybox-static cpio xz-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

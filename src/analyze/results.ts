@@ -1,7 +1,6 @@
 // Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
 // read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
-import { closeSync, existsSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import {
   Binary, Bool, DateDay, type DataType, Float64, Int16, Int32, Int64, Int8, List, Field, TimestampNanosecond,
   Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableToIPC, vectorFromArray, Table as ArrowTable,
@@ -12,6 +11,7 @@ import {
   DuckDBListType,
 } from '@duckdb/node-api';
 import { UsageError } from '../format/errors.js';
+import { OutputFile } from '../format/output-file.js';
 import { cutText } from '../text/escape.js';
 import { table } from '../text/table.js';
 import { lit, type Analysis } from './session.js';
@@ -56,18 +56,19 @@ const csvCell = (v: unknown): string => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** Where text goes: a file, or stdout. */
+/** Where text goes: an output file (see OutputFile), or stdout. */
 class Sink {
-  private readonly fd: number;
-  constructor(private readonly path: string | undefined) {
-    this.fd = path === undefined ? 1 : openSync(path, 'w', 0o600);
+  private readonly file: OutputFile | undefined;
+  constructor(path: string | undefined) {
+    this.file = path === undefined ? undefined : OutputFile.create(path);
   }
   write(s: string | Uint8Array): void {
+    if (this.file) return this.file.write(s);
     const b = typeof s === 'string' ? Buffer.from(s) : s;
     let done = 0;
     while (done < b.length) {
       try {
-        done += writeSync(this.fd, b, done, b.length - done);
+        done += writeSync(1, b, done, b.length - done);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
@@ -83,44 +84,59 @@ class Sink {
       closeSync(fd);
     }
   }
-  close(): void {
-    if (this.path !== undefined) closeSync(this.fd);
+  /** The output in place when all was written, else dropped. */
+  close(ok: boolean): void {
+    if (ok) this.file?.commit();
+    else this.file?.abort();
   }
 }
 
-/** The files flightrec writes through DuckDB for `format` (a confined session allows exactly these). */
-export function outputFiles(format: Format, out: string | undefined): string[] {
-  return format === 'parquet' && out !== undefined ? [resolve(out)] : [];
+/**
+ * The file DuckDB itself writes for `format` and `out` (a Parquet result to a file), made
+ * before the session is confined (SessionOptions.writes): a confined session lets DuckDB
+ * write exactly its `procPath`, and its configuration cannot change after.
+ */
+export function duckdbOutput(format: Format, out: string | undefined): OutputFile | undefined {
+  return format === 'parquet' && out !== undefined ? OutputFile.create(out) : undefined;
 }
 
-/** Runs `sql` and writes its result in `format` to `out` (a file) or stdout. */
-export async function writeResult(a: Analysis, sql: string, format: Format, out?: string): Promise<void> {
+/** Runs `sql` and writes its result in `format` to `out` (a file) or stdout; `file` is duckdbOutput(format, out), made beforehand. */
+export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile): Promise<void> {
   if ((format === 'parquet' || format === 'arrow') && out === undefined && process.stdout.isTTY) {
     throw new UsageError(`--format ${format} is binary: write it to a file with -o FILE or pipe it`);
   }
   if (format === 'parquet') {
     const last = await a.runAllButLast(sql);
-    // For stdout, DuckDB writes into the session's scratch directory and the file is copied out: /dev/stdout
-    // cannot be opened when stdout is a socket. A file is made here so it is 0600 like every other output
-    // (DuckDB's take the umask), and removed again if the query fails.
-    const target = out === undefined ? a.scratchFile('result.parquet') : resolve(out);
-    const made = !existsSync(target);
-    closeSync(openSync(target, 'w', 0o600));
-    try {
-      await a.run(`COPY (\n${last}\n) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
-      if (out === undefined) {
-        const sink = new Sink(undefined);
-        sink.copyFrom(target);
-        rmSync(target);
+    // The query goes on lines of its own, so a trailing `--` comment cannot swallow the parenthesis.
+    const copy = (target: string): Promise<void> => a.run(`COPY (\n${last}\n) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
+    if (out === undefined) {
+      // DuckDB writes into the session's scratch directory (0600, removed with the session) and the file is
+      // copied out: /dev/stdout cannot be opened when stdout is a socket.
+      const scratch = a.scratchFile('result.parquet');
+      closeSync(openSync(scratch, 'wx', 0o600));
+      try {
+        await copy(scratch);
+        new Sink(undefined).copyFrom(scratch);
+      } finally {
+        rmSync(scratch, { force: true });
       }
+      return;
+    }
+    // DuckDB writes our temp file through its fd's path, which is all a confined session lets it write:
+    // no name of the user's is opened by it.
+    const target = file ?? OutputFile.create(out);
+    try {
+      await copy(target.procPath);
     } catch (err) {
-      if (made) rmSync(target, { force: true });
+      target.abort();
       throw err;
     }
+    target.commit();
     return;
   }
   const r = await a.query(sql);
   const sink = new Sink(out);
+  let ok = false;
   try {
     switch (format) {
       case 'table': sink.write(`${renderTable(r)}\n`); break;
@@ -133,8 +149,9 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
       case 'jsonl': for (const row of r.getRowObjectsJson()) sink.write(`${JSON.stringify(row)}\n`); break;
       case 'arrow': sink.write(tableToIPC(toArrow(r), out === undefined ? 'stream' : 'file')); break;
     }
+    ok = true;
   } finally {
-    sink.close();
+    sink.close(ok);
   }
 }
 

@@ -2,10 +2,13 @@
 // only: once the views exist, DuckDB's external access is switched off with exactly the
 // Parquet files behind the views allowed (views are bound again at every query, so their
 // files must stay readable), and its configuration is locked so no statement can switch it
-// back. DuckDB lets a statement write any file it may read, so statements that write or
-// bring in code (COPY, EXPORT, ATTACH, INSTALL/LOAD, and PREPARE/EXECUTE and EXPLAIN ANALYZE,
-// which would run them) are refused before they run. `--allow-files` leaves DuckDB's file
-// access as it is, for a user running their own SQL on their own files.
+// back. The files are named through directories flightrec holds open
+// (/proc/self/fd/<fd>/...); DuckDB keeps each allowed path with its links resolved, and
+// resolves a path again before it opens it. DuckDB lets a statement write any
+// file it may read, so statements that write or bring in code (COPY, EXPORT, ATTACH,
+// INSTALL/LOAD, and PREPARE/EXECUTE and EXPLAIN ANALYZE, which would run them) are refused
+// before they run. `--allow-files` leaves DuckDB's file access as it is, for a user running
+// their own SQL on their own files.
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { RecordingError } from '../format/errors.js';
 
@@ -13,11 +16,11 @@ import { RecordingError } from '../format/errors.js';
 export type FileAccess = 'recordings' | 'all';
 
 export interface Grant {
-  /** Files DuckDB reads for the views: cache entries, or the files of a fleet export. */
+  /** Files DuckDB reads for the views: cache entries, or the files of a fleet export, as /proc/self/fd/<dir fd>/... paths. */
   readonly read: readonly string[];
-  /** Files flightrec itself writes through DuckDB (a `-f parquet` output). */
+  /** Files flightrec itself writes through DuckDB (a `-f parquet` output's temp file, as /proc/self/fd/<fd>). */
   readonly writeFiles: readonly string[];
-  /** Directories flightrec itself writes through DuckDB (an export). */
+  /** Directories flightrec itself writes below through DuckDB (an export's staging directory, likewise). */
   readonly writeDirs: readonly string[];
 }
 

@@ -2,10 +2,18 @@
 // exported fleet directory), the derived views, and the macros. Queries run in an embedded,
 // in-memory DuckDB; nothing is copied into it. Once the views exist the session is confined
 // to them (sandbox.ts) unless the caller allows files.
-import { mkdtempSync, readdirSync, rmSync, type Dirent } from 'node:fs';
+//
+// DuckDB reaches every file through a directory flightrec holds open (confined-dir.ts): the
+// cache entries as /proc/self/fd/<cache dir>/<entry>, the files of a fleet export as
+// /proc/self/fd/<fleet dir>/host=H/date=D/table=T/<file>, listed here without following
+// links. No path of the user's reaches DuckDB, so nothing in one is read as a glob pattern,
+// and a confined session allows exactly these paths (DuckDB resolves them to the real files
+// when they are allowed and again when they are opened).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, StatementType, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import { Recording } from '../format/recording.js';
@@ -14,6 +22,7 @@ import { MACRO_DDL, RAW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
+import { eachPartition } from './partitions.js';
 import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
@@ -28,18 +37,30 @@ export interface Source {
   readonly cached: CachedRecording;
 }
 
+/** What flightrec itself writes through DuckDB, as /proc/self/fd/<fd> of what it holds open. */
+export interface Writes {
+  /** Files: a `-f parquet` output's temp file. */
+  readonly files?: readonly string[];
+  /** Directories written below: an export's staging directory. */
+  readonly dirs?: readonly string[];
+}
+
 export interface SessionOptions {
   /** What the SQL may open besides the recordings: nothing (the default), or any file (`--allow-files`). */
   readonly files?: FileAccess;
-  /** Files flightrec itself writes through DuckDB in a confined session (a `-f parquet` output). */
-  readonly writeFiles?: readonly string[];
-  /** Directories flightrec itself writes through DuckDB in a confined session (an export). */
-  readonly writeDirs?: readonly string[];
+  /**
+   * Makes what flightrec will write through DuckDB and says where it is: called once the
+   * recordings are open and before the session is confined (a confined session's
+   * configuration cannot change after), so a recording that is refused leaves nothing made.
+   */
+  readonly writes?: () => Writes;
 }
 
 export interface OpenOptions extends SessionOptions {
-  /** Cache directory (one recording only), default beside the recording. */
+  /** Cache directory (one recording only), default $XDG_CACHE_HOME/flightrec/<recording id>. */
   readonly cache?: string;
+  /** Read damaged recordings without what is damaged (see Recording.open). */
+  readonly allowDamaged?: boolean;
   readonly onProgress?: (p: CacheProgress & { recording: string }) => void;
 }
 
@@ -57,90 +78,115 @@ export function viewColumns(table: TableName): string[] {
 /** A SQL identifier. */
 export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-/** Names in a directory that `want` accepts, sorted; none when it cannot be read. Entry types are lstat's: a symbolic link is neither a file nor a directory, so none is followed. */
-function entries(dir: string, want: (e: Dirent) => boolean): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).filter(want).map((e) => e.name).sort();
-  } catch {
-    return [];
-  }
-}
+/** DuckDB reads a path with one of these as a glob pattern, even in a list of files. */
+const GLOB = /[*?[]/;
 
-/** The Parquet files of a fleet export per table (`<dir>/host=H/date=D/table=T/F.parquet`), listed, not globbed. */
-function fleetFiles(dir: string): Map<string, string[]> {
+/**
+ * The Parquet files of a fleet export per table, as DuckDB is to read them:
+ * /proc/self/fd/<fleet fd>/host=H/date=D/table=T/F.parquet. Listed, not globbed: only
+ * directories and regular files are taken, never a link, and no name DuckDB would take for
+ * a pattern (export never writes one: DuckDB escapes partition values).
+ */
+function fleetFiles(fleet: ConfinedDir): Map<string, string[]> {
   const files = new Map<string, string[]>();
-  const isDir = (prefix: string) => (e: Dirent): boolean => e.isDirectory() && e.name.startsWith(prefix);
-  for (const h of entries(dir, isDir('host='))) {
-    for (const d of entries(join(dir, h), isDir('date='))) {
-      for (const t of entries(join(dir, h, d), isDir('table='))) {
-        const found = entries(join(dir, h, d, t), (e) => e.isFile() && e.name.endsWith('.parquet')).map((f) => join(dir, h, d, t, f));
-        if (found.length > 0) files.set(t.slice('table='.length), [...(files.get(t.slice('table='.length)) ?? []), ...found]);
-      }
+  eachPartition(fleet, (names, d) => {
+    if (names.some((n) => GLOB.test(n))) return;
+    const table = names[2]!.slice('table='.length);
+    for (const f of d.list().sort()) {
+      if (!f.endsWith('.parquet') || GLOB.test(f) || !d.stat(f)?.isFile()) continue;
+      files.set(table, [...(files.get(table) ?? []), `/proc/self/fd/${fleet.fd}/${[...names, f].join('/')}`]);
     }
-  }
+  });
   return files;
 }
 
 export class Analysis {
+  /** Directories DuckDB reads through /proc/self/fd paths: open until close(). */
+  private readonly held: ConfinedDir[] = [];
+
+  /** Whether the session is confined (sandbox.ts): then every statement is checked before it runs. */
+  private confined = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly con: DuckDBConnection,
     readonly sources: readonly Source[],
     private readonly tempDir: string,
-  ) {}
-
-  /** Whether the session is confined (sandbox.ts): then every statement is checked before it runs. */
-  private confined = false;
+  ) {
+    for (const s of sources) this.held.push(s.cached.dir);
+  }
 
   /** Opens recordings, bringing their caches up to date first. */
   static async open(dirs: readonly string[], opts: OpenOptions = {}): Promise<Analysis> {
     if (dirs.length === 0) throw new UsageError('give at least one recording');
     if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
     const names = recordingNames(dirs);
-    const sources = dirs.map((dir, i): Source => {
-      const rec = Recording.open(dir);
-      const name = names[i]!;
-      const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
-      return { rec, name, cached };
-    });
-    const a = await Analysis.connect(sources);
+    const sources: Source[] = [];
+    let a: Analysis | undefined;
     try {
+      for (const [i, dir] of dirs.entries()) {
+        const rec = Recording.open(dir, { allowDamaged: opts.allowDamaged === true });
+        const name = names[i]!;
+        try {
+          const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
+          sources.push({ rec, name, cached });
+        } catch (err) {
+          rec.close();
+          throw err;
+        }
+      }
+      a = await Analysis.connect(sources);
       await a.defineBase();
       await a.defineRecordings(sources);
       await a.confineTo(sources.flatMap((s) => [...s.cached.files.values()].flat()), opts);
+      return a;
     } catch (err) {
-      a.close();
+      if (a) a.close();
+      else {
+        for (const s of sources) {
+          s.rec.close();
+          s.cached.dir.close();
+        }
+      }
       throw err;
     }
-    return a;
   }
 
-  /** Opens a directory written by `flightrec export --parquet`. */
+  /**
+   * Opens a directory written by `flightrec export --parquet`. Its path is taken literally
+   * and held open; DuckDB reads the files listed below its fd (fleetFiles), so a `*` in the
+   * user's path pulls in nothing else.
+   */
   static async openFleet(dir: string, opts: SessionOptions = {}): Promise<Analysis> {
+    const fleet = ConfinedDir.open(dir);
+    let a: Analysis | undefined;
     try {
-      readdirSync(dir);
-    } catch (err) {
-      throw new RecordingError(`cannot read the fleet directory (${(err as NodeJS.ErrnoException).code ?? err})`, { file: dir, cause: err });
-    }
-    const files = fleetFiles(resolve(dir));
-    if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
-    const a = await Analysis.connect([]);
-    try {
+      const files = fleetFiles(fleet);
+      if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
+      a = await Analysis.connect([]);
+      a.held.push(fleet);
       await a.defineBase();
-      const scan = (t: string): string => `read_parquet([${files.get(t)!.map(lit).join(', ')}], hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR})`;
-      await a.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM ${scan('recordings')}`);
-      for (const t of TABLE_NAMES) {
-        if (files.has(t)) await a.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM ${scan(t)}`);
-        else await a.emptyTable(t);
-      }
-      await a.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
-      await a.defineDerived();
+      await a.defineFleet(files);
+      // `recordings` is a table by now: only the views' files are read from here on.
       await a.confineTo(TABLE_NAMES.flatMap((t) => files.get(t) ?? []), opts);
+      return a;
     } catch (err) {
-      a.close();
-      throw err;
+      if (a) a.close();
+      else fleet.close();
+      if (err instanceof RecordingError || err instanceof UsageError) throw err;
+      throw new RecordingError(`cannot read the fleet directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: dir, cause: err });
     }
-    return a;
+  }
+
+  private async defineFleet(files: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const scan = (t: string): string => `read_parquet([${files.get(t)!.map(lit).join(', ')}], hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR})`;
+    await this.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM ${scan('recordings')}`);
+    for (const t of TABLE_NAMES) {
+      if (files.has(t)) await this.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM ${scan(t)}`);
+      else await this.emptyTable(t);
+    }
+    await this.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
+    await this.defineDerived();
   }
 
   private static async connect(sources: readonly Source[]): Promise<Analysis> {
@@ -197,8 +243,9 @@ export class Analysis {
 
   /** Once the views exist: confines the session to the files behind them, unless files are allowed. */
   private async confineTo(read: readonly string[], opts: SessionOptions): Promise<void> {
+    const writes = opts.writes?.() ?? {};
     if (opts.files === 'all') return;
-    await confine(this.con, { read: read.map((f) => resolve(f)), writeFiles: (opts.writeFiles ?? []).map((f) => resolve(f)), writeDirs: (opts.writeDirs ?? []).map((d) => resolve(d)) });
+    await confine(this.con, { read, writeFiles: writes.files ?? [], writeDirs: writes.dirs ?? [] });
     this.confined = true;
   }
 
@@ -273,6 +320,8 @@ export class Analysis {
     this.con.closeSync();
     this.instance.closeSync();
     rmSync(this.tempDir, { recursive: true, force: true });
+    for (const s of this.sources) s.rec.close();
+    for (const d of this.held) d.close();
   }
 }
 

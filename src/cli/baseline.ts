@@ -1,8 +1,8 @@
 // `flightrec baseline learn`: the anomaly detector's baseline, from clean recordings.
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BaselineLearner } from '../detect/baseline.js';
 import { UsageError } from '../format/errors.js';
+import { writeOutputFile } from '../format/output-file.js';
 import { Recording } from '../format/recording.js';
 import { replay } from '../replay/replay.js';
 import { warn } from './output.js';
@@ -23,7 +23,7 @@ export function register(program: Command): void {
         learner.flush();
       }
       const b = learner.baseline(arch, recs.map((r) => ({ id: r.manifest.id, host: r.manifest.host.hostname })));
-      writeFileSync(f.output, `${JSON.stringify(b)}\n`);
+      writeOutputFile(f.output, `${JSON.stringify(b)}\n`);
       warn(`flightrec: learned ${Object.keys(b.profiles).length} programs from ${b.global.windows} process-seconds into ${f.output}`);
     });
 }

@@ -1,7 +1,8 @@
+// `flightrec info`: what a recording holds, from its manifest and its unsealed tail.
 import type { Command } from 'commander';
-import { Recording } from '../format/recording.js';
 import { summarize, type RecordingSummary } from '../format/summary.js';
 import { table } from '../text/table.js';
+import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { formatBytes, say } from './output.js';
 
 function render(s: RecordingSummary): string {
@@ -28,16 +29,21 @@ function render(s: RecordingSummary): string {
   return lines.join('\n');
 }
 
-export function printInfo(dir: string, json: boolean): void {
-  const s = summarize(Recording.open(dir));
-  if (json) console.log(JSON.stringify(s, null, 2));
-  else say(render(s));
+export function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): void {
+  const rec = openRecording(dir, flags);
+  try {
+    const s = summarize(rec);
+    if (json) console.log(JSON.stringify(s, null, 2));
+    else say(render(s));
+  } finally {
+    rec.close();
+  }
 }
 
 export function register(program: Command): void {
-  program.command('info')
+  damageOption(program.command('info')
     .description('summarize a recording: time range, rows and bytes per table, losses, integrity')
     .argument('<recording>', 'recording directory')
-    .option('--json', 'print JSON')
-    .action((dir: string, opts: { json?: boolean }) => printInfo(dir, opts.json === true));
+    .option('--json', 'print JSON'))
+    .action((dir: string, opts: DamageFlags & { json?: boolean }) => printInfo(dir, opts.json === true, opts));
 }

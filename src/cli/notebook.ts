@@ -1,9 +1,10 @@
 // `flightrec notebook run`: a shipped notebook by name, or a Markdown file by path.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runNotebook } from '../analyze/notebook.js';
 import { UsageError } from '../format/errors.js';
+import { writeOutputFile } from '../format/output-file.js';
 import { packageRoot } from '../paths.js';
 import { escapeLines } from '../text/escape.js';
 import { openSources, sourceOptions, type SourceFlags } from './sql.js';
@@ -41,7 +42,7 @@ export function register(program: Command): void {
       const a = await openSources(recordings, opts);
       try {
         const text = await runNotebook(a, path, { maxRows: Math.max(1, Number(opts.maxRows) || 50) });
-        if (opts.output !== undefined) writeFileSync(opts.output, text, { mode: 0o600 });
+        if (opts.output !== undefined) writeOutputFile(opts.output, text);
         else process.stdout.write(escapeLines(text.endsWith('\n') ? text : `${text}\n`));
       } finally {
         a.close();

@@ -1,6 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
+import { writeOutputFile } from '../format/output-file.js';
 import { DEFAULTS, record, type Progress, type RecordResult } from '../record/session.js';
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
@@ -157,6 +158,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       ? '--intel-pt: this build of flightrec cannot capture Intel PT yet; record without --intel-pt'
       : `--intel-pt: this host has no Intel PT (${INTEL_PT} does not exist); record without --intel-pt`);
   }
+  if (f.output.trim() === '') throw new UsageError('-o needs a directory to create the recording in (an empty path would mean the current directory)');
   const target = chooseTarget(command, f);
   const { tables, sampleHz } = chooseTables(f);
   const live = !f.quiet && process.stderr.isTTY;
@@ -185,7 +187,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   await Promise.all(sinks.map((s) => s.close()));
   if (!f.quiet) warn(summary(f.output, result));
   if (f.summaryJson) {
-    writeFileSync(f.summaryJson, `${JSON.stringify({
+    writeOutputFile(f.summaryJson, `${JSON.stringify({
       output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
       bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
       error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,

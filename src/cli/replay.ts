@@ -1,13 +1,13 @@
 // `flightrec replay`: run detectors over a recording, deterministically; `flightrec detectors`:
 // what would run.
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { alertJson, alertTable } from '../detect/alert.js';
 import { loadDetectors, type DetectorSet } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
-import { Recording } from '../format/recording.js';
+import { writeOutputFile } from '../format/output-file.js';
 import { replay, storedAlerts } from '../replay/replay.js';
 import { table } from '../text/table.js';
+import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
 
 export interface DetectorFlags {
@@ -32,16 +32,16 @@ export async function chooseDetectors(f: DetectorFlags): Promise<DetectorSet> {
 const FORMATS = ['table', 'jsonl'] as const;
 
 export function register(program: Command): void {
-  detectorOptions(program.command('replay')
+  damageOption(detectorOptions(program.command('replay')
     .description('run detectors over a recording in its recorded order: the same recording and detectors give the same alerts, byte for byte')
     .argument('<recording>', 'recording directory')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the alerts to this file')
-    .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ'))
-    .action(async (dir: string, f: DetectorFlags & { format: string; output?: string; checkStored?: boolean }) => {
+    .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ')))
+    .action(async (dir: string, f: DetectorFlags & DamageFlags & { format: string; output?: string; checkStored?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(f.format)) throw new UsageError(`unknown --format ${f.format}: use one of ${FORMATS.join(', ')}`);
       const set = await chooseDetectors(f);
-      const rec = Recording.open(dir);
+      const rec = openRecording(dir, f);
       const tty = process.stderr.isTTY === true;
       const started = Date.now();
       const result = replay(rec, set.detectors, set.options, tty ? (p) => {
@@ -51,7 +51,7 @@ export function register(program: Command): void {
       if (tty) process.stderr.write('\r\x1b[K');
       const clock = rec.manifest.clock;
       const text = f.format === 'jsonl' ? result.alerts.map((a) => `${alertJson(a, clock)}\n`).join('') : `${alertTable(result.alerts, clock)}\n`;
-      if (f.output !== undefined) writeFileSync(f.output, text);
+      if (f.output !== undefined) writeOutputFile(f.output, text);
       else process.stdout.write(text);
       for (const x of result.failures) {
         warn(`flightrec: detector ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there, the others went on`);

@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
-import { Recording } from '../format/recording.js';
+import type { Recording } from '../format/recording.js';
 import { minTs, summarize } from '../format/summary.js';
 import { slice } from '../replay/slice.js';
+import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { warn } from './output.js';
 
 /** A time as a recording ts: +SECONDS from the recording's first event, an ISO wall time, or a raw ts. */
@@ -30,16 +31,16 @@ const pidList = (flag: string, vs: readonly string[] | undefined): number[] | un
 });
 
 export function register(program: Command): void {
-  program.command('slice')
+  damageOption(program.command('slice')
     .description('cut a smaller recording (a fixture) out of a recording: some processes, a process tree, a time range')
     .argument('<recording>', 'recording directory')
     .requiredOption('-o, --output <dir>', 'the new recording')
     .option('--pid <pid...>', 'keep the rows of these processes')
     .option('--tree <pid...>', 'keep the rows of these processes and of all processes forked from them')
     .option('--from <time>', 'keep rows from this time: +SECONDS from the first event, an ISO time, or a ts')
-    .option('--to <time>', 'keep rows up to this time (same forms)')
-    .action((dir: string, f: { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
-      const rec = Recording.open(dir);
+    .option('--to <time>', 'keep rows up to this time (same forms)'))
+    .action((dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
+      const rec = openRecording(dir, f);
       const from = f.from !== undefined ? parseTime('--from', f.from, rec) : undefined;
       const to = f.to !== undefined ? parseTime('--to', f.to, rec) : undefined;
       if (from !== undefined && to !== undefined && to < from) throw new UsageError('--to is before --from');

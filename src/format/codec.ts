@@ -3,9 +3,9 @@
 // content size, and a size over the limit is refused before anything is allocated.
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { Compressor, Decompressor } from 'zstd-napi';
+import { MAX_BUFFER_BYTES } from './limits.js';
 
-/** No single decompressed buffer may exceed this (a batch of 1M rows of u64 is 8 MiB). */
-export const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
+export { MAX_BUFFER_BYTES } from './limits.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 

@@ -1,13 +1,19 @@
 // manifest.json: what a recording is, and per sealed segment what its files must hash to.
+// Parsing treats it as untrusted: every field a reader uses is checked, and every name that
+// becomes a path (segment directories, table files, torn files) is one the writer makes.
 // Written by write-temp-then-rename, so a reader sees the old or the new manifest, never half.
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { TABLE_NAMES } from '../schema/tables.js';
+import { ConfinedDir } from './confined-dir.js';
 import { RecordingError } from './errors.js';
+import { MAX_MANIFEST_BYTES } from './limits.js';
 
 export const FORMAT_NAME = 'flightrec';
-export const FORMAT_VERSION = 1;
+/** 2: the chain covers the header and the close record (see chain.ts); 1 chained segments only. */
+export const FORMAT_VERSION = 2;
 export const MANIFEST = 'manifest.json';
+/** The highest segment index a six-digit directory name holds. */
+export const MAX_SEGMENT_INDEX = 999_999;
 
 /** u64 values travel as decimal strings: JSON numbers lose precision past 2^53. */
 export type U64String = string;
@@ -25,10 +31,19 @@ export interface TableEntry {
   readonly sha256: string;
 }
 
+export interface TornEntry {
+  readonly table: string;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly file: string;
+  readonly sha256: string;
+  readonly reason: string;
+}
+
 export interface Recovery {
   readonly sealed_at: string;
   /** Bytes after the last complete batch, kept aside in `<file>.torn` and hashed. */
-  readonly torn: ReadonlyArray<{ readonly table: string; readonly offset: number; readonly bytes: number; readonly file: string; readonly sha256: string; readonly reason: string }>;
+  readonly torn: readonly TornEntry[];
 }
 
 export interface SegmentEntry {
@@ -63,64 +78,22 @@ export interface Manifest {
   readonly closed_at: string | null;
   /** How the recording was closed: by its writer, or by `flightrec seal` after a crash. */
   readonly closed_by: 'writer' | 'seal' | null;
+  /** The chain's last link, over the close record; null while open. */
+  readonly closed_chain: string | null;
   readonly writer_pid: number;
   /** Provenance of a slice or other derived recording. */
   readonly source?: Readonly<Record<string, unknown>>;
+  /** Set when an older format's manifest was rewritten to this one: its version and chain head then. */
+  readonly migrated?: { readonly from_format_version: number; readonly chain_head: string };
   readonly segments: readonly SegmentEntry[];
-}
-
-/** Stable JSON: object keys sorted, so the chain does not depend on key order. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-export function genesis(id: string): string {
-  return createHash('sha256').update(`flightrec-genesis\n${id}`).digest('hex');
-}
-
-export function chainLink(prev: string, entry: Omit<SegmentEntry, 'chain'> & { chain?: string }): string {
-  const { chain: _ignored, ...rest } = entry;
-  return createHash('sha256').update(`${prev}\n${canonicalJson(rest)}`).digest('hex');
-}
-
-/** The manifest with `entry` sealed onto the end of its chain. */
-export function appendSegment(m: Manifest, entry: Omit<SegmentEntry, 'chain'>): Manifest {
-  const prev = m.segments.at(-1)?.chain ?? genesis(m.id);
-  return { ...m, segments: [...m.segments, { ...entry, chain: chainLink(prev, entry) }] };
-}
-
-/** Segments whose chain value does not follow from the one before: edited, removed or reordered. */
-export function chainBreaks(m: Manifest): SegmentEntry[] {
-  let prev = genesis(m.id);
-  const broken: SegmentEntry[] = [];
-  for (const seg of m.segments) {
-    if (chainLink(prev, seg) !== seg.chain) broken.push(seg);
-    prev = seg.chain;
-  }
-  return broken;
-}
-
-/** SHA-256 of a file, read in 1 MiB chunks. */
-export function sha256File(path: string): string {
-  const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(path, 'r');
-  try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest('hex');
 }
 
 export function segmentDirName(index: number): string {
   return String(index).padStart(6, '0');
 }
+
+/** What `crypto.randomUUID()` makes; an id names cache directories and export files. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Check = (v: unknown) => boolean;
 const isStr: Check = (v) => typeof v === 'string';
@@ -129,12 +102,42 @@ const isU64: Check = (v) => typeof v === 'string' && /^\d{1,20}$/.test(v);
 const isU64OrNull: Check = (v) => v === null || isU64(v);
 const isObj: Check = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isArr: Check = Array.isArray;
+const isHash: Check = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+const isTable: Check = (v) => typeof v === 'string' && (TABLE_NAMES as readonly string[]).includes(v);
 
 function need(obj: Record<string, unknown>, fields: Record<string, Check>, where: string, file: string): void {
   for (const [k, ok] of Object.entries(fields)) {
     if (!(k in obj)) throw new RecordingError(`missing field '${where}${k}'`, { file });
-    if (!ok(obj[k])) throw new RecordingError(`field '${where}${k}' has the wrong type`, { file });
+    if (!ok(obj[k])) throw new RecordingError(`field '${where}${k}' has the wrong type or value`, { file });
   }
+}
+
+function checkSegment(s: unknown, i: number, file: string): void {
+  const where = `segments[${i}].`;
+  if (!isObj(s)) throw new RecordingError(`field '${where.slice(0, -1)}' is not an object`, { file });
+  const seg = s as Record<string, unknown>;
+  need(seg, {
+    index: (v) => isNum(v) && (v as number) >= 1 && (v as number) <= MAX_SEGMENT_INDEX,
+    dir: (v) => v === segmentDirName(seg.index as number), opened_at: isStr, sealed_at: isStr, tables: isObj, chain: isHash,
+  }, where, file);
+  for (const [name, t] of Object.entries(seg.tables as Record<string, unknown>)) {
+    if (!isTable(name)) throw new RecordingError(`field '${where}tables' names '${name}', which is not a table`, { file });
+    if (!isObj(t)) throw new RecordingError(`field '${where}tables.${name}' is not an object`, { file });
+    need(t as Record<string, unknown>, {
+      file: (v) => v === `${name}.arrow`, rows: isNum, batches: isNum, first_ts: isU64OrNull, last_ts: isU64OrNull,
+      bytes: isNum, raw_bytes: isNum, sha256: isHash,
+    }, `${where}tables.${name}.`, file);
+  }
+  if (seg.recovered === undefined) return;
+  if (!isObj(seg.recovered)) throw new RecordingError(`field '${where}recovered' is not an object`, { file });
+  const rec = seg.recovered as Record<string, unknown>;
+  need(rec, { sealed_at: isStr, torn: isArr }, `${where}recovered.`, file);
+  (rec.torn as unknown[]).forEach((t, j) => {
+    const at = `${where}recovered.torn[${j}].`;
+    if (!isObj(t)) throw new RecordingError(`field '${at.slice(0, -1)}' is not an object`, { file });
+    const torn = t as Record<string, unknown>;
+    need(torn, { table: isTable, file: (v) => v === `${String(torn.table)}.arrow.torn`, offset: isNum, bytes: isNum, sha256: isHash, reason: isStr }, at, file);
+  });
 }
 
 /** Parse and validate; every problem names the file and the field. */
@@ -148,65 +151,64 @@ export function parseManifest(text: string, file: string): Manifest {
   if (!isObj(raw)) throw new RecordingError('not a JSON object', { file });
   const m = raw as Record<string, unknown>;
   if (m.format !== FORMAT_NAME) throw new RecordingError(`not a flightrec manifest (format is ${JSON.stringify(m.format)})`, { file });
+  if (m.format_version === 1) {
+    throw new RecordingError('format version 1 is not supported (its chain leaves the header out); `node scripts/migrate-manifest-v1.mjs <recording>` rewrites it to version 2', { file });
+  }
   if (m.format_version !== FORMAT_VERSION) {
     throw new RecordingError(`format version ${JSON.stringify(m.format_version)} is not supported (this flightrec reads version ${FORMAT_VERSION})`, { file });
   }
   need(m, {
-    id: isStr, recorder_version: isStr, host: isObj, clock: isObj, command_line: isArr, targets: isObj,
-    probes: isArr, created_at: isStr, state: (v) => v === 'recording' || v === 'closed', segments: isArr,
-    writer_pid: isNum,
+    id: (v) => typeof v === 'string' && UUID.test(v), recorder_version: isStr, host: isObj, clock: isObj, command_line: isArr, targets: isObj,
+    probes: isArr, created_at: isStr, state: (v) => v === 'recording' || v === 'closed', segments: isArr, writer_pid: isNum,
+    closed_at: (v) => v === null || isStr(v), closed_by: (v) => v === null || v === 'writer' || v === 'seal',
+    closed_chain: (v) => v === null || isHash(v),
   }, '', file);
+  const closeFields = [m.closed_at, m.closed_by, m.closed_chain];
+  if (m.state === 'recording' ? closeFields.some((v) => v !== null) : closeFields.some((v) => v === null)) {
+    throw new RecordingError(`fields 'closed_at', 'closed_by' and 'closed_chain' do not fit state '${String(m.state)}'`, { file });
+  }
+  if (m.source !== undefined && !isObj(m.source)) throw new RecordingError("field 'source' is not an object", { file });
+  if (m.migrated !== undefined) {
+    if (!isObj(m.migrated)) throw new RecordingError("field 'migrated' is not an object", { file });
+    need(m.migrated as Record<string, unknown>, { from_format_version: isNum, chain_head: isHash }, 'migrated.', file);
+  }
   need(m.host as Record<string, unknown>, { hostname: isStr, kernel_release: isStr, boot_id: isStr, arch: isStr }, 'host.', file);
   need(m.clock as Record<string, unknown>, { monotonic_ns: isU64, wall_ns: isU64 }, 'clock.', file);
-  (m.segments as unknown[]).forEach((s, i) => {
-    const where = `segments[${i}].`;
-    if (!isObj(s)) throw new RecordingError(`field '${where.slice(0, -1)}' is not an object`, { file });
-    const seg = s as Record<string, unknown>;
-    need(seg, { index: isNum, dir: (v) => typeof v === 'string' && /^\d{6}$/.test(v), opened_at: isStr, sealed_at: isStr, tables: isObj, chain: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) }, where, file);
-    for (const [name, t] of Object.entries(seg.tables as Record<string, unknown>)) {
-      if (!isObj(t)) throw new RecordingError(`field '${where}tables.${name}' is not an object`, { file });
-      need(t as Record<string, unknown>, {
-        file: (v) => v === `${name}.arrow`, rows: isNum, batches: isNum, first_ts: isU64OrNull, last_ts: isU64OrNull,
-        bytes: isNum, raw_bytes: isNum, sha256: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v),
-      }, `${where}tables.${name}.`, file);
-    }
-  });
+  (m.segments as unknown[]).forEach((s, i) => checkSegment(s, i, file));
   return raw as Manifest;
 }
 
-export function readManifest(dir: string): Manifest {
-  const file = join(dir, MANIFEST);
-  let text: string;
+/** The exact text flightrec writes for a manifest; any other text for the same value was edited. */
+export function renderManifest(m: Manifest): string {
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
+/** The manifest of the recording `root` holds, and its bytes as read. */
+export function readManifestIn(root: ConfinedDir): { manifest: Manifest; bytes: Buffer } {
+  const file = root.display(MANIFEST);
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = root.readFile(MANIFEST, MAX_MANIFEST_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new RecordingError(`not a flightrec recording: ${file} does not exist`, { cause: err });
-    throw new RecordingError(`cannot read: ${code ?? err}`, { file, cause: err });
+    if (err instanceof RecordingError && err.reason === 'is missing') throw new RecordingError(`not a flightrec recording: ${file} does not exist`, { cause: err });
+    throw err;
   }
-  return parseManifest(text, file);
+  return { manifest: parseManifest(bytes.toString('utf8'), file), bytes };
 }
 
-/** Write-temp, fsync, rename, fsync the directory: the manifest is replaced atomically. */
-export function writeManifest(dir: string, manifest: Manifest): void {
-  const file = join(dir, MANIFEST);
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+/** The manifest of the recording at `dir`. */
+export function readManifest(dir: string): Manifest {
+  const root = ConfinedDir.open(dir);
   try {
-    writeSync(fd, `${JSON.stringify(manifest, null, 2)}\n`);
-    fsyncSync(fd);
+    return readManifestIn(root).manifest;
   } finally {
-    closeSync(fd);
+    root.close();
   }
-  renameSync(tmp, file);
-  fsyncDir(dirname(file));
 }
 
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** Replaced atomically (temp file, fsync, rename, fsync of the directory); never written through a link. */
+export function writeManifest(root: ConfinedDir, manifest: Manifest): void {
+  root.replaceFile(MANIFEST, renderManifest(manifest));
 }
+
+export const manifestPath = (dir: string): string => join(dir, MANIFEST);

@@ -1,17 +1,18 @@
-// Appends batches to a recording directory, rotating segments by size and by time, and
-// sealing each segment into the manifest's hash chain.
+// Appends batches to a recording directory, rotating segments by size, by time and by batch
+// count, and sealing each segment into the manifest's hash chain. Everything is created new
+// inside the directory it holds open (see confined-dir.ts): nothing is written through a link.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { fchmodSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import type { TableName } from '../schema/tables.js';
 import { VERSION } from '../version.js';
+import { appendSegment, closeManifest } from './chain.js';
+import { ConfinedDir } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { clockMapping, hostInfo } from './host.js';
-import {
-  FORMAT_NAME, FORMAT_VERSION, appendSegment, fsyncDir, segmentDirName, writeManifest, type Manifest,
-} from './manifest.js';
+import { MAX_BATCHES_PER_FILE } from './limits.js';
+import { FORMAT_NAME, FORMAT_VERSION, segmentDirName, writeManifest, type Manifest } from './manifest.js';
 import { SegmentWriter } from './segment-writer.js';
 
 export interface RecordingWriterOptions {
@@ -39,34 +40,41 @@ export class RecordingWriter {
   private readonly now: () => number;
   private closed = false;
 
-  private constructor(readonly dir: string, manifest: Manifest, opts: RecordingWriterOptions) {
+  private constructor(readonly dir: string, private readonly root: ConfinedDir, private readonly segmentsDir: ConfinedDir, manifest: Manifest, opts: RecordingWriterOptions) {
     this.manifest = manifest;
     this.maxBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
     this.maxMs = opts.maxSegmentMs ?? 60_000;
     this.now = opts.now ?? Date.now;
   }
 
-  /** Create a new recording; `dir` must not exist or be empty. */
+  /**
+   * Create a new recording in `dir`, which must not exist or be an empty directory (made
+   * private, 0700, either way).
+   */
   static create(dir: string, opts: RecordingWriterOptions = {}): RecordingWriter {
-    if (existsSync(dir) && readdirSync(dir).length > 0) {
-      throw new RecordingError('already exists and is not empty: choose a new output directory', { file: dir });
-    }
+    if (dir.trim() === '') throw new RecordingError('give a directory to write the recording to (an empty path would mean the current directory)', { file: JSON.stringify(dir) });
+    const root = ConfinedDir.open(dir, { create: true });
+    let segments: ConfinedDir | undefined;
     try {
-      mkdirSync(join(dir, 'segments'), { recursive: true, mode: 0o700 });
+      if (root.list().length > 0) throw new RecordingError('already exists and is not empty: choose a new output directory', { file: dir });
+      fchmodSync(root.fd, 0o700);
+      segments = root.mkdir('segments');
+      const from = opts.derivedFrom;
+      const manifest: Manifest = {
+        format: FORMAT_NAME, format_version: FORMAT_VERSION, id: randomUUID(), recorder_version: VERSION,
+        host: from?.host ?? hostInfo(), clock: from?.clock ?? clockMapping(), command_line: [...(opts.commandLine ?? process.argv.slice(1))],
+        targets: opts.targets ?? from?.targets ?? {}, probes: [...(opts.probes ?? from?.probes ?? [])], created_at: new Date().toISOString(),
+        state: 'recording', closed_at: null, closed_by: null, closed_chain: null, writer_pid: from?.writer_pid ?? process.pid,
+        ...(opts.source ? { source: opts.source } : {}), segments: [],
+      };
+      writeManifest(root, manifest);
+      segments.fsync();
+      return new RecordingWriter(dir, root, segments, manifest, opts);
     } catch (err) {
-      throw new RecordingError(`cannot create the recording directory: ${(err as NodeJS.ErrnoException).code ?? err}`, { file: dir, cause: err });
+      segments?.close();
+      root.close();
+      throw err;
     }
-    const from = opts.derivedFrom;
-    const manifest: Manifest = {
-      format: FORMAT_NAME, format_version: FORMAT_VERSION, id: randomUUID(), recorder_version: VERSION,
-      host: from?.host ?? hostInfo(), clock: from?.clock ?? clockMapping(), command_line: [...(opts.commandLine ?? process.argv.slice(1))],
-      targets: opts.targets ?? from?.targets ?? {}, probes: [...(opts.probes ?? from?.probes ?? [])], created_at: new Date().toISOString(),
-      state: 'recording', closed_at: null, closed_by: null, writer_pid: from?.writer_pid ?? process.pid,
-      ...(opts.source ? { source: opts.source } : {}), segments: [],
-    };
-    writeManifest(dir, manifest);
-    fsyncDir(join(dir, 'segments'));
-    return new RecordingWriter(dir, manifest, opts);
   }
 
   /** The manifest as written so far. */
@@ -89,16 +97,17 @@ export class RecordingWriter {
   append(table: TableName, batch: RecordBatch): void {
     if (this.closed) throw new Error('recording is closed');
     if (!this.segment) {
-      this.segment = new SegmentWriter(join(this.dir, 'segments', segmentDirName(this.nextIndex)));
+      this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex));
       this.segmentOpenedMs = this.now();
     }
     this.segment.append(table, SCHEMAS[table], batch);
     this.tick();
   }
 
-  /** Seal the open segment if it is over its size or age; call periodically when idle. */
+  /** Seal the open segment if it is over its size, age or batch count; call periodically when idle. */
   tick(): void {
-    if (this.segment && (this.segment.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs)) this.sealSegment();
+    const s = this.segment;
+    if (s && (s.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs || s.maxBatches >= MAX_BATCHES_PER_FILE)) this.sealSegment();
   }
 
   sealSegment(): void {
@@ -110,15 +119,20 @@ export class RecordingWriter {
       index: this.nextIndex, dir: segmentDirName(this.nextIndex), opened_at: seg.openedAt, sealed_at: new Date().toISOString(), tables,
     });
     this.nextIndex++;
-    writeManifest(this.dir, this.manifest);
+    writeManifest(this.root, this.manifest);
   }
 
   close(): Manifest {
     if (this.closed) return this.manifest;
-    this.sealSegment();
-    this.closed = true;
-    this.manifest = { ...this.manifest, state: 'closed', closed_at: new Date().toISOString(), closed_by: 'writer' };
-    writeManifest(this.dir, this.manifest);
+    try {
+      this.sealSegment();
+      this.manifest = closeManifest(this.manifest, 'writer');
+      writeManifest(this.root, this.manifest);
+    } finally {
+      this.closed = true;
+      this.segmentsDir.close();
+      this.root.close();
+    }
     return this.manifest;
   }
 }

@@ -2,11 +2,11 @@
 // written with one write(2) as soon as it is appended, so a crash loses at most the batch
 // being written; hashes are computed as the bytes go out, so sealing does not re-read.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, writeSync } from 'node:fs';
 import { CompressionType, Message, RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
 import { registerZstd, takeEncodedBytes, zstdFrameContentSize } from './codec.js';
-import { fsyncDir, type TableEntry } from './manifest.js';
+import type { ConfinedDir } from './confined-dir.js';
+import type { TableEntry } from './manifest.js';
 import { schemaMismatch } from './table-file.js';
 
 /** The IPC end-of-stream marker: continuation, then a zero metadata length. */
@@ -81,8 +81,8 @@ class TableFileWriter {
   readonly ts = new TsRange();
   private started = false;
 
-  constructor(readonly path: string, readonly file: string) {
-    this.fd = openSync(path, 'wx', 0o600);
+  constructor(dir: ConfinedDir, readonly file: string) {
+    this.fd = dir.createFile(file);
   }
 
   private put(buf: Uint8Array): void {
@@ -118,10 +118,12 @@ class TableFileWriter {
 export class SegmentWriter {
   private readonly tables = new Map<string, TableFileWriter>();
   readonly openedAt = new Date().toISOString();
+  private readonly dir: ConfinedDir;
 
-  constructor(readonly dir: string) {
+  /** Makes directory `name` in `segments` (one already there is refused) and writes into it. */
+  constructor(segments: ConfinedDir, name: string) {
     registerZstd();
-    mkdirSync(dir, { mode: 0o700 });
+    this.dir = segments.mkdir(name);
   }
 
   /** Bytes written to this segment so far. */
@@ -131,13 +133,20 @@ export class SegmentWriter {
     return n;
   }
 
+  /** The most batches any one table file of this segment holds. */
+  get maxBatches(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n = Math.max(n, t.batches);
+    return n;
+  }
+
   append(table: string, schema: Schema, batch: RecordBatch): void {
     const mismatch = batch.schema === schema ? undefined : schemaMismatch(batch.schema, schema);
     if (mismatch) throw new Error(`batch for table ${table} does not have the table's schema: ${mismatch}`);
     let w = this.tables.get(table);
     if (!w) {
       const file = `${table}.arrow`;
-      w = new TableFileWriter(join(this.dir, file), file);
+      w = new TableFileWriter(this.dir, file);
       this.tables.set(table, w);
     }
     w.append(batch);
@@ -147,7 +156,8 @@ export class SegmentWriter {
   seal(): Record<string, TableEntry> {
     const out: Record<string, TableEntry> = {};
     for (const [name, w] of [...this.tables].sort((a, b) => a[0].localeCompare(b[0]))) out[name] = w.seal();
-    fsyncDir(this.dir);
+    this.dir.fsync();
+    this.dir.close();
     return out;
   }
 }

@@ -1,13 +1,11 @@
 // What `flightrec info` reports: computed from the manifest for sealed segments and by
 // scanning the unsealed tail, so a crashed recording is described as well as a closed one.
-import { join } from 'node:path';
-import { SCHEMAS } from '../schema/arrow.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { chainBreaks, chainHead, closeBroken } from './chain.js';
 import { wallTime } from './host.js';
-import { chainBreaks, type Manifest } from './manifest.js';
-import { fileSize, type Recording, type TornReport } from './recording.js';
+import type { Manifest } from './manifest.js';
+import type { Recording, TornReport } from './recording.js';
 import { TsRange } from './segment-writer.js';
-import { TableFile } from './table-file.js';
 
 export interface TableSummary {
   table: string;
@@ -41,7 +39,7 @@ export interface RecordingSummary {
   segments: { sealed: number; unsealed: number; recovered: number };
   torn: TornReport[];
   /** Manifest-level integrity (chain and listing); `flightrec verify` also hashes every file. */
-  integrity: 'chain ok' | 'chain broken' | 'unsealed tail';
+  integrity: 'chain ok' | 'chain broken' | 'damaged' | 'unsealed tail';
   chain_head: string | null;
 }
 
@@ -60,19 +58,19 @@ export function summarize(rec: Recording): RecordingSummary {
     s.last_ts = maxTs(s.last_ts, t.last_ts);
     byTable.set(name, s);
   };
-  for (const seg of m.segments) for (const [name, t] of Object.entries(seg.tables)) add(name, t);
+  const segments = rec.segments();
+  for (const seg of segments) for (const [name, t] of Object.entries(seg.entry?.tables ?? {})) if (!rec.leftOut(seg.name, name as TableName)) add(name, t);
   const torn: TornReport[] = [];
-  const unsealedSegments = rec.segments().filter((s) => !s.entry);
+  const unsealedSegments = segments.filter((s) => !s.entry);
   for (const seg of unsealedSegments) {
     for (const table of TABLE_NAMES) {
-      const path = join(seg.path, `${table}.arrow`);
-      if (fileSize(path) === undefined) continue;
-      const f = new TableFile(path, SCHEMAS[table]);
+      const f = rec.tableFile(seg, table);
+      if (!f) continue;
       try {
         const ts = new TsRange();
         for (const batch of f.recordBatches()) ts.add(batch);
         add(table, { rows: f.rows, bytes: f.completeBytes, raw_bytes: f.rawBytes, first_ts: ts.firstString, last_ts: ts.lastString });
-        if (f.torn) torn.push({ file: path, ...f.torn });
+        if (f.torn) torn.push({ file: f.path, ...f.torn });
       } finally {
         f.close();
       }
@@ -89,7 +87,7 @@ export function summarize(rec: Recording): RecordingSummary {
       for (const x of batch.getChild('lost')!.data[0]!.values as BigUint64Array) lost += x;
     }
   }
-  const chainOk = chainBreaks(m).length === 0;
+  const chainOk = chainBreaks(m).length === 0 && !closeBroken(m);
   const rows = tables.reduce((n, t) => n + t.rows, 0);
   const bytes = tables.reduce((n, t) => n + t.bytes, 0);
   const raw = tables.reduce((n, t) => n + t.raw_bytes, 0);
@@ -102,7 +100,7 @@ export function summarize(rec: Recording): RecordingSummary {
     tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
     gaps, lost_events: lost.toString(),
     segments: { sealed: m.segments.length, unsealed: unsealedSegments.length, recovered: m.segments.filter((s) => s.recovered).length },
-    torn, integrity: !chainOk ? 'chain broken' : unsealedSegments.length > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
-    chain_head: m.segments.at(-1)?.chain ?? null,
+    torn, integrity: !chainOk ? 'chain broken' : rec.damage.length > 0 ? 'damaged' : unsealedSegments.length > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
+    chain_head: chainHead(m),
   };
 }

@@ -3,20 +3,21 @@
 // size and the limits below before its bytes reach apache-arrow, and a message cut short
 // by a crash ends the stream as a "torn tail" instead of failing.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import {
   CompressionType, Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema,
 } from 'apache-arrow';
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
-import { MAX_BUFFER_BYTES, providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
+import { batchProblem } from './batch-check.js';
+import { providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
+import { ConfinedDir, type OpenFile } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { inflatePool, type InflatePool, type InflateTicket } from './inflate-pool.js';
+import {
+  EXPANSION_FLOOR_BYTES, MAX_BATCHES_PER_FILE, MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_BUFFER_BYTES, MAX_EXPANSION, MAX_METADATA_BYTES,
+} from './limits.js';
 
-/** Flatbuffer metadata of one message; ours are a few hundred bytes. */
-const MAX_METADATA_BYTES = 1024 * 1024;
-/** Sum of a batch's decompressed buffers. */
-export const MAX_BATCH_BYTES = 1024 * 1024 * 1024;
-export const MAX_BATCH_ROWS = 1 << 24;
+export { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from './limits.js';
 const CONTINUATION = 0xffffffff;
 /** Files at least this big are decompressed ahead on the inflate workers; smaller ones are not worth a thread. */
 const READ_AHEAD_MIN_BYTES = 4 * 1024 * 1024;
@@ -115,14 +116,19 @@ export class TableFile {
   /** Where batch bodies go when reading ahead. */
   private arena: BodyArena | undefined;
 
-  constructor(readonly path: string, private readonly schema: Schema, opts: { hash?: boolean; size?: number } = {}) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (err) {
-      throw new RecordingError(`cannot open: ${(err as NodeJS.ErrnoException).code ?? err}`, { file: path, cause: err });
-    }
-    this.size = opts.size ?? fstatSync(this.fd).size;
+  /** Decompressed bytes this file may hold, from its size (see MAX_EXPANSION). */
+  private readonly maxRawBytes: number;
+
+  /**
+   * `file`: already opened (and checked to be a regular file); without it `path` is opened
+   * here, its last component not followed, and anything but a regular file refused.
+   */
+  constructor(readonly path: string, private readonly schema: Schema, opts: { hash?: boolean; file?: OpenFile } = {}) {
+    const file = opts.file ?? ConfinedDir.openFileAt(path);
+    this.fd = file.fd;
+    this.size = file.size;
     this.hash = opts.hash ? createHash('sha256') : undefined;
+    this.maxRawBytes = Math.max(EXPANSION_FLOOR_BYTES, this.size * MAX_EXPANSION);
   }
 
   close(): void {
@@ -205,6 +211,7 @@ export class TableFile {
       }
       if (!msg.isRecordBatch()) this.corrupt(`unexpected ${MessageHeader[msg.headerType]} message`, at);
       if (at + 8 + metaLen + bodyLen > this.size) return this.tear('record batch body cut short', at);
+      if (this.batches >= MAX_BATCHES_PER_FILE) this.corrupt(`more than ${MAX_BATCHES_PER_FILE} record batches in one file (flightrec starts a new segment before that)`, at);
       const body = this.read(bodyLen, this.arena);
       const zstd = this.checkBatch(msg, body, at);
       if (this.arena && keepsBody(msg.header(), zstd)) this.arena.keepLast();
@@ -241,16 +248,23 @@ export class TableFile {
       frames.push([offset + 8, length - 8]);
     }
     if (total > MAX_BATCH_BYTES) this.corrupt(`batch decompresses to ${total} bytes (limit ${MAX_BATCH_BYTES})`, at);
+    if (this.rawBytes + total > this.maxRawBytes) {
+      this.corrupt(`decompresses to more than ${this.maxRawBytes} bytes, ${MAX_EXPANSION} times the file's size: not a flightrec recording`, at);
+    }
     this.rawBytes += total;
     return frames;
   }
 
-  /** Decode the validated stream into record batches. */
+  /** Decode the validated stream into record batches, each checked against the table's declaration. */
   *recordBatches(): Generator<RecordBatch> {
     registerZstd();
     const reader = RecordBatchReader.from(this.size >= READ_AHEAD_MIN_BYTES ? this.readAhead() : this.messages());
     try {
-      yield* reader;
+      for (const batch of reader) {
+        const why = batchProblem(batch, this.schema);
+        if (why) this.corrupt(why, this.decoding);
+        yield batch;
+      }
     } catch (err) {
       if (err instanceof RecordingError) throw err;
       throw new RecordingError(`cannot decode record batch: ${(err as Error).message}`, { file: this.path, offset: this.decoding, cause: err });

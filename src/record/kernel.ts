@@ -68,7 +68,7 @@ export function planFor(f: KernelFeatures, tables: readonly TableName[]): Kernel
  * runs of the kernel matrix). */
 export function withoutFeatures(f: KernelFeatures, without = process.env.FLIGHTREC_WITHOUT ?? ''): KernelFeatures {
   const off = without.split(',').map((s) => s.trim()).filter(Boolean);
-  const known = ['taskBtf', 'taskStorage', 'taskPtRegs', 'fetchAtomics', 'exitGroupDead'];
+  const known = ['taskBtf', 'taskStorage', 'taskPtRegs', 'exitGroupDead'];
   for (const name of off) {
     if (!known.includes(name)) throw new RecordingError(`FLIGHTREC_WITHOUT=${without}: ${name} is not one of ${known.join(', ')}`);
   }
@@ -79,6 +79,6 @@ export function withoutFeatures(f: KernelFeatures, without = process.env.FLIGHTR
 export function kernelVariant(f: KernelFeatures): Record<string, boolean> {
   return {
     task_btf: f.taskBtf, task_storage: f.taskStorage, task_pt_regs: f.taskPtRegs,
-    kernel_seq: f.fetchAtomics, exit_group_dead: f.exitGroupDead,
+    exit_group_dead: f.exitGroupDead,
   };
 }

@@ -39,7 +39,6 @@ export interface KernelFeatures {
   readonly taskBtf: boolean;
   readonly taskStorage: boolean;
   readonly taskPtRegs: boolean;
-  readonly fetchAtomics: boolean;
   readonly exitGroupDead: boolean;
   readonly cycles: boolean;
   /** The tracepoints flightrec attaches to, and whether this kernel has each. */

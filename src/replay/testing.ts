@@ -42,12 +42,16 @@ export interface FixtureReplay {
 export async function replayFixture(recording: string, o: FixtureOptions = {}): Promise<FixtureReplay> {
   const { detectors, options } = await resolve(o);
   const rec = Recording.open(recording);
-  const r = replay(rec, detectors, options);
-  if (r.failures.length > 0) {
-    const f = r.failures[0]!;
-    throw new Error(`detector ${f.detector} threw at seq ${f.seq} of ${recording}: ${f.message}`);
+  try {
+    const r = replay(rec, detectors, options);
+    if (r.failures.length > 0) {
+      const f = r.failures[0]!;
+      throw new Error(`detector ${f.detector} threw at seq ${f.seq} of ${recording}: ${f.message}`);
+    }
+    return { alerts: r.alerts, jsonl: r.alerts.map((a) => `${alertJson(a, rec.manifest.clock)}\n`).join('') };
+  } finally {
+    rec.close();
   }
-  return { alerts: r.alerts, jsonl: r.alerts.map((a) => `${alertJson(a, rec.manifest.clock)}\n`).join('') };
 }
 
 /** What an expected alert must match: any subset of fields; `title` may be a RegExp. */

@@ -1,6 +1,6 @@
 // SQL from the user or a notebook cannot reach the analyst's machine: each attack ends within
 // 20 s with a one-line error (or a correct result), and no file outside the recording, its
-// cache and the requested output changes. (Variants of each attack: test/analyze/sandbox.test.ts.)
+// cache ($XDG_CACHE_HOME/flightrec/<id>) and the requested output changes. (Variants of each attack: test/analyze/sandbox.test.ts.)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -33,13 +33,14 @@ describe('SQL and notebooks are confined to the recordings', () => {
   let cwd: string;
   let home: string;
   let secret: string;
+  let cache: string;
   let before: Record<string, string>;
 
   /** The CLI run from an empty working directory with an empty HOME, bounded to 20 s. */
   function run(...args: string[]): CliResult {
     const started = Date.now();
     const r = spawnSync(process.execPath, [CLI, ...args], {
-      cwd, encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), FLIGHTREC_HISTORY: join(root, 'history') },
+      cwd, encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: home, XDG_CACHE_HOME: join(root, 'xdg-cache'), FLIGHTREC_HISTORY: join(root, 'history') },
     });
     expect(Date.now() - started).toBeLessThan(20_000);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -56,7 +57,7 @@ describe('SQL and notebooks are confined to the recordings', () => {
   /** Nothing changed but what `allowed` names (and the recording's cache, which queries may fill). */
   function expectUnchanged(...allowed: string[]): void {
     const now = snapshot(root);
-    const keep = (p: string): boolean => !allowed.includes(p) && !p.startsWith(join(rec, 'cache'));
+    const keep = (p: string): boolean => !allowed.includes(p) && !p.startsWith(join(root, 'xdg-cache'));
     expect(Object.fromEntries(Object.entries(now).filter(([p]) => keep(p)))).toEqual(Object.fromEntries(Object.entries(before).filter(([p]) => keep(p))));
     expect(readdirSync(cwd)).toEqual([]);
     expect(readdirSync(home)).toEqual([]);
@@ -77,6 +78,9 @@ describe('SQL and notebooks are confined to the recordings', () => {
     for (const t of ['proc', 'file', 'net'] as const) w.append(t, batchFromRows(t, syntheticRows(t, 100, clock, rand)));
     w.close();
     expect(run('sql', rec, 'SELECT 1').code).toBe(0); // builds the cache
+    const caches = readdirSync(join(root, 'xdg-cache', 'flightrec'));
+    expect(caches).toHaveLength(1);
+    cache = join(root, 'xdg-cache', 'flightrec', caches[0]!);
   });
 
   // Each case starts from an empty working directory and HOME, so one that fails leaves no trace in the next.
@@ -117,12 +121,13 @@ describe('SQL and notebooks are confined to the recordings', () => {
   });
 
   it('the files behind the views are read, never written', () => {
-    const entry = readdirSync(join(rec, 'cache')).filter((f) => f.endsWith('.parquet')).map((f) => join(rec, 'cache', f))[0]!;
-    const was = snapshot(join(rec, 'cache'));
+    // DuckDB allows a cache entry by its real path too: only flightrec's statement checks keep it from being written.
+    const entry = readdirSync(cache).filter((f) => f.endsWith('.parquet')).map((f) => join(cache, f))[0]!;
+    const was = snapshot(cache);
     const copy = `COPY (SELECT 1 AS x) TO '${entry}' (FORMAT parquet, USE_TMP_FILE false)`;
     expectRefused(run('sql', rec, copy), /^flightrec: SQL: COPY reads and writes files/);
     expectRefused(run('sql', rec, `EXPLAIN ANALYZE ${copy}`), /^flightrec: SQL: EXPLAIN ANALYZE would run that statement/);
-    expect(snapshot(join(rec, 'cache'))).toEqual(was);
+    expect(snapshot(cache)).toEqual(was);
     expect(run('sql', rec, 'SELECT count(*) AS n FROM proc', '-f', 'csv').stdout).toBe('n\n100\n');
     expectUnchanged();
   });

@@ -12,8 +12,8 @@ import { tempDir } from '../helpers.js';
 const ROWS = 400_000;
 const BATCH = 16_384;
 
-/** A recording whose one syscall file is well over the read-ahead threshold, and what was written. */
-function bigRecording(seed: number): { dir: string; written: RecordBatch[] } {
+/** A recording whose one syscall file is well over the read-ahead threshold, and what was written; `close: false` leaves it open after sealing that file. */
+function bigRecording(seed: number, close = true): { dir: string; written: RecordBatch[] } {
   const dir = join(tempDir(), 'rec');
   const work = new SyscallWorkload(seed);
   const w = RecordingWriter.create(dir);
@@ -23,7 +23,8 @@ function bigRecording(seed: number): { dir: string; written: RecordBatch[] } {
     written.push(b);
     w.append('syscall', b);
   }
-  w.close();
+  if (close) w.close();
+  else w.sealSegment();
   return { dir, written };
 }
 
@@ -66,7 +67,7 @@ describe('read-ahead decompression', () => {
   });
 
   it('keeps the bodies of batches stored uncompressed (their columns are views into them)', () => {
-    const { dir, written } = bigRecording(5);
+    const { dir, written } = bigRecording(5, false);
     // An unsealed segment written by another Arrow writer, without compression.
     const seg = join(dir, 'segments', '000002');
     mkdirSync(seg);

@@ -56,13 +56,13 @@ describe.runIf(run)('flightrec doctor', () => {
     const dir = join(tempDir(), 'rec');
     const bad = spawnSync(process.execPath, [CLI, 'record', '-o', dir, '--', 'true'], { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: 'taskBtf,warpDrive' } });
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe('flightrec: FLIGHTREC_WITHOUT=taskBtf,warpDrive: warpDrive is not one of taskBtf, taskStorage, taskPtRegs, fetchAtomics, exitGroupDead');
+    expect(bad.stderr.trim()).toBe('flightrec: FLIGHTREC_WITHOUT=taskBtf,warpDrive: warpDrive is not one of taskBtf, taskStorage, taskPtRegs, exitGroupDead');
     // What each table records this way is checked in scenarios.test.ts; here, that the
     // manifest says which side of each difference the programs took.
     const ok = spawnSync(process.execPath, [CLI, 'record', '-q', '-o', dir, '--', 'true'],
-      { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: 'taskBtf,taskStorage,taskPtRegs,fetchAtomics,exitGroupDead' } });
+      { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: 'taskBtf,taskStorage,taskPtRegs,exitGroupDead' } });
     expect(ok.status, ok.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { source: { kernel_features: Record<string, boolean> } };
-    expect(manifest.source.kernel_features).toEqual({ task_btf: false, task_storage: false, task_pt_regs: false, kernel_seq: false, exit_group_dead: false });
+    expect(manifest.source.kernel_features).toEqual({ task_btf: false, task_storage: false, task_pt_regs: false, exit_group_dead: false });
   });
 });

@@ -10,7 +10,7 @@ import { SCENARIOS, type Recorder } from './scenarios.js';
 
 const run = kernelAvailable();
 
-export const ALL_FEATURES_OFF = 'taskBtf,taskStorage,taskPtRegs,fetchAtomics,exitGroupDead';
+export const ALL_FEATURES_OFF = 'taskBtf,taskStorage,taskPtRegs,exitGroupDead';
 
 function cliRecorder(env: Readonly<Record<string, string>>): Recorder {
   return {

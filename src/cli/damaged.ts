@@ -1,0 +1,26 @@
+// --allow-damaged, for the commands that read recordings: a recording whose directory does
+// not match its manifest is refused unless the user asks to read what is intact, and then
+// one line on stderr says what is left out.
+import type { Command } from 'commander';
+import { describeSkips } from '../format/damage.js';
+import { Recording } from '../format/recording.js';
+import { escapeText } from '../text/escape.js';
+import { warn } from './output.js';
+
+export interface DamageFlags {
+  allowDamaged?: boolean;
+}
+
+export const damageOption = (c: Command): Command => c
+  .option('--allow-damaged', 'read a recording whose segments do not match its manifest, leaving out what is damaged (said on stderr)');
+
+/** Says in one line on stderr what a damaged recording is read without (a name with a line break in it stays on that line). */
+export function reportDamage(rec: Recording): void {
+  if (rec.damage.length > 0) warn(escapeText(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`));
+}
+
+export function openRecording(dir: string, flags: DamageFlags): Recording {
+  const rec = Recording.open(dir, { allowDamaged: flags.allowDamaged === true });
+  reportDamage(rec);
+  return rec;
+}
