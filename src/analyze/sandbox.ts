@@ -4,11 +4,13 @@
 // files must stay readable), and its configuration is locked so no statement can switch it
 // back. The files are named through directories flightrec holds open
 // (/proc/self/fd/<fd>/...); DuckDB keeps each allowed path with its links resolved, and
-// resolves a path again before it opens it. DuckDB lets a statement write any
-// file it may read, so statements that write or bring in code (COPY, EXPORT, ATTACH,
-// INSTALL/LOAD, and PREPARE/EXECUTE and EXPLAIN ANALYZE, which would run them) are refused
-// before they run. `--allow-files` leaves DuckDB's file access as it is, for a user running
-// their own SQL on their own files.
+// resolves a path again before it opens it; what it keeps allowed is checked to lie inside
+// those directories. DuckDB lets a statement write any file it may read, so statements that
+// write or bring in code (COPY, EXPORT, ATTACH, INSTALL/LOAD, and PREPARE/EXECUTE and
+// EXPLAIN ANALYZE, which would run them) are refused before they run. `--allow-files`
+// leaves DuckDB's file access as it is, for a user running their own SQL on their own
+// files.
+import { realpathSync } from 'node:fs';
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { RecordingError } from '../format/errors.js';
 
@@ -16,12 +18,16 @@ import { RecordingError } from '../format/errors.js';
 export type FileAccess = 'recordings' | 'all';
 
 export interface Grant {
-  /** Files DuckDB reads for the views: cache entries, or the files of a fleet export, as /proc/self/fd/<dir fd>/... paths. */
+  /** Files DuckDB reads for the views: cache entries, or the files of a fleet export, as /proc/self/fd/<dir fd>/... paths below `within`. */
   readonly read: readonly string[];
+  /** The directories flightrec holds for the views (the recordings' caches, or a fleet export) as /proc/self/fd/<fd>. */
+  readonly within: readonly string[];
   /** Files flightrec itself writes through DuckDB (a `-f parquet` output's temp file, as /proc/self/fd/<fd>). */
   readonly writeFiles: readonly string[];
   /** Directories flightrec itself writes below through DuckDB (an export's staging directory, likewise). */
   readonly writeDirs: readonly string[];
+  /** The session's spill directory (settle), which DuckDB allows by itself. */
+  readonly tempDir: string;
 }
 
 const str = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -43,7 +49,27 @@ export async function confine(con: DuckDBConnection, grant: Grant): Promise<void
   await con.run(`SET allowed_directories = ${list(grant.writeDirs)}`);
   await con.run('SET allow_persistent_secrets = false');
   await con.run('SET enable_external_access = false');
+  await checkAllowed(con, grant);
   await con.run('SET lock_configuration = true');
+}
+
+/**
+ * DuckDB keeps an allowed path with its links resolved as they are when it is allowed (and
+ * resolves a path again before opening it, so a link put in place later leads nowhere).
+ * A link put in place of a listed file before that would allow whatever it points to, so
+ * every path DuckDB now allows must lie inside a directory held for the views, or be one of
+ * flightrec's own outputs or its spill directory.
+ */
+async function checkAllowed(con: DuckDBConnection, grant: Grant): Promise<void> {
+  const real = (p: string): string => realpathSync.native(p);
+  const inside = grant.within.map((d) => `${real(d)}/`);
+  const outputs = new Set([...grant.writeFiles, ...grant.writeDirs].map(real));
+  const dirs = new Set([...grant.writeDirs, grant.tempDir].map((d) => `${real(d)}/`));
+  const [paths, directories] = (await con.runAndReadAll("SELECT current_setting('allowed_paths'), current_setting('allowed_directories')")).getRowsJson()[0] as [string[], string[]];
+  const stray = [...paths.filter((p) => !outputs.has(p) && !inside.some((d) => p.startsWith(d))), ...directories.filter((d) => !dirs.has(d))];
+  if (stray.length > 0) {
+    throw new RecordingError(`${stray[0]}: would be readable by the SQL, outside the recordings' caches and flightrec's outputs (a link put in place of a file while the session opened?): refused`);
+  }
 }
 
 /** Statements that only read, compute, or change the in-memory session. */

@@ -245,7 +245,9 @@ export class Analysis {
   private async confineTo(read: readonly string[], opts: SessionOptions): Promise<void> {
     const writes = opts.writes?.() ?? {};
     if (opts.files === 'all') return;
-    await confine(this.con, { read, writeFiles: writes.files ?? [], writeDirs: writes.dirs ?? [] });
+    await confine(this.con, {
+      read, within: this.held.map((d) => `/proc/self/fd/${d.fd}`), writeFiles: writes.files ?? [], writeDirs: writes.dirs ?? [], tempDir: this.tempDir,
+    });
     this.confined = true;
   }
 

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as C, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StatementType } from '@duckdb/node-api';
+import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SqlRefused, checkStatement } from '../../src/analyze/sandbox.js';
+import { ExportTarget, exportParquet } from '../../src/analyze/export.js';
+import { SqlRefused, checkStatement, confine, settle } from '../../src/analyze/sandbox.js';
 import { Analysis, SqlError } from '../../src/analyze/session.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
 import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
@@ -98,5 +99,111 @@ describe('a confined session', () => {
       a.close();
     }
     expect(existsSync(spill)).toBe(false);
+  });
+
+  /** The paths DuckDB allows, as it keeps them (links resolved), and the directories. */
+  async function allowed(a: Analysis): Promise<{ paths: string[]; dirs: string[] }> {
+    const [paths, dirs] = (await a.query("SELECT current_setting('allowed_paths'), current_setting('allowed_directories')")).getRowsJson()[0] as [string[], string[]];
+    return { paths: [...paths].sort(), dirs: [...dirs].sort() };
+  }
+
+  it('allows exactly the cache entries behind the views, given as /proc/self/fd paths of the held cache directory', async () => {
+    const a = await Analysis.open([rec]);
+    try {
+      const files = [...a.sources[0]!.cached.files.values()].flat();
+      expect(files.length).toBeGreaterThan(0);
+      const dirFd = a.sources[0]!.cached.dir.fd;
+      for (const f of files) expect(f).toMatch(new RegExp(`^/proc/self/fd/${dirFd}/[^/*?[]+\\.parquet$`));
+      const spill = (await a.query("SELECT current_setting('temp_directory')")).getRowsJson()[0]![0] as string;
+      // DuckDB keeps each allowed path resolved to the file it names; the only directory is the private spill directory.
+      expect(await allowed(a)).toEqual({ paths: files.map((f) => realpathSync(f)).sort(), dirs: [`${realpathSync(spill)}/`] });
+      // What else is in the cache directory (each entry's .json) is not readable, by either name.
+      const meta = files[0]!.replace(/\.parquet$/, '.json');
+      expect(existsSync(meta)).toBe(true);
+      for (const p of [meta, realpathSync(meta)]) await expect(a.query(`SELECT * FROM read_text('${p}')`), p).rejects.toThrow(/Permission Error/);
+    } finally {
+      a.close();
+    }
+  });
+
+  it('a fleet export: only its Parquet files are allowed; links, strays and names DuckDB would glob are left out', async () => {
+    const base = tempDir();
+    const fleet = join(base, 'fleet');
+    const out: { target?: ExportTarget } = {};
+    const w = await Analysis.open([rec], { writes: () => {
+      out.target = ExportTarget.open(fleet);
+      return { dirs: [out.target.stagePath] };
+    } });
+    try {
+      await exportParquet(w, out.target!);
+    } finally {
+      w.close();
+      out.target?.close();
+    }
+    const exported = (await Analysis.openFleet(fleet));
+    let want: string[];
+    try {
+      want = (await allowed(exported)).paths;
+      expect((await exported.query('SELECT count(*) FROM proc')).getRowsJson()).toEqual([['50']]);
+    } finally {
+      exported.close();
+    }
+    expect(want.every((p) => p.startsWith(`${realpathSync(fleet)}/host=`) && p.endsWith('.parquet'))).toBe(true);
+
+    // Planted: a stray file, a Parquet file of proc rows behind a link, a host= directory that is a link
+    // out of the fleet, and a copy under a name with a glob character (DuckDB would expand it).
+    const outside = join(base, 'outside');
+    const proc = want.find((p) => p.includes('/table=proc/'))!;
+    const procDir = proc.slice(0, proc.lastIndexOf('/'));
+    mkdirSync(join(outside, 'date=2000-01-01', 'table=proc'), { recursive: true });
+    copyFileSync(proc, join(outside, 'date=2000-01-01', 'table=proc', 'x.parquet'));
+    copyFileSync(proc, join(outside, 'elsewhere.parquet'));
+    writeFileSync(join(fleet, 'notes.txt'), 'TOPSECRET\n');
+    symlinkSync(join(outside, 'elsewhere.parquet'), join(procDir, 'linked.parquet'));
+    symlinkSync(outside, join(fleet, 'host=planted'));
+    copyFileSync(proc, join(procDir, 'x*.parquet'));
+
+    const a = await Analysis.openFleet(fleet);
+    try {
+      expect((await a.query('SELECT count(*) FROM proc')).getRowsJson()).toEqual([['50']]);
+      expect((await allowed(a)).paths).toEqual(want);
+      for (const p of [join(fleet, 'notes.txt'), join(outside, 'elsewhere.parquet'), join(outside, 'date=2000-01-01', 'table=proc', 'x.parquet'), join(procDir, 'x*.parquet')]) {
+        await expect(a.query(`SELECT count(*) FROM read_blob('${p}')`), p).rejects.toThrow(/Permission Error/);
+      }
+    } finally {
+      a.close();
+    }
+  });
+});
+
+describe('confine', () => {
+  it('refuses when an allowed path leads out of the held directory (a link put in place of a listed file)', async () => {
+    const base = tempDir();
+    const dir = join(base, 'cache');
+    mkdirSync(dir);
+    writeFileSync(join(base, 'secret'), 'TOPSECRET\n');
+    writeFileSync(join(dir, 'ok.parquet'), '');
+    symlinkSync(join(base, 'secret'), join(dir, 'swapped.parquet'));
+    const fd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
+    const spill = join(base, 'spill');
+    mkdirSync(spill);
+    try {
+      for (const [name, ok] of [['ok.parquet', true], ['swapped.parquet', false]] as const) {
+        // One instance each: DuckDB's file settings are the instance's, and confine locks them.
+        const instance = await DuckDBInstance.create(':memory:');
+        const con = await instance.connect();
+        try {
+          await settle(con, spill);
+          const grant = { read: [`/proc/self/fd/${fd}/${name}`], within: [`/proc/self/fd/${fd}`], writeFiles: [], writeDirs: [], tempDir: spill };
+          if (ok) await expect(confine(con, grant)).resolves.toBeUndefined();
+          else await expect(confine(con, grant)).rejects.toThrow(`${realpathSync(join(base, 'secret'))}: would be readable by the SQL, outside the recordings' caches`);
+        } finally {
+          con.closeSync();
+          instance.closeSync();
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
   });
 });
