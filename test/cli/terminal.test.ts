@@ -1,7 +1,7 @@
 // What the CLI shows a person, on a recording whose names hold terminal escape sequences:
 // every human-readable output escapes them; JSON, JSON Lines and CSV keep the exact bytes.
 import { spawnSync } from 'node:child_process';
-import { openSync, readdirSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli, tempDir, type CliResult } from '../helpers.js';
@@ -105,5 +105,36 @@ describe('human-readable output of a hostile recording is escaped', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.split('\n')).toHaveLength(2);
     expectEscaped(missing.stderr);
+  });
+
+  it('the reading side\'s one-line errors and the --allow-damaged report escape a hostile name', () => {
+    // A file nobody listed among the segments, its name a forged second line.
+    const dir = join(tempDir(), 'rec');
+    hostileRecording(dir);
+    const forged = `x${HOSTILE}\nflightrec: all good`;
+    writeFileSync(join(dir, 'segments', forged), '');
+    const refused = run('info', dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')).toHaveLength(2);
+    expectEscaped(refused.stderr);
+    const damaged = run('info', dir, '--allow-damaged');
+    expect(damaged.stderr.split('\n')).toEqual([expect.stringMatching(/^flightrec: .* is damaged, read anyway \(--allow-damaged\): .*\\nflightrec: all good/), '']);
+    expectEscaped(damaged.stderr);
+
+    // A cache directory that cannot be made (under a regular file), and an export into a planted link.
+    const base = tempDir();
+    writeFileSync(join(base, `file${HOSTILE}`), '');
+    const cache = run('sql', rec, 'SELECT 1', '--cache', join(base, `file${HOSTILE}`, 'c'));
+    expect(cache.code).toBe(1);
+    expect(cache.stderr.split('\n')).toEqual([expect.stringMatching(/cannot use it as the query cache/), '']);
+    expectEscaped(cache.stderr);
+    const out = join(base, `fleet${HOSTILE}`);
+    mkdirSync(out);
+    const host = run('sql', rec, 'SELECT host FROM recordings', '-f', 'csv').stdout.split('\n')[1]!;
+    symlinkSync(base, join(out, `host=${host}`));
+    const exported = run('export', rec, '--parquet', out);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr.split('\n')).toEqual([expect.stringMatching(/is a symbolic link, not a directory: refused/), '']);
+    expectEscaped(exported.stderr);
   });
 });
