@@ -222,7 +222,7 @@ export class Analysis {
     for (const t of TABLE_NAMES) {
       const parts = sources.filter((s) => s.cached.files.has(t)).map((s) =>
         `SELECT *, ${wallOffset(s.rec.manifest.clock)}::BIGINT AS wall_offset_ns, ${lit(s.name)} AS recording, ${lit(s.rec.manifest.host.hostname)} AS host ` +
-        `FROM read_parquet([${s.cached.files.get(t)!.map((f) => lit(resolve(f))).join(', ')}])`);
+        `FROM read_parquet([${s.cached.files.get(t)!.map(lit).join(', ')}])`);
       if (parts.length === 0) await this.emptyTable(t);
       else {
         await this.con.run(`CREATE VIEW raw.${t} AS ${parts.join(' UNION ALL ')}`);
