@@ -1,6 +1,6 @@
 // Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
 // read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
-import { writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import {
   Binary, Bool, DateDay, type DataType, Float64, Int16, Int32, Int64, Int8, List, Field, TimestampNanosecond,
   Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableToIPC, vectorFromArray, Table as ArrowTable,
@@ -10,9 +10,10 @@ import {
   DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId, type DuckDBResultReader, type DuckDBType, type DuckDBValue,
   DuckDBListType,
 } from '@duckdb/node-api';
-import { table } from '../cli/output.js';
 import { UsageError } from '../format/errors.js';
 import { OutputFile } from '../format/output-file.js';
+import { cutText } from '../text/escape.js';
+import { table } from '../text/table.js';
 import { lit, type Analysis } from './session.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
@@ -30,11 +31,14 @@ export function display(v: DuckDBValue): string {
   return String(v);
 }
 
-/** Rows as an aligned text table; long cells are cut so a row stays readable, and rows past `maxRows` are counted, not shown. */
+/**
+ * Rows as an aligned text table: values escaped (a cell is one line, and shows control
+ * characters as `\x1b`), long cells cut so a row stays readable, rows past `maxRows` counted,
+ * not shown.
+ */
 export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity } = {}): string {
-  const cut = (s: string): string => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
   const all = r.getRows();
-  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cut(display(v).replace(/\n/g, '\\n'))))];
+  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cutText(display(v), maxCell)))];
   const numeric = new Set(r.columnTypes().map((t, i) => (isNumeric(t) ? i : -1)).filter((i) => i >= 0));
   const hidden = all.length - (rows.length - 1);
   return `${table(rows, numeric, { rule: true })}\n(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`;
@@ -70,6 +74,16 @@ class Sink {
       }
     }
   }
+  /** Writes the whole of a file, a piece at a time. */
+  copyFrom(path: string): void {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) this.write(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  }
   /** The output in place when all was written, else dropped. */
   close(ok: boolean): void {
     if (ok) this.file?.commit();
@@ -77,23 +91,47 @@ class Sink {
   }
 }
 
-/** Runs `sql` and writes its result in `format` to `out` (a file) or stdout. */
-export async function writeResult(a: Analysis, sql: string, format: Format, out?: string): Promise<void> {
+/**
+ * The file DuckDB itself writes for `format` and `out` (a Parquet result to a file), made
+ * before the session is confined (SessionOptions.writes): a confined session lets DuckDB
+ * write exactly its `procPath`, and its configuration cannot change after.
+ */
+export function duckdbOutput(format: Format, out: string | undefined): OutputFile | undefined {
+  return format === 'parquet' && out !== undefined ? OutputFile.create(out) : undefined;
+}
+
+/** Runs `sql` and writes its result in `format` to `out` (a file) or stdout; `file` is duckdbOutput(format, out), made beforehand. */
+export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile): Promise<void> {
   if ((format === 'parquet' || format === 'arrow') && out === undefined && process.stdout.isTTY) {
     throw new UsageError(`--format ${format} is binary: write it to a file with -o FILE or pipe it`);
   }
   if (format === 'parquet') {
     const last = await a.runAllButLast(sql);
-    if (out === undefined) return a.run(`COPY (${last}) TO '/dev/stdout' (FORMAT parquet, COMPRESSION zstd)`);
-    // DuckDB writes our temp file through its fd's path: no name of the user's is opened by it.
-    const file = OutputFile.create(out);
+    // The query goes on lines of its own, so a trailing `--` comment cannot swallow the parenthesis.
+    const copy = (target: string): Promise<void> => a.run(`COPY (\n${last}\n) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
+    if (out === undefined) {
+      // DuckDB writes into the session's scratch directory (0600, removed with the session) and the file is
+      // copied out: /dev/stdout cannot be opened when stdout is a socket.
+      const scratch = a.scratchFile('result.parquet');
+      closeSync(openSync(scratch, 'wx', 0o600));
+      try {
+        await copy(scratch);
+        new Sink(undefined).copyFrom(scratch);
+      } finally {
+        rmSync(scratch, { force: true });
+      }
+      return;
+    }
+    // DuckDB writes our temp file through its fd's path, which is all a confined session lets it write:
+    // no name of the user's is opened by it.
+    const target = file ?? OutputFile.create(out);
     try {
-      await a.run(`COPY (${last}) TO ${lit(file.procPath)} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`);
+      await copy(target.procPath);
     } catch (err) {
-      file.abort();
+      target.abort();
       throw err;
     }
-    file.commit();
+    target.commit();
     return;
   }
   const r = await a.query(sql);

@@ -1,9 +1,18 @@
 // A DuckDB session over recordings: per-table views over their Parquet caches (or over an
 // exported fleet directory), the derived views, and the macros. Queries run in an embedded,
-// in-memory DuckDB; nothing is copied into it.
-import { readdirSync } from 'node:fs';
+// in-memory DuckDB; nothing is copied into it. Once the views exist the session is confined
+// to them (sandbox.ts) unless the caller allows files.
+//
+// DuckDB reaches every file through a directory flightrec holds open (confined-dir.ts): the
+// cache entries as /proc/self/fd/<cache dir>/<entry>, the files of a fleet export as
+// /proc/self/fd/<fleet dir>/host=H/date=D/table=T/<file>, listed here without following
+// links. No path of the user's reaches DuckDB, so nothing in one is read as a glob pattern,
+// and a confined session allows exactly these paths (DuckDB resolves them to the real files
+// when they are allowed and again when they are opened).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, StatementType, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
@@ -13,6 +22,8 @@ import { MACRO_DDL, RAW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
+import { eachPartition } from './partitions.js';
+import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
 /** A SQL string literal. */
@@ -26,8 +37,27 @@ export interface Source {
   readonly cached: CachedRecording;
 }
 
-export interface OpenOptions {
-  /** Cache directory (one recording only), default beside the recording. */
+/** What flightrec itself writes through DuckDB, as /proc/self/fd/<fd> of what it holds open. */
+export interface Writes {
+  /** Files: a `-f parquet` output's temp file. */
+  readonly files?: readonly string[];
+  /** Directories written below: an export's staging directory. */
+  readonly dirs?: readonly string[];
+}
+
+export interface SessionOptions {
+  /** What the SQL may open besides the recordings: nothing (the default), or any file (`--allow-files`). */
+  readonly files?: FileAccess;
+  /**
+   * Makes what flightrec will write through DuckDB and says where it is: called once the
+   * recordings are open and before the session is confined (a confined session's
+   * configuration cannot change after), so a recording that is refused leaves nothing made.
+   */
+  readonly writes?: () => Writes;
+}
+
+export interface OpenOptions extends SessionOptions {
+  /** Cache directory (one recording only), default $XDG_CACHE_HOME/flightrec/<recording id>. */
   readonly cache?: string;
   /** Read damaged recordings without what is damaged (see Recording.open). */
   readonly allowDamaged?: boolean;
@@ -48,11 +78,41 @@ export function viewColumns(table: TableName): string[] {
 /** A SQL identifier. */
 export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
+/** DuckDB reads a path with one of these as a glob pattern, even in a list of files. */
+const GLOB = /[*?[]/;
+
+/**
+ * The Parquet files of a fleet export per table, as DuckDB is to read them:
+ * /proc/self/fd/<fleet fd>/host=H/date=D/table=T/F.parquet. Listed, not globbed: only
+ * directories and regular files are taken, never a link, and no name DuckDB would take for
+ * a pattern (export never writes one: DuckDB escapes partition values).
+ */
+function fleetFiles(fleet: ConfinedDir): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  eachPartition(fleet, (names, d) => {
+    if (names.some((n) => GLOB.test(n))) return;
+    const table = names[2]!.slice('table='.length);
+    for (const f of d.list().sort()) {
+      if (!f.endsWith('.parquet') || GLOB.test(f) || !d.stat(f)?.isFile()) continue;
+      files.set(table, [...(files.get(table) ?? []), `/proc/self/fd/${fleet.fd}/${[...names, f].join('/')}`]);
+    }
+  });
+  return files;
+}
+
 export class Analysis {
   /** Directories DuckDB reads through /proc/self/fd paths: open until close(). */
   private readonly held: ConfinedDir[] = [];
 
-  private constructor(private readonly instance: DuckDBInstance, readonly con: DuckDBConnection, readonly sources: readonly Source[]) {
+  /** Whether the session is confined (sandbox.ts): then every statement is checked before it runs. */
+  private confined = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly con: DuckDBConnection,
+    readonly sources: readonly Source[],
+    private readonly tempDir: string,
+  ) {
     for (const s of sources) this.held.push(s.cached.dir);
   }
 
@@ -62,6 +122,7 @@ export class Analysis {
     if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
     const names = recordingNames(dirs);
     const sources: Source[] = [];
+    let a: Analysis | undefined;
     try {
       for (const [i, dir] of dirs.entries()) {
         const rec = Recording.open(dir, { allowDamaged: opts.allowDamaged === true });
@@ -74,36 +135,40 @@ export class Analysis {
           throw err;
         }
       }
-      const a = await Analysis.connect(sources);
+      a = await Analysis.connect(sources);
+      await a.defineBase();
       await a.defineRecordings(sources);
+      await a.confineTo(sources.flatMap((s) => [...s.cached.files.values()].flat()), opts);
       return a;
     } catch (err) {
-      for (const s of sources) {
-        s.rec.close();
-        s.cached.dir.close();
+      if (a) a.close();
+      else {
+        for (const s of sources) {
+          s.rec.close();
+          s.cached.dir.close();
+        }
       }
       throw err;
     }
   }
 
   /**
-   * Opens a directory written by `flightrec export --parquet`. Its path is taken literally:
-   * DuckDB globs below /proc/self/fd/<fd of the directory>, so a `*` in the user's path
-   * pulls in nothing else.
+   * Opens a directory written by `flightrec export --parquet`. Its path is taken literally
+   * and held open; DuckDB reads the files listed below its fd (fleetFiles), so a `*` in the
+   * user's path pulls in nothing else.
    */
-  static async openFleet(dir: string): Promise<Analysis> {
+  static async openFleet(dir: string, opts: SessionOptions = {}): Promise<Analysis> {
     const fleet = ConfinedDir.open(dir);
-    const base = `/proc/self/fd/${fleet.fd}`;
     let a: Analysis | undefined;
     try {
-      const tables = new Set<string>();
-      for (const h of readdirSync(base).filter((x) => x.startsWith('host='))) {
-        for (const d of readdirSync(join(base, h))) for (const t of readdirSync(join(base, h, d))) tables.add(t.replace(/^table=/, ''));
-      }
-      if (!tables.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/ inside; write one with `flightrec export --parquet`', { file: dir });
+      const files = fleetFiles(fleet);
+      if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
       a = await Analysis.connect([]);
       a.held.push(fleet);
-      await a.defineFleet(base, tables);
+      await a.defineBase();
+      await a.defineFleet(files);
+      // `recordings` is a table by now: only the views' files are read from here on.
+      await a.confineTo(TABLE_NAMES.flatMap((t) => files.get(t) ?? []), opts);
       return a;
     } catch (err) {
       if (a) a.close();
@@ -113,12 +178,11 @@ export class Analysis {
     }
   }
 
-  private async defineFleet(base: string, tables: ReadonlySet<string>): Promise<void> {
-    const glob = (t: string): string => lit(join(base, 'host=*', 'date=*', `table=${t}`, '*.parquet'));
-    const hive = `hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR}`;
-    await this.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM read_parquet(${glob('recordings')}, ${hive})`);
+  private async defineFleet(files: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const scan = (t: string): string => `read_parquet([${files.get(t)!.map(lit).join(', ')}], hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR})`;
+    await this.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM ${scan('recordings')}`);
     for (const t of TABLE_NAMES) {
-      if (tables.has(t)) await this.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM read_parquet(${glob(t)}, ${hive})`);
+      if (files.has(t)) await this.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM ${scan(t)}`);
       else await this.emptyTable(t);
     }
     await this.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
@@ -128,13 +192,17 @@ export class Analysis {
   private static async connect(sources: readonly Source[]): Promise<Analysis> {
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
-    const a = new Analysis(instance, con, sources);
-    await con.run('CREATE SCHEMA raw');
-    for (const sql of MACRO_DDL) await con.run(sql);
-    await con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
+    return new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
+  }
+
+  /** Session settings, the raw schema, the generated macros and the syscall names. */
+  private async defineBase(): Promise<void> {
+    await settle(this.con, this.tempDir);
+    await this.con.run('CREATE SCHEMA raw');
+    for (const sql of MACRO_DDL) await this.con.run(sql);
+    await this.con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
     const names = Object.entries(SYSCALL_NAMES).flatMap(([arch, t]) => Object.entries(t).map(([nr, name]) => `(${lit(arch)}, ${nr}, ${lit(name)})`));
-    await con.run(`INSERT INTO syscall_names VALUES ${names.join(', ')}`);
-    return a;
+    await this.con.run(`INSERT INTO syscall_names VALUES ${names.join(', ')}`);
   }
 
   private async defineRecordings(sources: readonly Source[]): Promise<void> {
@@ -166,6 +234,21 @@ export class Analysis {
       ? `CREATE MACRO wall(ts) AS make_timestamp_ns(ts::BIGINT + ${[...clocks][0]})`
       : `CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
     await this.defineDerived();
+  }
+
+  /** A path in the session's own scratch directory (DuckDB's temp directory, removed on close). */
+  scratchFile(name: string): string {
+    return join(this.tempDir, name);
+  }
+
+  /** Once the views exist: confines the session to the files behind them, unless files are allowed. */
+  private async confineTo(read: readonly string[], opts: SessionOptions): Promise<void> {
+    const writes = opts.writes?.() ?? {};
+    if (opts.files === 'all') return;
+    await confine(this.con, {
+      read, within: this.held.map((d) => `/proc/self/fd/${d.fd}`), writeFiles: writes.files ?? [], writeDirs: writes.dirs ?? [], tempDir: this.tempDir,
+    });
+    this.confined = true;
   }
 
   /** A table no source has rows of: an empty view with the same columns. */
@@ -206,12 +289,13 @@ export class Analysis {
     return sqlErrors(async () => (await this.runLeading(sql)).runAndReadAll());
   }
 
-  /** Runs all statements but the last and returns the last one's text (for `COPY (...) TO`). */
+  /** Runs all statements but the last, a query, and returns its text (for `COPY (...) TO`). */
   async runAllButLast(sql: string): Promise<string> {
     const texts = splitStatements(sql);
-    await sqlErrors(() => this.runLeading(sql, (count) => {
+    const last = await sqlErrors(() => this.runLeading(sql, (count) => {
       if (texts.length !== count) throw new UsageError('cannot tell where the last statement starts: give this output format one query');
     }));
+    if (last.statementType !== StatementType.SELECT) throw new UsageError('this output format writes the result of a query: end the SQL with a SELECT');
     return texts.at(-1)!;
   }
 
@@ -225,13 +309,19 @@ export class Analysis {
     const statements = await this.con.extractStatements(sql);
     if (statements.count === 0) throw new UsageError('the SQL text has no statement');
     check?.(statements.count);
-    for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i)).run();
-    return statements.prepare(statements.count - 1);
+    const prepare = async (i: number): Promise<DuckDBPreparedStatement> => {
+      const p = await statements.prepare(i);
+      if (this.confined) checkStatement(p.statementType, sql);
+      return p;
+    };
+    for (let i = 0; i < statements.count - 1; i++) await (await prepare(i)).run();
+    return prepare(statements.count - 1);
   }
 
   close(): void {
     this.con.closeSync();
     this.instance.closeSync();
+    rmSync(this.tempDir, { recursive: true, force: true });
     for (const s of this.sources) s.rec.close();
     for (const d of this.held) d.close();
   }
@@ -245,7 +335,7 @@ async function sqlErrors<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
-    throw err instanceof UsageError ? err : sqlError(err);
+    throw err instanceof UsageError || err instanceof SqlRefused ? err : sqlError(err);
   }
 }
 
@@ -255,7 +345,7 @@ export function sqlError(err: unknown): Error {
     .replace(/^Failed to extract statements: /, '')
     .replace(/\s*Candidate functions:[\s\S]*?(?=LINE \d+:|$)/, ' ')
     .replace(/\s*LINE (\d+):[\s\S]*$/, ' (line $1)');
-  return new SqlError(msg.replace(/\s*\n\s*/g, ' ').trim());
+  return new SqlError(withHint(msg.replace(/\s*\n\s*/g, ' ').trim()));
 }
 
 export class SqlError extends RecordingError {

@@ -5,6 +5,7 @@ import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
 import { Recording } from '../format/recording.js';
 import { replay } from '../replay/replay.js';
+import { warn } from './output.js';
 
 export function register(program: Command): void {
   program.command('baseline').description('baselines for the anomaly detector')
@@ -23,6 +24,6 @@ export function register(program: Command): void {
       }
       const b = learner.baseline(arch, recs.map((r) => ({ id: r.manifest.id, host: r.manifest.host.hostname })));
       writeOutputFile(f.output, `${JSON.stringify(b)}\n`);
-      console.error(`flightrec: learned ${Object.keys(b.profiles).length} programs from ${b.global.windows} process-seconds into ${f.output}`);
+      warn(`flightrec: learned ${Object.keys(b.profiles).length} programs from ${b.global.windows} process-seconds into ${f.output}`);
     });
 }

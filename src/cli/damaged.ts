@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { describeSkips } from '../format/damage.js';
 import { Recording } from '../format/recording.js';
+import { escapeText } from '../text/escape.js';
+import { warn } from './output.js';
 
 export interface DamageFlags {
   allowDamaged?: boolean;
@@ -12,9 +14,9 @@ export interface DamageFlags {
 export const damageOption = (c: Command): Command => c
   .option('--allow-damaged', 'read a recording whose segments do not match its manifest, leaving out what is damaged (said on stderr)');
 
-/** Says in one line on stderr what a damaged recording is read without. */
+/** Says in one line on stderr what a damaged recording is read without (a name with a line break in it stays on that line). */
 export function reportDamage(rec: Recording): void {
-  if (rec.damage.length > 0) console.error(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`);
+  if (rec.damage.length > 0) warn(escapeText(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`));
 }
 
 export function openRecording(dir: string, flags: DamageFlags): Recording {

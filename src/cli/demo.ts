@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RecordingWriter } from '../format/recording-writer.js';
 import { TABLE_NAMES } from '../schema/tables.js';
 import { printInfo } from './info.js';
+import { say } from './output.js';
 import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../testing/synthetic.js';
 
 export function register(program: Command): void {
@@ -20,7 +21,7 @@ export function register(program: Command): void {
       const clock = new SyntheticClock(rand);
       for (const t of TABLE_NAMES.filter((x) => x !== 'syscall')) w.append(t, batchFromRows(t, syntheticRows(t, 100, clock, rand)));
       w.close();
-      console.log(`wrote ${dir}\n`);
+      say(`wrote ${dir}\n`);
       printInfo(dir, false);
     });
 }

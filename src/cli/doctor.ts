@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { doctor, type DoctorReport } from '../record/doctor.js';
-import { EXIT, table } from './output.js';
+import { table } from '../text/table.js';
+import { EXIT, say } from './output.js';
 
 function render(r: DoctorReport): string {
   const lines = [
@@ -27,7 +28,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
       const r = doctor();
-      console.log(opts.json ? JSON.stringify(r, null, 2) : render(r));
+      if (opts.json) console.log(JSON.stringify(r, null, 2));
+      else say(render(r));
       process.exit(r.can_record ? EXIT.ok : EXIT.failure);
     });
 }

@@ -1,8 +1,9 @@
 // `flightrec info`: what a recording holds, from its manifest and its unsealed tail.
 import type { Command } from 'commander';
 import { summarize, type RecordingSummary } from '../format/summary.js';
+import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
-import { formatBytes, table } from './output.js';
+import { formatBytes, say } from './output.js';
 
 function render(s: RecordingSummary): string {
   const lines = [
@@ -32,7 +33,8 @@ export function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): 
   const rec = openRecording(dir, flags);
   try {
     const s = summarize(rec);
-    console.log(json ? JSON.stringify(s, null, 2) : render(s));
+    if (json) console.log(JSON.stringify(s, null, 2));
+    else say(render(s));
   } finally {
     rec.close();
   }

@@ -11,7 +11,9 @@ import { INTEL_PT } from '../record/kernel.js';
 import { LiveDetection } from '../record/live.js';
 import { loadAddon } from '../record/native.js';
 import { runtimeFor } from '../replay/replay.js';
-import { EXIT, formatBytes, table } from './output.js';
+import { table } from '../text/table.js';
+import { escapeText } from '../text/escape.js';
+import { EXIT, formatBytes, warn } from './output.js';
 import { chooseDetectors, detectorOptions, type DetectorFlags } from './replay.js';
 
 export interface RecordFlags extends DetectorFlags {
@@ -109,7 +111,7 @@ function summary(out: string, r: RecordResult): string {
 /** The live alert sinks the flags ask for; on a terminal alerts are also shown as they happen. */
 function alertSinks(f: RecordFlags, show: boolean): AlertSink[] {
   const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
-  const report = (m: string): void => console.error(`${clear}flightrec: ${m}`);
+  const report = (m: string): void => console.error(`${clear}flightrec: ${escapeText(m)}`);
   const sinks: AlertSink[] = [];
   if (show) {
     sinks.push({
@@ -183,7 +185,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   });
   if (live) process.stderr.write('\r\x1b[K');
   await Promise.all(sinks.map((s) => s.close()));
-  if (!f.quiet) console.error(summary(f.output, result));
+  if (!f.quiet) warn(summary(f.output, result));
   if (f.summaryJson) {
     writeOutputFile(f.summaryJson, `${JSON.stringify({
       output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,

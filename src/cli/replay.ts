@@ -6,8 +6,9 @@ import { loadDetectors, type DetectorSet } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
 import { replay, storedAlerts } from '../replay/replay.js';
+import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
-import { EXIT, table } from './output.js';
+import { EXIT, say, warn } from './output.js';
 
 export interface DetectorFlags {
   detectors?: string[];
@@ -23,7 +24,7 @@ export const detectorOptions = (c: Command): Command => c
 
 export async function chooseDetectors(f: DetectorFlags): Promise<DetectorSet> {
   const set = await loadDetectors(f.detectors, { ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
-  for (const s of set.skipped) console.error(`flightrec: ${s}; it is left out`);
+  for (const s of set.skipped) warn(`flightrec: ${s}; it is left out`);
   if (set.detectors.length === 0) throw new UsageError('no detectors to run');
   return set;
 }
@@ -53,7 +54,7 @@ export function register(program: Command): void {
       if (f.output !== undefined) writeOutputFile(f.output, text);
       else process.stdout.write(text);
       for (const x of result.failures) {
-        console.error(`flightrec: detector ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there, the others went on`);
+        warn(`flightrec: detector ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there, the others went on`);
       }
       let code: number = result.failures.length > 0 ? EXIT.failure : EXIT.ok;
       if (f.checkStored) {
@@ -61,10 +62,10 @@ export function register(program: Command): void {
         const again = result.alerts.map((a) => alertJson(a, clock));
         const at = live.findIndex((l, i) => l !== again[i]);
         if (at < 0 && live.length === again.length) {
-          console.error(`flightrec: the ${live.length} stored live alerts equal the replay's`);
+          warn(`flightrec: the ${live.length} stored live alerts equal the replay's`);
         } else {
           const i = at < 0 ? Math.min(live.length, again.length) : at;
-          console.error(`flightrec: stored live alerts differ from the replay at alert ${i + 1}: live ${live[i] ?? '(none)'} · replay ${again[i] ?? '(none)'}`);
+          warn(`flightrec: stored live alerts differ from the replay at alert ${i + 1}: live ${live[i] ?? '(none)'} · replay ${again[i] ?? '(none)'}`);
           code = EXIT.failure;
         }
       }
@@ -75,7 +76,7 @@ export function register(program: Command): void {
     .description('list the detectors that would run, with the tables they read'))
     .action(async (f: DetectorFlags) => {
       const set = await chooseDetectors(f);
-      console.log(table([['detector', 'version', 'tables'], ...set.detectors.map((d) => [d.name, d.version, Object.keys(d.tables).join(', ')])], new Set(), { rule: true }));
-      for (const d of set.detectors) console.log(`\n${d.name}: ${d.description}`);
+      say(table([['detector', 'version', 'tables'], ...set.detectors.map((d) => [d.name, d.version, Object.keys(d.tables).join(', ')])], new Set(), { rule: true }));
+      for (const d of set.detectors) say(`\n${d.name}: ${d.description}`);
     });
 }

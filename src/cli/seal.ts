@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { sealRecording } from '../format/seal.js';
+import { say } from './output.js';
 
 export function register(program: Command): void {
   program.command('seal')
@@ -8,7 +9,7 @@ export function register(program: Command): void {
     .option('--force', 'seal even if the process that was writing it still exists')
     .action((dir: string, opts: { force?: boolean }) => {
       const r = sealRecording(dir, opts);
-      if (r.alreadySealed) console.log(`${dir}: already sealed, nothing to do`);
-      else console.log(`${dir}: sealed ${r.sealed} segment(s)${r.tornBytes ? `; ${r.tornBytes} torn bytes kept aside in *.torn files` : ''}`);
+      if (r.alreadySealed) say(`${dir}: already sealed, nothing to do`);
+      else say(`${dir}: sealed ${r.sealed} segment(s)${r.tornBytes ? `; ${r.tornBytes} torn bytes kept aside in *.torn files` : ''}`);
     });
 }

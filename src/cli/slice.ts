@@ -6,6 +6,7 @@ import type { Recording } from '../format/recording.js';
 import { minTs, summarize } from '../format/summary.js';
 import { slice } from '../replay/slice.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
+import { warn } from './output.js';
 
 /** A time as a recording ts: +SECONDS from the recording's first event, an ISO wall time, or a raw ts. */
 export function parseTime(flag: string, v: string, rec: Recording): bigint {
@@ -46,6 +47,6 @@ export function register(program: Command): void {
       const pids = pidList('--pid', f.pid);
       const trees = pidList('--tree', f.tree);
       const r = slice(rec, f.output, { ...(pids ? { pids } : {}), ...(trees ? { trees } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }, process.argv.slice(1));
-      console.error(`flightrec: sliced ${r.rows} rows${r.pids ? ` of ${r.pids.length} processes` : ''} into ${f.output}`);
+      warn(`flightrec: sliced ${r.rows} rows${r.pids ? ` of ${r.pids.length} processes` : ''} into ${f.output}`);
     });
 }

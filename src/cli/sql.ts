@@ -5,32 +5,41 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
-import { damageOption, reportDamage, type DamageFlags } from './damaged.js';
-import { FORMATS, parseFormat, renderTable, writeResult } from '../analyze/results.js';
-import { Analysis, lit } from '../analyze/session.js';
+import type { OutputFile } from '../format/output-file.js';
+import { FORMATS, duckdbOutput, parseFormat, renderTable, writeResult } from '../analyze/results.js';
+import { Analysis, lit, type SessionOptions, type Writes } from '../analyze/session.js';
 import { DERIVED_VIEWS } from '../analyze/views.js';
 import { TABLES } from '../schema/tables.js';
+import { escapeLines, escapeText } from '../text/escape.js';
+import { damageOption, reportDamage, type DamageFlags } from './damaged.js';
 
 export interface SourceFlags extends DamageFlags {
   cache?: string;
   fleet?: string;
+  allowFiles?: boolean;
 }
 
-/** Opens the recordings (or the fleet directory) for querying; cache progress on a TTY. */
-export async function openSources(recordings: readonly string[], flags: SourceFlags): Promise<Analysis> {
+/**
+ * Opens the recordings (or the fleet directory) for querying; cache progress on a TTY. The
+ * SQL is confined to them unless --allow-files; `writes` makes what flightrec itself writes
+ * through DuckDB (see SessionOptions.writes).
+ */
+export async function openSources(recordings: readonly string[], flags: SourceFlags, writes?: () => Writes): Promise<Analysis> {
+  const session: SessionOptions = { files: flags.allowFiles === true ? 'all' : 'recordings', ...(writes ? { writes } : {}) };
   if (flags.fleet !== undefined) {
     if (recordings.length > 0) throw new UsageError('give recordings or --fleet DIR, not both');
-    return Analysis.openFleet(flags.fleet);
+    return Analysis.openFleet(flags.fleet, session);
   }
   const tty = process.stderr.isTTY === true;
   let shown = false;
   const a = await Analysis.open(recordings, {
+    ...session,
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
     allowDamaged: flags.allowDamaged === true,
     ...(tty ? {
       onProgress: (p) => {
         shown = true;
-        process.stderr.write(`\r\x1b[Kcaching ${p.recording} for SQL: ${p.done}/${p.total} table files, ${p.rows.toLocaleString('en-US')} rows`);
+        process.stderr.write(`\r\x1b[Kcaching ${escapeText(p.recording)} for SQL: ${p.done}/${p.total} table files, ${p.rows.toLocaleString('en-US')} rows`);
       },
     } : {}),
   });
@@ -41,7 +50,8 @@ export async function openSources(recordings: readonly string[], flags: SourceFl
 
 export const sourceOptions = (c: Command): Command => damageOption(c
   .option('--cache <dir>', 'keep the query cache here instead of under $XDG_CACHE_HOME/flightrec')
-  .option('--fleet <dir>', 'query a directory written by `flightrec export --parquet` instead of recordings'));
+  .option('--fleet <dir>', 'query a directory written by `flightrec export --parquet` instead of recordings')
+  .option('--allow-files', 'let the SQL read and write files besides the recordings (COPY, read_csv, ATTACH...); without it the SQL sees only the recordings. Only for SQL you trust'));
 
 export function register(program: Command): void {
   sourceOptions(program.command('sql')
@@ -56,11 +66,21 @@ export function register(program: Command): void {
       if (opts.fleet === undefined && recordings.length === 0) {
         throw new UsageError(existsSync(query) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
       }
-      const a = await openSources(recordings, opts);
+      // A Parquet file is written by DuckDB: its temp file is made before the session is confined, which allows exactly it.
+      const out: { file?: OutputFile } = {};
       try {
-        await writeResult(a, query, format, opts.output);
+        const a = await openSources(recordings, opts, () => {
+          const file = duckdbOutput(format, opts.output);
+          if (file) out.file = file;
+          return { files: file ? [file.procPath] : [] };
+        });
+        try {
+          await writeResult(a, query, format, opts.output, out.file);
+        } finally {
+          a.close();
+        }
       } finally {
-        a.close();
+        out.file?.abort(); // after commit, nothing to do
       }
     });
 }
@@ -108,7 +128,7 @@ async function shell(a: Analysis): Promise<void> {
   };
   let timer = false;
   let buffer = '';
-  const say = (s: string): void => void process.stdout.write(`${s}\n`);
+  const say = (s: string): void => void process.stdout.write(`${escapeLines(s)}\n`);
   if (interactive) say(`flightrec shell over ${a.sources.length === 0 ? 'a fleet export' : a.sources.map((s) => s.name).join(', ')}: .help for commands, SQL ends with ;`);
   rl.prompt();
   for await (const line of rl) {

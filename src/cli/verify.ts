@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { verifyRecording } from '../format/verify.js';
-import { EXIT } from './output.js';
+import { EXIT, say, warn } from './output.js';
 
 export function register(program: Command): void {
   program.command('verify')
@@ -13,14 +13,14 @@ export function register(program: Command): void {
         console.log(JSON.stringify(r, null, 2));
       } else if (!r.ok) {
         const first = r.problems[0]!;
-        console.error(`flightrec: verify failed: ${first.file}: ${first.message}`);
-        for (const p of r.problems.slice(1)) console.error(`  also: ${p.file}: ${p.message}`);
+        warn(`flightrec: verify failed: ${first.file}: ${first.message}`);
+        for (const p of r.problems.slice(1)) warn(`  also: ${p.file}: ${p.message}`);
       } else {
-        console.log(`verified: ${r.sealedSegments} sealed segments, chain head ${r.chainHead ?? '(none)'}`);
+        say(`verified: ${r.sealedSegments} sealed segments, chain head ${r.chainHead ?? '(none)'}`);
         for (const u of r.unsealed) {
-          console.log(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
+          say(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
         }
-        if (r.open) console.log('the recording was not closed by its recorder (still running, or it crashed): run `flightrec seal` to seal it');
+        if (r.open) say('the recording was not closed by its recorder (still running, or it crashed): run `flightrec seal` to seal it');
       }
       process.exitCode = !r.ok ? EXIT.failure : r.open ? EXIT.unsealed : EXIT.ok;
     });

@@ -5,7 +5,8 @@ import type { RecordBatch } from 'apache-arrow';
 import { makeBatch } from '../format/batch.js';
 import { wallOffset } from '../format/host.js';
 import type { ClockMapping } from '../format/manifest.js';
-import { table } from '../cli/output.js';
+import { escapeText } from '../text/escape.js';
+import { table } from '../text/table.js';
 import { makeCursor } from './cursor.js';
 import type { Alert } from './runtime.js';
 
@@ -23,9 +24,9 @@ export function alertJson(a: Alert, clock: ClockMapping): string {
     + `"title":${JSON.stringify(a.title)},"evidence":${a.evidence},"related_seqs":[${a.related_seqs.join(',')}]}`;
 }
 
-/** One line for a person watching alerts arrive. */
+/** One line for a person watching alerts arrive (escaped: titles quote what the recording holds). */
 export function alertLine(a: Alert, clock: ClockMapping): string {
-  return `${isoTime(a.ts, wallOffset(clock)).slice(11, 23)} ${a.severity.toUpperCase().padEnd(9)} ${a.detector} pid ${a.pid}: ${a.title}`;
+  return escapeText(`${isoTime(a.ts, wallOffset(clock)).slice(11, 23)} ${a.severity.toUpperCase().padEnd(9)} ${a.detector} pid ${a.pid}: ${a.title}`);
 }
 
 export function alertTable(alerts: readonly Alert[], clock: ClockMapping): string {

@@ -48,7 +48,8 @@ describe('outputs', () => {
       expect(statSync(out).mode & 0o777, name).toBe(0o600);
     }
     expect(readFileSync(join(base, 'out.csv'), 'utf8')).toBe('x\n1\n');
-    expect(cli('sql', rec, `SELECT x FROM '${join(base, 'out.parquet')}'`, '-f', 'csv').stdout).toBe('x\n1\n');
+    // Reading a file of the user's takes --allow-files: the SQL sees only the recordings otherwise.
+    expect(cli('sql', rec, '--allow-files', `SELECT x FROM '${join(base, 'out.parquet')}'`, '-f', 'csv').stdout).toBe('x\n1\n');
     expect(snapshot(outside)).toEqual(before);
     expect(readdirSync(base).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
