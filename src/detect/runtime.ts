@@ -177,6 +177,8 @@ export class DetectorRuntime {
     const seq = c.seq;
     const beat = this.beat;
     this.events += run.end - run.start;
+    // The tick moves with every run, so a supervisor sees progress even when every detector has stopped.
+    beat[TICK] = this.ticks = (this.ticks + 1) | 0;
     beat[PHASE] = RUNNING;
     for (const s of subs) {
       if (s.slot.stopped) continue;
