@@ -7,7 +7,7 @@ export interface DetectorBudgets {
   /** Longest a detector may take over one batch of events (or to load, or to start). */
   readonly timeoutMs: number;
   /** The detection thread's JavaScript heap, MiB. Buffers live outside it: the process's
-   * resident memory may grow by twice this while detecting. */
+   * resident memory may grow by twice this (and 512 MiB for the threads) while detecting. */
   readonly memoryMb: number;
 }
 

@@ -14,7 +14,8 @@ export type ThreadEnd =
 
 export interface ThreadHandlers<Out> {
   message(m: Out): void;
-  /** The thread ended by itself or overran a budget (it is stopped then). Not called after stop(). */
+  /** The thread ended by itself or overran a budget (it is stopped then), and is gone: its
+   * memory is free for the next one. Not called after stop(). */
   end(e: ThreadEnd): void;
 }
 
@@ -26,6 +27,8 @@ export class DetectorThread<In, Out> {
   private readonly worker: Worker;
   private readonly watchdog: Watchdog;
   private done = false;
+  /** How it ended, told once the thread is gone. */
+  private ending: ThreadEnd | undefined;
 
   /** `data` becomes the thread's workerData, with `heartbeat` added. */
   constructor(script: string, data: object, budgets: DetectorBudgets, private readonly handlers: ThreadHandlers<Out>, opts: WatchdogOptions = {}) {
@@ -41,12 +44,15 @@ export class DetectorThread<In, Out> {
     });
     this.worker.on('error', (err: Error & { code?: string }) => {
       const blame = blameOf(this.heartbeat);
-      this.finish(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { reason: 'memory', blame } : { reason: 'crash', blame, message: err?.message ?? String(err) });
+      this.ending ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { reason: 'memory', blame } : { reason: 'crash', blame, message: err?.message ?? String(err) };
     });
-    this.worker.on('exit', (code) => this.finish({ reason: 'crash', blame: blameOf(this.heartbeat), message: `exit code ${code}` }));
+    this.worker.on('exit', (code) => this.finish(this.ending ?? { reason: 'crash', blame: blameOf(this.heartbeat), message: `exit code ${code}` }));
     this.watchdog = new Watchdog(this.heartbeat, budgets, (o) => {
+      this.ending ??= o;
+      this.watchdog.stop();
+      // Told when it has gone (exit), or after a while if it does not go.
+      setTimeout(() => this.finish(o), STOP_WAIT_MS).unref();
       void this.worker.terminate();
-      this.finish(o);
     }, opts).start();
   }
 

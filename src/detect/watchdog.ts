@@ -1,10 +1,15 @@
 // Watches a detection thread's heartbeat from the thread that supervises it. Detector code
 // that has not come back for longer than the time budget (the tick has not moved while the
 // heartbeat says a detector runs) is an overrun; so is the process's resident memory growing
-// by more than twice the memory budget (buffers a detector allocates are outside the heap
-// limit the thread runs with). Polled a few times a second: the detection thread pays nothing.
+// by more than twice the memory budget and a fixed allowance for the threads themselves
+// (buffers a detector allocates are outside the heap limit the thread runs with). Polled a
+// few times a second: the detection thread pays nothing.
 import { TICK, blameOf, type Blame, type Heartbeat } from './heartbeat.js';
 import type { DetectorBudgets } from './budgets.js';
+
+/** What the detection thread, its read-ahead and its decompression threads hold besides the
+ * detectors' heap (about 200 MiB replaying 10M events here). */
+const THREADS_ALLOWANCE = 512 * 1024 * 1024;
 
 export interface Overrun {
   readonly reason: 'time' | 'memory';
@@ -59,7 +64,7 @@ export class Watchdog {
     if (blame ? still > this.budgets.timeoutMs : this.opts.idleLimitMs !== undefined && still > this.opts.idleLimitMs) {
       return this.fire({ reason: 'time', blame });
     }
-    if (process.memoryUsage.rss() - this.rssStart > 2 * this.budgets.memoryMb * 1024 * 1024) this.fire({ reason: 'memory', blame });
+    if (process.memoryUsage.rss() - this.rssStart > 2 * this.budgets.memoryMb * 1024 * 1024 + THREADS_ALLOWANCE) this.fire({ reason: 'memory', blame });
   }
 
   private fire(o: Overrun): void {

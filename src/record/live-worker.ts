@@ -41,7 +41,9 @@ export interface LiveRequest extends DetectorRequest {
 export type LiveInput = { readonly kind: 'batch'; readonly batch: PackedBatch } | { readonly kind: 'flush' };
 
 export type LiveMessage =
-  | { readonly kind: 'ready'; readonly info: readonly DetectorInfo[]; readonly skipped: readonly string[]; readonly tables: readonly EventTable[] }
+  /** The detectors loaded (the heartbeat's indexes are theirs); then, once they started, ready. */
+  | { readonly kind: 'loaded'; readonly info: readonly DetectorInfo[]; readonly skipped: readonly string[] }
+  | { readonly kind: 'ready'; readonly tables: readonly EventTable[] }
   /** A flush mark handled (or the catch-up done): the alerts, the rows run, and where they ended. */
   | { readonly kind: 'flushed'; readonly catchUp: boolean; readonly alerts: readonly Alert[]; readonly rows: number; readonly late: number; readonly failures: readonly DetectorFailure[]; readonly last: Position | undefined }
   | { readonly kind: 'refused'; readonly error: ThreadError };
@@ -107,12 +109,13 @@ function flush(): void {
 try {
   const loaded = await loadInThread(heartbeat, request);
   if (loaded.detectors.length === 0 && !request.exclude?.length) throw new UsageError('no detectors to run');
+  post({ kind: 'loaded', info: loaded.info, skipped: loaded.skipped });
   try {
     runtime = new DetectorRuntime(loaded.detectors, { arch: request.arch, options: request.options, heartbeat, ...(request.sampleHz !== undefined ? { sampleHz: request.sampleHz } : {}) });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  post({ kind: 'ready', info: loaded.info, skipped: loaded.skipped, tables: runtime.tables });
+  post({ kind: 'ready', tables: runtime.tables });
   if (request.catchUp) catchUp(request.catchUp);
   parentPort!.on('message', (m: LiveInput) => {
     if (m.kind === 'flush') return flush();

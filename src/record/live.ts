@@ -190,9 +190,10 @@ export class LiveDetection {
     const thread: DetectorThread<LiveInput, LiveMessage> = new DetectorThread(script(), request, this.o.budgets, {
       message: (m) => {
         if (thread !== this.thread) return;
-        if (m.kind === 'ready') {
+        if (m.kind === 'loaded') {
           this.info = m.info;
           this.skipped = m.skipped;
+        } else if (m.kind === 'ready') {
           this.tables = new Set(m.tables);
           if (this.state === 'starting') this.state = 'running';
           ready?.();
@@ -220,7 +221,8 @@ export class LiveDetection {
       this.processed += m.rows;
     }
     this.late += m.late;
-    this.failures.push(...m.failures);
+    // A thread that caught up met again the throws the one before it had reported.
+    for (const f of m.failures) if (!this.failures.some((x) => x.detector === f.detector)) this.failures.push(f);
     if (m.last) this.stored = m.last;
     if (m.alerts.length > 0) this.store(m.alerts);
     if (this.waiter && this.settled()) this.waiter();
