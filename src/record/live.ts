@@ -8,6 +8,7 @@
 // live detection stops (said in one line) and the recording goes on. A detector that overruns
 // a budget is stopped and named, and a new thread without it catches up from the recording
 // on disk (see live-worker.ts), so the others go on with the state a replay would give them.
+import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { alertBatch } from '../detect/alert.js';
 import type { DetectorBudgets, DetectorStop } from '../detect/budgets.js';
@@ -19,10 +20,10 @@ import type { AlertSink } from '../detect/sinks.js';
 import type { DetectorInfo } from '../detect/thread-detectors.js';
 import { fromThreadError } from '../detect/thread-error.js';
 import { packBatch } from '../format/batch-transfer.js';
+import { RecordingError } from '../format/errors.js';
 import type { RecordingWriter } from '../format/recording-writer.js';
 import { packageRoot } from '../paths.js';
 import type { TableName } from '../schema/tables.js';
-import { join } from 'node:path';
 import type { LiveInput, LiveMessage, LiveRequest, Position } from './live-worker.js';
 
 export interface LiveOptions {
@@ -252,7 +253,7 @@ export class LiveDetection {
     }
     if (!culprit) {
       const why = e.reason === 'crash' ? `its thread ended (${e.message})` : e.reason === 'memory' ? `it ran out of the ${this.o.budgets.memoryMb} MiB detector memory budget` : 'it stopped making progress';
-      if (refuse && this.state === 'starting') return refuse(new Error(`live detection could not start: ${why}`));
+      if (refuse && this.state === 'starting') return refuse(new RecordingError(`live detection could not start: ${why}`));
       return this.end(`live detection stopped: ${why} while no detector ran`, true);
     }
     this.stopped.push(culprit);

@@ -14,6 +14,8 @@ export interface ReplayRequest extends DetectorRequest {
   /** The recording; none: load the detectors and say which they are. */
   readonly dir?: string;
   readonly allowDamaged?: boolean;
+  /** Post progress (every 1024 runs): only when someone shows it, as each post wakes the supervisor. */
+  readonly progress?: boolean;
 }
 
 export type ReplayMessage =
@@ -32,7 +34,7 @@ try {
   if (request.dir !== undefined) {
     const rec = Recording.open(request.dir, { allowDamaged: request.allowDamaged === true });
     try {
-      const r = replayWith(rec, runtimeFor(rec.manifest, loaded.detectors, request.options, heartbeat), (p) => post({ kind: 'progress', ...p }));
+      const r = replayWith(rec, runtimeFor(rec.manifest, loaded.detectors, request.options, heartbeat), request.progress ? (p) => post({ kind: 'progress', ...p }) : undefined);
       post({ kind: 'done', alerts: r.alerts, failures: r.failures, events: r.events });
     } finally {
       rec.close();

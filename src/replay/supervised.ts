@@ -90,7 +90,7 @@ export async function superviseReplay(o: SupervisedReplayOptions): Promise<Super
   let onReady = o.onReady;
   for (;;) {
     const without = stopped.map((s) => s.detector);
-    const a = await attempt({ ...base, exclude: without }, budgets, o.onProgress ? (p) => o.onProgress!({ ...p, without }) : undefined, (info, skipped) => {
+    const a = await attempt({ ...base, exclude: without, progress: o.onProgress !== undefined }, budgets, o.onProgress ? (p) => o.onProgress!({ ...p, without }) : undefined, (info, skipped) => {
       onReady?.(info, skipped);
       onReady = undefined;
     });
