@@ -36,8 +36,8 @@ export interface RecordOptions {
   /** Called every progressMs while recording. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressMs?: number;
-  /** Run detectors on the batches as they are written (created once the recording exists). */
-  readonly detect?: (writer: RecordingWriter) => LiveDetection;
+  /** Run detectors on the batches as they are written (started before; attached once the recording exists). */
+  readonly live?: LiveDetection;
 }
 
 export interface Progress {
@@ -76,6 +76,8 @@ export const DEFAULTS = {
   sampleHz: 99,
   /** After a stop signal, how long a launched command gets to exit before recording stops. */
   graceMs: 3000,
+  /** After a stop signal, how long live detection gets to finish what it was handed. */
+  detectGraceMs: 500,
 } as const;
 
 export function checkRingBytes(n: number): void {
@@ -102,6 +104,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   let writer: RecordingWriter | undefined;
   let live: LiveDetection | undefined;
+  let finishing = false;
   let failure: RecordingError | undefined;
   let dropped = 0;
   let ended!: () => void;
@@ -110,12 +113,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const onMessage = (b: NativeMessage): void => {
     if (b.kind === 'end') return ended();
     if (b.kind === 'flushed') {
-      try {
-        if (!failure) live?.flushed();
-      } catch (err) {
-        failure = writeFailure(err, opts.out);
-        stop('error');
-      }
+      if (!failure) live?.flushed();
       return;
     }
     if (failure || !writer) {
@@ -141,7 +139,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       batchMs: opts.batchMs ?? DEFAULTS.batchMs,
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
-      synced: opts.detect !== undefined,
+      synced: opts.live !== undefined,
       tables,
       sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
@@ -183,8 +181,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let signalled = 0;
-  // A second signal does not wait for the command.
-  const onSignal = (sig: NodeJS.Signals): void => (++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal'));
+  // A second signal does not wait for the command; once recording has stopped, a signal stops waiting for live detection.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (finishing) return live?.abort();
+    return ++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal');
+  };
 
   try {
     writer = RecordingWriter.create(opts.out, {
@@ -200,7 +201,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         kernel_features: kernelVariant(features),
       },
     });
-    live = opts.detect?.(writer);
+    live = opts.live?.attach(writer, (err) => {
+      failure ??= writeFailure(err, opts.out);
+      stop('error');
+    });
     if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);
     if (target.kind === 'command') {
       const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
@@ -249,10 +253,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   await end;
   for (const t of timers) clearTimeout(t);
-  for (const s of signals) process.off(s, onSignal);
   const stats = session.stats();
   session.close();
   reapChild();
+  // The programs are detached; live detection runs what it was handed, briefly after a signal.
+  finishing = true;
+  await live?.finish(signalled > 0 ? DEFAULTS.detectGraceMs : undefined);
+  for (const s of signals) process.off(s, onSignal);
 
   let manifest: Manifest;
   try {
