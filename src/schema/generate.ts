@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../paths.js';
 import { headerLayout, recordLayout, VAR_SIZE, type CField } from './layout.js';
+import { addressMacros } from '../text/address.js';
 import { SYSCALL_SOURCES, readSyscallTable, syscallTablesVersion } from './syscalls.js';
 import { TABLES, PATH_MAX, COMM_LEN, ARGV_MAX } from './tables.js';
 import type { Column, ColumnType, Table } from './types.js';
@@ -205,17 +206,9 @@ function viewExpr(c: Column): string {
   return q(c.name);
 }
 
-export const SQL_MACROS = [
-  // An address column as text: dotted quad for AF_INET, RFC 5952-style (first zero run) for AF_INET6.
-  `CREATE OR REPLACE MACRO fr_hex16(h, i) AS coalesce(nullif(ltrim(lower(substr(h, i * 4 + 1, 4)), '0'), ''), '0')`,
-  `CREATE OR REPLACE MACRO fr_addr(family, a) AS CASE
-  WHEN a IS NULL THEN NULL
-  WHEN family = 2 THEN concat_ws('.', ('0x' || substr(hex(a), 1, 2))::INTEGER, ('0x' || substr(hex(a), 3, 2))::INTEGER,
-                                      ('0x' || substr(hex(a), 5, 2))::INTEGER, ('0x' || substr(hex(a), 7, 2))::INTEGER)
-  WHEN family = 10 THEN regexp_replace(concat_ws(':', fr_hex16(hex(a), 0), fr_hex16(hex(a), 1), fr_hex16(hex(a), 2),
-      fr_hex16(hex(a), 3), fr_hex16(hex(a), 4), fr_hex16(hex(a), 5), fr_hex16(hex(a), 6), fr_hex16(hex(a), 7)),
-      '(^|:)0(:0)+(:|$)', '::')
-  ELSE NULL END`,
+export const SQL_MACROS: readonly string[] = [
+  // An address column as text: dotted quad for AF_INET, RFC 5952 for AF_INET6, by the rules detectors use.
+  ...addressMacros(),
 ];
 
 export function sqlModule(): string {

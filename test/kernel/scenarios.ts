@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExpectStatic } from 'vitest';
 import { doctor, type DoctorReport } from '../../src/record/doctor.js';
+import { addressText } from '../../src/text/address.js';
 import { ROOT, cli } from '../helpers.js';
 import { NR, WORKLOADS, recorderAttached, rows, type Row } from './kernel.js';
 
@@ -66,10 +67,7 @@ const TCP_ESTABLISHED = 1;
 
 /** An address column as text, the way SQL shows it. */
 function addr(r: Row, col: 'saddr' | 'daddr' | 'server'): string {
-  const b = Buffer.from(r[col] as Uint8Array);
-  if (r.family === 2) return [...b.subarray(0, 4)].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  return addressText(r.family as number, r[col] as Uint8Array);
 }
 
 /** Rows strictly in (ts, seq) order. */

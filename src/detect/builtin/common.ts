@@ -2,6 +2,7 @@
 // tests, path tests and window counters. Each detector keeps its own instances (detectors
 // share no state).
 import type { Event } from '../api.js';
+import { AF_INET, AF_INET6, isIpv4Mapped } from '../../text/address.js';
 
 export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'csh', 'tcsh', 'fish', 'busybox']);
 
@@ -10,33 +11,13 @@ export function basename(path: string): string {
   return i < 0 ? path : path.slice(i + 1);
 }
 
-export const AF_INET = 2;
-export const AF_INET6 = 10;
-
-/** An address column as text: dotted quad for AF_INET, RFC 5952 for AF_INET6 (as SQL shows it). */
-export function addressText(family: number, a: Uint8Array): string {
-  if (family === AF_INET) return `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
-  if (family !== AF_INET6) return '';
-  const groups = Array.from({ length: 8 }, (_, i) => ((a[2 * i]! << 8) | a[2 * i + 1]!).toString(16));
-  // The first longest run of two or more zero groups becomes '::'.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j === i ? i + 1 : j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
-}
+export { AF_INET, AF_INET6, addressText } from '../../text/address.js';
 
 /** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
 export function isLoopback(family: number, a: Uint8Array): boolean {
   if (family === AF_INET) return a[0] === 127;
   if (family !== AF_INET6) return false;
-  const mapped = a.subarray(0, 10).every((b) => b === 0) && a[10] === 0xff && a[11] === 0xff;
-  if (mapped) return a[12] === 127;
+  if (isIpv4Mapped(a)) return a[12] === 127;
   return a.subarray(0, 15).every((b) => b === 0) && a[15] === 1;
 }
 
