@@ -18,9 +18,9 @@ import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import { Recording } from '../format/recording.js';
 import { maxTs, minTs } from '../format/summary.js';
-import { MACRO_DDL, RAW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
+import { MACRO_DDL, RAW_COLUMNS, VIEW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
-import { TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
 import { eachPartition } from './partitions.js';
 import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
@@ -72,7 +72,7 @@ function recordingNames(dirs: readonly string[]): string[] {
 
 /** Column names of a table's view, in order. */
 export function viewColumns(table: TableName): string[] {
-  return [...TABLES.find((t) => t.name === table)!.columns.map((c) => c.name), 'time', 'recording', 'host'];
+  return [...VIEW_COLUMNS[table]];
 }
 
 /** A SQL identifier. */
@@ -261,7 +261,8 @@ export class Analysis {
   /**
    * `syscall_name(recording, nr)`: the name of a syscall number on the architecture of the
    * recording a row comes from, as a lookup in a constant list (a join on 50M rows costs
-   * more than the rest of most queries).
+   * more than the rest of most queries); `recording_arch(recording)`, which the flag macros
+   * of the views use, the same way.
    */
   private async defineSyscallName(): Promise<void> {
     const rows = (await this.query('SELECT DISTINCT recording, arch FROM recordings ORDER BY recording')).getRowsJson() as string[][];
@@ -273,9 +274,10 @@ export class Analysis {
       return `[${Array.from({ length: max + 1 }, (_, i) => (table[i] === undefined ? 'NULL' : lit(table[i]))).join(', ')}][nr + 1]`;
     };
     const arches = [...byArch.keys()];
-    const name = arches.length <= 1 ? lookup(arches[0] ?? 'x86_64')
-      : `CASE ${arches.map((a) => `WHEN recording IN (${byArch.get(a)!.map(lit).join(', ')}) THEN ${lookup(a)}`).join(' ')} END`;
-    await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${name}, 'syscall_' || nr)`);
+    const perArch = (value: (arch: string) => string): string => (arches.length <= 1 ? value(arches[0] ?? 'x86_64')
+      : `CASE ${arches.map((a) => `WHEN recording IN (${byArch.get(a)!.map(lit).join(', ')}) THEN ${value(a)}`).join(' ')} END`);
+    await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${perArch(lookup)}, 'syscall_' || nr)`);
+    await this.run(`CREATE OR REPLACE MACRO recording_arch(recording) AS ${perArch(lit)}`);
   }
 
   private async defineDerived(): Promise<void> {

@@ -25,6 +25,8 @@ SELECT recording, any_value(host) AS host, pid,
   arg_max(cgroup_id, ts) AS cgroup_id,
   arg_max(comm, ts) AS comm,
   arg_max(exit_code, ts) FILTER (WHERE kind = 'exit') AS exit_code,
+  arg_max(exit_signal, ts) FILTER (WHERE kind = 'exit') AS exit_signal,
+  arg_max(exit_status, ts) FILTER (WHERE kind = 'exit') AS exit_status,
   count(*) FILTER (WHERE kind = 'exec') AS execs,
   bool_or(kind = 'fork') AS forked
 FROM proc GROUP BY recording, pid`],
@@ -42,7 +44,7 @@ SELECT
   least(l.first_ts, s.first_ts) AS start_ts,
   coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
   l.exit_ts IS NOT NULL AS exited,
-  l.exit_code,
+  l.exit_code, l.exit_signal, l.exit_status,
   coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
   coalesce(l.execs, 0) AS execs,
   coalesce(l.forked, false) AS forked_in_recording
@@ -50,10 +52,10 @@ FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND
 
   ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a parent with no lifecycle rows of its own, such as a process the recording attached to, is a root)', `
 WITH RECURSIVE nodes AS MATERIALIZED (
-  SELECT recording, host, pid, ppid, comm, exe, argv, first_ts AS start_ts, exit_ts AS end_ts, exit_code FROM process_lifecycle
+  SELECT recording, host, pid, ppid, comm, exe, argv, first_ts AS start_ts, exit_ts AS end_ts, exit_code, exit_signal FROM process_lifecycle
   UNION ALL
   -- Parents outside the recording, but not the recorder (the parent of a command it launched).
-  SELECT DISTINCT l.recording, l.host, l.ppid, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  SELECT DISTINCT l.recording, l.host, l.ppid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM process_lifecycle l JOIN recordings r USING (recording)
   WHERE l.ppid IS NOT NULL AND l.ppid <> r.writer_pid
     AND NOT EXISTS (SELECT 1 FROM process_lifecycle p WHERE p.recording = l.recording AND p.pid = l.ppid)
@@ -67,7 +69,7 @@ tree AS (
   FROM nodes c JOIN tree t ON c.recording = t.recording AND c.ppid = t.pid
   WHERE t.depth < 4096 AND NOT list_contains(t.path, c.pid)
 )
-SELECT t.recording, n.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, n.comm, n.exe, n.argv, n.start_ts, n.end_ts, n.exit_code
+SELECT t.recording, n.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, n.comm, n.exe, n.argv, n.start_ts, n.end_ts, n.exit_code, n.exit_signal
 FROM tree t JOIN nodes n ON n.recording = t.recording AND n.pid = t.pid`],
 
   ['connections', 'one row per socket seen with endpoints: local and remote address and port, direction, bytes, duration', `
@@ -112,25 +114,25 @@ UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, kind,
   CASE kind WHEN 'exec' THEN filename || ' ' || array_to_string(argv, ' ')
             WHEN 'fork' THEN 'forked from ' || ppid
-            ELSE 'exit status ' || exit_code END
+            ELSE 'exit ' || coalesce('code ' || exit_code, 'signal ' || exit_signal, 'status ' || exit_status) END
 FROM proc
 UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, 'file',
   op || ' ' || coalesce(path, '') || coalesce(' -> ' || path2, '') ||
-  CASE WHEN op IN ('close', 'io') THEN ' read ' || bytes_read || ' written ' || bytes_written ELSE ' = ' || ret END
+  CASE WHEN op IN ('close', 'io') THEN ' read ' || bytes_read || ' written ' || bytes_written ELSE ' = ' || coalesce('-1 ' || errno, ret::VARCHAR) END
 FROM file
 UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, 'net',
   op || ' ' || coalesce(unix_path, coalesce(saddr, '?') || ':' || sport || ' -> ' || coalesce(daddr, '?') || ':' || dport) ||
   CASE WHEN op IN ('close', 'io') THEN ' sent ' || bytes_sent || ' received ' || bytes_received
-       WHEN op = 'state' THEN ' state ' || old_state || ' -> ' || new_state ELSE ' = ' || ret END
+       WHEN op = 'state' THEN ' state ' || old_state_name || ' -> ' || new_state_name ELSE ' = ' || coalesce('-1 ' || errno, ret::VARCHAR) END
 FROM net
 UNION ALL
-SELECT ts, seq, time, recording, host, pid, tid, comm, 'dns', 'query ' || qname || ' type ' || qtype || ' to ' || coalesce(server, '?') || ':' || server_port
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'dns', 'query ' || qname || ' ' || qtype_name || ' to ' || coalesce(server, '?') || ':' || server_port
 FROM dns
 UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, 'mem',
-  op || ' 0x' || lower(hex(addr)) || ' len ' || len || ' prot ' || prot || coalesce(' ' || path, '') ||
+  op || ' 0x' || lower(hex(addr)) || ' len ' || len || ' ' || prot_text || coalesce(' ' || flags_text, '') || coalesce(' ' || path, '') ||
   CASE WHEN wx THEN ' W+X' ELSE '' END || CASE WHEN exec_after_write THEN ' exec-after-write' ELSE '' END
 FROM mem
 UNION ALL

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../paths.js';
 import { headerLayout, recordLayout, VAR_SIZE, type CField } from './layout.js';
 import { addressMacros } from '../text/address.js';
+import { decodeMacros, decodedColumns } from './decode.js';
 import { SYSCALL_SOURCES, readSyscallTable, syscallTablesVersion } from './syscalls.js';
 import { TABLES, PATH_MAX, COMM_LEN, ARGV_MAX } from './tables.js';
 import type { Column, ColumnType, Table } from './types.js';
@@ -200,6 +201,19 @@ function sqlType(t: ColumnType): string {
 
 const q = (s: string): string => `"${s}"`;
 
+function viewExprs(t: Table, c: Column): string[] {
+  if (c.decode) {
+    const op = t.columns.find((x) => x.name === 'op')?.type;
+    const opCode = (label: string): number => {
+      const i = op?.kind === 'enum' ? op.labels.indexOf(label) : -1;
+      if (i < 0) throw new Error(`${t.name}.${c.name}: decode.when names ${label}, not an op of ${t.name}`);
+      return i;
+    };
+    return decodedColumns({ ...c, decode: c.decode }, opCode);
+  }
+  return [viewExpr(c)];
+}
+
 function viewExpr(c: Column): string {
   if (c.type.kind === 'enum') return `[${c.type.labels.map((l) => `'${l}'`).join(', ')}][${q(c.name)} + 1] AS ${q(c.name)}`;
   if (c.type.kind === 'bytes' && c.type.address) return `fr_addr(family, ${q(c.name)}) AS ${q(c.name)}`;
@@ -209,15 +223,21 @@ function viewExpr(c: Column): string {
 export const SQL_MACROS: readonly string[] = [
   // An address column as text: dotted quad for AF_INET, RFC 5952 for AF_INET6, by the rules detectors use.
   ...addressMacros(),
+  // Names for numbers (errno, signals, flags, ...), from the vendored headers.
+  ...decodeMacros(),
 ];
 
 export function sqlModule(): string {
   const raw: string[] = [];
   const views: string[] = [];
+  const names: string[] = [];
   for (const t of TABLES) {
     raw.push(`  ${t.name}: ${JSON.stringify(t.columns.map((c) => `${q(c.name)} ${sqlType(c.type)}`).join(', '))},`);
     const provenance = `make_timestamp_ns("ts"::BIGINT + "wall_offset_ns") AS "time", "recording", "host"`;
-    views.push(`  ${t.name}: ${JSON.stringify(`CREATE OR REPLACE VIEW main.${t.name} AS SELECT ${t.columns.map(viewExpr).join(', ')}, ${provenance} FROM raw.${t.name}`)},`);
+    const exprs = t.columns.flatMap((c) => viewExprs(t, c));
+    views.push(`  ${t.name}: ${JSON.stringify(`CREATE OR REPLACE VIEW main.${t.name} AS SELECT ${exprs.join(', ')}, ${provenance} FROM raw.${t.name}`)},`);
+    // Every expression is a quoted column or ends in `AS "name"`.
+    names.push(`  ${t.name}: ${JSON.stringify([...exprs.map((e) => /"([^"]+)"$/.exec(e)![1]!), 'time', 'recording', 'host'])},`);
   }
   return [`// ${BANNER}`, "import type { TableName } from './tables.js';", '',
     '/** Columns of the stored tables (Arrow columns as DuckDB types, enums as u8 codes), as in `CREATE TABLE t (...)`. */',
@@ -225,9 +245,11 @@ export function sqlModule(): string {
     '/**',
     ' * The views analysts query, over `raw.<table>` (the stored columns plus `wall_offset_ns`,',
     ' * `recording` and `host` of the recording a row comes from): enums as labels, addresses',
-    ' * as text, and `time`, the wall clock of `ts`.',
+    ' * as text, numbers with names beside them, and `time`, the wall clock of `ts`.',
     ' */',
     'export const VIEW_DDL: Readonly<Record<TableName, string>> = {', ...views, '};', '',
+    '/** The columns of those views, in order (what an export writes and a fleet reads). */',
+    'export const VIEW_COLUMNS: Readonly<Record<TableName, readonly string[]>> = {', ...names, '};', '',
     `export const MACRO_DDL: readonly string[] = ${JSON.stringify(SQL_MACROS, null, 2)};`, ''].join('\n');
 }
 

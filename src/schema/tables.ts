@@ -2,7 +2,7 @@
 // `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
 import {
   type Column, type Table, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
-  u16, u32, u64, u64s, u8,
+  u16, u32, u64, u64s, u8, decoded,
 } from './types.js';
 
 export const PATH_MAX = 4096;
@@ -22,7 +22,7 @@ const HEADER: readonly Column[] = [
   column('comm', inlineStr(COMM_LEN), 'task command name'),
 ];
 
-const ADDRESS_FAMILY = column('family', u16, 'address family: 2 AF_INET, 10 AF_INET6, 1 AF_UNIX');
+const ADDRESS_FAMILY = decoded(column('family', u16, 'address family: 2 AF_INET, 10 AF_INET6, 1 AF_UNIX'), 'family');
 
 export const TABLES: readonly Table[] = [
   {
@@ -37,7 +37,7 @@ export const TABLES: readonly Table[] = [
       column('arg3', u64, 'fourth argument register'),
       column('arg4', u64, 'fifth argument register'),
       column('arg5', u64, 'sixth argument register'),
-      column('ret', i64, 'return value (negative errno on failure); 0 when it did not return'),
+      decoded(column('ret', i64, 'return value (negative errno on failure); 0 when it did not return'), 'errno'),
       column('latency_ns', u64, 'ts minus the entry time'),
       column('returned', bool, 'false when the thread ended inside the call (exit, exit_group, a fatal signal); ts is then the thread exit'),
     ],
@@ -56,7 +56,7 @@ export const TABLES: readonly Table[] = [
       column('filename', str(PATH_MAX), 'exec: the file executed', true),
       column('argv', strs(ARGV_MAX), 'exec: arguments, bounded', true),
       column('argv_truncated', bool, 'exec: argv was longer than the bound'),
-      column('exit_code', i32, 'exit: exit status (code << 8 | signal, as wait(2) reports)', true),
+      decoded(column('exit_code', i32, 'exit: exit status (code << 8 | signal, as wait(2) reports)', true), 'wait_status'),
     ],
   },
   {
@@ -70,13 +70,13 @@ export const TABLES: readonly Table[] = [
       column('path2', str(PATH_MAX), 'second path, the one created: rename and link new name, symlink link path (path is then the link text)', true),
       column('dirfd', i32, 'directory fd for *at calls (-100 is AT_FDCWD)'),
       column('fd', i32, 'file descriptor opened or closed'),
-      column('flags', u32, 'open flags or *at flags'),
+      decoded(column('flags', u32, 'open flags or *at flags'), 'open_flags', ['open', 'creat']),
       column('mode', u32, 'mode for open/creat/mkdir/chmod'),
       column('owner', u32, 'chown: new uid'),
       column('group', u32, 'chown: new gid'),
       column('bytes_read', u64, 'close: bytes read through this fd'),
       column('bytes_written', u64, 'close: bytes written through this fd'),
-      column('ret', i64, 'return value'),
+      decoded(column('ret', i64, 'return value'), 'errno'),
     ],
   },
   {
@@ -92,12 +92,12 @@ export const TABLES: readonly Table[] = [
       column('daddr', address, 'destination address (IPv4 in the first 4 bytes)'),
       column('dport', u16, 'destination port'),
       column('unix_path', str(108), 'AF_UNIX socket path', true),
-      column('old_state', u8, 'state: previous TCP state'),
-      column('new_state', u8, 'state: new TCP state'),
+      decoded(column('old_state', u8, 'state: previous TCP state'), 'tcp_state'),
+      decoded(column('new_state', u8, 'state: new TCP state'), 'tcp_state'),
       column('fd', i32, 'socket fd'),
       column('bytes_sent', u64, 'close: bytes sent on this socket'),
       column('bytes_received', u64, 'close: bytes received on this socket'),
-      column('ret', i64, 'return value'),
+      decoded(column('ret', i64, 'return value'), 'errno'),
     ],
   },
   {
@@ -106,7 +106,7 @@ export const TABLES: readonly Table[] = [
     columns: [
       ...HEADER,
       column('qname', str(256), 'question name'),
-      column('qtype', u16, 'question type: 1 A, 28 AAAA, ...'),
+      decoded(column('qtype', u16, 'question type: 1 A, 28 AAAA, ...'), 'dns_type'),
       column('qid', u16, 'DNS transaction id'),
       ADDRESS_FAMILY,
       column('server', address, 'server address'),
@@ -122,14 +122,14 @@ export const TABLES: readonly Table[] = [
       column('op', enumOf('mmap', 'mprotect', 'munmap'), 'operation'),
       column('addr', u64, 'address (mmap: the result)'),
       column('len', u64, 'length in bytes'),
-      column('prot', u32, 'PROT_* bits'),
-      column('flags', u32, 'MAP_* bits'),
+      decoded(column('prot', u32, 'PROT_* bits'), 'prot'),
+      decoded(column('flags', u32, 'MAP_* bits'), 'mmap_flags', ['mmap']),
       column('fd', i32, 'mmap: file descriptor, -1 when anonymous'),
       column('offset', u64, 'mmap: file offset'),
       column('path', str(PATH_MAX), 'mmap: the file behind the mapping', true),
       column('wx', bool, 'the mapping is writable and executable at once'),
       column('exec_after_write', bool, 'mprotect to executable of a range that was writable'),
-      column('ret', i64, 'return value'),
+      decoded(column('ret', i64, 'return value'), 'errno'),
     ],
   },
   {

@@ -25,6 +25,19 @@ export interface Column {
   readonly doc: string;
   /** Null where the column does not apply to the row (filename of a fork); decoders derive it from the row's kind. */
   readonly nullable?: boolean;
+  /** Names for the number, as extra view columns next to it (src/schema/decode.ts). */
+  readonly decode?: Decode;
+}
+
+/**
+ * How a number column reads in SQL, by a table of names from vendored headers: `errno` adds
+ * `errno` (the name of a negative return), `wait_status` turns `exit_code` into the code and
+ * adds `exit_signal` and `exit_status`; the others add `<column>_name` (a value) or
+ * `<column>_text` (flags). `when`: only on rows whose `op` has one of these labels.
+ */
+export interface Decode {
+  readonly as: 'errno' | 'wait_status' | 'signal' | 'family' | 'tcp_state' | 'dns_type' | 'open_flags' | 'prot' | 'mmap_flags';
+  readonly when?: readonly string[];
 }
 
 export interface Table {
@@ -56,4 +69,9 @@ export const address: ColumnType = { kind: 'bytes', width: 16, address: true };
 
 export function column(name: string, type: ColumnType, doc: string, nullable = false): Column {
   return { name, type, doc, nullable };
+}
+
+/** The column, read in SQL through a table of names as well. */
+export function decoded(c: Column, as: Decode['as'], when?: readonly string[]): Column {
+  return { ...c, decode: when ? { as, when } : { as } };
 }
