@@ -11,8 +11,26 @@ export const META_COLUMNS = {
 } as const;
 
 export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, sql: string]> = [
-  ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture', `
-SELECT *, syscall_name(recording, nr) AS name FROM syscall`],
+  ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture and the arguments as text (args_text), strace-style where the recording has them', `
+-- A file row is written at the same instant as its syscall row (ts) by the same thread:
+-- it holds the path the call was given, which the syscall row has only as a pointer.
+WITH s AS (SELECT *, syscall_name(recording, nr) AS name FROM syscall),
+f AS (SELECT recording, tid, ts, path, dirfd, flags, mode FROM file WHERE op IN ('open', 'creat'))
+SELECT s.*,
+  CASE
+    WHEN s.name IN ('open', 'openat', 'openat2', 'creat') THEN
+      CASE WHEN s.name IN ('openat', 'openat2') THEN dirfd_text(coalesce(f.dirfd, fr_i32(s.arg0))) || ', ' ELSE '' END ||
+      coalesce(fr_quoted(f.path), '0x' || lower(hex(CASE WHEN s.name IN ('openat', 'openat2') THEN s.arg1 ELSE s.arg0 END))) || ', ' ||
+      CASE s.name
+        WHEN 'creat' THEN fr_mode(coalesce(f.mode, s.arg1))
+        WHEN 'openat2' THEN '{flags=' || open_flags_text(recording_arch(s.recording), f.flags) || ', mode=' || fr_mode(f.mode) || '}, ' || s.arg3
+        ELSE open_flags_text(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295)) ||
+          CASE WHEN open_takes_mode(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295))
+            THEN ', ' || fr_mode(coalesce(f.mode, CASE s.name WHEN 'open' THEN s.arg2 ELSE s.arg3 END)) ELSE '' END
+      END
+    ELSE s.arg0 || ', ' || s.arg1 || ', ' || s.arg2
+  END AS args_text
+FROM s LEFT JOIN f ON f.recording = s.recording AND f.tid = s.tid AND f.ts = s.ts`],
 
   ['process_lifecycle', 'one row per process that has fork, exec or exit rows: parent, what it ran, who ran it, how it ended', `
 SELECT recording, any_value(host) AS host, pid,
@@ -108,8 +126,8 @@ GROUP BY recording, pid, path`],
 
   ['timeline', 'every event as one line: time, process, kind and a readable summary', `
 SELECT ts, seq, time, recording, host, pid, tid, comm, 'syscall' AS kind,
-  syscall_name(recording, nr) || '(' || arg0 || ', ' || arg1 || ', ' || arg2 || ') = ' || ret AS summary
-FROM syscall
+  name || '(' || args_text || ') = ' || CASE WHEN NOT returned THEN '?' WHEN errno IS NOT NULL THEN '-1 ' || errno ELSE ret::VARCHAR END AS summary
+FROM syscalls
 UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, kind,
   CASE kind WHEN 'exec' THEN filename || ' ' || array_to_string(argv, ' ')
