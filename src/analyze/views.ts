@@ -90,19 +90,80 @@ tree AS (
 SELECT t.recording, n.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, n.comm, n.exe, n.argv, n.start_ts, n.end_ts, n.exit_code, n.exit_signal
 FROM tree t JOIN nodes n ON n.recording = t.recording AND n.pid = t.pid`],
 
-  ['connections', 'one row per socket seen with endpoints: local and remote address and port, direction, bytes, duration', `
-SELECT recording, any_value(host) AS host, pid, arg_min(comm, ts) AS comm, family, proto,
-  saddr AS local_addr, sport AS local_port, daddr AS remote_addr, dport AS remote_port,
-  CASE WHEN bool_or(op = 'accept') THEN 'inbound' WHEN bool_or(op = 'connect') THEN 'outbound' ELSE 'unknown' END AS direction,
-  min(ts) AS first_ts, max(ts) AS last_ts, max(ts) - min(ts) AS duration_ns,
-  coalesce(sum(bytes_sent), 0) AS bytes_sent, coalesce(sum(bytes_received), 0) AS bytes_received,
-  arg_max(new_state, ts) FILTER (WHERE op = 'state') AS last_state,
-  bool_or(op = 'close') AS closed,
-  min(ret) FILTER (WHERE op = 'connect') AS connect_ret
-FROM net
--- Both ports known: a listening socket, or one before its port is chosen, is not a connection yet.
-WHERE op IN ('connect', 'accept', 'state', 'close', 'io') AND family IN (2, 10) AND sport <> 0 AND dport <> 0
-GROUP BY recording, pid, family, proto, saddr, sport, daddr, dport`],
+  ['connections', 'one row per socket a process connected or accepted, failed attempts included: endpoints, direction, outcome and errno, bytes, duration', `
+-- A socket is a process's fd from its connect or accept until its close (a retry of a
+-- non-blocking connect on the same fd is the same socket). Its rows: the calls, the byte
+-- totals (close rows after shutdown() have no local port: they are matched by fd, not by
+-- endpoints) and the TCP state changes of its endpoints.
+WITH fd_rows AS (
+  SELECT *, lag(op) OVER w AS prev_op, lag(ret) OVER w AS prev_ret, lag(daddr) OVER w AS prev_daddr, lag(dport) OVER w AS prev_dport
+  FROM net WHERE op IN ('connect', 'accept', 'close', 'io') AND fd >= 0
+  WINDOW w AS (PARTITION BY recording, pid, fd ORDER BY seq)
+),
+numbered AS (
+  SELECT *, sum(CASE WHEN prev_op IS NULL OR prev_op = 'close'
+      OR (op = 'accept') OR (op = 'connect' AND NOT (prev_op = 'connect' AND prev_ret IN (-115, -114)
+        AND prev_daddr IS NOT DISTINCT FROM daddr AND prev_dport = dport)) THEN 1 ELSE 0 END)
+    OVER (PARTITION BY recording, pid, fd ORDER BY seq) AS socket
+  FROM fd_rows
+),
+sockets AS (
+  SELECT recording, pid, fd, socket, any_value(host) AS host, arg_min(comm, seq) AS comm,
+    max(family) FILTER (WHERE family IN (2, 10)) AS family, max(proto) AS proto,
+    arg_min(saddr, seq) FILTER (WHERE sport <> 0) AS local_addr, arg_min(sport, seq) FILTER (WHERE sport <> 0) AS local_port,
+    arg_min(daddr, seq) FILTER (WHERE dport <> 0) AS remote_addr, arg_min(dport, seq) FILTER (WHERE dport <> 0) AS remote_port,
+    CASE WHEN bool_or(op = 'accept') THEN 'inbound' WHEN bool_or(op = 'connect') THEN 'outbound' ELSE 'unknown' END AS direction,
+    min(ts) AS first_ts, max(ts) AS last_ts,
+    coalesce(sum(bytes_sent) FILTER (WHERE op IN ('close', 'io')), 0) AS bytes_sent,
+    coalesce(sum(bytes_received) FILTER (WHERE op IN ('close', 'io')), 0) AS bytes_received,
+    bool_or(op = 'close') AS closed,
+    count(*) FILTER (WHERE op = 'connect') AS connects,
+    arg_max(ret, seq) FILTER (WHERE op = 'connect') AS connect_ret
+  FROM numbered GROUP BY recording, pid, fd, socket
+  HAVING bool_or(op IN ('connect', 'accept')) OR bool_or(dport <> 0)
+),
+-- Each state change goes to the socket of its process with its remote end and local port,
+-- nearest in time. A socket gives its port back on entering CLOSE (so a failed connect
+-- never shows one, and late state rows have none): a port missing on either side matches.
+states AS (
+  SELECT s.recording, s.pid, k.fd, k.socket, s.ts, s.seq, s.old_state, s.new_state
+  FROM net s JOIN sockets k ON k.recording = s.recording AND k.pid = s.pid AND k.remote_addr = s.daddr AND k.remote_port = s.dport
+    AND (k.local_port = s.sport OR k.local_port IS NULL OR s.sport = 0)
+  WHERE s.op = 'state'
+  QUALIFY row_number() OVER (PARTITION BY s.recording, s.seq
+    ORDER BY k.local_port IS NOT DISTINCT FROM s.sport DESC, abs(s.ts::BIGINT - k.first_ts::BIGINT)) = 1
+),
+lived AS (
+  SELECT recording, pid, fd, socket,
+    bool_or(new_state = 1) AS established,
+    min(ts) FILTER (WHERE old_state = 2 AND new_state = 7) AS syn_failed_ts,
+    bool_or(old_state = 1 AND new_state = 7) AS reset,
+    arg_max(new_state, seq) AS last_state
+  FROM states GROUP BY recording, pid, fd, socket
+)
+SELECT k.recording, k.host, k.pid, k.comm, k.fd, k.family, k.proto,
+  k.local_addr, k.local_port, k.remote_addr, k.remote_port, k.direction,
+  CASE
+    WHEN l.reset THEN 'reset'
+    WHEN k.direction = 'inbound' OR k.connect_ret IN (0, -106) OR l.established THEN CASE WHEN k.proto = 17 THEN 'connected' ELSE 'established' END
+    WHEN k.direction = 'unknown' THEN 'unknown'
+    -- A non-blocking connect that failed later: no SYN is retransmitted within a second (the
+    -- kernel's initial RTO), so failing sooner was an answer (RST or ICMP), later a timeout.
+    WHEN k.connect_ret IN (-115, -114) AND l.syn_failed_ts IS NOT NULL
+      THEN CASE WHEN l.syn_failed_ts::BIGINT - k.first_ts::BIGINT >= 1000000000 THEN 'timed out' ELSE 'refused' END
+    WHEN k.connect_ret IN (-115, -114) THEN 'in progress'
+    WHEN k.connect_ret = -111 THEN 'refused'
+    WHEN k.connect_ret = -110 THEN 'timed out'
+    WHEN k.connect_ret = -104 THEN 'reset'
+    WHEN k.connect_ret IN (-101, -113) THEN 'unreachable'
+    ELSE 'failed'
+  END AS outcome,
+  ret_errno(k.connect_ret) AS errno,
+  k.first_ts, k.last_ts, k.last_ts - k.first_ts AS duration_ns,
+  k.bytes_sent, k.bytes_received,
+  tcp_state_name(l.last_state) AS last_state, k.closed, k.connects, k.connect_ret
+FROM sockets k LEFT JOIN lived l USING (recording, pid, fd, socket)
+WHERE k.family IS NOT NULL`],
 
   ['file_activity', 'one row per process and path: what it did to the file, bytes read and written, first and last time', `
 WITH touched AS (

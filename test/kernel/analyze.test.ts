@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, tempDir } from '../helpers.js';
 import { kernelAvailable, record } from './kernel.js';
 import { TABLE_NAMES } from '../../src/schema/tables.js';
+import type { ConnectOutcomes } from './scenarios.js';
 
 const run = kernelAvailable();
 const SCRIPTS = join(ROOT, 'test', 'kernel', 'scripts');
@@ -101,5 +102,56 @@ describe.runIf(run)('SQL over a real recording', () => {
       expect(r.code, nb).toBe(0);
       expect(r.stdout, nb).toContain('<!-- flightrec:result -->');
     }
+  });
+});
+
+describe.runIf(run)('SQL names what happened, on a real recording', () => {
+  let dir: string;
+  let out: ConnectOutcomes;
+
+  beforeAll(() => {
+    const work = tempDir();
+    dir = join(work, 'rec');
+    const script = [
+      `sh -c 'exit 7'`,
+      `sh -c 'kill -9 $$'`,
+      'cat /etc/hostname > /dev/null',
+      `"$3" "$2/connect_outcomes.py" 3 190 520 > "$1/outcomes.json"`,
+      'exit 0',
+    ].join('\n');
+    const r = record(dir, [], ['sh', '-c', script, 'sh', work, SCRIPTS, PYTHON]);
+    expect(r.code, r.stderr).toBe(0);
+    out = JSON.parse(readFileSync(join(work, 'outcomes.json'), 'utf8')) as ConnectOutcomes;
+  });
+
+  it('processes: exit 7 reads exit_code 7, a SIGKILL reads exit_signal SIGKILL, the wait status stays as exit_status', () => {
+    const rows = sqlJson([dir, `SELECT argv[3] AS command, exit_code, exit_signal, exit_status FROM processes
+      WHERE argv[2] = '-c' AND argv[3] IN ('exit 7', 'kill -9 $$') ORDER BY command`]);
+    expect(rows).toEqual([
+      { command: 'exit 7', exit_code: 7, exit_signal: null, exit_status: 7 << 8 },
+      { command: 'kill -9 $$', exit_code: null, exit_signal: 'SIGKILL', exit_status: 9 },
+    ]);
+  });
+
+  it('timeline renders an openat as strace does: AT_FDCWD, the path, the flags, the fd', () => {
+    const rows = sqlJson([dir, `SELECT summary FROM timeline WHERE kind = 'syscall' AND comm = 'cat' AND summary LIKE 'openat(%hostname%'`]);
+    expect(rows).toEqual([{ summary: 'openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3' }]);
+  });
+
+  it('connections has every attempt with its outcome, and the true totals of a socket that was shut down', () => {
+    const rows = sqlJson([dir, `SELECT direction, local_port, remote_port, outcome, errno, bytes_sent, bytes_received
+      FROM connections WHERE remote_port IN (${[out.refused_port, out.later_port, ...out.sweep, out.server_port, out.client_port].join(', ')})
+      ORDER BY first_ts, direction`]);
+    const failed = (port: number, errno: string): Record<string, unknown> => (
+      { direction: 'outbound', local_port: null, remote_port: port, outcome: 'refused', errno, bytes_sent: '0', bytes_received: '0' });
+    expect(rows.slice(0, 5)).toEqual([
+      failed(out.refused_port, 'ECONNREFUSED'),
+      failed(out.later_port, 'EINPROGRESS'), // refused after connect() returned
+      ...out.sweep.map((p) => failed(p, 'ECONNREFUSED')),
+    ]);
+    expect(rows.slice(5).sort((a, b) => String(a.direction).localeCompare(String(b.direction)))).toEqual([
+      { direction: 'inbound', local_port: out.server_port, remote_port: out.client_port, outcome: 'established', errno: null, bytes_sent: '520', bytes_received: '190' },
+      { direction: 'outbound', local_port: out.client_port, remote_port: out.server_port, outcome: 'established', errno: null, bytes_sent: '190', bytes_received: '520' },
+    ]);
   });
 });

@@ -90,6 +90,12 @@ function shellTo(out: string, command: readonly string[]): string[] {
 
 interface Dir extends Recorded { dir: string }
 
+/** What test/kernel/scripts/connect_outcomes.py tried and got (errno values as numbers). */
+export interface ConnectOutcomes {
+  refused_port: number; refused: number; later_port: number; in_progress: number; later: number;
+  sweep: number[]; swept: number[]; server_port: number; client_port: number; client_got: number;
+}
+
 export const SCENARIOS: readonly Scenario<never>[] = [
   scenario<DoctorReport>({
     name: 'doctor: every feature probed, every program loads',
@@ -414,6 +420,31 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       expect([sum(server, 'bytes_sent'), sum(server, 'bytes_received')]).toEqual([BigInt(echoed), BigInt(sent)]);
     },
   })),
+
+  scenario<Dir & { out: ConnectOutcomes }>({
+    name: 'net: a refused connect, a non-blocking connect that fails later and a port sweep each have a connect row; a server that shutdown()s keeps its byte totals',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const out = join(at.work, 'outcomes.json');
+      const rec = await record(r, dir, ['--', ...shellTo(out, ['python3', join(SCRIPTS, 'connect_outcomes.py'), '3', '190', '520'])]);
+      return { dir, out: JSON.parse(readFileSync(out, 'utf8')) as ConnectOutcomes, ...rec };
+    },
+    check({ dir, out, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      expect([out.refused, out.in_progress, out.later, out.swept]).toEqual([111, 115, 111, [111, 111, 111]]);
+      const net = rows(dir, 'net').filter((x) => x.proto === 6);
+      const connects = net.filter((x) => op(NET_OP, x) === 'connect');
+      const ret = (port: number): bigint[] => connects.filter((x) => x.dport === port).map((x) => x.ret as bigint);
+      expect([ret(out.refused_port), ret(out.later_port), ...out.sweep.map(ret)]).toEqual([[-111n], [-115n], [-111n], [-111n], [-111n]]);
+      // The non-blocking connect's failure is in its state changes, not in its connect row.
+      expect(net.some((x) => op(NET_OP, x) === 'state' && x.dport === out.later_port && x.old_state === 2 && x.new_state === 7)).toBe(true);
+      // The accepted socket's totals, whatever its endpoints read by the time it closed.
+      const accepted = net.find((x) => op(NET_OP, x) === 'accept' && x.sport === out.server_port)!;
+      const totals = net.filter((x) => ['close', 'io'].includes(op(NET_OP, x)) && x.pid === accepted.pid && x.fd === accepted.fd);
+      const sum = (c: string): bigint => totals.reduce((t, x) => t + (x[c] as bigint), 0n);
+      expect([sum('bytes_sent'), sum('bytes_received')]).toEqual([520n, 190n]);
+    },
+  }),
 
   ...(['sendto', 'connected'] as const).map((how) => scenario<Dir>({
     name: `dns: a question to a loopback responder (${how}) gives its exact name and type`,
