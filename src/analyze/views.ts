@@ -13,24 +13,24 @@ export const META_COLUMNS = {
 export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, sql: string]> = [
   ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture and the arguments as text (args_text), strace-style where the recording has them', `
 -- A file row is written at the same instant as its syscall row (ts) by the same thread:
--- it holds the path the call was given, which the syscall row has only as a pointer.
-WITH s AS (SELECT *, syscall_name(recording, nr) AS name FROM syscall),
-f AS (SELECT recording, tid, ts, path, dirfd, flags, mode FROM file WHERE op IN ('open', 'creat'))
+-- it holds the path the call was given, which the syscall row has only as a pointer. Only
+-- the calls that have one are joined (a join of every row would cost most queries 5x).
+SELECT *, syscall_name(recording, nr) AS name, arg0 || ', ' || arg1 || ', ' || arg2 AS args_text
+FROM syscall WHERE syscall_name(recording, nr) NOT IN ('open', 'openat', 'openat2', 'creat')
+UNION ALL
 SELECT s.*,
-  CASE
-    WHEN s.name IN ('open', 'openat', 'openat2', 'creat') THEN
-      CASE WHEN s.name IN ('openat', 'openat2') THEN dirfd_text(coalesce(f.dirfd, fr_i32(s.arg0))) || ', ' ELSE '' END ||
-      coalesce(fr_quoted(f.path), '0x' || lower(hex(CASE WHEN s.name IN ('openat', 'openat2') THEN s.arg1 ELSE s.arg0 END))) || ', ' ||
-      CASE s.name
-        WHEN 'creat' THEN fr_mode(coalesce(f.mode, s.arg1))
-        WHEN 'openat2' THEN '{flags=' || open_flags_text(recording_arch(s.recording), f.flags) || ', mode=' || fr_mode(f.mode) || '}, ' || s.arg3
-        ELSE open_flags_text(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295)) ||
-          CASE WHEN open_takes_mode(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295))
-            THEN ', ' || fr_mode(coalesce(f.mode, CASE s.name WHEN 'open' THEN s.arg2 ELSE s.arg3 END)) ELSE '' END
-      END
-    ELSE s.arg0 || ', ' || s.arg1 || ', ' || s.arg2
+  CASE WHEN s.name IN ('openat', 'openat2') THEN dirfd_text(coalesce(f.dirfd, fr_i32(s.arg0))) || ', ' ELSE '' END ||
+  coalesce(fr_quoted(f.path), '0x' || lower(hex(CASE WHEN s.name IN ('openat', 'openat2') THEN s.arg1 ELSE s.arg0 END))) || ', ' ||
+  CASE s.name
+    WHEN 'creat' THEN fr_mode(coalesce(f.mode, s.arg1))
+    WHEN 'openat2' THEN '{flags=' || open_flags_text(recording_arch(s.recording), f.flags) || ', mode=' || fr_mode(f.mode) || '}, ' || s.arg3
+    ELSE open_flags_text(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295)) ||
+      CASE WHEN open_takes_mode(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295))
+        THEN ', ' || fr_mode(coalesce(f.mode, CASE s.name WHEN 'open' THEN s.arg2 ELSE s.arg3 END)) ELSE '' END
   END AS args_text
-FROM s LEFT JOIN f ON f.recording = s.recording AND f.tid = s.tid AND f.ts = s.ts`],
+FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_name(recording, nr) IN ('open', 'openat', 'openat2', 'creat')) s
+LEFT JOIN (SELECT recording, tid, ts, path, dirfd, flags, mode FROM file WHERE op IN ('open', 'creat')) f
+  ON f.recording = s.recording AND f.tid = s.tid AND f.ts = s.ts`],
 
   ['process_lifecycle', 'one row per process that has fork, exec or exit rows: parent, what it ran, who ran it, how it ended', `
 SELECT recording, any_value(host) AS host, pid,
