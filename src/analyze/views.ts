@@ -15,8 +15,18 @@ export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, s
 -- A file row is written at the same instant as its syscall row (ts) by the same thread:
 -- it holds the path the call was given, which the syscall row has only as a pointer. Only
 -- the calls that have one are joined (a join of every row would cost most queries 5x).
+-- connect and bind take their address from the net row written the same way.
 SELECT *, syscall_name(recording, nr) AS name, arg0 || ', ' || arg1 || ', ' || arg2 AS args_text
-FROM syscall WHERE syscall_name(recording, nr) NOT IN ('open', 'openat', 'openat2', 'creat')
+FROM syscall WHERE syscall_name(recording, nr) NOT IN ('open', 'openat', 'openat2', 'creat', 'connect', 'bind')
+UNION ALL
+-- connect and bind: the address from the net row written the same way (as given to connect,
+-- and for a bind that succeeded the address it got: port 0 reads as the port chosen).
+SELECT s.*, fr_i32(s.arg0) || ', ' ||
+  coalesce(CASE s.name WHEN 'connect' THEN fr_sockaddr(n.family, n.daddr, n.dport, n.unix_path) ELSE fr_sockaddr(n.family, n.saddr, n.sport, n.unix_path) END,
+    '0x' || lower(hex(s.arg1))) || ', ' || (s.arg2 & 4294967295) AS args_text
+FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_name(recording, nr) IN ('connect', 'bind')) s
+LEFT JOIN (SELECT recording, tid, ts, op, family, saddr, sport, daddr, dport, unix_path FROM net WHERE op IN ('connect', 'bind')) n
+  ON n.recording = s.recording AND n.tid = s.tid AND n.ts = s.ts AND n.op = s.name
 UNION ALL
 SELECT s.*,
   CASE WHEN s.name IN ('openat', 'openat2') THEN dirfd_text(coalesce(f.dirfd, fr_i32(s.arg0))) || ', ' ELSE '' END ||

@@ -30,6 +30,13 @@ function flagsText(set: FlagSet, v: string, zero: string | null): string {
   return `CASE WHEN (${v}) IS NULL THEN NULL${zero ? ` WHEN (${v}) = 0 THEN ${lit(zero)}` : ''} ELSE array_to_string(${parts}, '|') END`;
 }
 
+/** The number of an address family, by name. */
+function af(name: string): number {
+  const n = [...familyNames()].find(([, v]) => v === name)?.[0];
+  if (n === undefined) throw new Error(`include/linux/socket.h does not define ${name}`);
+  return n;
+}
+
 /** O_CREAT and O_TMPFILE's own bit (O_TMPFILE includes O_DIRECTORY). */
 function modeBits(arch: Arch): number {
   const bits = (n: string): number => openFlags(arch).flags.find((f) => f.name === n)?.bits ?? 0;
@@ -69,6 +76,11 @@ export function decodeMacros(): string[] {
     `CREATE OR REPLACE MACRO fr_i32(x) AS CASE WHEN (x & 4294967295) >= 2147483648 THEN (x & 4294967295)::BIGINT - 4294967296 ELSE (x & 4294967295)::BIGINT END`,
     `CREATE OR REPLACE MACRO fr_quoted(s) AS '"' || replace(replace(s, '\\', '\\\\'), '"', '\\"') || '"'`,
     `CREATE OR REPLACE MACRO fr_mode(m) AS '0' || format('{:o}', m::UBIGINT)`,
+    // A socket address as strace writes it (the net views give the address as text already).
+    `CREATE OR REPLACE MACRO fr_sockaddr(family, addr, port, path) AS CASE
+  WHEN family = ${af('AF_INET')} THEN '{sa_family=AF_INET, sin_port=htons(' || port || '), sin_addr=inet_addr("' || addr || '")}'
+  WHEN family = ${af('AF_INET6')} THEN '{sa_family=AF_INET6, sin6_port=htons(' || port || '), sin6_addr="' || addr || '"}'
+  WHEN family = ${af('AF_UNIX')} THEN '{sa_family=AF_UNIX, sun_path=' || fr_quoted(path) || '}' END`,
   ];
 }
 

@@ -72,5 +72,6 @@ export const MACRO_DDL: readonly string[] = [
   "CREATE OR REPLACE MACRO open_takes_mode(arch, v) AS CASE WHEN arch = 'arm64' THEN (v & 4194368) <> 0 ELSE (v & 4194368) <> 0 END",
   "CREATE OR REPLACE MACRO fr_i32(x) AS CASE WHEN (x & 4294967295) >= 2147483648 THEN (x & 4294967295)::BIGINT - 4294967296 ELSE (x & 4294967295)::BIGINT END",
   "CREATE OR REPLACE MACRO fr_quoted(s) AS '\"' || replace(replace(s, '\\', '\\\\'), '\"', '\\\"') || '\"'",
-  "CREATE OR REPLACE MACRO fr_mode(m) AS '0' || format('{:o}', m::UBIGINT)"
+  "CREATE OR REPLACE MACRO fr_mode(m) AS '0' || format('{:o}', m::UBIGINT)",
+  "CREATE OR REPLACE MACRO fr_sockaddr(family, addr, port, path) AS CASE\n  WHEN family = 2 THEN '{sa_family=AF_INET, sin_port=htons(' || port || '), sin_addr=inet_addr(\"' || addr || '\")}'\n  WHEN family = 10 THEN '{sa_family=AF_INET6, sin6_port=htons(' || port || '), sin6_addr=\"' || addr || '\"}'\n  WHEN family = 1 THEN '{sa_family=AF_UNIX, sun_path=' || fr_quoted(path) || '}' END"
 ];

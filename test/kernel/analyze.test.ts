@@ -133,9 +133,11 @@ describe.runIf(run)('SQL names what happened, on a real recording', () => {
     ]);
   });
 
-  it('timeline renders an openat as strace does: AT_FDCWD, the path, the flags, the fd', () => {
+  it('timeline renders an openat and a connect as strace does: AT_FDCWD, the path, the flags, the address, the errno', () => {
     const rows = sqlJson([dir, `SELECT summary FROM timeline WHERE kind = 'syscall' AND comm = 'cat' AND summary LIKE 'openat(%hostname%'`]);
     expect(rows).toEqual([{ summary: 'openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3' }]);
+    const refused = sqlJson([dir, `SELECT summary FROM timeline WHERE kind = 'syscall' AND summary LIKE 'connect(%htons(${out.refused_port})%'`]);
+    expect(refused).toEqual([{ summary: `connect(3, {sa_family=AF_INET, sin_port=htons(${out.refused_port}), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED` }]);
   });
 
   it('connections has every attempt with its outcome, and the true totals of a socket that was shut down', () => {
