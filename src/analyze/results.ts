@@ -14,15 +14,10 @@ import { UsageError } from '../format/errors.js';
 import { OutputFile } from '../format/output-file.js';
 import { cutText } from '../text/escape.js';
 import { table } from '../text/table.js';
+import type { Format } from './formats.js';
 import { lit, type Analysis } from './session.js';
 
-export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export function parseFormat(s: string): Format {
-  if (!(FORMATS as readonly string[]).includes(s)) throw new UsageError(`unknown --format ${s}: use one of ${FORMATS.join(', ')}`);
-  return s as Format;
-}
+export { FORMATS, parseFormat, type Format } from './formats.js';
 
 /** A value as a person reads it in a table cell. */
 export function display(v: DuckDBValue): string {

@@ -2,16 +2,14 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { DEFAULTS, record, type Progress, type RecordResult } from '../record/session.js';
+import { DEFAULTS, DEFAULT_BACKLOG_ROWS } from '../record/defaults.js';
+import type { Progress, RecordResult } from '../record/session.js';
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
-import { alertLine } from '../detect/alert.js';
 import { describeStop } from '../detect/budgets.js';
-import { jsonlSink, syslogSink, webhookSink, type AlertSink } from '../detect/sinks.js';
+import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
-import { DEFAULT_BACKLOG_ROWS, LiveDetection } from '../record/live.js';
-import { loadAddon } from '../record/native.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
 import { EXIT, formatBytes, warn } from './output.js';
@@ -113,7 +111,9 @@ function summary(out: string, r: RecordResult): string {
 }
 
 /** The live alert sinks the flags ask for; on a terminal alerts are also shown as they happen. */
-function alertSinks(f: RecordFlags, show: boolean): AlertSink[] {
+async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
+  const [{ alertLine }, { jsonlSink, syslogSink, webhookSink }, { loadAddon }] = await Promise.all([
+    import('../detect/alert.js'), import('../detect/sinks.js'), import('../record/native.js')]);
   const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
   const report = (m: string): void => console.error(`${clear}flightrec: ${escapeText(m)}`);
   const sinks: AlertSink[] = [];
@@ -173,8 +173,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   }
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
-  const options = detect ? chooseOptions(f) : {};
-  const sinks = detect ? alertSinks(f, !f.quiet) : [];
+  const options = detect ? await chooseOptions(f) : {};
+  const sinks = detect ? await alertSinks(f, !f.quiet) : [];
+  const [{ record }, { LiveDetection }] = await Promise.all([import('../record/session.js'), import('../record/live.js')]);
   const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect

@@ -1,13 +1,10 @@
 // `flightrec replay`: run detectors over a recording, deterministically, under a watchdog;
 // `flightrec detectors`: what would run.
 import type { Command } from 'commander';
-import { alertJson, alertTable } from '../detect/alert.js';
 import { DEFAULT_BUDGETS, describeStop, type DetectorBudgets } from '../detect/budgets.js';
-import { loadOptions, type Options } from '../detect/load.js';
+import type { Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { storedAlerts } from '../replay/replay.js';
-import { listDetectors, superviseReplay } from '../replay/supervised.js';
 import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
@@ -47,7 +44,8 @@ export function chooseBudgets(f: DetectorFlags): DetectorBudgets {
 }
 
 /** The detectors' options (--config, --baseline), read and checked here; the detectors themselves load on a detection thread. */
-export function chooseOptions(f: DetectorFlags): Options {
+export async function chooseOptions(f: DetectorFlags): Promise<Options> {
+  const { loadOptions } = await import('../detect/load.js');
   return loadOptions({ ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
 }
 
@@ -67,8 +65,10 @@ export function register(program: Command): void {
     .action(async (dir: string, f: DetectorFlags & DamageFlags & { format: string; output?: string; checkStored?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(f.format)) throw new UsageError(`unknown --format ${f.format}: use one of ${FORMATS.join(', ')}`);
       const budgets = chooseBudgets(f);
-      const options = chooseOptions(f);
-      const rec = openRecording(dir, f);
+      const options = await chooseOptions(f);
+      const [{ alertJson, alertTable }, { storedAlerts }, { superviseReplay }] = await Promise.all([
+        import('../detect/alert.js'), import('../replay/replay.js'), import('../replay/supervised.js')]);
+      const rec = await openRecording(dir, f);
       const tty = process.stderr.isTTY === true;
       const started = Date.now();
       const result = await superviseReplay({
@@ -112,7 +112,9 @@ export function register(program: Command): void {
   detectorOptions(program.command('detectors')
     .description('list the detectors that would run, with the tables they read'))
     .action(async (f: DetectorFlags) => {
-      const { info, skipped } = await listDetectors(f.detectors, chooseOptions(f), chooseBudgets(f));
+      const budgets = chooseBudgets(f);
+      const { listDetectors } = await import('../replay/supervised.js');
+      const { info, skipped } = await listDetectors(f.detectors, await chooseOptions(f), budgets);
       reportSkipped(skipped);
       say(table([['detector', 'version', 'tables'], ...info.map((d) => [d.name, d.version, d.tables.join(', ')])], new Set(), { rule: true }));
       for (const d of info) say(`\n${d.name}: ${d.description}`);

@@ -3,15 +3,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import type { Recording } from '../format/recording.js';
-import { minTs, summarize } from '../format/summary.js';
-import { slice } from '../replay/slice.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { warn } from './output.js';
 
 /** A time as a recording ts: +SECONDS from the recording's first event, an ISO wall time, or a raw ts. */
-export function parseTime(flag: string, v: string, rec: Recording): bigint {
+export async function parseTime(flag: string, v: string, rec: Recording): Promise<bigint> {
   const s = v.trim();
   if (/^\+\d+(\.\d+)?$/.test(s)) {
+    const { minTs, summarize } = await import('../format/summary.js');
     const first = summarize(rec).tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
     if (first === null) throw new UsageError(`${flag} ${v}: the recording has no events to count from`);
     const [whole, frac = ''] = s.slice(1).split('.');
@@ -39,10 +38,11 @@ export function register(program: Command): void {
     .option('--tree <pid...>', 'keep the rows of these processes and of all processes forked from them')
     .option('--from <time>', 'keep rows from this time: +SECONDS from the first event, an ISO time, or a ts')
     .option('--to <time>', 'keep rows up to this time (same forms)'))
-    .action((dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
-      const rec = openRecording(dir, f);
-      const from = f.from !== undefined ? parseTime('--from', f.from, rec) : undefined;
-      const to = f.to !== undefined ? parseTime('--to', f.to, rec) : undefined;
+    .action(async (dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
+      const { slice } = await import('../replay/slice.js');
+      const rec = await openRecording(dir, f);
+      const from = f.from !== undefined ? await parseTime('--from', f.from, rec) : undefined;
+      const to = f.to !== undefined ? await parseTime('--to', f.to, rec) : undefined;
       if (from !== undefined && to !== undefined && to < from) throw new UsageError('--to is before --from');
       const pids = pidList('--pid', f.pid);
       const trees = pidList('--tree', f.tree);

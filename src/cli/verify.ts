@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { verifyRecording } from '../format/verify.js';
 import { EXIT, say, warn } from './output.js';
 
 export function register(program: Command): void {
@@ -7,7 +6,8 @@ export function register(program: Command): void {
     .description('prove a recording is unmodified: file hashes, segment list and hash chain (exit 0 verified, 1 failed, 3 intact but unsealed)')
     .argument('<recording>', 'recording directory')
     .option('--json', 'print the report as JSON')
-    .action((dir: string, opts: { json?: boolean }) => {
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { verifyRecording } = await import('../format/verify.js');
       const r = verifyRecording(dir);
       if (opts.json) {
         console.log(JSON.stringify(r, null, 2));
