@@ -13,6 +13,7 @@ import { INTEL_PT } from '../record/kernel.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
 import { EXIT, formatBytes, warn } from './output.js';
+import { parseDurationMs, parseSize } from './units.js';
 import { chooseBudgets, chooseOptions, detectorOptions, reportSkipped, type DetectorFlags } from './replay.js';
 
 export interface RecordFlags extends DetectorFlags {
@@ -51,14 +52,6 @@ function chooseTables(f: RecordFlags): { tables: TableName[]; sampleHz?: number 
   const hz = parsePositive('--samples', f.samples);
   if (!Number.isInteger(hz) || hz > 10_000) throw new UsageError(`--samples ${f.samples}: a whole number of samples per second, at most 10000`);
   return { tables: RECORDABLE_TABLES.filter((t) => t === 'sample' || tables.includes(t)), sampleHz: hz };
-}
-
-const SIZE = /^(\d+)([KMG]?)i?B?$/i;
-
-export function parseSize(flag: string, v: string): number {
-  const m = SIZE.exec(v.trim());
-  if (!m) throw new UsageError(`${flag} ${v}: not a size (examples: 4096, 64K, 32M)`);
-  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
 }
 
 function parsePositive(flag: string, v: string): number {
@@ -138,10 +131,10 @@ export function register(program: Command): void {
     .option('--pid <pid...>', 'record running processes and their future children')
     .option('--cgroup <path>', 'record every process in a cgroup v2 (or below it); the path is absolute or relative to the cgroup2 mount')
     .option('--all', 'record the whole host (except the recorder)')
-    .option('--duration <seconds>', 'stop after this long (a launched command gets SIGTERM)')
-    .option('--ring-size <bytes>', `kernel buffer memory, a power of two: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
+    .option('--duration <time>', 'stop after this long: 30s, 5m, 1h30m; a bare number is seconds (a launched command gets SIGTERM)')
+    .option('--ring-size <size>', `kernel buffer memory, a power of two such as 64M or 1G: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
     .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
-    .option('--batch-ms <ms>', `longest a row waits before it is written (default ${DEFAULTS.batchMs})`)
+    .option('--batch-ms <time>', `longest a row waits before it is written: 50ms, 1s; a bare number is milliseconds (default ${DEFAULTS.batchMs})`)
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -166,6 +159,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   if (f.output.trim() === '') throw new UsageError('-o needs a directory to create the recording in (an empty path would mean the current directory)');
   const target = chooseTarget(command, f);
   const { tables, sampleHz } = chooseTables(f);
+  const durationMs = f.duration === undefined ? undefined : parseDurationMs('--duration', f.duration, 's');
+  const ringBytes = f.ringSize === undefined ? undefined : parseSize('--ring-size', f.ringSize);
+  const batchMs = f.batchMs === undefined ? undefined : parseDurationMs('--batch-ms', f.batchMs, 'ms');
   const live = !f.quiet && process.stderr.isTTY;
   const detect = f.detect === true || f.detectors !== undefined;
   if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
@@ -191,10 +187,10 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
     result = await record({
       out: f.output,
       target,
-      ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
-      ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
+      ...(durationMs !== undefined ? { durationMs } : {}),
+      ...(ringBytes !== undefined ? { ringBytes } : {}),
       ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
-      ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
+      ...(batchMs !== undefined ? { batchMs } : {}),
       tables,
       ...(sampleHz !== undefined ? { sampleHz } : {}),
       debug: process.argv.includes('--debug'),

@@ -8,6 +8,7 @@ import { writeOutputFile } from '../format/output-file.js';
 import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
+import { parseDurationMs, parseSize } from './units.js';
 
 export interface DetectorFlags {
   detectors?: string[];
@@ -22,8 +23,8 @@ export const detectorOptions = (c: Command): Command => c
   .option('--detectors <list...>', 'detectors: builtin (the built-in set), built-in names, or JavaScript module files (default: builtin)')
   .option('--config <file>', 'detector options as JSON: { "<detector>": { "<option>": value } }')
   .option('--baseline <file>', 'baseline for the anomaly detector (made by flightrec baseline learn)')
-  .option('--detector-timeout <seconds>', `stop a detector that takes longer than this over one batch of events, or to load or start (default ${DEFAULT_BUDGETS.timeoutMs / 1000})`)
-  .option('--detector-memory <MiB>', `the detectors' JavaScript heap; a detector that runs out of it is stopped (default ${DEFAULT_BUDGETS.memoryMb})`);
+  .option('--detector-timeout <time>', `stop a detector that takes longer than this over one batch of events, or to load or start: 500ms, 10s; a bare number is seconds (default ${DEFAULT_BUDGETS.timeoutMs / 1000}s)`)
+  .option('--detector-memory <size>', `the detectors' JavaScript heap, such as 512M or 1G; a bare number is MiB; a detector that runs out of it is stopped (default ${DEFAULT_BUDGETS.memoryMb}M)`);
 
 /** The smallest heap a detection thread starts in (it loads Arrow and the built-in detectors). */
 const MIN_MEMORY_MB = 64;
@@ -31,13 +32,11 @@ const MIN_MEMORY_MB = 64;
 export function chooseBudgets(f: DetectorFlags): DetectorBudgets {
   let { timeoutMs, memoryMb } = DEFAULT_BUDGETS;
   if (f.detectorTimeout !== undefined) {
-    const s = Number(f.detectorTimeout);
-    if (!Number.isFinite(s) || s <= 0 || s > 86_400) throw new UsageError(`--detector-timeout ${f.detectorTimeout}: a number of seconds, more than 0`);
-    timeoutMs = s * 1000;
+    timeoutMs = parseDurationMs('--detector-timeout', f.detectorTimeout, 's', 86_400_000);
   }
   if (f.detectorMemory !== undefined) {
-    const m = Number(f.detectorMemory);
-    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > 1024 * 1024) throw new UsageError(`--detector-memory ${f.detectorMemory}: a whole number of MiB, at least ${MIN_MEMORY_MB}`);
+    const m = parseSize('--detector-memory', f.detectorMemory, 'M') / 2 ** 20;
+    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > 1024 * 1024) throw new UsageError(`--detector-memory ${f.detectorMemory}: a whole number of MiB from ${MIN_MEMORY_MB}M to 1T`);
     memoryMb = m;
   }
   return { timeoutMs, memoryMb };

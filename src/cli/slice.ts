@@ -5,21 +5,22 @@ import { wallOffset } from '../format/host.js';
 import type { Recording } from '../format/recording.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { warn } from './output.js';
+import { parseDurationNs } from './units.js';
 
-/** A time as a recording ts: +SECONDS from the recording's first event, an ISO wall time, or a raw ts. */
+/** A time as a recording ts: +DURATION from the recording's first event (+90, +1m30s), an ISO wall time, or a raw ts. */
 export async function parseTime(flag: string, v: string, rec: Recording): Promise<bigint> {
   const s = v.trim();
-  if (/^\+\d+(\.\d+)?$/.test(s)) {
+  if (s.startsWith('+')) {
+    const offset = parseDurationNs(flag, s.slice(1), 's');
     const { minTs, summarize } = await import('../format/summary.js');
     const first = summarize(rec).tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
     if (first === null) throw new UsageError(`${flag} ${v}: the recording has no events to count from`);
-    const [whole, frac = ''] = s.slice(1).split('.');
-    return BigInt(first) + BigInt(whole!) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
+    return BigInt(first) + offset;
   }
   if (/^\d+$/.test(s)) return BigInt(s);
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
   const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
-  if (!m || Number.isNaN(ms)) throw new UsageError(`${flag} ${v}: give +SECONDS from the start, an ISO time such as 2026-11-21T10:00:00.5Z, or a ts in nanoseconds`);
+  if (!m || Number.isNaN(ms)) throw new UsageError(`${flag} ${v}: give +DURATION from the start (+30s), an ISO time such as 2026-11-21T10:00:00.5Z, or a ts in nanoseconds`);
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0')) - wallOffset(rec.manifest.clock);
 }
 
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <dir>', 'the new recording')
     .option('--pid <pid...>', 'keep the rows of these processes')
     .option('--tree <pid...>', 'keep the rows of these processes and of all processes forked from them')
-    .option('--from <time>', 'keep rows from this time: +SECONDS from the first event, an ISO time, or a ts')
+    .option('--from <time>', 'keep rows from this time: +DURATION from the first event (+30, +1m30s), an ISO time, or a ts')
     .option('--to <time>', 'keep rows up to this time (same forms)'))
     .action(async (dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
       const { slice } = await import('../replay/slice.js');
