@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import type { OutputFile } from '../format/output-file.js';
-import { FORMATS, parseFormat } from '../analyze/formats.js';
+import { FORMATS, chooseFormat } from '../analyze/formats.js';
 import type { Analysis, SessionOptions, Writes } from '../analyze/session.js';
 import { DERIVED_VIEWS } from '../analyze/views.js';
 import { TABLES } from '../schema/tables.js';
@@ -58,10 +58,10 @@ export function register(program: Command): void {
   sourceOptions(program.command('sql')
     .description('run SQL over recordings (DuckDB): tables, derived views such as processes, connections, timeline')
     .argument('<args...>', 'recording directories, then the query (with --fleet: the query only)')
-    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the result to this file'))
-    .action(async (args: string[], opts: SourceFlags & { format: string; output?: string }) => {
-      const format = parseFormat(opts.format);
+    .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string }) => {
+      const format = chooseFormat(opts.format, opts.output);
       const query = args.at(-1)!;
       const recordings = args.slice(0, -1);
       if (opts.fleet === undefined && recordings.length === 0) {
