@@ -12,6 +12,7 @@ import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
+import { statsJson } from './json.js';
 import { EXIT, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
 import { chooseBudgets, chooseOptions, detectorOptions, reportSkipped, type DetectorFlags } from './replay.js';
@@ -205,14 +206,19 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   await Promise.all(sinks.map((s) => s.close()));
   if (!f.quiet) warn(summary(f.output, result));
   if (f.summaryJson) {
-    writeOutputFile(f.summaryJson, `${JSON.stringify({
-      output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
-      bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
-      error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
-      detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
-      live_detection_ended: result.live?.ended ?? null,
-    }, null, 2)}\n`);
+    writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result), null, 2)}\n`);
   }
   if (result.error) throw result.error;
   return result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
+}
+
+/** The summary --summary-json writes (snake_case keys, as every --json output). */
+export function summaryJson(output: string, result: RecordResult): unknown {
+  return {
+    output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
+    bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+    error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
+    detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
+    live_detection_ended: result.live?.ended ?? null,
+  };
 }

@@ -109,12 +109,17 @@ export function register(program: Command): void {
     });
 
   detectorOptions(program.command('detectors')
-    .description('list the detectors that would run, with the tables they read'))
-    .action(async (f: DetectorFlags) => {
+    .description('list the detectors that would run, with the tables they read')
+    .option('--json', 'print JSON'))
+    .action(async (f: DetectorFlags & { json?: boolean }) => {
       const budgets = chooseBudgets(f);
       const { listDetectors } = await import('../replay/supervised.js');
       const { info, skipped } = await listDetectors(f.detectors, await chooseOptions(f), budgets);
       reportSkipped(skipped);
+      if (f.json) {
+        console.log(JSON.stringify(info.map((d) => ({ name: d.name, version: d.version, tables: d.tables, description: d.description })), null, 2));
+        return;
+      }
       say(table([['detector', 'version', 'tables'], ...info.map((d) => [d.name, d.version, d.tables.join(', ')])], new Set(), { rule: true }));
       for (const d of info) say(`\n${d.name}: ${d.description}`);
     });

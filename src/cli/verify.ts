@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { verifyJson } from './json.js';
 import { EXIT, say, warn } from './output.js';
 
 export function register(program: Command): void {
@@ -10,7 +11,7 @@ export function register(program: Command): void {
       const { verifyRecording } = await import('../format/verify.js');
       const r = verifyRecording(dir);
       if (opts.json) {
-        console.log(JSON.stringify(r, null, 2));
+        console.log(JSON.stringify(verifyJson(r), null, 2));
       } else if (!r.ok) {
         const first = r.problems[0]!;
         warn(`flightrec: verify failed: ${first.file}: ${first.message}`);
