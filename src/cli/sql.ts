@@ -59,9 +59,11 @@ export function register(program: Command): void {
     .description('run SQL over recordings (DuckDB): tables, derived views such as processes, connections, timeline')
     .argument('<args...>', 'recording directories, then the query (with --fleet: the query only)')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
-    .option('-o, --output <file>', 'write the result to this file'))
-    .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string }) => {
+    .option('-o, --output <file>', 'write the result to this file')
+    .option('--max-width <columns>', 'the widest a line of the table may be, long cells cut to fit (default: the terminal\'s width; 0: no limit)'))
+    .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string; maxWidth?: string }) => {
       const format = chooseFormat(opts.format, opts.output);
+      const maxWidth = tableWidth(opts.maxWidth, opts.output);
       const query = args.at(-1)!;
       const recordings = args.slice(0, -1);
       if (opts.fleet === undefined && recordings.length === 0) {
@@ -77,7 +79,7 @@ export function register(program: Command): void {
           return { files: file ? [file.procPath] : [] };
         });
         try {
-          await writeResult(a, query, format, opts.output, out.file);
+          await writeResult(a, query, format, opts.output, out.file, maxWidth);
         } finally {
           a.close();
         }
@@ -85,6 +87,19 @@ export function register(program: Command): void {
         out.file?.abort(); // after commit, nothing to do
       }
     });
+}
+
+/**
+ * How wide a table's lines may be: --max-width (0: no limit), else the terminal's width when
+ * the table goes to one; undefined keeps the cut of long cells at 120 characters.
+ */
+export function tableWidth(flag: string | undefined, out: string | undefined): number | undefined {
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-width ${flag}: a whole number of columns (0: no limit)`);
+    return n === 0 ? Number.MAX_SAFE_INTEGER : n;
+  }
+  return out === undefined && process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined;
 }
 
 export function registerShell(program: Command): void {

@@ -2,6 +2,7 @@
 // an extension that names no format keeps the text table.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import stringWidth from 'string-width';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RecordingWriter } from '../../src/index.js';
 import { SyscallWorkload } from '../../src/testing/synthetic.js';
@@ -38,5 +39,22 @@ describe('sql -o infers the format from the extension', () => {
     const file = join(out, 'forced.json');
     expect(cli('sql', rec, Q, '-o', file, '-f', 'csv').code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('a,b\n1,x\n');
+  });
+});
+
+describe('sql --max-width', () => {
+  it('fits the table to the width asked for, and 0 lifts the cut of long cells', () => {
+    const out = tempDir();
+    const rec = join(out, 'rec');
+    const w = RecordingWriter.create(rec);
+    w.append('syscall', new SyscallWorkload(3).batch(10));
+    w.close();
+    const q = `SELECT '${'x'.repeat(200)}' AS long, '東京' AS city`;
+    const narrow = cli('sql', rec, q, '--max-width', '40');
+    expect(narrow.code, narrow.stderr).toBe(0);
+    for (const l of narrow.stdout.trim().split('\n').slice(0, 3)) expect(stringWidth(l)).toBeLessThanOrEqual(40);
+    expect(cli('sql', rec, q).stdout).toContain(`${'x'.repeat(119)}…`);
+    expect(cli('sql', rec, q, '--max-width', '0').stdout).toContain('x'.repeat(200));
+    expect(cli('sql', rec, q, '--max-width', 'wide').stderr).toBe('flightrec: --max-width wide: a whole number of columns (0: no limit)\n');
   });
 });
