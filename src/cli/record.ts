@@ -13,7 +13,7 @@ import { INTEL_PT } from '../record/kernel.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
 import { statsJson } from './json.js';
-import { EXIT, formatBytes, warn } from './output.js';
+import { EXIT, compression, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
 import { chooseBudgets, chooseOptions, detectorOptions, reportSkipped, type DetectorFlags } from './replay.js';
 
@@ -95,7 +95,7 @@ function summary(out: string, r: RecordResult): string {
     `flightrec: recorded ${(r.elapsedMs / 1000).toFixed(2)} s into ${out} (stopped: ${r.reason}${exit ? `; the command ${exit}` : ''})`,
     ...(rows.length ? [table([['table', 'rows', 'rate'], ...rows], new Set([1, 2])).replace(/^/gm, '  ')] : ['  no events']),
     `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
-    `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${r.bytesWritten > 0 ? (r.stats.ringBytes / r.bytesWritten).toFixed(1) : '-'}x smaller than the kernel records`,
+    `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${compression(r.stats.ringBytes, r.bytesWritten)}`,
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
     ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
     ...(r.live?.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),

@@ -4,7 +4,7 @@ import { UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import type { Recording } from '../format/recording.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
-import { warn } from './output.js';
+import { plural, warn } from './output.js';
 import { parseDurationNs } from './units.js';
 
 /** A time as a recording ts: +DURATION from the recording's first event (+90, +1m30s), an ISO wall time, or a raw ts. */
@@ -48,6 +48,6 @@ export function register(program: Command): void {
       const pids = pidList('--pid', f.pid);
       const trees = pidList('--tree', f.tree);
       const r = slice(rec, f.output, { ...(pids ? { pids } : {}), ...(trees ? { trees } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }, process.argv.slice(1));
-      warn(`flightrec: sliced ${r.rows} rows${r.pids ? ` of ${r.pids.length} processes` : ''} into ${f.output}`);
+      warn(`flightrec: sliced ${plural(r.rows, 'row')}${r.pids ? ` of ${plural(r.pids.length, 'process', 'processes')}` : ''} into ${f.output}`);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { verifyJson } from './json.js';
-import { EXIT, say, warn } from './output.js';
+import { EXIT, plural, say, warn } from './output.js';
 
 export function register(program: Command): void {
   program.command('verify')
@@ -17,7 +17,7 @@ export function register(program: Command): void {
         warn(`flightrec: verify failed: ${first.file}: ${first.message}`);
         for (const p of r.problems.slice(1)) warn(`  also: ${p.file}: ${p.message}`);
       } else {
-        say(`verified: ${r.sealedSegments} sealed segments, chain head ${r.chainHead ?? '(none)'}`);
+        say(`verified: ${plural(r.sealedSegments, 'sealed segment')}, chain head ${r.chainHead ?? '(none)'}`);
         for (const u of r.unsealed) {
           say(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
         }
