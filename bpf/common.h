@@ -209,14 +209,6 @@ static __always_inline void fr_fill_subject(struct fr_header *h, const struct fr
 	__builtin_memcpy(h->comm, s->comm, sizeof(h->comm));
 }
 
-/* The consumer drains on a timer; records wake it only in batches: one record in every
- * FR_WAKEUP_EVERY (by seq), so a burst is drained before the timer fires without costing each
- * record a wake-up (an interrupt) or a look at the ring's fill level. */
-static __always_inline __u64 fr_submit_flags(__u64 seq)
-{
-	return (seq & (FR_WAKEUP_EVERY - 1)) == 0 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline void fr_note_loss(struct fr_loss *l, __u64 now)
 {
 	if (!l->pending)
@@ -230,6 +222,19 @@ static __always_inline struct fr_loss *fr_loss_state(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&fr_losses, &zero);
+}
+
+/* The consumer drains on a timer; records wake it only in batches: one in every
+ * FR_WAKEUP_EVERY records a CPU puts in the ring, so a burst is drained before the timer fires
+ * without costing each record a wake-up (an interrupt: in a VM, an exit to the hypervisor) or
+ * a look at the ring's fill level. Counted per CPU, as records carry no number of their own. */
+static __always_inline __u64 fr_submit_flags(void)
+{
+	struct fr_loss *l = fr_loss_state();
+
+	if (!l)
+		return BPF_RB_NO_WAKEUP;
+	return (++l->records & (FR_WAKEUP_EVERY - 1)) == 0 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* Before a record goes in: if this CPU lost records since its last gap record, write one now,
@@ -253,7 +258,7 @@ static __always_inline int fr_flush_loss(struct fr_loss *l, __u64 now)
 	g->first_ts = l->first_ts;
 	g->last_ts = l->last_ts;
 	l->pending = 0;
-	bpf_ringbuf_submit(g, fr_submit_flags(g->hdr.seq));
+	bpf_ringbuf_submit(g, fr_submit_flags());
 	return 0;
 }
 
@@ -277,7 +282,7 @@ static __always_inline void *fr_reserve(__u8 table, __u32 size, __u64 now)
 
 static __always_inline void fr_submit(struct fr_header *rec)
 {
-	bpf_ringbuf_submit(rec, fr_submit_flags(rec->seq));
+	bpf_ringbuf_submit(rec, fr_submit_flags());
 }
 
 /* Copies a record built in scratch space into the ring, or counts it lost. The caller has
@@ -293,7 +298,7 @@ static __always_inline void fr_output_within(struct fr_header *h, __u8 table, __
 	if (!l || fr_flush_loss(l, now))
 		return;
 	fr_fill_header(h, table, size, now);
-	if (size > room || bpf_ringbuf_output(&fr_events, h, size, fr_submit_flags(h->seq)) != 0)
+	if (size > room || bpf_ringbuf_output(&fr_events, h, size, fr_submit_flags()) != 0)
 		fr_note_loss(l, now);
 }
 

@@ -33,6 +33,7 @@ struct fr_loss {
 	__u64 pending;
 	__u64 first_ts;
 	__u64 last_ts;
+	__u64 records; /* records this CPU put in the ring: one in FR_WAKEUP_EVERY wakes the consumer */
 };
 
 /* Bytes moved through a target's fd since its last row (fr_ios); what is left at stop is
