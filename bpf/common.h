@@ -298,7 +298,10 @@ static __always_inline void fr_output_within(struct fr_header *h, __u8 table, __
 	if (!l || fr_flush_loss(l, now))
 		return;
 	fr_fill_header(h, table, size, now);
-	if (size > room || bpf_ringbuf_output(&fr_events, h, size, fr_submit_flags()) != 0)
+	/* The flags first: a call between the size check and the output would make Linux 5.10's
+	 * verifier spill the size and forget its bound. */
+	__u64 flags = fr_submit_flags();
+	if (size > room || bpf_ringbuf_output(&fr_events, h, size, flags) != 0)
 		fr_note_loss(l, now);
 }
 
