@@ -1,9 +1,13 @@
 // The event tables, declared once. Everything else is generated from this file:
 // `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
 import {
-  type Column, type Table, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
+  type Column, type Table, added, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
   u16, u32, u64, u64s, u8,
 } from './types.js';
+
+/** The version of these declarations: a column or an enum label added bumps it (types.ts,
+ * `added`); files written under an older version are read with the newer columns null. */
+export const SCHEMA_VERSION = 2;
 
 export const PATH_MAX = 4096;
 export const COMM_LEN = 16;
@@ -44,19 +48,22 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: 'proc', id: 2, source: 'kernel',
-    doc: 'process lifecycle: fork, exec and exit',
+    doc: 'process lifecycle: fork, exec and exit, and a snapshot of each process the recording covers that was running when it started',
     columns: [
       ...HEADER,
-      column('kind', enumOf('fork', 'exec', 'exit'), 'lifecycle event'),
+      column('kind', enumOf('fork', 'exec', 'exit', 'snapshot'), 'lifecycle event; snapshot (schema 2): a process running when the recording started, from /proc'),
       column('ppid', u32, 'parent tgid'),
       column('uid', u32, 'real uid'),
       column('gid', u32, 'real gid'),
       column('euid', u32, 'effective uid'),
       column('cgroup_id', u64, 'cgroup v2 id'),
-      column('filename', str(PATH_MAX), 'exec: the file executed', true),
-      column('argv', strs(ARGV_MAX), 'exec: arguments, bounded', true),
-      column('argv_truncated', bool, 'exec: argv was longer than the bound'),
+      column('filename', str(PATH_MAX), 'the program: exec: the file executed; fork: the parent\'s, which the child runs until it execs; snapshot: its executable', true),
+      column('argv', strs(ARGV_MAX), 'arguments, bounded: exec: the new program\'s; fork: the parent\'s; snapshot: its command line', true),
+      column('argv_truncated', bool, 'argv was longer than the bound'),
       column('exit_code', i32, 'exit: exit status (code << 8 | signal, as wait(2) reports)', true),
+      added(2, 'cwd', str(PATH_MAX), 'working directory: exec, fork (the parent\'s, inherited) and snapshot'),
+      added(2, 'start_ts', u64, 'when the process started, on the clock of ts: fork, exec and snapshot'),
+      added(2, 'kthread', bool, 'snapshot: a kernel thread (it has no program or arguments)'),
     ],
   },
   {
@@ -65,7 +72,7 @@ export const TABLES: readonly Table[] = [
     columns: [
       ...HEADER,
       column('op', enumOf('open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown',
-        'truncate', 'link', 'symlink', 'close', 'io'), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O)'),
+        'truncate', 'link', 'symlink', 'close', 'io', 'chdir'), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O); chdir (schema 2): chdir and fchdir'),
       column('path', str(PATH_MAX), 'path as given (relative paths are relative to dirfd); close and io: the open file\'s path'),
       column('path2', str(PATH_MAX), 'second path, the one created: rename and link new name, symlink link path (path is then the link text)', true),
       column('dirfd', i32, 'directory fd for *at calls (-100 is AT_FDCWD)'),
@@ -77,6 +84,7 @@ export const TABLES: readonly Table[] = [
       column('bytes_read', u64, 'close: bytes read through this fd'),
       column('bytes_written', u64, 'close: bytes written through this fd'),
       column('ret', i64, 'return value'),
+      added(2, 'abs_path', str(PATH_MAX), 'path made absolute with the working directory or the dirfd\'s path, where path is relative'),
     ],
   },
   {

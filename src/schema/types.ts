@@ -25,6 +25,9 @@ export interface Column {
   readonly doc: string;
   /** Null where the column does not apply to the row (filename of a fork); decoders derive it from the row's kind. */
   readonly nullable?: boolean;
+  /** The schema version that added the column (absent: there from the start). A file written
+   * before lacks it, and readers give it as nulls, so such a column is always nullable. */
+  readonly since?: number;
 }
 
 export interface Table {
@@ -56,4 +59,9 @@ export const address: ColumnType = { kind: 'bytes', width: 16, address: true };
 
 export function column(name: string, type: ColumnType, doc: string, nullable = false): Column {
   return { name, type, doc, nullable };
+}
+
+/** A nullable column added in schema version `since`. */
+export function added(since: number, name: string, type: ColumnType, doc: string): Column {
+  return { name, type, doc, nullable: true, since };
 }
