@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExpectStatic } from 'vitest';
 import { doctor, type DoctorReport } from '../../src/record/doctor.js';
+import { table } from '../../src/schema/tables.js';
 import { ROOT, cli } from '../helpers.js';
 import { NR, WORKLOADS, recorderAttached, rows, type Row } from './kernel.js';
 
@@ -58,10 +59,16 @@ const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Prom
 
 const argv = (r: Row): string[] => [...(r.argv as Iterable<string>)];
 const execs = (proc: Row[]): Row[] => proc.filter((r) => r.kind === 1);
-const FILE_OP = ['open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown', 'truncate', 'link', 'symlink', 'close', 'io'];
-const NET_OP = ['connect', 'accept', 'bind', 'listen', 'state', 'close', 'io'];
-const MEM_OP = ['mmap', 'mprotect', 'munmap'];
-const op = (names: string[], r: Row): string => names[r.op as number]!;
+/** An enum column's labels, from the declaration. */
+function labels(t: string, c: string): readonly string[] {
+  const type = table(t).columns.find((x) => x.name === c)!.type;
+  if (type.kind !== 'enum') throw new Error(`${t}.${c} is not an enum`);
+  return type.labels;
+}
+const FILE_OP = labels('file', 'op');
+const NET_OP = labels('net', 'op');
+const MEM_OP = labels('mem', 'op');
+const op = (names: readonly string[], r: Row): string => names[r.op as number]!;
 const TCP_ESTABLISHED = 1;
 
 /** An address column as text, the way SQL shows it. */
@@ -431,6 +438,89 @@ export const SCENARIOS: readonly Scenario<never>[] = [
         .toEqual(['www.example.flightrec.test', 28, 0x4242, '127.0.0.77', 53]);
     },
   })),
+
+  scenario<Dir & { work: string }>({
+    name: 'process context: a subshell has its program and working directory; a relative open is made absolute',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      writeFileSync(join(at.work, 'x'), 'hello\n');
+      return { dir, work: at.work, ...await record(r, dir, ['--', 'sh', '-c', `(cd ${at.work} && cat x > /dev/null); exit 0`]) };
+    },
+    check({ dir, work, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const proc = rows(dir, 'proc');
+      const sh = execs(proc).find((e) => argv(e)[0] === 'sh')!;
+      // The subshell: forked from sh, never execs, but its row names what it runs and where.
+      const subshell = proc.find((p) => p.kind === 0 && p.ppid === sh.pid)!;
+      expect(subshell.filename).toMatch(/\/(dash|sh|bash)$/);
+      expect(argv(subshell)).toEqual(argv(sh));
+      expect(subshell.cwd).toBe(sh.cwd);
+      expect(subshell.start_ts as bigint).toBeGreaterThan(0n);
+      const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+      expect(cat.cwd).toBe(work);
+      const file = rows(dir, 'file');
+      const chdir = file.find((f) => op(FILE_OP, f) === 'chdir')!;
+      expect([chdir.pid, chdir.path, chdir.ret]).toEqual([subshell.pid, work, 0n]);
+      const open = file.find((f) => f.pid === cat.pid && op(FILE_OP, f) === 'open' && f.path === 'x')!;
+      expect([open.abs_path, open.ret]).toEqual([join(work, 'x'), 3n]);
+    },
+  }),
+
+  scenario<Dir & { n: number; src: string; copies: string[] }>({
+    name: 'file: bytes copied by cp, sendfile and splice count at both ends',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const n = 35_664;
+      const src = join(at.work, 'src.bin');
+      writeFileSync(src, Buffer.alloc(n, 7));
+      const copies = ['cp.bin', 'sendfile.bin', 'splice.bin'].map((f) => join(at.work, f));
+      const py = [
+        'import os, sys',
+        'src, sent, spliced, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])',
+        'a = os.open(src, os.O_RDONLY); b = os.open(sent, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)',
+        'assert os.sendfile(b, a, 0, n) == n; os.close(a); os.close(b)',
+        'a = os.open(src, os.O_RDONLY); b = os.open(spliced, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600); r, w = os.pipe()',
+        'left = n',
+        'while left: k = os.splice(a, w, left); os.splice(r, b, k); left -= k',
+        'os.close(a); os.close(b); os.close(r); os.close(w)',
+      ].join('\n');
+      const script = `cp ${src} ${copies[0]} && python3 -c '${py}' ${src} ${copies[1]} ${copies[2]} ${n}`;
+      return { dir, n, src, copies, ...await record(r, dir, ['--', 'sh', '-c', script]) };
+    },
+    check({ dir, n, copies, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const totals = rows(dir, 'file').filter((f) => ['close', 'io'].includes(op(FILE_OP, f)));
+      for (const copy of copies) {
+        const written = totals.filter((f) => f.path === copy).reduce((s, f) => s + (f.bytes_written as bigint), 0n);
+        expect(written, copy).toBe(BigInt(n));
+      }
+      // The pipe between the two splices: named as /proc names it, n bytes through each end.
+      const pipe = totals.filter((f) => /^pipe:\[\d+\]$/.test(String(f.path)) && f.comm === 'python3');
+      expect(pipe.reduce((s, f) => s + (f.bytes_written as bigint), 0n)).toBe(BigInt(n));
+      expect(pipe.reduce((s, f) => s + (f.bytes_read as bigint), 0n)).toBe(BigInt(n));
+    },
+  }),
+
+  scenario<Dir & { p: { server_pid: number; client_pid: number; server_port: number; client_port: number } }>({
+    name: 'net: a loopback client and server in two processes: each socket under its own process, with its own byte totals',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const out = join(at.work, 'pids.json');
+      const rec = await record(r, dir, ['--', ...shellTo(out, ['python3', join(SCRIPTS, 'tcp_procs.py'), '30000', '700'])]);
+      return { dir, p: JSON.parse(readFileSync(out, 'utf8')) as { server_pid: number; client_pid: number; server_port: number; client_port: number }, ...rec };
+    },
+    check({ dir, p, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const tcp = rows(dir, 'net').filter((x) => x.proto === 6 && (x.sport === p.client_port || x.sport === p.server_port));
+      const mine = (sport: number): Set<unknown> => new Set(tcp.filter((x) => x.sport === sport && x.dport !== 0).map((x) => x.pid));
+      // The server's accepted socket has the server's port as its local one; the client's its own.
+      expect([...mine(p.client_port)]).toEqual([p.client_pid]);
+      expect([...mine(p.server_port)]).toEqual([p.server_pid]);
+      const sum = (pid: number, c: string): bigint => tcp.filter((x) => x.pid === pid && ['close', 'io'].includes(op(NET_OP, x))).reduce((s, x) => s + (x[c] as bigint), 0n);
+      expect([sum(p.client_pid, 'bytes_sent'), sum(p.client_pid, 'bytes_received')]).toEqual([30000n, 700n]);
+      expect([sum(p.server_pid, 'bytes_sent'), sum(p.server_pid, 'bytes_received')]).toEqual([700n, 30000n]);
+    },
+  }),
 
   scenario<Dir & { maps: Record<string, number> }>({
     name: 'mem: RW made RX is exec-after-write, an RWX map is W+X, with the exact prot values',
