@@ -25,6 +25,8 @@ enum fr_table {
 	FR_TABLE_PT = 9,
 	FR_TABLE_GAP = 10,
 	FR_TABLE_ALERT = 11,
+	FR_TABLE_ACCOUNT = 12,
+	FR_TABLE_CGROUP = 13,
 };
 
 #define FR_PROC_KIND_FORK 0
@@ -67,6 +69,8 @@ enum fr_table {
 #define FR_ALERT_SEVERITY_WARNING 1
 #define FR_ALERT_SEVERITY_CRITICAL 2
 #define FR_ALERT_SEVERITY_EMERGENCY 3
+#define FR_ACCOUNT_KIND_USER 0
+#define FR_ACCOUNT_KIND_GROUP 1
 
 /* A variable-length value in the record tail: off bytes from the record start, len bytes. */
 struct fr_var {

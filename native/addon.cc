@@ -6,6 +6,8 @@
 #include <napi.h>
 
 #include <bpf/libbpf.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -19,6 +21,7 @@
 #include "kernel_features.h"
 #include "launcher.h"
 #include "loader.h"
+#include "snapshot.h"
 
 namespace flightrec_addon {
 namespace {
@@ -70,6 +73,18 @@ Napi::Object FeaturesObject(Napi::Env env, const Features& f) {
   return o;
 }
 
+std::vector<pid_t> Pids(Napi::Array a) {
+  std::vector<pid_t> v;
+  for (uint32_t i = 0; i < a.Length(); i++) v.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+  return v;
+}
+
+Napi::Array PidArray(Napi::Env env, const std::vector<pid_t>& pids) {
+  Napi::Array a = Napi::Array::New(env, pids.size());
+  for (size_t i = 0; i < pids.size(); i++) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, pids[i]));
+  return a;
+}
+
 class Session : public Napi::ObjectWrap<Session> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -80,6 +95,8 @@ class Session : public Napi::ObjectWrap<Session> {
       InstanceMethod<&Session::GetStats>("stats"),
       InstanceMethod<&Session::Close>("close"),
       InstanceMethod<&Session::Programs>("programs"),
+      InstanceMethod<&Session::Snapshot>("snapshot"),
+      InstanceMethod<&Session::CgroupIds>("cgroupIds"),
     });
   }
 
@@ -107,6 +124,7 @@ class Session : public Napi::ObjectWrap<Session> {
     consume.drain_ms = o.Get("drainMs").As<Napi::Number>().Int32Value();
     consume.hold_ns = static_cast<uint64_t>(o.Get("holdMs").As<Napi::Number>().DoubleValue() * 1e6);
     consume.synced = o.Has("synced") && o.Get("synced").ToBoolean();
+    consume.hold_for_user = o.Has("snapshot") && o.Get("snapshot").ToBoolean();
     log_capture(o.Get("debug").ToBoolean());
     // The kernel's side of each difference, as probeKernel() found it (JavaScript may turn
     // features off, to try the older kernels' side of bpf/compat.h on this one).
@@ -138,6 +156,9 @@ class Session : public Napi::ObjectWrap<Session> {
 
   // start(): attaches every program and starts draining.
   Napi::Value Start(const Napi::CallbackInfo& info) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    started_ns_ = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + now.tv_nsec;
     guarded(info.Env(), [&] {
       programs_->attach();
       consumer_->start();
@@ -169,6 +190,25 @@ class Session : public Napi::ObjectWrap<Session> {
     }
     consumer_.reset();
     programs_.reset();
+  }
+
+  // snapshot(pids, cgroupRoot): after start(), a proc row of kind snapshot for each of these
+  // processes still there, from /proc, timed when recording started; with the option
+  // `snapshot`, the consumer hands nothing over before.
+  Napi::Value Snapshot(const Napi::CallbackInfo& info) {
+    Napi::Array a = info[0].As<Napi::Array>();
+    std::string root = info[1].As<Napi::String>().Utf8Value();
+    consumer_->add_user_records(snapshot_records(Pids(a), started_ns_, root));
+    return info.Env().Undefined();
+  }
+
+  // cgroupIds(): the cgroup ids of the proc rows recorded, as decimal strings.
+  Napi::Value CgroupIds(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array a = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (uint64_t id : consumer_->cgroup_ids()) a.Set(i++, Napi::String::New(env, std::to_string(id)));
+    return a;
   }
 
   // programs(): [{ name, attach }] of every loaded program, for the manifest.
@@ -239,6 +279,7 @@ class Session : public Napi::ObjectWrap<Session> {
   std::unique_ptr<Consumer> consumer_;
   Napi::ThreadSafeFunction tsfn_;
   bool started_ = false;
+  uint64_t started_ns_ = 0;  // CLOCK_MONOTONIC when start() began: the snapshot's time
 };
 
 std::vector<std::string> Strings(Napi::Array a) {
@@ -278,6 +319,21 @@ Napi::Value SendDatagram(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// processTree(pids) -> those processes and every one below them, now.
+Napi::Value ProcessTree(const Napi::CallbackInfo& info) {
+  return PidArray(info.Env(), process_tree(Pids(info[0].As<Napi::Array>())));
+}
+
+// cgroupProcesses(path) -> every process in the cgroup or below it, now.
+Napi::Value CgroupProcesses(const Napi::CallbackInfo& info) {
+  return PidArray(info.Env(), cgroup_processes(info[0].As<Napi::String>().Utf8Value()));
+}
+
+// allProcesses() -> every process but this one, now.
+Napi::Value AllProcesses(const Napi::CallbackInfo& info) {
+  return PidArray(info.Env(), all_processes(getpid()));
+}
+
 // probeKernel(btfPath) -> what this kernel offers (kernel_features.h), for doctor.
 Napi::Value ProbeKernel(const Napi::CallbackInfo& info) {
   log_capture(false);
@@ -310,6 +366,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tables", Napi::Function::New(env, Tables));
   exports.Set("sendDatagram", Napi::Function::New(env, SendDatagram));
   exports.Set("probeKernel", Napi::Function::New(env, ProbeKernel));
+  exports.Set("processTree", Napi::Function::New(env, ProcessTree));
+  exports.Set("cgroupProcesses", Napi::Function::New(env, CgroupProcesses));
+  exports.Set("allProcesses", Napi::Function::New(env, AllProcesses));
   exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version())));
   return exports;
 }

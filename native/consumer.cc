@@ -59,6 +59,10 @@ void Consumer::add(const uint8_t* rec, size_t size) {
       stats_.malformed++;
       return;
     }
+    if (h->table == FR_TABLE_PROC) {
+      std::lock_guard<std::mutex> lock(cgroups_mu_);
+      cgroup_ids_.insert(reinterpret_cast<const fr_proc_event*>(rec)->cgroup_id);
+    }
     stats_.rows[h->table]++;
     if (h->table == FR_TABLE_GAP) stats_.lost += reinterpret_cast<const fr_gap_event*>(rec)->lost;
     return;
@@ -99,16 +103,40 @@ void Consumer::run() {
     int err = ring_buffer__consume(rb_);
     if (err < 0 && err != -EINTR) break;
     stats_.drains++;
-    flush(false);
+    take_user_records();
+    if (!opts_.hold_for_user || user_given_.load()) flush(false);
   }
   // The programs are detached: what is in the ring now is all there will be.
   now_ = monotonic_ns();
   drain_lanes();
   ring_buffer__consume(rb_);
+  take_user_records();
   stage_unreported_losses();
   stage_open_fd_totals();
   flush(true);
   deliver_({Delivery::kEnd, nullptr});
+}
+
+void Consumer::add_user_records(std::vector<std::vector<uint8_t>> records) {
+  {
+    std::lock_guard<std::mutex> lock(user_mu_);
+    for (auto& r : records) user_records_.push_back(std::move(r));
+  }
+  user_given_.store(true);
+}
+
+void Consumer::take_user_records() {
+  std::vector<std::vector<uint8_t>> records;
+  {
+    std::lock_guard<std::mutex> lock(user_mu_);
+    records.swap(user_records_);
+  }
+  for (const auto& r : records) add(r.data(), r.size());
+}
+
+std::vector<uint64_t> Consumer::cgroup_ids() {
+  std::lock_guard<std::mutex> lock(cgroups_mu_);
+  return {cgroup_ids_.begin(), cgroup_ids_.end()};
 }
 
 // A record written here rather than by the programs (at stop): framed like theirs and staged

@@ -14,39 +14,58 @@ export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, s
   ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture', `
 SELECT *, syscall_name(recording, nr) AS name FROM syscall`],
 
-  ['process_lifecycle', 'one row per process that has fork, exec or exit rows: parent, what it ran, who ran it, how it ended', `
+  ['process_lifecycle', 'one row per process that has proc rows: parent, what it ran and where, who ran it, how it ended', `
 SELECT recording, any_value(host) AS host, pid,
   min(ts) AS first_ts,
-  arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec')) AS ppid,
+  min(start_ts) AS start_ts,
+  arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec', 'snapshot')) AS ppid,
   max(ts) FILTER (WHERE kind = 'exit') AS exit_ts,
-  arg_max(filename, ts) FILTER (WHERE kind = 'exec') AS exe,
-  arg_max(argv, ts) FILTER (WHERE kind = 'exec') AS argv,
+  -- The last program it exec'd; a process that never did runs what it was forked with, or
+  -- what the snapshot found it running.
+  coalesce(arg_max(filename, ts) FILTER (WHERE kind = 'exec'), arg_max(filename, ts) FILTER (WHERE kind IN ('fork', 'snapshot'))) AS exe,
+  coalesce(arg_max(argv, ts) FILTER (WHERE kind = 'exec'), arg_max(argv, ts) FILTER (WHERE kind IN ('fork', 'snapshot'))) AS argv,
+  arg_max(cwd, ts) FILTER (WHERE cwd IS NOT NULL) AS cwd,
   arg_max(uid, ts) AS uid, arg_max(euid, ts) AS euid, arg_max(gid, ts) AS gid,
   arg_max(cgroup_id, ts) AS cgroup_id,
   arg_max(comm, ts) AS comm,
   arg_max(exit_code, ts) FILTER (WHERE kind = 'exit') AS exit_code,
   count(*) FILTER (WHERE kind = 'exec') AS execs,
-  bool_or(kind = 'fork') AS forked
+  bool_or(kind = 'fork') AS forked,
+  bool_or(kind = 'snapshot') AS running_at_start,
+  coalesce(bool_or(kthread), false) AS kthread
 FROM proc GROUP BY recording, pid`],
 
-  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran, who ran it, how it ended', `
+  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran and where, who ran it (names from the account table), its container, how it ended', `
 WITH seen AS (
   SELECT recording, any_value(host) AS host, pid, min(ts) AS first_ts, max(ts) AS last_ts, arg_max(comm, ts) AS comm
   FROM syscall GROUP BY recording, pid
+),
+users AS (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'user' GROUP BY ALL),
+groups AS (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'group' GROUP BY ALL),
+p AS (
+  SELECT
+    coalesce(l.recording, s.recording) AS recording,
+    coalesce(l.host, s.host) AS host,
+    coalesce(l.pid, s.pid) AS pid,
+    l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.cwd, l.uid, l.euid, l.gid, l.cgroup_id,
+    coalesce(l.start_ts, least(l.first_ts, s.first_ts)) AS start_ts,
+    coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
+    l.exit_ts IS NOT NULL AS exited,
+    l.exit_code,
+    coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
+    coalesce(l.execs, 0) AS execs,
+    coalesce(l.forked, false) AS forked_in_recording,
+    coalesce(l.running_at_start, false) AS running_at_start,
+    coalesce(l.kthread, false) AS kthread
+  FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid
 )
-SELECT
-  coalesce(l.recording, s.recording) AS recording,
-  coalesce(l.host, s.host) AS host,
-  coalesce(l.pid, s.pid) AS pid,
-  l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.uid, l.euid, l.gid, l.cgroup_id,
-  least(l.first_ts, s.first_ts) AS start_ts,
-  coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
-  l.exit_ts IS NOT NULL AS exited,
-  l.exit_code,
-  coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
-  coalesce(l.execs, 0) AS execs,
-  coalesce(l.forked, false) AS forked_in_recording
-FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid`],
+SELECT p.*, u.name AS "user", eu.name AS euser, g.name AS "group",
+  c.path AS cgroup, c.container_id, c.runtime AS container_runtime, c.pod_uid
+FROM p
+LEFT JOIN users u ON u.recording = p.recording AND u.id = p.uid
+LEFT JOIN users eu ON eu.recording = p.recording AND eu.id = p.euid
+LEFT JOIN groups g ON g.recording = p.recording AND g.id = p.gid
+LEFT JOIN cgroup c ON c.recording = p.recording AND c.id = p.cgroup_id`],
 
   ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a parent with no lifecycle rows of its own, such as a process the recording attached to, is a root)', `
 WITH RECURSIVE nodes AS MATERIALIZED (

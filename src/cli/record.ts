@@ -103,6 +103,7 @@ function summary(out: string, r: RecordResult): string {
     `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
     `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${r.bytesWritten > 0 ? (r.stats.ringBytes / r.bytesWritten).toFixed(1) : '-'}x smaller than the kernel records`,
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
+    ...(r.snapshot ? [`  snapshot  ${r.snapshot.processes} processes running at start, read in ${r.snapshot.ms.toFixed(0)} ms`] : []),
     ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
     ...(r.live?.runtime.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
   ].join('\n');
@@ -191,6 +192,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
       bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
       error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
+      snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     }, null, 2)}\n`);
   }
   if (result.error) throw result.error;

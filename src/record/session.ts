@@ -8,9 +8,11 @@ import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
 import { recordBatchFromNative } from './arrow.js';
 import type { LiveDetection } from './live.js';
 import { kernelBtfPath, kernelVariant, planFor, withoutFeatures } from './kernel.js';
-import { loadAddon, type NativeMessage, type NativeSession, type NativeStats } from './native.js';
+import { loadAddon, type Addon, type NativeMessage, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
-import { anyAlive, describeTarget, type Target } from './target.js';
+import { accountBatch, readAccounts } from './accounts.js';
+import { cgroupBatch, resolveCgroups } from './cgroups.js';
+import { anyAlive, cgroup2Root, describeTarget, type Target } from './target.js';
 
 export interface RecordOptions {
   readonly out: string;
@@ -64,6 +66,8 @@ export interface RecordResult {
   readonly error?: RecordingError;
   /** The live detectors, when --detect was on. */
   readonly live?: LiveDetection;
+  /** The /proc snapshot of the processes running at start (--pid, --cgroup, --all). */
+  readonly snapshot?: { readonly processes: number; readonly ms: number };
 }
 
 export const DEFAULTS = {
@@ -89,6 +93,14 @@ function exitOf(status: number): { code: number | null; signal: number | null } 
   return signal === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal };
 }
 
+/** The processes a snapshot covers: every one (but the recorder), the given ones and those
+ * below them, or those in the cgroup. */
+function coveredProcesses(addon: Addon, target: Exclude<Target, { kind: 'command' }>): number[] {
+  if (target.kind === 'all') return addon.allProcesses();
+  if (target.kind === 'pids') return addon.processTree(target.pids);
+  return addon.cgroupProcesses(target.path);
+}
+
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const ringBytes = opts.ringBytes ?? DEFAULTS.ringBytes;
   const sampleHz = opts.sampleHz ?? DEFAULTS.sampleHz;
@@ -99,9 +111,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const features = withoutFeatures(addon.probeKernel(btfPath));
   const { tables, unavailable } = planFor(features, opts.tables ?? DEFAULT_TABLES);
   const target = opts.target;
+  const cgroupRoot = cgroup2Root() ?? '/sys/fs/cgroup';
 
   let writer: RecordingWriter | undefined;
   let live: LiveDetection | undefined;
+  let snapshot: RecordResult['snapshot'];
   let failure: RecordingError | undefined;
   let dropped = 0;
   let ended!: () => void;
@@ -142,6 +156,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
       synced: opts.detect !== undefined,
+      // A launched command is recorded from its exec; the others from a snapshot of /proc.
+      snapshot: target.kind !== 'command',
       tables,
       sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
@@ -200,8 +216,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         kernel_features: kernelVariant(features),
       },
     });
+    writer.append('account', accountBatch(readAccounts(), process.hrtime.bigint()));
     live = opts.detect?.(writer);
-    if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);
+    // The processes given, and every one already below them: their children are targets too.
+    if (target.kind === 'pids') for (const pid of addon.processTree(target.pids)) session.addTarget(pid);
     if (target.kind === 'command') {
       const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
       child = addon.spawnHeld(target.file, target.argv, env);
@@ -214,6 +232,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       session.start();
     } catch (err) {
       throw explainLoadError(err as Error);
+    }
+    // After the programs attach, so that no process is missed between the two.
+    if (target.kind !== 'command') {
+      const t0 = performance.now();
+      const pids = coveredProcesses(addon, target);
+      session.snapshot(pids, cgroupRoot);
+      snapshot = { processes: pids.length, ms: performance.now() - t0 };
     }
   } catch (err) {
     for (const s of signals) process.off(s, onSignal);
@@ -251,8 +276,16 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   for (const t of timers) clearTimeout(t);
   for (const s of signals) process.off(s, onSignal);
   const stats = session.stats();
+  const cgroupIds = session.cgroupIds().map(BigInt);
   session.close();
   reapChild();
+  if (!failure && cgroupIds.length > 0) {
+    try {
+      writer.append('cgroup', cgroupBatch(resolveCgroups(cgroupIds, cgroupRoot), process.hrtime.bigint()));
+    } catch (err) {
+      failure = writeFailure(err, opts.out);
+    }
+  }
 
   let manifest: Manifest;
   try {
@@ -275,6 +308,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     unavailable,
     ...(failure ? { error: failure } : {}),
     ...(live ? { live } : {}),
+    ...(snapshot ? { snapshot } : {}),
   };
 }
 

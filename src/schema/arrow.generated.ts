@@ -171,4 +171,18 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('evidence', new Utf8(), false, new Map([["doc","JSON evidence"]])),
     new Field('related_seqs', new List(new Field('item', new Uint64(), true)), false, new Map([["doc","seqs of the other events the alert rests on"]])),
   ], new Map([['flightrec.table', 'alert']])),
+  account: new Schema([
+    new Field('ts', new Uint64(), false, new Map([["doc","when they were read"]])),
+    new Field('kind', new Uint8(), false, new Map([["doc","a user (uid) or a group (gid)"],["flightrec.enum","user,group"]])),
+    new Field('id', new Uint32(), false, new Map([["doc","uid or gid"]])),
+    new Field('name', new Utf8(), false, new Map([["doc","its name"]])),
+  ], new Map([['flightrec.table', 'account']])),
+  cgroup: new Schema([
+    new Field('ts', new Uint64(), false, new Map([["doc","when its path was read"]])),
+    new Field('id', new Uint64(), false, new Map([["doc","cgroup v2 id, as proc.cgroup_id"]])),
+    new Field('path', new Utf8(), false, new Map([["doc","path below the cgroup2 mount"]])),
+    new Field('container_id', new Utf8(), true, new Map([["doc","the container runtime's id (docker, containerd, CRI-O, podman, systemd-nspawn)"]])),
+    new Field('runtime', new Utf8(), true, new Map([["doc","which runtime named it"]])),
+    new Field('pod_uid', new Utf8(), true, new Map([["doc","Kubernetes pod uid"]])),
+  ], new Map([['flightrec.table', 'cgroup']])),
 };

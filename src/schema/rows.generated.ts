@@ -337,6 +337,34 @@ export interface AlertRow {
   related_seqs: bigint[];
 }
 
+/** the host's users and groups when the recording started (schema 2), to name the ids of other tables */
+export interface AccountRow {
+  /** when they were read */
+  ts: bigint;
+  /** a user (uid) or a group (gid) */
+  kind: 'user' | 'group';
+  /** uid or gid */
+  id: number;
+  /** its name */
+  name: string;
+}
+
+/** the cgroups of the recorded processes (schema 2): path, and the container it is, where its path says so */
+export interface CgroupRow {
+  /** when its path was read */
+  ts: bigint;
+  /** cgroup v2 id, as proc.cgroup_id */
+  id: bigint;
+  /** path below the cgroup2 mount */
+  path: string;
+  /** the container runtime's id (docker, containerd, CRI-O, podman, systemd-nspawn) */
+  container_id: string | null;
+  /** which runtime named it */
+  runtime: string | null;
+  /** Kubernetes pod uid */
+  pod_uid: string | null;
+}
+
 export interface Rows {
   syscall: SyscallRow;
   proc: ProcRow;
@@ -349,4 +377,6 @@ export interface Rows {
   pt: PtRow;
   gap: GapRow;
   alert: AlertRow;
+  account: AccountRow;
+  cgroup: CgroupRow;
 }

@@ -14,6 +14,8 @@ export const RAW_COLUMNS: Readonly<Record<TableName, string>> = {
   pt: "\"ts\" UBIGINT, \"seq\" UBIGINT, \"cpu\" USMALLINT, \"offset\" UBIGINT, \"data\" BLOB",
   gap: "\"ts\" UBIGINT, \"seq\" UBIGINT, \"cpu\" USMALLINT, \"lost\" UBIGINT, \"first_ts\" UBIGINT, \"last_ts\" UBIGINT",
   alert: "\"ts\" UBIGINT, \"seq\" UBIGINT, \"pid\" UINTEGER, \"detector\" VARCHAR, \"version\" VARCHAR, \"severity\" UTINYINT, \"title\" VARCHAR, \"evidence\" VARCHAR, \"related_seqs\" UBIGINT[]",
+  account: "\"ts\" UBIGINT, \"kind\" UTINYINT, \"id\" UINTEGER, \"name\" VARCHAR",
+  cgroup: "\"ts\" UBIGINT, \"id\" UBIGINT, \"path\" VARCHAR, \"container_id\" VARCHAR, \"runtime\" VARCHAR, \"pod_uid\" VARCHAR",
 };
 
 /**
@@ -33,6 +35,8 @@ export const VIEW_DDL: Readonly<Record<TableName, string>> = {
   pt: "CREATE OR REPLACE VIEW main.pt AS SELECT \"ts\", \"seq\", \"cpu\", \"offset\", \"data\", make_timestamp_ns(\"ts\"::BIGINT + \"wall_offset_ns\") AS \"time\", \"recording\", \"host\" FROM raw.pt",
   gap: "CREATE OR REPLACE VIEW main.gap AS SELECT \"ts\", \"seq\", \"cpu\", \"lost\", \"first_ts\", \"last_ts\", make_timestamp_ns(\"ts\"::BIGINT + \"wall_offset_ns\") AS \"time\", \"recording\", \"host\" FROM raw.gap",
   alert: "CREATE OR REPLACE VIEW main.alert AS SELECT \"ts\", \"seq\", \"pid\", \"detector\", \"version\", ['info', 'warning', 'critical', 'emergency'][\"severity\" + 1] AS \"severity\", \"title\", \"evidence\", \"related_seqs\", make_timestamp_ns(\"ts\"::BIGINT + \"wall_offset_ns\") AS \"time\", \"recording\", \"host\" FROM raw.alert",
+  account: "CREATE OR REPLACE VIEW main.account AS SELECT \"ts\", ['user', 'group'][\"kind\" + 1] AS \"kind\", \"id\", \"name\", make_timestamp_ns(\"ts\"::BIGINT + \"wall_offset_ns\") AS \"time\", \"recording\", \"host\" FROM raw.account",
+  cgroup: "CREATE OR REPLACE VIEW main.cgroup AS SELECT \"ts\", \"id\", \"path\", \"container_id\", \"runtime\", \"pod_uid\", make_timestamp_ns(\"ts\"::BIGINT + \"wall_offset_ns\") AS \"time\", \"recording\", \"host\" FROM raw.cgroup",
 };
 
 export const MACRO_DDL: readonly string[] = [

@@ -200,10 +200,32 @@ export const TABLES: readonly Table[] = [
       column('related_seqs', u64s, 'seqs of the other events the alert rests on'),
     ],
   },
+  {
+    name: 'account', id: 12, source: 'user', context: true,
+    doc: 'the host\'s users and groups when the recording started (schema 2), to name the ids of other tables',
+    columns: [
+      column('ts', u64, 'when they were read'),
+      column('kind', enumOf('user', 'group'), 'a user (uid) or a group (gid)'),
+      column('id', u32, 'uid or gid'),
+      column('name', str(256), 'its name'),
+    ],
+  },
+  {
+    name: 'cgroup', id: 13, source: 'user', context: true,
+    doc: 'the cgroups of the recorded processes (schema 2): path, and the container it is, where its path says so',
+    columns: [
+      column('ts', u64, 'when its path was read'),
+      column('id', u64, 'cgroup v2 id, as proc.cgroup_id'),
+      column('path', str(PATH_MAX), 'path below the cgroup2 mount'),
+      column('container_id', str(128), 'the container runtime\'s id (docker, containerd, CRI-O, podman, systemd-nspawn)', true),
+      column('runtime', str(32), 'which runtime named it', true),
+      column('pod_uid', str(64), 'Kubernetes pod uid', true),
+    ],
+  },
 ];
 
 export type TableName = 'syscall' | 'proc' | 'file' | 'net' | 'dns' | 'mem' | 'bio' | 'sample'
-  | 'pt' | 'gap' | 'alert';
+  | 'pt' | 'gap' | 'alert' | 'account' | 'cgroup';
 
 export const TABLE_NAMES = TABLES.map((t) => t.name) as readonly TableName[];
 

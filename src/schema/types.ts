@@ -38,6 +38,8 @@ export interface Table {
   /** Small stable number carried in every BPF record header. */
   readonly id: number;
   readonly columns: readonly Column[];
+  /** It describes the recording's context (accounts, cgroups), not events: a slice keeps it whole. */
+  readonly context?: boolean;
 }
 
 export const u8 = { kind: 'int', bits: 8, signed: false } as const;

@@ -90,6 +90,13 @@ function inOrder(t: Row[]): boolean {
 
 const writerPid = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { writer_pid: number }).writer_pid;
 
+/** A query's rows, through the CLI (JSON: numbers as the CLI gives them). */
+function sqlRows(dir: string, query: string): Array<Record<string, unknown>> {
+  const r = cli('sql', dir, query, '-f', 'json');
+  if (r.code !== 0) throw new Error(`sql failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+}
+
 /** A command's first line of JSON on stdout, kept in the work directory. */
 function shellTo(out: string, command: readonly string[]): string[] {
   return ['sh', '-c', `"$@" > ${out}`, 'sh', ...command];
@@ -328,6 +335,16 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       const sys = rows(dir, 'syscall');
       expect(sys.some((s) => s.pid === outsider)).toBe(true);
       expect(sys.some((s) => s.pid === writerPid(dir))).toBe(false);
+      // Every process has its program: from a snapshot, a fork or an exec (kernel threads have none).
+      const unknown = sqlRows(dir, 'SELECT pid, comm FROM processes WHERE exe IS NULL AND NOT kthread');
+      expect(unknown).toEqual([]);
+      expect(sqlRows(dir, 'SELECT count(*) AS n FROM processes WHERE kthread')[0]!.n).toBeGreaterThan(0);
+      // A slice from halfway on still knows who every process is.
+      const [first, last] = [sys[0]!.ts as bigint, sys.at(-1)!.ts as bigint];
+      const slice = join(dir, '..', 'slice');
+      const s = cli('slice', dir, '--from', String(first + (last - first) / 2n), '-o', slice);
+      expect(s.code, s.stderr).toBe(0);
+      expect(sqlRows(slice, 'SELECT pid, comm FROM processes WHERE exe IS NULL AND NOT kthread')).toEqual([]);
     },
   }),
 
@@ -519,6 +536,51 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       const sum = (pid: number, c: string): bigint => tcp.filter((x) => x.pid === pid && ['close', 'io'].includes(op(NET_OP, x))).reduce((s, x) => s + (x[c] as bigint), 0n);
       expect([sum(p.client_pid, 'bytes_sent'), sum(p.client_pid, 'bytes_received')]).toEqual([30000n, 700n]);
       expect([sum(p.server_pid, 'bytes_sent'), sum(p.server_pid, 'bytes_received')]).toEqual([700n, 30000n]);
+    },
+  }),
+
+  scenario<Dir & { target: number; work: string }>({
+    name: 'process context: a server started before the recording has its program, arguments, directory and user, and roots the tree',
+    async run(r, at) {
+      const go = join(at.work, 'go');
+      // Started (and in its directory) before the recorder, which must find all that in /proc.
+      const server = spawn('sh', ['-c', `cd ${at.work} && while [ ! -e ${go} ]; do sleep 0.05; done; cat /etc/hostname > /dev/null`], { stdio: 'ignore' });
+      const dir = join(at.work, 'rec');
+      const rec = r.start(dir, ['-q', '--pid', String(server.pid)]);
+      await recorderAttached(rec.pid);
+      writeFileSync(go, '');
+      return { dir, target: server.pid!, work: at.work, ...await rec.done };
+    },
+    check({ dir, target, work, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const p = sqlRows(dir, `SELECT pid, exe, argv, cwd, uid, "user", running_at_start FROM processes WHERE pid = ${target}`);
+      expect(p).toHaveLength(1);
+      expect(p[0]!.exe).toMatch(/\/(dash|sh|bash)$/);
+      expect((p[0]!.argv as string[]).slice(0, 2)).toEqual(['sh', '-c']);
+      expect([p[0]!.cwd, p[0]!.uid, p[0]!.user, p[0]!.running_at_start]).toEqual([work, process.getuid!(), 'root', true]);
+      const roots = sqlRows(dir, 'SELECT DISTINCT root FROM process_tree').map((x) => x.root);
+      expect(roots).toEqual([target]);
+    },
+  }),
+
+  scenario<Dir & { container: string }>({
+    name: 'process context: a process in a docker-<id>.scope cgroup has that container id',
+    async run(r, at) {
+      const container = [...Array(64)].map((_, i) => '0123456789abcdef'[(i * 7 + process.pid) % 16]).join('');
+      const root = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')![1]!;
+      const cg = join(root, 'system.slice', `docker-${container}.scope`);
+      mkdirSync(cg, { recursive: true });
+      try {
+        const dir = join(at.work, 'rec');
+        return { dir, container, ...await record(r, dir, ['--', 'sh', '-c', `echo $$ > ${cg}/cgroup.procs && cat /etc/hostname > /dev/null`]) };
+      } finally {
+        rmdirSync(cg);
+      }
+    },
+    check({ dir, container, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const cat = sqlRows(dir, "SELECT container_id, container_runtime, cgroup FROM processes WHERE comm = 'cat'");
+      expect(cat).toEqual([{ container_id: container, container_runtime: 'docker', cgroup: `/system.slice/docker-${container}.scope` }]);
     },
   }),
 
