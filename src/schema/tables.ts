@@ -1,12 +1,13 @@
 // The event tables, declared once. Everything else is generated from this file:
 // `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
 import {
-  type Column, type Table, added, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
+  type Column, type Table, added, addedLabels, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
   u16, u32, u64, u64s, u8,
 } from './types.js';
 
 /** The version of these declarations: a column or an enum label added bumps it (types.ts,
- * `added`); files written under an older version are read with the newer columns null. */
+ * `added`, `addedLabels`); files written under an older version are read with the newer
+ * columns null (format/stored-schema.ts). */
 export const SCHEMA_VERSION = 2;
 
 export const PATH_MAX = 4096;
@@ -51,7 +52,7 @@ export const TABLES: readonly Table[] = [
     doc: 'process lifecycle: fork, exec and exit, and a snapshot of each process the recording covers that was running when it started',
     columns: [
       ...HEADER,
-      column('kind', enumOf('fork', 'exec', 'exit', 'snapshot'), 'lifecycle event; snapshot (schema 2): a process running when the recording started, from /proc'),
+      column('kind', enumOf('fork', 'exec', 'exit', addedLabels(2, 'snapshot')), 'lifecycle event; snapshot (schema 2): a process running when the recording started, from /proc'),
       column('ppid', u32, 'parent tgid'),
       column('uid', u32, 'real uid'),
       column('gid', u32, 'real gid'),
@@ -72,7 +73,7 @@ export const TABLES: readonly Table[] = [
     columns: [
       ...HEADER,
       column('op', enumOf('open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown',
-        'truncate', 'link', 'symlink', 'close', 'io', 'chdir'), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O); chdir (schema 2): chdir and fchdir'),
+        'truncate', 'link', 'symlink', 'close', 'io', addedLabels(2, 'chdir')), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O); chdir (schema 2): chdir and fchdir'),
       column('path', str(PATH_MAX), 'path as given (relative paths are relative to dirfd); close and io: the open file\'s path'),
       column('path2', str(PATH_MAX), 'second path, the one created: rename and link new name, symlink link path (path is then the link text)', true),
       column('dirfd', i32, 'directory fd for *at calls (-100 is AT_FDCWD)'),
