@@ -38,15 +38,22 @@ function norm(v: unknown): unknown {
 
 const columnsOf = (t: TableName): string[] => RAW_COLUMNS[t].split(', ').map((c) => c.split(' ')[0]!.replace(/"/g, ''));
 
+/** Rows in seq order; a context table's (no seq) in the order of their text. */
+function ordered(t: TableName, rows: unknown[][]): unknown[][] {
+  const seq = columnsOf(t).indexOf('seq');
+  if (seq < 0) return rows.map((r) => [JSON.stringify(r), r] as const).sort(([x], [y]) => (x < y ? -1 : 1)).map(([, r]) => r);
+  return rows.sort((x, y) => (BigInt(x[seq] as string) < BigInt(y[seq] as string) ? -1 : 1));
+}
+
 async function rawRows(a: Analysis, t: TableName): Promise<unknown[][]> {
-  const r = await a.query(`SELECT ${columnsOf(t).map((c) => `"${c}"`).join(', ')} FROM raw.${t} ORDER BY seq`);
-  return r.getRows().map((row: DuckDBValue[]) => row.map(norm));
+  const r = await a.query(`SELECT ${columnsOf(t).map((c) => `"${c}"`).join(', ')} FROM raw.${t}`);
+  return ordered(t, r.getRows().map((row: DuckDBValue[]) => row.map(norm)));
 }
 
 function arrowRows(dir: string, t: TableName): unknown[][] {
   const out: unknown[][] = [];
   for (const b of Recording.open(dir).batches(t)) for (const row of b) out.push(columnsOf(t).map((c) => norm(row[c])));
-  return out.sort((x, y) => (BigInt(x[1] as string) < BigInt(y[1] as string) ? -1 : 1));
+  return ordered(t, out);
 }
 
 async function count(a: Analysis, sql: string): Promise<number> {
