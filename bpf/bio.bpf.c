@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The bio table: block requests from issue to completion. A request is a target's when a
- * target issues it (direct I/O, reads that miss the cache, a sync); writeback the kernel
- * issues later on its own behalf is not attributed to anyone and not recorded. */
+ * target submitted its first bio (direct I/O, reads that miss the cache, a sync): the request
+ * is often issued to the device later from another task (kblockd, or whichever task runs the
+ * queue when the device is busy), so the submitter is kept per bio from block_bio_queue.
+ * Writeback the kernel submits later on its own behalf is not attributed to anyone and not
+ * recorded. */
 #include "common.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -35,12 +38,42 @@ static __always_inline __u8 fr_bio_op(__u32 cmd_flags)
 	return FR_BIO_OP_OTHER;
 }
 
+/* Who submitted each bio a target submitted and that is not issued yet (struct bio * -> subject). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct fr_subject);
+} fr_bio_submitters SEC(".maps");
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(fr_bio_queue)
+{
+	struct task_struct *task = fr_current_task();
+	__u64 key = (__u64)fr_queued_bio(ctx);
+
+	if (!fr_is_target_tgid(fr_task_tgid(task))) {
+		/* A bio freed unissued (merged into another request) leaves its entry; its address
+		 * reused by someone else's bio must not be taken for the target's. */
+		bpf_map_delete_elem(&fr_bio_submitters, &key);
+		return 0;
+	}
+	struct fr_subject s = {};
+
+	fr_take_subject(&s, task);
+	bpf_map_update_elem(&fr_bio_submitters, &key, &s, BPF_ANY);
+	return 0;
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(fr_bio_issue, struct request *rq)
 {
+	__u64 bio = (__u64)BPF_CORE_READ(rq, bio);
+	struct fr_subject *submitter = bpf_map_lookup_elem(&fr_bio_submitters, &bio);
 	struct task_struct *task = fr_current_task();
 
-	if (!fr_is_target_tgid(fr_task_tgid(task)))
+	/* No known submitter: a request the current task makes itself (a flush of a target's sync). */
+	if (!submitter && !fr_is_target_tgid(fr_task_tgid(task)))
 		return 0;
 	struct gendisk *disk = fr_request_disk(rq);
 	struct fr_bio_issue b = {
@@ -53,7 +86,12 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 
 	if (disk)
 		b.dev = (__u32)BPF_CORE_READ(disk, major) << 20 | (__u32)BPF_CORE_READ(disk, first_minor);
-	fr_take_subject(&b.issuer, task);
+	if (submitter) {
+		b.issuer = *submitter;
+		bpf_map_delete_elem(&fr_bio_submitters, &bio);
+	} else {
+		fr_take_subject(&b.issuer, task);
+	}
 	bpf_map_update_elem(&fr_bios, &key, &b, BPF_ANY);
 	return 0;
 }

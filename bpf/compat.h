@@ -19,6 +19,7 @@ const volatile __u8 fr_has_task_btf __weak = 1;      /* bpf_get_current_task_btf
 const volatile __u8 fr_has_task_storage __weak = 1;  /* task storage in tracing programs */
 const volatile __u8 fr_has_task_pt_regs __weak = 1;  /* bpf_task_pt_regs() */
 const volatile __u8 fr_exit_has_group_dead __weak = 1;
+const volatile __u8 fr_bio_queue_has_queue __weak = 0;
 
 /* ---------------------------------------------------------------- the current task
  * Linux 5.11 ("bpf: Add bpf_get_current_task_btf helper") gives the current task as a pointer
@@ -150,6 +151,16 @@ static __always_inline struct gendisk *fr_request_disk(struct request *rq)
 	if (bpf_core_field_exists(old->rq_disk))
 		return BPF_CORE_READ(old, rq_disk);
 	return BPF_CORE_READ(rq, q, disk);
+}
+
+/* block_bio_queue gives the bio alone since Linux 5.11 ("block: remove the request_queue
+ * argument to the block_bio_queue event"); before it, (struct request_queue *q, struct bio *bio).
+ * For a block_bio_queue program's context. */
+static __always_inline struct bio *fr_queued_bio(unsigned long long *ctx)
+{
+	if (fr_bio_queue_has_queue)
+		return (struct bio *)ctx[1];
+	return (struct bio *)ctx[0];
 }
 
 #endif /* FLIGHTREC_COMPAT_H */

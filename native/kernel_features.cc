@@ -16,7 +16,7 @@ namespace {
 // The tracepoints the programs attach to (bpf/*.bpf.c, SEC("tp_btf/...")).
 const char* const kTracepoints[] = {"sys_enter", "sys_exit", "sched_switch", "sched_process_fork",
                                      "sched_process_exec", "sched_process_exit", "inet_sock_set_state",
-                                     "block_rq_issue", "block_rq_complete"};
+                                     "block_bio_queue", "block_rq_issue", "block_rq_complete"};
 
 // The prototype of tracepoint `name` (its btf_trace_<name> typedef points to it), or null.
 const btf_type* tracepoint_proto(const btf* b, const std::string& name) {
@@ -64,6 +64,9 @@ Features probe_features(const std::string& btf_path) {
   // sched_process_exit(void *__data, struct task_struct *p, bool group_dead) since 6.16.
   const btf_type* exit = b ? tracepoint_proto(b.get(), "sched_process_exit") : nullptr;
   f.exit_group_dead = exit && btf_vlen(exit) >= 3;
+  // block_bio_queue(void *__data, struct request_queue *q, struct bio *bio) before 5.11.
+  const btf_type* bio_queue = b ? tracepoint_proto(b.get(), "block_bio_queue") : nullptr;
+  f.bio_queue_has_queue = bio_queue && btf_vlen(bio_queue) >= 3;
   f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
   f.task_btf = probe_helper(BPF_FUNC_get_current_task_btf);
   f.task_storage = probe_helper(BPF_FUNC_task_storage_get) && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1;

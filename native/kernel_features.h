@@ -26,6 +26,7 @@ struct Features {
   bool task_storage = false;   // task storage in tracing programs
   bool task_pt_regs = false;   // bpf_task_pt_regs()
   bool exit_group_dead = false;
+  bool bio_queue_has_queue = false;  // block_bio_queue's request_queue argument (before 5.11)
   bool cycles = false;         // a hardware PMU counts cycles
   // Tracepoints flightrec attaches to, by name, and whether this kernel's BTF has them.
   std::vector<std::pair<std::string, bool>> tracepoints;

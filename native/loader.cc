@@ -69,6 +69,7 @@ void Programs::open_and_load(const LoadOptions& opts, const Features& features) 
   ro->fr_has_task_storage = features.task_storage && features.task_btf;
   ro->fr_has_task_pt_regs = features.task_pt_regs && features.task_btf;
   ro->fr_exit_has_group_dead = features.exit_group_dead;
+  ro->fr_bio_queue_has_queue = features.bio_queue_has_queue;
   if (ro->fr_has_task_storage) {
     for (bpf_map* m : {skel_->maps.fr_parked, skel_->maps.fr_pendings}) {
       int err = bpf_map__set_type(m, BPF_MAP_TYPE_TASK_STORAGE);
@@ -80,6 +81,7 @@ void Programs::open_and_load(const LoadOptions& opts, const Features& features) 
   // Programs that serve one table only are not even loaded without it.
   auto only_for = [&](bpf_program* prog, uint32_t table) { bpf_program__set_autoload(prog, (opts.tables >> table) & 1); };
   only_for(skel_->progs.fr_net_state, FR_TABLE_NET);
+  only_for(skel_->progs.fr_bio_queue, FR_TABLE_BIO);
   only_for(skel_->progs.fr_bio_issue, FR_TABLE_BIO);
   only_for(skel_->progs.fr_bio_complete, FR_TABLE_BIO);
   only_for(skel_->progs.fr_sample, FR_TABLE_SAMPLE);

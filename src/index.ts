@@ -23,4 +23,6 @@ export { DetectorRuntime, type Alert, type DetectorFailure } from './detect/runt
 export { loadDetectors, type DetectorSet } from './detect/load.js';
 export { BaselineLearner, type Baseline } from './detect/baseline.js';
 export { replay, storedAlerts, type ReplayResult } from './replay/replay.js';
+export { superviseReplay, listDetectors, type SupervisedReplay, type SupervisedReplayOptions } from './replay/supervised.js';
+export { DEFAULT_BUDGETS, type DetectorBudgets, type DetectorStop } from './detect/budgets.js';
 export { slice, type SliceFilter } from './replay/slice.js';

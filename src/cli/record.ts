@@ -6,20 +6,22 @@ import { DEFAULTS, record, type Progress, type RecordResult } from '../record/se
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { alertLine } from '../detect/alert.js';
+import { describeStop } from '../detect/budgets.js';
 import { jsonlSink, syslogSink, webhookSink, type AlertSink } from '../detect/sinks.js';
+import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
-import { LiveDetection } from '../record/live.js';
+import { DEFAULT_BACKLOG_ROWS, LiveDetection } from '../record/live.js';
 import { loadAddon } from '../record/native.js';
-import { runtimeFor } from '../replay/replay.js';
-import { table } from '../text/table.js';
 import { escapeText } from '../text/escape.js';
+import { table } from '../text/table.js';
 import { EXIT, formatBytes, warn } from './output.js';
-import { chooseDetectors, detectorOptions, type DetectorFlags } from './replay.js';
+import { chooseBudgets, chooseOptions, detectorOptions, reportSkipped, type DetectorFlags } from './replay.js';
 
 export interface RecordFlags extends DetectorFlags {
   output: string;
   detect?: boolean;
   alertsOut?: string;
+  detectBacklog?: string;
   syslog?: string | boolean;
   webhook?: string;
   pid?: string[];
@@ -105,7 +107,9 @@ function summary(out: string, r: RecordResult): string {
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
     ...(r.snapshot ? [`  snapshot  ${r.snapshot.processes} processes running at start, read in ${r.snapshot.ms.toFixed(0)} ms`] : []),
     ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
-    ...(r.live?.runtime.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
+    ...(r.live?.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
+    ...(r.live?.stopped.map((x) => `  detector  ${describeStop(x)}; it was stopped, the others went on`) ?? []),
+    ...(r.live?.ended !== undefined ? [`  live      ${r.live.ended}`] : []),
   ].join('\n');
 }
 
@@ -145,6 +149,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress line and no summary')
     .option('--summary-json <file>', 'also write the summary as JSON to this file')
     .option('--detect', 'run detectors on the events as they are recorded; alerts go to the alert table (and the outputs below)')
+    .option('--detect-backlog <events>', `with --detect: stop live detection (not the recording) once this many events wait for the detectors (default ${DEFAULT_BACKLOG_ROWS})`)
     .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
     .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
     .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL'))
@@ -167,23 +172,39 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
     throw new UsageError('--alerts-out, --syslog and --webhook send the alerts of --detect: add --detect');
   }
-  const set = detect ? await chooseDetectors(f) : undefined;
-  const sinks = set ? alertSinks(f, !f.quiet) : [];
+  const budgets = chooseBudgets(f);
+  const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
+  const options = detect ? chooseOptions(f) : {};
+  const sinks = detect ? alertSinks(f, !f.quiet) : [];
+  const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
+  // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
+  const liveDetection = detect
+    ? await LiveDetection.start({
+      specs: f.detectors, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), budgets, backlogRows, sinks,
+      report: (m) => console.error(`${clear}flightrec: ${escapeText(m)}`),
+    })
+    : undefined;
+  reportSkipped(liveDetection?.skipped ?? []);
   let last: Progress | undefined;
-  const result = await record({
-    out: f.output,
-    target,
-    ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
-    ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
-    ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
-    ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
-    tables,
-    ...(sampleHz !== undefined ? { sampleHz } : {}),
-    debug: process.argv.includes('--debug'),
-    commandLine: process.argv.slice(1),
-    ...(set ? { detect: (writer) => new LiveDetection(runtimeFor(writer.current, set.detectors, set.options), writer, sinks) } : {}),
-    ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
-  });
+  let result: RecordResult;
+  try {
+    result = await record({
+      out: f.output,
+      target,
+      ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
+      ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
+      ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
+      ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
+      tables,
+      ...(sampleHz !== undefined ? { sampleHz } : {}),
+      debug: process.argv.includes('--debug'),
+      commandLine: process.argv.slice(1),
+      ...(liveDetection ? { live: liveDetection } : {}),
+      ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
+    });
+  } finally {
+    await liveDetection?.close();
+  }
   if (live) process.stderr.write('\r\x1b[K');
   await Promise.all(sinks.map((s) => s.close()));
   if (!f.quiet) warn(summary(f.output, result));
@@ -193,6 +214,8 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
       error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
       snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
+      detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
+      live_detection_ended: result.live?.ended ?? null,
     }, null, 2)}\n`);
   }
   if (result.error) throw result.error;

@@ -1,11 +1,13 @@
-// `flightrec replay`: run detectors over a recording, deterministically; `flightrec detectors`:
-// what would run.
+// `flightrec replay`: run detectors over a recording, deterministically, under a watchdog;
+// `flightrec detectors`: what would run.
 import type { Command } from 'commander';
 import { alertJson, alertTable } from '../detect/alert.js';
-import { loadDetectors, type DetectorSet } from '../detect/load.js';
+import { DEFAULT_BUDGETS, describeStop, type DetectorBudgets } from '../detect/budgets.js';
+import { loadOptions, type Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { replay, storedAlerts } from '../replay/replay.js';
+import { storedAlerts } from '../replay/replay.js';
+import { listDetectors, superviseReplay } from '../replay/supervised.js';
 import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
@@ -14,19 +16,43 @@ export interface DetectorFlags {
   detectors?: string[];
   config?: string;
   baseline?: string;
+  detectorTimeout?: string;
+  detectorMemory?: string;
 }
 
-/** --detectors, --config and --baseline, shared by replay, detectors and record. */
+/** --detectors, --config, --baseline and the watchdog's budgets, shared by replay, detectors and record. */
 export const detectorOptions = (c: Command): Command => c
   .option('--detectors <list...>', 'detectors: builtin (the built-in set), built-in names, or JavaScript module files (default: builtin)')
   .option('--config <file>', 'detector options as JSON: { "<detector>": { "<option>": value } }')
-  .option('--baseline <file>', 'baseline for the anomaly detector (made by flightrec baseline learn)');
+  .option('--baseline <file>', 'baseline for the anomaly detector (made by flightrec baseline learn)')
+  .option('--detector-timeout <seconds>', `stop a detector that takes longer than this over one batch of events, or to load or start (default ${DEFAULT_BUDGETS.timeoutMs / 1000})`)
+  .option('--detector-memory <MiB>', `the detectors' JavaScript heap; a detector that runs out of it is stopped (default ${DEFAULT_BUDGETS.memoryMb})`);
 
-export async function chooseDetectors(f: DetectorFlags): Promise<DetectorSet> {
-  const set = await loadDetectors(f.detectors, { ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
-  for (const s of set.skipped) warn(`flightrec: ${s}; it is left out`);
-  if (set.detectors.length === 0) throw new UsageError('no detectors to run');
-  return set;
+/** The smallest heap a detection thread starts in (it loads Arrow and the built-in detectors). */
+const MIN_MEMORY_MB = 64;
+
+export function chooseBudgets(f: DetectorFlags): DetectorBudgets {
+  let { timeoutMs, memoryMb } = DEFAULT_BUDGETS;
+  if (f.detectorTimeout !== undefined) {
+    const s = Number(f.detectorTimeout);
+    if (!Number.isFinite(s) || s <= 0 || s > 86_400) throw new UsageError(`--detector-timeout ${f.detectorTimeout}: a number of seconds, more than 0`);
+    timeoutMs = s * 1000;
+  }
+  if (f.detectorMemory !== undefined) {
+    const m = Number(f.detectorMemory);
+    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > 1024 * 1024) throw new UsageError(`--detector-memory ${f.detectorMemory}: a whole number of MiB, at least ${MIN_MEMORY_MB}`);
+    memoryMb = m;
+  }
+  return { timeoutMs, memoryMb };
+}
+
+/** The detectors' options (--config, --baseline), read and checked here; the detectors themselves load on a detection thread. */
+export function chooseOptions(f: DetectorFlags): Options {
+  return loadOptions({ ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
+}
+
+export function reportSkipped(skipped: readonly string[]): void {
+  for (const s of skipped) warn(`flightrec: ${s}; it is left out`);
 }
 
 const FORMATS = ['table', 'jsonl'] as const;
@@ -40,14 +66,22 @@ export function register(program: Command): void {
     .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ')))
     .action(async (dir: string, f: DetectorFlags & DamageFlags & { format: string; output?: string; checkStored?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(f.format)) throw new UsageError(`unknown --format ${f.format}: use one of ${FORMATS.join(', ')}`);
-      const set = await chooseDetectors(f);
+      const budgets = chooseBudgets(f);
+      const options = chooseOptions(f);
       const rec = openRecording(dir, f);
       const tty = process.stderr.isTTY === true;
       const started = Date.now();
-      const result = replay(rec, set.detectors, set.options, tty ? (p) => {
-        const pct = p.total > 0 ? ` (${Math.min(100, (100 * p.events) / p.total).toFixed(0)}%)` : '';
-        process.stderr.write(`\r\x1b[Kreplaying ${p.events.toLocaleString('en-US')} events${pct} · ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } : undefined);
+      const result = await superviseReplay({
+        dir, allowDamaged: f.allowDamaged === true, specs: f.detectors, options, budgets,
+        onReady: (_info, skipped) => reportSkipped(skipped),
+        ...(tty ? {
+          onProgress: (p) => {
+            const pct = p.total > 0 ? ` (${Math.min(100, (100 * p.events) / p.total).toFixed(0)}%)` : '';
+            const again = p.without.length > 0 ? ` · again without ${p.without.join(', ')}` : '';
+            process.stderr.write(`\r\x1b[Kreplaying ${p.events.toLocaleString('en-US')} events${pct} · ${((Date.now() - started) / 1000).toFixed(1)} s${again}`);
+          },
+        } : {}),
+      });
       if (tty) process.stderr.write('\r\x1b[K');
       const clock = rec.manifest.clock;
       const text = f.format === 'jsonl' ? result.alerts.map((a) => `${alertJson(a, clock)}\n`).join('') : `${alertTable(result.alerts, clock)}\n`;
@@ -56,7 +90,10 @@ export function register(program: Command): void {
       for (const x of result.failures) {
         warn(`flightrec: detector ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there, the others went on`);
       }
-      let code: number = result.failures.length > 0 ? EXIT.failure : EXIT.ok;
+      for (const x of result.stopped) {
+        warn(`flightrec: detector ${describeStop(x)}; it was stopped, and the others replayed again without it (none of its alerts are shown)`);
+      }
+      let code: number = result.failures.length > 0 || result.stopped.length > 0 ? EXIT.failure : EXIT.ok;
       if (f.checkStored) {
         const live = storedAlerts(rec).map((a) => alertJson(a, clock));
         const again = result.alerts.map((a) => alertJson(a, clock));
@@ -75,8 +112,9 @@ export function register(program: Command): void {
   detectorOptions(program.command('detectors')
     .description('list the detectors that would run, with the tables they read'))
     .action(async (f: DetectorFlags) => {
-      const set = await chooseDetectors(f);
-      say(table([['detector', 'version', 'tables'], ...set.detectors.map((d) => [d.name, d.version, Object.keys(d.tables).join(', ')])], new Set(), { rule: true }));
-      for (const d of set.detectors) say(`\n${d.name}: ${d.description}`);
+      const { info, skipped } = await listDetectors(f.detectors, chooseOptions(f), chooseBudgets(f));
+      reportSkipped(skipped);
+      say(table([['detector', 'version', 'tables'], ...info.map((d) => [d.name, d.version, d.tables.join(', ')])], new Set(), { rule: true }));
+      for (const d of info) say(`\n${d.name}: ${d.description}`);
     });
 }

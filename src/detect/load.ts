@@ -8,7 +8,7 @@ import { UsageError } from '../format/errors.js';
 import type { Detector } from './api.js';
 import { checkBaseline } from './baseline.js';
 import { BUILTIN } from './builtin/index.js';
-import { checkDetector } from './check.js';
+import { ownDetector } from './check.js';
 
 export type Options = Record<string, Record<string, unknown>>;
 
@@ -78,14 +78,18 @@ async function importModule(spec: string): Promise<Detector[]> {
   const exported = mod.default ?? mod.detectors ?? mod.detector;
   if (exported === undefined) throw new UsageError(`detector ${spec}: the module exports no detector (export default a detector or a list of them)`);
   const list = Array.isArray(exported) ? exported : [exported];
-  for (const d of list) {
+  return list.map((d: unknown) => {
     try {
-      checkDetector(d);
+      return ownDetector(d);
     } catch (err) {
       throw new UsageError(`detector ${spec}: ${(err as Error).message}`);
     }
-  }
-  return list as Detector[];
+  });
+}
+
+/** The detector specs given, one per entry (comma-separated lists split); default: builtin. */
+export function specList(specs: readonly string[] | undefined): string[] {
+  return (specs && specs.length > 0 ? specs : ['builtin']).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
 /**
@@ -96,11 +100,14 @@ export async function loadDetectors(specs: readonly string[] | undefined, o: Loa
   return detectorsFor(specs, loadOptions(o));
 }
 
-/** loadDetectors() with the options already loaded (they decide which built-ins can run). */
-export async function detectorsFor(specs: readonly string[] | undefined, options: Options): Promise<DetectorSet> {
+/**
+ * loadDetectors() with the options already loaded (they decide which built-ins can run).
+ * `onImport` is told the index in specList() of each module file before it is imported.
+ */
+export async function detectorsFor(specs: readonly string[] | undefined, options: Options, onImport?: (spec: number) => void): Promise<DetectorSet> {
   const detectors: Detector[] = [];
   const skipped: string[] = [];
-  for (const spec of (specs && specs.length > 0 ? specs : ['builtin']).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {
+  for (const [index, spec] of specList(specs).entries()) {
     if (spec === 'builtin') {
       for (const d of BUILTIN) {
         const why = missing(d, options);
@@ -117,6 +124,7 @@ export async function detectorsFor(specs: readonly string[] | undefined, options
       continue;
     }
     if (spec.startsWith('builtin:')) throw new UsageError(`no built-in detector ${spec.slice(8)} (built-in: ${BUILTIN.map((d) => d.name).join(', ')})`);
+    onImport?.(index);
     detectors.push(...(await importModule(spec)));
   }
   const names = new Set<string>();

@@ -3,12 +3,16 @@
 // that pass its predicates, through that table's cursor. Alerts come out in the order of the
 // events that raised them, then of the detectors, whatever the run boundaries were: so live
 // detection (batches as they arrive) and replay (batches as stored) agree.
+// Whatever detector code runs is marked on a heartbeat (heartbeat.ts): which detector, and
+// the seq of the event it handles, so a thread supervising this one can name a detector that
+// does not come back.
 import type { RecordBatch } from 'apache-arrow';
-import type { Run } from '../format/merge.js';
+import { u64Halves, type Run } from '../format/merge.js';
 import type { AlertRow } from '../schema/rows.generated.js';
-import type { AlertInput, Detector, DetectorContext, EventTable, Handlers } from './api.js';
+import { SEVERITIES, type AlertInput, type Detector, type DetectorContext, type EventTable, type Handlers } from './api.js';
 import { checkDetector } from './check.js';
 import { makeCursor, type Cursor } from './cursor.js';
+import { IDLE, PHASE, RUNNING, SEQ_HI, SEQ_LO, STARTING, TICK, WHO, enter, leave, unwatchedHeartbeat, type Heartbeat } from './heartbeat.js';
 import { compileWhere, syscallName, syscallNumbers, type Selection } from './predicate.js';
 
 export type Alert = AlertRow;
@@ -46,6 +50,19 @@ export interface RuntimeOptions {
   readonly sampleHz?: number;
   /** Options per detector name. */
   readonly options?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Where to publish which detector runs (a supervisor watches it); by default nobody watches. */
+  readonly heartbeat?: Heartbeat;
+}
+
+/** A thrown value as a bounded one-line message (it may be anything a detector throws). */
+function messageOf(err: unknown): string {
+  let m: string;
+  try {
+    m = String((err as Error)?.message ?? err);
+  } catch {
+    m = 'a value that cannot be shown';
+  }
+  return m.length > 500 ? `${m.slice(0, 500)}...` : m;
 }
 
 const evidenceJson = (v: Readonly<Record<string, unknown>> | undefined): string =>
@@ -58,12 +75,14 @@ export class DetectorRuntime {
   /** Events handed to at least one detector. */
   events = 0;
   private readonly subscribers = new Map<EventTable, Subscriber[]>();
-  private readonly cursors = new Map<EventTable, { cursor: Cursor<EventTable>; batch: RecordBatch | undefined }>();
+  private readonly cursors = new Map<EventTable, { cursor: Cursor<EventTable>; batch: RecordBatch | undefined; seq: Uint32Array }>();
   private pending: Array<{ alert: Alert; order: number }> = [];
   private raised = 0;
   /** The detector handling an event, and the cursor on that event: where alert() takes ts, seq and pid from. */
   private currentSlot: Slot | undefined;
   private currentCursor: Cursor<EventTable> | undefined;
+  private readonly beat: Heartbeat;
+  private ticks = 0;
 
   /** Checks every detector (throwing an Error that names the first bad one) and starts them. */
   constructor(detectors: readonly Detector[], opts: RuntimeOptions) {
@@ -73,34 +92,46 @@ export class DetectorRuntime {
       if (names.has(d.name)) throw new Error(`detector ${d.name} is given twice`);
       names.add(d.name);
     }
+    this.beat = opts.heartbeat ?? unwatchedHeartbeat();
     const needed = new Set<EventTable>();
     detectors.forEach((detector, index) => {
-      const slot: Slot = { index, detector, stopped: false };
-      const selects = new Map<EventTable, Selection | undefined>();
-      for (const [table, needs] of Object.entries(detector.tables) as [EventTable, { where?: Record<string, never[]> }][]) {
-        try {
-          selects.set(table, needs?.where && Object.keys(needs.where).length > 0 ? compileWhere(table, needs.where, opts.arch) : undefined);
-        } catch (err) {
-          throw new Error(`detector ${detector.name}: ${(err as Error).message}`);
-        }
-      }
-      let handlers: Handlers;
+      // Predicates and create() read the detector's own objects: its code, marked as running.
+      enter(this.beat, STARTING, index);
       try {
-        handlers = detector.create(this.context(slot, opts));
-      } catch (err) {
-        throw new Error(`detector ${detector.name} failed to start: ${(err as Error).message}`);
-      }
-      for (const [table, handler] of Object.entries(handlers) as [EventTable, (e: never) => void][]) {
-        if (typeof handler !== 'function') continue;
-        if (!selects.has(table)) throw new Error(`detector ${detector.name} handles table ${table} but does not declare it in tables`);
-        needed.add(table);
-        const list = this.subscribers.get(table) ?? [];
-        list.push({ slot, handler, select: selects.get(table), batch: undefined, rows: new Int32Array(0), pos: 0 });
-        this.subscribers.set(table, list);
+        this.start(detector, index, opts, needed);
+      } finally {
+        leave(this.beat);
       }
     });
     this.tables = [...needed].sort();
-    for (const t of this.tables) this.cursors.set(t, { cursor: makeCursor(t) as Cursor<EventTable>, batch: undefined });
+    for (const t of this.tables) this.cursors.set(t, { cursor: makeCursor(t) as Cursor<EventTable>, batch: undefined, seq: new Uint32Array(0) });
+  }
+
+  /** Compiles a detector's predicates, creates its state and subscribes its handlers. */
+  private start(detector: Detector, index: number, opts: RuntimeOptions, needed: Set<EventTable>): void {
+    const slot: Slot = { index, detector, stopped: false };
+    const selects = new Map<EventTable, Selection | undefined>();
+    for (const [table, needs] of Object.entries(detector.tables) as [EventTable, { where?: Record<string, never[]> }][]) {
+      try {
+        selects.set(table, needs?.where && Object.keys(needs.where).length > 0 ? compileWhere(table, needs.where, opts.arch) : undefined);
+      } catch (err) {
+        throw new Error(`detector ${detector.name}: ${(err as Error).message}`);
+      }
+    }
+    let handlers: Handlers;
+    try {
+      handlers = detector.create(this.context(slot, opts));
+    } catch (err) {
+      throw new Error(`detector ${detector.name} failed to start: ${messageOf(err)}`);
+    }
+    for (const [table, handler] of Object.entries(handlers) as [EventTable, (e: never) => void][]) {
+      if (typeof handler !== 'function') continue;
+      if (!selects.has(table)) throw new Error(`detector ${detector.name} handles table ${table} but does not declare it in tables`);
+      needed.add(table);
+      const list = this.subscribers.get(table) ?? [];
+      list.push({ slot, handler, select: selects.get(table), batch: undefined, rows: new Int32Array(0), pos: 0 });
+      this.subscribers.set(table, list);
+    }
   }
 
   private context(slot: Slot, opts: RuntimeOptions): DetectorContext {
@@ -118,11 +149,16 @@ export class DetectorRuntime {
   private raise(slot: Slot, a: AlertInput): void {
     if (this.currentSlot !== slot) throw new Error('alert() called outside an event handler');
     const e = this.currentCursor as unknown as { ts: bigint; seq: bigint; pid?: number };
+    // Checked here, in the detector's call: a malformed alert stops its detector, not the writer of the alert table.
+    const severity = a.severity;
+    if (!(SEVERITIES as readonly string[]).includes(severity)) throw new Error(`alert severity must be one of ${SEVERITIES.join(', ')}`);
+    const pid = a.pid ?? e.pid ?? 0;
+    if (!Number.isInteger(pid) || pid < 0 || pid > 0xffffffff) throw new Error('alert pid must be a process id');
     this.pending.push({
       order: this.raised++,
       alert: {
-        ts: e.ts, seq: e.seq, pid: a.pid ?? e.pid ?? 0, detector: slot.detector.name, version: slot.detector.version,
-        severity: a.severity, title: a.title, evidence: evidenceJson(a.evidence), related_seqs: [...(a.related ?? [])],
+        ts: e.ts, seq: e.seq, pid, detector: slot.detector.name, version: slot.detector.version,
+        severity, title: String(a.title), evidence: evidenceJson(a.evidence), related_seqs: [...(a.related ?? [])].map((x) => BigInt.asUintN(64, BigInt(x))),
       },
     });
   }
@@ -135,18 +171,28 @@ export class DetectorRuntime {
     if (c.batch !== run.batch) {
       c.cursor.bind(run.batch);
       c.batch = run.batch;
+      c.seq = u64Halves(run.batch, 'seq');
     }
     const cursor = c.cursor;
+    const seq = c.seq;
+    const beat = this.beat;
     this.events += run.end - run.start;
+    // The tick moves with every run, so a supervisor sees progress even when every detector has stopped.
+    beat[TICK] = this.ticks = (this.ticks + 1) | 0;
+    beat[PHASE] = RUNNING;
     for (const s of subs) {
       if (s.slot.stopped) continue;
       this.currentSlot = s.slot;
       this.currentCursor = cursor;
+      beat[WHO] = s.slot.index;
+      beat[TICK] = this.ticks = (this.ticks + 1) | 0;
       const handler = s.handler as (e: unknown) => void;
       try {
         if (!s.select) {
           for (let r = run.start; r < run.end; r++) {
             cursor.row = r;
+            beat[SEQ_LO] = seq[2 * r]!;
+            beat[SEQ_HI] = seq[2 * r + 1]!;
             handler(cursor);
           }
           continue;
@@ -160,15 +206,20 @@ export class DetectorRuntime {
         let p = s.pos;
         while (p < rows.length && rows[p]! < run.start) p++;
         for (; p < rows.length && rows[p]! < run.end; p++) {
-          cursor.row = rows[p]!;
+          const r = rows[p]!;
+          cursor.row = r;
+          beat[SEQ_LO] = seq[2 * r]!;
+          beat[SEQ_HI] = seq[2 * r + 1]!;
           handler(cursor);
         }
         s.pos = p;
       } catch (err) {
         s.slot.stopped = true;
-        this.failures.push({ detector: s.slot.detector.name, seq: (cursor as unknown as { seq: bigint }).seq, message: (err as Error)?.message ?? String(err) });
+        this.failures.push({ detector: s.slot.detector.name, seq: (cursor as unknown as { seq: bigint }).seq, message: messageOf(err) });
       }
     }
+    beat[PHASE] = IDLE;
+    beat[WHO] = -1;
     this.currentSlot = undefined;
   }
 

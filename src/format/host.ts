@@ -7,8 +7,13 @@ export function hostInfo(): Manifest['host'] {
   try {
     bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch { /* not Linux: leave unknown */ }
+  return { hostname: hostname(), kernel_release: release(), boot_id: bootId, arch: hostArch() };
+}
+
+/** This machine's architecture as recordings name it (the kernel's name: x86_64, arm64). */
+export function hostArch(): string {
   const a = arch();
-  return { hostname: hostname(), kernel_release: release(), boot_id: bootId, arch: a === 'x64' ? 'x86_64' : a };
+  return a === 'x64' ? 'x86_64' : a;
 }
 
 /** process.hrtime is CLOCK_MONOTONIC on Linux, the clock BPF's bpf_ktime_get_ns() reads. */

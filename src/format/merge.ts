@@ -23,7 +23,8 @@ interface Cursor {
   row: number;
 }
 
-function u64Halves(batch: RecordBatch, name: string): Uint32Array {
+/** A u64 column of a batch as 32-bit halves (little-endian: low, high), read without bigints. */
+export function u64Halves(batch: RecordBatch, name: string): Uint32Array {
   const data = batch.getChild(name)!.data[0]!;
   const v = data.values as BigUint64Array;
   return new Uint32Array(v.buffer, v.byteOffset + data.offset * 8, data.length * 2);

@@ -33,7 +33,7 @@ const SYSCALL_PATH = ['sys_enter', 'sys_exit', 'sched_switch'];
 const TABLE_TRACEPOINTS: Partial<Record<TableName, readonly string[]>> = {
   syscall: SYSCALL_PATH, file: SYSCALL_PATH, dns: SYSCALL_PATH, mem: SYSCALL_PATH,
   net: [...SYSCALL_PATH, 'inet_sock_set_state'],
-  bio: ['block_rq_issue', 'block_rq_complete'],
+  bio: ['block_bio_queue', 'block_rq_issue', 'block_rq_complete'],
 };
 
 export interface KernelPlan {

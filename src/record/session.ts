@@ -38,8 +38,8 @@ export interface RecordOptions {
   /** Called every progressMs while recording. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressMs?: number;
-  /** Run detectors on the batches as they are written (created once the recording exists). */
-  readonly detect?: (writer: RecordingWriter) => LiveDetection;
+  /** Run detectors on the batches as they are written (started before; attached once the recording exists). */
+  readonly live?: LiveDetection;
 }
 
 export interface Progress {
@@ -80,6 +80,8 @@ export const DEFAULTS = {
   sampleHz: 99,
   /** After a stop signal, how long a launched command gets to exit before recording stops. */
   graceMs: 3000,
+  /** After a stop signal, how long live detection gets to finish what it was handed. */
+  detectGraceMs: 500,
 } as const;
 
 export function checkRingBytes(n: number): void {
@@ -116,6 +118,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let writer: RecordingWriter | undefined;
   let live: LiveDetection | undefined;
   let snapshot: RecordResult['snapshot'];
+  let finishing = false;
   let failure: RecordingError | undefined;
   let dropped = 0;
   let ended!: () => void;
@@ -124,12 +127,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const onMessage = (b: NativeMessage): void => {
     if (b.kind === 'end') return ended();
     if (b.kind === 'flushed') {
-      try {
-        if (!failure) live?.flushed();
-      } catch (err) {
-        failure = writeFailure(err, opts.out);
-        stop('error');
-      }
+      if (!failure) live?.flushed();
       return;
     }
     if (failure || !writer) {
@@ -155,7 +153,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       batchMs: opts.batchMs ?? DEFAULTS.batchMs,
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
-      synced: opts.detect !== undefined,
+      synced: opts.live !== undefined,
       // A launched command is recorded from its exec; the others from a snapshot of /proc.
       snapshot: target.kind !== 'command',
       tables,
@@ -199,8 +197,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let signalled = 0;
-  // A second signal does not wait for the command.
-  const onSignal = (sig: NodeJS.Signals): void => (++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal'));
+  // A second signal does not wait for the command; once recording has stopped, a signal stops waiting for live detection.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (finishing) return live?.abort();
+    return ++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal');
+  };
 
   try {
     writer = RecordingWriter.create(opts.out, {
@@ -217,7 +218,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       },
     });
     writer.append('account', accountBatch(readAccounts(), process.hrtime.bigint()));
-    live = opts.detect?.(writer);
+    live = opts.live?.attach(writer, (err) => {
+      failure ??= writeFailure(err, opts.out);
+      stop('error');
+    });
     // The processes given, and every one already below them: their children are targets too.
     if (target.kind === 'pids') for (const pid of addon.processTree(target.pids)) session.addTarget(pid);
     if (target.kind === 'command') {
@@ -274,11 +278,14 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   await end;
   for (const t of timers) clearTimeout(t);
-  for (const s of signals) process.off(s, onSignal);
   const stats = session.stats();
   const cgroupIds = session.cgroupIds().map(BigInt);
   session.close();
   reapChild();
+  // The programs are detached; live detection runs what it was handed, briefly after a signal.
+  finishing = true;
+  await live?.finish(signalled > 0 ? DEFAULTS.detectGraceMs : undefined);
+  for (const s of signals) process.off(s, onSignal);
   if (!failure && cgroupIds.length > 0) {
     try {
       writer.append('cgroup', cgroupBatch(resolveCgroups(cgroupIds, cgroupRoot), process.hrtime.bigint()));

@@ -3,6 +3,7 @@
 // give the same alerts, in the same order, on every run and every machine.
 import { alertRows } from '../detect/alert.js';
 import type { Detector } from '../detect/api.js';
+import type { Heartbeat } from '../detect/heartbeat.js';
 import { DetectorRuntime, type Alert, type DetectorFailure } from '../detect/runtime.js';
 import type { Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
@@ -23,17 +24,22 @@ export interface ReplayResult {
 }
 
 /** The runtime for a recording: its architecture and sampling rate; bad detectors are refused here. */
-export function runtimeFor(manifest: Manifest, detectors: readonly Detector[], options: Options = {}): DetectorRuntime {
+export function runtimeFor(manifest: Manifest, detectors: readonly Detector[], options: Options = {}, heartbeat?: Heartbeat): DetectorRuntime {
   const hz = (manifest.source as { sample_hz?: unknown } | undefined)?.sample_hz;
   try {
-    return new DetectorRuntime(detectors, { arch: manifest.host.arch, options, ...(typeof hz === 'number' ? { sampleHz: hz } : {}) });
+    return new DetectorRuntime(detectors, { arch: manifest.host.arch, options, ...(typeof hz === 'number' ? { sampleHz: hz } : {}), ...(heartbeat ? { heartbeat } : {}) });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
 }
 
+/** Replays a recording in this thread: for detectors the caller trusts (the CLI runs them under a watchdog, supervised.ts). */
 export function replay(rec: Recording, detectors: readonly Detector[], options: Options = {}, onProgress?: (p: ReplayProgress) => void): ReplayResult {
-  const runtime = runtimeFor(rec.manifest, detectors, options);
+  return replayWith(rec, runtimeFor(rec.manifest, detectors, options), onProgress);
+}
+
+/** Replays a recording through a runtime made for it. */
+export function replayWith(rec: Recording, runtime: DetectorRuntime, onProgress?: (p: ReplayProgress) => void): ReplayResult {
   const total = rec.manifest.segments.reduce((a, s) => a + runtime.tables.reduce((b, t) => b + (s.tables[t]?.rows ?? 0), 0), 0);
   const alerts: Alert[] = [];
   let runs = 0;

@@ -4,11 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineDetector, type Detector } from '../../src/detect/api.js';
+import { blameOf, newHeartbeat, type Blame } from '../../src/detect/heartbeat.js';
 import { DetectorRuntime } from '../../src/detect/runtime.js';
 import { makeBatch } from '../../src/format/batch.js';
 import { Recording } from '../../src/format/recording.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
-import { replay } from '../../src/replay/replay.js';
+import { replay, replayWith, runtimeFor } from '../../src/replay/replay.js';
 import { slice } from '../../src/replay/slice.js';
 import { ROOT, cli, tempDir } from '../helpers.js';
 
@@ -106,6 +107,39 @@ describe('detector runtime', () => {
     expect(r.failures).toEqual([{ detector: 'thrower', seq: 4n, message: 'boom' }]);
     expect(n).toBe(5);
     expect(r.alerts.length).toBe(50 + 10);
+  });
+
+  it('marks on the heartbeat which detector runs and the seq of the event it handles, and nothing in between', () => {
+    const beat = newHeartbeat();
+    const seen: Array<{ who: string; seq: bigint; blame: Blame | undefined }> = [];
+    const watcher = (name: string, tables: Detector['tables']): Detector => defineDetector({
+      name, version: '1', description: 'test', tables,
+      create: () => {
+        seen.push({ who: name, seq: -1n, blame: blameOf(beat) });
+        const note = (e: { seq: bigint }): void => void seen.push({ who: name, seq: e.seq, blame: blameOf(beat) });
+        return 'proc' in tables ? { proc: note } : { syscall: note };
+      },
+    });
+    const rec = Recording.open(recording(200, 16));
+    replayWith(rec, runtimeFor(rec.manifest, [watcher('procs', { proc: {} }), watcher('getppids', { syscall: { where: { nr: ['getppid'] } } })], {}, beat));
+    const index = { procs: 0, getppids: 1 } as Record<string, number>;
+    expect(seen.filter((s) => s.seq < 0).map((s) => s.blame)).toEqual([
+      { phase: 'starting', index: 0, seq: undefined }, { phase: 'starting', index: 1, seq: undefined },
+    ]);
+    const events = seen.filter((s) => s.seq >= 0);
+    expect(events.length).toBe(20 + 100);
+    for (const s of events) expect(s.blame).toEqual({ phase: 'running', index: index[s.who], seq: s.seq });
+    expect(blameOf(beat)).toBeUndefined();
+  });
+
+  it('stops a detector whose alert is malformed, as one that throws', () => {
+    const sloppy = defineDetector({
+      name: 'sloppy', version: '1', description: 'test', tables: { proc: {} },
+      create: (ctx) => ({ proc: () => ctx.alert({ severity: 'loud' as never, title: 'x' }) }),
+    });
+    const r = run(recording(100, 16), [sloppy, tracer]);
+    expect(r.failures).toEqual([{ detector: 'sloppy', seq: 9n, message: 'alert severity must be one of info, warning, critical, emergency' }]);
+    expect(r.alerts.every((a) => a.detector === 'tracer')).toBe(true);
   });
 
   it('refuses a detector that declares an unknown table, column, value or syscall before any event', () => {
