@@ -11,6 +11,8 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../bpf/shared.h"
@@ -192,13 +194,33 @@ class Session : public Napi::ObjectWrap<Session> {
     programs_.reset();
   }
 
-  // snapshot(pids, cgroupRoot): after start(), a proc row of kind snapshot for each of these
-  // processes still there, from /proc, timed when recording started; with the option
-  // `snapshot`, the consumer hands nothing over before.
+  // snapshot(pids, cgroupRoot): a proc row of kind snapshot for each of these processes, from
+  // /proc, timed when recording started. Called twice: just before start(), for the processes
+  // that end before the second read, and after it, for those that started meanwhile (a process
+  // read both times is taken from the second read); the second hands the rows to the consumer,
+  // which, with the option `snapshot`, hands nothing over before.
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
     Napi::Array a = info[0].As<Napi::Array>();
     std::string root = info[1].As<Napi::String>().Utf8Value();
-    consumer_->add_user_records(snapshot_records(Pids(a), started_ns_, root));
+    auto records = snapshot_records(Pids(a), started_ns_, root);
+    if (!started_) {
+      early_snapshot_ = std::move(records);
+      return info.Env().Undefined();
+    }
+    // A process read both times is taken from the second read, unless it was exiting by then
+    // and had given up its program (the first read still knew it).
+    auto knows_program = [](const std::vector<uint8_t>& r) { return (reinterpret_cast<const fr_header*>(r.data())->flags & FR_PROC_HAS_FILENAME) != 0; };
+    std::unordered_map<uint32_t, size_t> read_again;
+    for (size_t i = 0; i < records.size(); i++) read_again[reinterpret_cast<const fr_header*>(records[i].data())->pid] = i;
+    for (auto& r : early_snapshot_) {
+      auto* h = reinterpret_cast<fr_header*>(r.data());
+      h->ts = started_ns_;
+      auto again = read_again.find(h->pid);
+      if (again == read_again.end()) records.push_back(std::move(r));
+      else if (!knows_program(records[again->second]) && knows_program(r)) records[again->second] = std::move(r);
+    }
+    early_snapshot_.clear();
+    consumer_->add_user_records(std::move(records));
     return info.Env().Undefined();
   }
 
@@ -280,6 +302,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::ThreadSafeFunction tsfn_;
   bool started_ = false;
   uint64_t started_ns_ = 0;  // CLOCK_MONOTONIC when start() began: the snapshot's time
+  std::vector<std::vector<uint8_t>> early_snapshot_;  // the snapshot's first read, before start()
 };
 
 std::vector<std::string> Strings(Napi::Array a) {

@@ -60,8 +60,10 @@ void Consumer::add(const uint8_t* rec, size_t size) {
       return;
     }
     if (h->table == FR_TABLE_PROC) {
+      const auto* p = reinterpret_cast<const fr_proc_event*>(rec);
+      if (p->kind == FR_PROC_KIND_FORK && opts_.hold_for_user && !snapshot_taken_) forked_.insert(h->pid);
       std::lock_guard<std::mutex> lock(cgroups_mu_);
-      cgroup_ids_.insert(reinterpret_cast<const fr_proc_event*>(rec)->cgroup_id);
+      cgroup_ids_.insert(p->cgroup_id);
     }
     stats_.rows[h->table]++;
     if (h->table == FR_TABLE_GAP) stats_.lost += reinterpret_cast<const fr_gap_event*>(rec)->lost;
@@ -131,7 +133,17 @@ void Consumer::take_user_records() {
     std::lock_guard<std::mutex> lock(user_mu_);
     records.swap(user_records_);
   }
-  for (const auto& r : records) add(r.data(), r.size());
+  if (records.empty()) return;
+  // Every fork before /proc was read is in the ring by now: take them first, so that a
+  // process forked since start is known by its fork row and not taken for one that was running.
+  ring_buffer__consume(rb_);
+  for (const auto& r : records) {
+    const auto* h = reinterpret_cast<const fr_header*>(r.data());
+    if (h->table == FR_TABLE_PROC && forked_.count(h->pid)) continue;
+    add(r.data(), r.size());
+  }
+  forked_.clear();
+  snapshot_taken_ = true;
 }
 
 std::vector<uint64_t> Consumer::cgroup_ids() {

@@ -93,6 +93,10 @@ class Consumer {
   std::mutex user_mu_;
   std::vector<std::vector<uint8_t>> user_records_;
   std::atomic<bool> user_given_{false};
+  // Processes forked since start (until the snapshot is taken): /proc shows them too, but they
+  // were not running when recording started and have their fork rows.
+  std::unordered_set<uint32_t> forked_;
+  bool snapshot_taken_ = false;  // the consumer thread's own
   std::mutex cgroups_mu_;
   std::unordered_set<uint64_t> cgroup_ids_;
 };

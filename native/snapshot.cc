@@ -191,9 +191,14 @@ std::vector<std::vector<uint8_t>> snapshot_records(const std::vector<pid_t>& pid
       // The same bytes the exec record reads from the process's stack: NUL-separated.
       std::string cmdline = slurp(dir + "/cmdline", FR_ARGV_MAX + 1);
       e.argv_truncated = cmdline.size() > FR_ARGV_MAX;
-      e.filename = put(rec, link_target(dir + "/exe"), FR_PATH_MAX - 1);
+      // A process that is exiting has given up its memory, and with it its program: unknown.
+      std::string exe = link_target(dir + "/exe");
+      if (!exe.empty()) {
+        e.filename = put(rec, exe, FR_PATH_MAX - 1);
+        e.hdr.flags |= FR_PROC_HAS_FILENAME;
+      }
       e.argv = put(rec, cmdline, FR_ARGV_MAX);
-      e.hdr.flags |= FR_PROC_HAS_FILENAME | FR_PROC_HAS_ARGV;
+      e.hdr.flags |= FR_PROC_HAS_ARGV;
     }
     e.cwd = put(rec, e.kthread ? std::string("/") : link_target(dir + "/cwd"), FR_PATH_MAX - 1);
     e.hdr.size = static_cast<uint16_t>(rec.size());

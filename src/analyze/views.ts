@@ -18,7 +18,8 @@ SELECT *, syscall_name(recording, nr) AS name FROM syscall`],
 SELECT recording, any_value(host) AS host, pid,
   min(ts) AS first_ts,
   min(start_ts) AS start_ts,
-  arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec', 'snapshot')) AS ppid,
+  -- An exit row's parent may be a reaper the process was given: the last resort.
+  coalesce(arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec', 'snapshot')), arg_min(ppid, ts)) AS ppid,
   max(ts) FILTER (WHERE kind = 'exit') AS exit_ts,
   -- The last program it exec'd; a process that never did runs what it was forked with, or
   -- what the snapshot found it running.
@@ -67,14 +68,15 @@ LEFT JOIN users eu ON eu.recording = p.recording AND eu.id = p.euid
 LEFT JOIN groups g ON g.recording = p.recording AND g.id = p.gid
 LEFT JOIN cgroup c ON c.recording = p.recording AND c.id = p.cgroup_id`],
 
-  ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a parent with no lifecycle rows of its own, such as a process the recording attached to, is a root)', `
+  ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a process the recording found running whose parent it does not cover is a root, and so is a parent with no rows of its own)', `
 WITH RECURSIVE nodes AS MATERIALIZED (
   SELECT recording, host, pid, ppid, comm, exe, argv, first_ts AS start_ts, exit_ts AS end_ts, exit_code FROM process_lifecycle
   UNION ALL
-  -- Parents outside the recording, but not the recorder (the parent of a command it launched).
+  -- Parents outside the recording, but not the recorder (the parent of a command it launched)
+  -- and not the parent of a process the recording found running (it is a root).
   SELECT DISTINCT l.recording, l.host, l.ppid, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM process_lifecycle l JOIN recordings r USING (recording)
-  WHERE l.ppid IS NOT NULL AND l.ppid <> r.writer_pid
+  WHERE l.ppid IS NOT NULL AND l.ppid <> r.writer_pid AND NOT l.running_at_start
     AND NOT EXISTS (SELECT 1 FROM process_lifecycle p WHERE p.recording = l.recording AND p.pid = l.ppid)
 ),
 tree AS (

@@ -91,8 +91,8 @@ export interface NativeSession {
   stats(): NativeStats;
   /** The loaded programs and where they attach. */
   programs(): Array<{ name: string; attach: string }>;
-  /** After start(): a proc row of kind snapshot for each of these processes still there
-   * (cgroupRoot: where cgroup v2 is mounted). */
+  /** A proc row of kind snapshot for each of these processes, from /proc: called once before
+   * start() and once after; the second hands the rows over (cgroupRoot: where cgroup v2 is mounted). */
   snapshot(pids: readonly number[], cgroupRoot: string): void;
   /** The cgroup ids of the proc rows recorded so far (decimal strings). */
   cgroupIds(): string[];

@@ -224,6 +224,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     });
     // The processes given, and every one already below them: their children are targets too.
     if (target.kind === 'pids') for (const pid of addon.processTree(target.pids)) session.addTarget(pid);
+    // The processes running when recording starts are read from /proc twice: here, for those
+    // that end before the second read, and once the programs are attached, for those that
+    // started in between (the kernel sees everything after that).
+    let snapshotMs = 0;
+    const takeSnapshot = (attached: boolean): number => {
+      if (target.kind === 'command') return 0;
+      const t0 = performance.now();
+      const pids = coveredProcesses(addon, target);
+      if (target.kind === 'pids' && attached) for (const pid of pids) session.addTarget(pid);
+      session.snapshot(pids, cgroupRoot);
+      snapshotMs += performance.now() - t0;
+      return pids.length;
+    };
+    takeSnapshot(false);
     if (target.kind === 'command') {
       const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
       child = addon.spawnHeld(target.file, target.argv, env);
@@ -237,13 +251,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     } catch (err) {
       throw explainLoadError(err as Error);
     }
-    // After the programs attach, so that no process is missed between the two.
-    if (target.kind !== 'command') {
-      const t0 = performance.now();
-      const pids = coveredProcesses(addon, target);
-      session.snapshot(pids, cgroupRoot);
-      snapshot = { processes: pids.length, ms: performance.now() - t0 };
-    }
+    if (target.kind !== 'command') snapshot = { processes: takeSnapshot(true), ms: snapshotMs };
   } catch (err) {
     for (const s of signals) process.off(s, onSignal);
     session.close();
