@@ -116,10 +116,16 @@ static __always_inline void fr_file_paths(struct task_struct *task, struct fr_pe
 			__u32 at = off + base;
 			if (base > 1) /* not the root itself */
 				p->buf[at++ & (4 * FR_PATH_MAX - 1)] = '/';
-			__u32 room = FR_PATH_MAX - 1 - (at - off);
-			__u32 copy = plen < room ? plen : room;
-			if (!bpf_probe_read_kernel(p->buf + (at & (4 * FR_PATH_MAX - 1)), copy & (FR_PATH_MAX - 1), p->buf + sizeof(*e))) {
-				e->abs_path.len = at - off + (copy & (FR_PATH_MAX - 1));
+			__u32 used = at - off;
+			__u32 copy = used < FR_PATH_MAX - 1 ? FR_PATH_MAX - 1 - used : 0;
+			if (copy > plen)
+				copy = plen;
+			/* The compiler knows copy < FR_PATH_MAX and drops the mask; 5.10's verifier
+			 * does not know it (it tracks the subtraction as signed) and needs the mask. */
+			barrier_var(copy);
+			copy &= FR_PATH_MAX - 1;
+			if (!bpf_probe_read_kernel(p->buf + (at & (4 * FR_PATH_MAX - 1)), copy, p->buf + sizeof(*e))) {
+				e->abs_path.len = used + copy;
 				e->hdr.flags |= FR_FILE_HAS_ABS_PATH;
 				off += e->abs_path.len & (FR_PATH_MAX - 1);
 			}
