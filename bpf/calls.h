@@ -128,6 +128,12 @@ static __always_inline int fr_calls_enter(struct task_struct *task, struct pt_re
 	case FR_NR_symlinkat:
 		fr_fc(fc, FR_FILE_OP_SYMLINK, regs->si, a0, a2, -1, 0, 0, 0, 0);
 		break;
+	case FR_NR_chdir:
+		fr_fc(fc, FR_FILE_OP_CHDIR, FR_AT_FDCWD, a0, 0, -1, 0, 0, 0, 0);
+		break;
+	case FR_NR_fchdir:
+		fr_fc(fc, FR_FILE_OP_CHDIR, FR_AT_FDCWD, 0, 0, regs->di, 0, 0, 0, 0);
+		break;
 	case FR_NR_close:
 		return fr_close_enter(regs->di);
 	case FR_NR_connect:
@@ -143,7 +149,13 @@ static __always_inline int fr_calls_enter(struct task_struct *task, struct pt_re
 
 /* What a target's call does at exit, besides its syscall row: which family's function, and
  * with which operation. */
-enum fr_exit_kind { FR_EXIT_NONE, FR_EXIT_READ, FR_EXIT_SEND, FR_EXIT_WRITE, FR_EXIT_NET, FR_EXIT_MEM };
+enum fr_exit_kind {
+	FR_EXIT_NONE, FR_EXIT_READ, FR_EXIT_SEND, FR_EXIT_WRITE,
+	FR_EXIT_SPLICE,   /* (fd_in, off_in, fd_out, ...): copy_file_range, splice */
+	FR_EXIT_TEE,      /* (fd_in, fd_out, ...) */
+	FR_EXIT_SENDFILE, /* (out_fd, in_fd, ...) */
+	FR_EXIT_NET, FR_EXIT_MEM,
+};
 
 static __always_inline enum fr_exit_kind fr_exit_kind(__u32 nr, __u32 *op)
 {
@@ -165,6 +177,13 @@ static __always_inline enum fr_exit_kind fr_exit_kind(__u32 nr, __u32 *op)
 	case FR_NR_pwritev:
 	case FR_NR_pwritev2:
 		return FR_EXIT_WRITE;
+	case FR_NR_copy_file_range:
+	case FR_NR_splice:
+		return FR_EXIT_SPLICE;
+	case FR_NR_tee:
+		return FR_EXIT_TEE;
+	case FR_NR_sendfile:
+		return FR_EXIT_SENDFILE;
 	case FR_NR_connect:
 		*op = FR_NET_OP_CONNECT;
 		return FR_EXIT_NET;
@@ -216,14 +235,27 @@ static __always_inline void fr_calls_exit(struct pt_regs *regs, __u32 nr, __s64 
 		fr_pending_exit();
 	switch (kind) {
 	case FR_EXIT_READ:
-		fr_io_exit(0);
+		fr_io_exit(regs->di, 0);
 		break;
 	case FR_EXIT_SEND:
-		if (fr_io_exit(1))
+		if (fr_io_exit(regs->di, 1))
 			fr_dns_exit();
 		break;
 	case FR_EXIT_WRITE:
-		fr_io_exit(1);
+		fr_io_exit(regs->di, 1);
+		break;
+	/* Bytes moved from one fd to another count for both. */
+	case FR_EXIT_SPLICE:
+		fr_io_exit(regs->di, 0);
+		fr_io_exit(regs->dx, 1);
+		break;
+	case FR_EXIT_TEE:
+		fr_io_exit(regs->di, 0);
+		fr_io_exit(regs->si, 1);
+		break;
+	case FR_EXIT_SENDFILE:
+		fr_io_exit(regs->si, 0);
+		fr_io_exit(regs->di, 1);
 		break;
 	case FR_EXIT_NET:
 		fr_net_exit(op);

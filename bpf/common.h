@@ -121,7 +121,7 @@ static __always_inline struct fr_exiting *fr_exiting(void)
 }
 
 /* Scratch space for records with a variable tail, built here and copied into the ring. */
-#define FR_SCRATCH_SIZE 16384
+#define FR_SCRATCH_SIZE 32768
 struct fr_scratch {
 	__u8 buf[FR_SCRATCH_SIZE];
 };

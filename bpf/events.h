@@ -25,11 +25,14 @@ enum fr_table {
 	FR_TABLE_PT = 9,
 	FR_TABLE_GAP = 10,
 	FR_TABLE_ALERT = 11,
+	FR_TABLE_ACCOUNT = 12,
+	FR_TABLE_CGROUP = 13,
 };
 
 #define FR_PROC_KIND_FORK 0
 #define FR_PROC_KIND_EXEC 1
 #define FR_PROC_KIND_EXIT 2
+#define FR_PROC_KIND_SNAPSHOT 3
 #define FR_FILE_OP_OPEN 0
 #define FR_FILE_OP_CREAT 1
 #define FR_FILE_OP_UNLINK 2
@@ -43,6 +46,7 @@ enum fr_table {
 #define FR_FILE_OP_SYMLINK 10
 #define FR_FILE_OP_CLOSE 11
 #define FR_FILE_OP_IO 12
+#define FR_FILE_OP_CHDIR 13
 #define FR_NET_OP_CONNECT 0
 #define FR_NET_OP_ACCEPT 1
 #define FR_NET_OP_BIND 2
@@ -65,6 +69,8 @@ enum fr_table {
 #define FR_ALERT_SEVERITY_WARNING 1
 #define FR_ALERT_SEVERITY_CRITICAL 2
 #define FR_ALERT_SEVERITY_EMERGENCY 3
+#define FR_ACCOUNT_KIND_USER 0
+#define FR_ACCOUNT_KIND_GROUP 1
 
 /* A variable-length value in the record tail: off bytes from the record start, len bytes. */
 struct fr_var {
@@ -101,10 +107,11 @@ struct fr_syscall_event {
 };
 #define FR_SYSCALL_TAIL_MAX 0
 
-/* proc: process lifecycle: fork, exec and exit */
+/* proc: process lifecycle: fork, exec and exit, and a snapshot of each process the recording covers that was running when it started */
 struct fr_proc_event {
 	struct fr_header hdr;
 	__u64 cgroup_id;
+	__u64 start_ts;
 	__u32 ppid;
 	__u32 uid;
 	__u32 gid;
@@ -112,13 +119,18 @@ struct fr_proc_event {
 	__s32 exit_code;
 	struct fr_var filename;
 	struct fr_var argv;
+	struct fr_var cwd;
 	__u8 kind;
 	__u8 argv_truncated;
+	__u8 kthread;
 };
-#define FR_PROC_TAIL_MAX 8192
+#define FR_PROC_TAIL_MAX 12288
 #define FR_PROC_HAS_FILENAME (1 << 0) /* hdr.flags: filename is present */
 #define FR_PROC_HAS_ARGV (1 << 1) /* hdr.flags: argv is present */
 #define FR_PROC_HAS_EXIT_CODE (1 << 2) /* hdr.flags: exit_code is present */
+#define FR_PROC_HAS_CWD (1 << 3) /* hdr.flags: cwd is present */
+#define FR_PROC_HAS_START_TS (1 << 4) /* hdr.flags: start_ts is present */
+#define FR_PROC_HAS_KTHREAD (1 << 5) /* hdr.flags: kthread is present */
 
 /* file: file operations with decoded paths; read/write byte totals per fd flushed on close */
 struct fr_file_event {
@@ -134,10 +146,12 @@ struct fr_file_event {
 	__u32 group;
 	struct fr_var path;
 	struct fr_var path2;
+	struct fr_var abs_path;
 	__u8 op;
 };
-#define FR_FILE_TAIL_MAX 8192
+#define FR_FILE_TAIL_MAX 12288
 #define FR_FILE_HAS_PATH2 (1 << 0) /* hdr.flags: path2 is present */
+#define FR_FILE_HAS_ABS_PATH (1 << 1) /* hdr.flags: abs_path is present */
 
 /* net: socket calls with decoded addresses, TCP state changes, byte totals per socket */
 struct fr_net_event {
@@ -965,17 +979,20 @@ _Static_assert(__builtin_offsetof(struct fr_syscall_event, ret) == 96, "fr_sysca
 _Static_assert(__builtin_offsetof(struct fr_syscall_event, latency_ns) == 104, "fr_syscall_event.latency_ns");
 _Static_assert(__builtin_offsetof(struct fr_syscall_event, nr) == 112, "fr_syscall_event.nr");
 _Static_assert(__builtin_offsetof(struct fr_syscall_event, returned) == 116, "fr_syscall_event.returned");
-_Static_assert(sizeof(struct fr_proc_event) == 88, "fr_proc_event size");
+_Static_assert(sizeof(struct fr_proc_event) == 104, "fr_proc_event size");
 _Static_assert(__builtin_offsetof(struct fr_proc_event, cgroup_id) == 48, "fr_proc_event.cgroup_id");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, ppid) == 56, "fr_proc_event.ppid");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, uid) == 60, "fr_proc_event.uid");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, gid) == 64, "fr_proc_event.gid");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, euid) == 68, "fr_proc_event.euid");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, exit_code) == 72, "fr_proc_event.exit_code");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, filename) == 76, "fr_proc_event.filename");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, argv) == 80, "fr_proc_event.argv");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, kind) == 84, "fr_proc_event.kind");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, argv_truncated) == 85, "fr_proc_event.argv_truncated");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, start_ts) == 56, "fr_proc_event.start_ts");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, ppid) == 64, "fr_proc_event.ppid");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, uid) == 68, "fr_proc_event.uid");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, gid) == 72, "fr_proc_event.gid");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, euid) == 76, "fr_proc_event.euid");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, exit_code) == 80, "fr_proc_event.exit_code");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, filename) == 84, "fr_proc_event.filename");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, argv) == 88, "fr_proc_event.argv");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, cwd) == 92, "fr_proc_event.cwd");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, kind) == 96, "fr_proc_event.kind");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, argv_truncated) == 97, "fr_proc_event.argv_truncated");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, kthread) == 98, "fr_proc_event.kthread");
 _Static_assert(sizeof(struct fr_file_event) == 112, "fr_file_event size");
 _Static_assert(__builtin_offsetof(struct fr_file_event, bytes_read) == 48, "fr_file_event.bytes_read");
 _Static_assert(__builtin_offsetof(struct fr_file_event, bytes_written) == 56, "fr_file_event.bytes_written");
@@ -988,7 +1005,8 @@ _Static_assert(__builtin_offsetof(struct fr_file_event, owner) == 88, "fr_file_e
 _Static_assert(__builtin_offsetof(struct fr_file_event, group) == 92, "fr_file_event.group");
 _Static_assert(__builtin_offsetof(struct fr_file_event, path) == 96, "fr_file_event.path");
 _Static_assert(__builtin_offsetof(struct fr_file_event, path2) == 100, "fr_file_event.path2");
-_Static_assert(__builtin_offsetof(struct fr_file_event, op) == 104, "fr_file_event.op");
+_Static_assert(__builtin_offsetof(struct fr_file_event, abs_path) == 104, "fr_file_event.abs_path");
+_Static_assert(__builtin_offsetof(struct fr_file_event, op) == 108, "fr_file_event.op");
 _Static_assert(sizeof(struct fr_net_event) == 128, "fr_net_event size");
 _Static_assert(__builtin_offsetof(struct fr_net_event, bytes_sent) == 48, "fr_net_event.bytes_sent");
 _Static_assert(__builtin_offsetof(struct fr_net_event, bytes_received) == 56, "fr_net_event.bytes_received");

@@ -55,8 +55,9 @@ static __always_inline void fr_fc(struct fr_file_call *fc, __u8 op, int dirfd, c
 	fc->group = group;
 }
 
-/* The record a thread's current call will complete at exit. */
-#define FR_PENDING_SIZE (sizeof(struct fr_file_event) + 2 * FR_PATH_MAX + 64)
+/* The record a thread's current call will complete at exit: room for its two paths and the
+ * absolute path, each written at any offset the ones before it can end at. */
+#define FR_PENDING_SIZE (sizeof(struct fr_file_event) + 4 * FR_PATH_MAX + 64)
 struct fr_pending {
 	__u32 size;
 	__u8 table;
@@ -102,6 +103,33 @@ static __always_inline void fr_file_paths(struct task_struct *task, struct fr_pe
 		p->reread |= n <= 0;
 		e->path2.len = n > 0 ? n - 1 : 0;
 		off += e->path2.len & (FR_PATH_MAX - 1);
+	}
+	e->abs_path.off = off;
+	e->abs_path.len = 0;
+	e->hdr.flags &= ~FR_FILE_HAS_ABS_PATH;
+	__u32 plen = e->path.len & (FR_PATH_MAX - 1);
+	if (fc->path && plen > 0 && p->buf[sizeof(*e)] != '/') {
+		/* A relative path: joined to the working directory, or to the dirfd's path. */
+		__u32 base = fc->dirfd == FR_AT_FDCWD ? fr_cwd_path(p->buf + off) : fr_file_path(p->buf + off, fr_fd_file(task, fc->dirfd));
+		base &= FR_PATH_MAX - 1;
+		if (base > 0) {
+			__u32 at = off + base;
+			if (base > 1) /* not the root itself */
+				p->buf[at++ & (4 * FR_PATH_MAX - 1)] = '/';
+			__u32 used = at - off;
+			__u32 copy = used < FR_PATH_MAX - 1 ? FR_PATH_MAX - 1 - used : 0;
+			if (copy > plen)
+				copy = plen;
+			/* The compiler knows copy < FR_PATH_MAX and drops the mask; 5.10's verifier
+			 * does not know it (it tracks the subtraction as signed) and needs the mask. */
+			barrier_var(copy);
+			copy &= FR_PATH_MAX - 1;
+			if (!bpf_probe_read_kernel(p->buf + (at & (4 * FR_PATH_MAX - 1)), copy, p->buf + sizeof(*e))) {
+				e->abs_path.len = used + copy;
+				e->hdr.flags |= FR_FILE_HAS_ABS_PATH;
+				off += e->abs_path.len & (FR_PATH_MAX - 1);
+			}
+		}
 	}
 	p->size = off;
 }

@@ -114,17 +114,17 @@ static __always_inline int fr_io_add(struct task_struct *task, int fd, __s64 ret
 }
 
 /* The global functions of both sides (common.h, struct fr_exiting): close(fd) at entry, and
- * the bytes of a read or write at exit (returns whether the fd is a socket). */
+ * the bytes a call moved through `fd` at exit (returns whether the fd is a socket). */
 __noinline int fr_close_enter(int fd)
 {
 	return fr_close_begin(fr_current_task(), fd);
 }
 
-__noinline int fr_io_exit(int written)
+__noinline int fr_io_exit(int fd, int written)
 {
 	struct fr_exiting *x = fr_exiting();
 
-	return x ? fr_io_add(fr_current_task(), x->arg[0], x->ret, written, x->now) : 0;
+	return x ? fr_io_add(fr_current_task(), fd, x->ret, written, x->now) : 0;
 }
 
 #endif /* FLIGHTREC_IO_H */

@@ -2,7 +2,8 @@
 /* TCP state changes of targets' sockets, for the net table. A change often happens in softirq,
  * on behalf of whatever task is current: the socket is a target's if a target owns it
  * (fr_socks, filled by connect, accept, bind and listen), if it is a connection to a target's
- * listener (fr_listeners), or if the current task is a target; the row names the owner. */
+ * listener (fr_listeners), or, for a socket of no known owner, if the current task is a
+ * target; the row names the owner. */
 #include "fs_net.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -21,13 +22,17 @@ int BPF_PROG(fr_net_state, struct sock *sk, int oldstate, int newstate)
 		.port = BPF_CORE_READ(sk, __sk_common.skc_num),
 	};
 
-	if (!owner && !fr_is_target_tgid(fr_task_tgid(task))) {
-		/* A connection to a target's listener, on its way to being accepted. */
+	if (!owner && !(oldstate == FR_TCP_LISTEN && newstate == FR_TCP_CLOSE)) {
+		/* A connection to a target's listener, on its way to being accepted (made from the
+		 * listener, its first change is from LISTEN): the listener's owner's, even when the
+		 * softirq that makes it runs on behalf of the connecting target. A listener of no
+		 * known owner closing is nobody's. */
 		owner = bpf_map_lookup_elem(&fr_listeners, &lk);
-		if (!owner || oldstate == FR_TCP_LISTEN)
-			return 0;
-		bpf_map_update_elem(&fr_socks, &key, owner, BPF_ANY);
+		if (owner)
+			bpf_map_update_elem(&fr_socks, &key, owner, BPF_ANY);
 	}
+	if (!owner && !fr_is_target_tgid(fr_task_tgid(task)))
+		return 0;
 	struct fr_net_event *e = fr_reserve(FR_TABLE_NET, sizeof(*e), bpf_ktime_get_ns());
 	if (e) {
 		if (owner)

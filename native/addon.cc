@@ -6,9 +6,13 @@
 #include <napi.h>
 
 #include <bpf/libbpf.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../bpf/shared.h"
@@ -19,6 +23,7 @@
 #include "kernel_features.h"
 #include "launcher.h"
 #include "loader.h"
+#include "snapshot.h"
 
 namespace flightrec_addon {
 namespace {
@@ -70,6 +75,18 @@ Napi::Object FeaturesObject(Napi::Env env, const Features& f) {
   return o;
 }
 
+std::vector<pid_t> Pids(Napi::Array a) {
+  std::vector<pid_t> v;
+  for (uint32_t i = 0; i < a.Length(); i++) v.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+  return v;
+}
+
+Napi::Array PidArray(Napi::Env env, const std::vector<pid_t>& pids) {
+  Napi::Array a = Napi::Array::New(env, pids.size());
+  for (size_t i = 0; i < pids.size(); i++) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, pids[i]));
+  return a;
+}
+
 class Session : public Napi::ObjectWrap<Session> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -80,6 +97,8 @@ class Session : public Napi::ObjectWrap<Session> {
       InstanceMethod<&Session::GetStats>("stats"),
       InstanceMethod<&Session::Close>("close"),
       InstanceMethod<&Session::Programs>("programs"),
+      InstanceMethod<&Session::Snapshot>("snapshot"),
+      InstanceMethod<&Session::CgroupIds>("cgroupIds"),
     });
   }
 
@@ -107,6 +126,7 @@ class Session : public Napi::ObjectWrap<Session> {
     consume.drain_ms = o.Get("drainMs").As<Napi::Number>().Int32Value();
     consume.hold_ns = static_cast<uint64_t>(o.Get("holdMs").As<Napi::Number>().DoubleValue() * 1e6);
     consume.synced = o.Has("synced") && o.Get("synced").ToBoolean();
+    consume.hold_for_user = o.Has("snapshot") && o.Get("snapshot").ToBoolean();
     log_capture(o.Get("debug").ToBoolean());
     // The kernel's side of each difference, as probeKernel() found it (JavaScript may turn
     // features off, to try the older kernels' side of bpf/compat.h on this one).
@@ -138,6 +158,9 @@ class Session : public Napi::ObjectWrap<Session> {
 
   // start(): attaches every program and starts draining.
   Napi::Value Start(const Napi::CallbackInfo& info) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    started_ns_ = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + now.tv_nsec;
     guarded(info.Env(), [&] {
       programs_->attach();
       consumer_->start();
@@ -169,6 +192,45 @@ class Session : public Napi::ObjectWrap<Session> {
     }
     consumer_.reset();
     programs_.reset();
+  }
+
+  // snapshot(pids, cgroupRoot): a proc row of kind snapshot for each of these processes, from
+  // /proc, timed when recording started. Called twice: just before start(), for the processes
+  // that end before the second read, and after it, for those that started meanwhile (a process
+  // read both times is taken from the second read); the second hands the rows to the consumer,
+  // which, with the option `snapshot`, hands nothing over before.
+  Napi::Value Snapshot(const Napi::CallbackInfo& info) {
+    Napi::Array a = info[0].As<Napi::Array>();
+    std::string root = info[1].As<Napi::String>().Utf8Value();
+    auto records = snapshot_records(Pids(a), started_ns_, root);
+    if (!started_) {
+      early_snapshot_ = std::move(records);
+      return info.Env().Undefined();
+    }
+    // A process read both times is taken from the second read, unless it was exiting by then
+    // and had given up its program (the first read still knew it).
+    auto knows_program = [](const std::vector<uint8_t>& r) { return (reinterpret_cast<const fr_header*>(r.data())->flags & FR_PROC_HAS_FILENAME) != 0; };
+    std::unordered_map<uint32_t, size_t> read_again;
+    for (size_t i = 0; i < records.size(); i++) read_again[reinterpret_cast<const fr_header*>(records[i].data())->pid] = i;
+    for (auto& r : early_snapshot_) {
+      auto* h = reinterpret_cast<fr_header*>(r.data());
+      h->ts = started_ns_;
+      auto again = read_again.find(h->pid);
+      if (again == read_again.end()) records.push_back(std::move(r));
+      else if (!knows_program(records[again->second]) && knows_program(r)) records[again->second] = std::move(r);
+    }
+    early_snapshot_.clear();
+    consumer_->add_user_records(std::move(records));
+    return info.Env().Undefined();
+  }
+
+  // cgroupIds(): the cgroup ids of the proc rows recorded, as decimal strings.
+  Napi::Value CgroupIds(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array a = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (uint64_t id : consumer_->cgroup_ids()) a.Set(i++, Napi::String::New(env, std::to_string(id)));
+    return a;
   }
 
   // programs(): [{ name, attach }] of every loaded program, for the manifest.
@@ -239,6 +301,8 @@ class Session : public Napi::ObjectWrap<Session> {
   std::unique_ptr<Consumer> consumer_;
   Napi::ThreadSafeFunction tsfn_;
   bool started_ = false;
+  uint64_t started_ns_ = 0;  // CLOCK_MONOTONIC when start() began: the snapshot's time
+  std::vector<std::vector<uint8_t>> early_snapshot_;  // the snapshot's first read, before start()
 };
 
 std::vector<std::string> Strings(Napi::Array a) {
@@ -278,6 +342,21 @@ Napi::Value SendDatagram(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// processTree(pids) -> those processes and every one below them, now.
+Napi::Value ProcessTree(const Napi::CallbackInfo& info) {
+  return PidArray(info.Env(), process_tree(Pids(info[0].As<Napi::Array>())));
+}
+
+// cgroupProcesses(path) -> every process in the cgroup or below it, now.
+Napi::Value CgroupProcesses(const Napi::CallbackInfo& info) {
+  return PidArray(info.Env(), cgroup_processes(info[0].As<Napi::String>().Utf8Value()));
+}
+
+// allProcesses() -> every process but this one, now.
+Napi::Value AllProcesses(const Napi::CallbackInfo& info) {
+  return PidArray(info.Env(), all_processes(getpid()));
+}
+
 // probeKernel(btfPath) -> what this kernel offers (kernel_features.h), for doctor.
 Napi::Value ProbeKernel(const Napi::CallbackInfo& info) {
   log_capture(false);
@@ -310,6 +389,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tables", Napi::Function::New(env, Tables));
   exports.Set("sendDatagram", Napi::Function::New(env, SendDatagram));
   exports.Set("probeKernel", Napi::Function::New(env, ProbeKernel));
+  exports.Set("processTree", Napi::Function::New(env, ProcessTree));
+  exports.Set("cgroupProcesses", Napi::Function::New(env, CgroupProcesses));
+  exports.Set("allProcesses", Napi::Function::New(env, AllProcesses));
   exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version())));
   return exports;
 }

@@ -56,16 +56,19 @@ static const struct fr_col fr_proc_cols[] = {
 	{ "pid", FR_COL_INT, 16, 4, -1 },
 	{ "tid", FR_COL_INT, 20, 4, -1 },
 	{ "comm", FR_COL_CHARS, 24, 16, -1 },
-	{ "kind", FR_COL_INT, 84, 1, -1 },
-	{ "ppid", FR_COL_INT, 56, 4, -1 },
-	{ "uid", FR_COL_INT, 60, 4, -1 },
-	{ "gid", FR_COL_INT, 64, 4, -1 },
-	{ "euid", FR_COL_INT, 68, 4, -1 },
+	{ "kind", FR_COL_INT, 96, 1, -1 },
+	{ "ppid", FR_COL_INT, 64, 4, -1 },
+	{ "uid", FR_COL_INT, 68, 4, -1 },
+	{ "gid", FR_COL_INT, 72, 4, -1 },
+	{ "euid", FR_COL_INT, 76, 4, -1 },
 	{ "cgroup_id", FR_COL_INT, 48, 8, -1 },
-	{ "filename", FR_COL_STR, 76, 4, 0 },
-	{ "argv", FR_COL_STRS, 80, 4, 1 },
-	{ "argv_truncated", FR_COL_BOOL, 85, 1, -1 },
-	{ "exit_code", FR_COL_INT, 72, 4, 2 },
+	{ "filename", FR_COL_STR, 84, 4, 0 },
+	{ "argv", FR_COL_STRS, 88, 4, 1 },
+	{ "argv_truncated", FR_COL_BOOL, 97, 1, -1 },
+	{ "exit_code", FR_COL_INT, 80, 4, 2 },
+	{ "cwd", FR_COL_STR, 92, 4, 3 },
+	{ "start_ts", FR_COL_INT, 56, 8, 4 },
+	{ "kthread", FR_COL_BOOL, 98, 1, 5 },
 };
 
 static const struct fr_col fr_file_cols[] = {
@@ -75,7 +78,7 @@ static const struct fr_col fr_file_cols[] = {
 	{ "pid", FR_COL_INT, 16, 4, -1 },
 	{ "tid", FR_COL_INT, 20, 4, -1 },
 	{ "comm", FR_COL_CHARS, 24, 16, -1 },
-	{ "op", FR_COL_INT, 104, 1, -1 },
+	{ "op", FR_COL_INT, 108, 1, -1 },
 	{ "path", FR_COL_STR, 96, 4, -1 },
 	{ "path2", FR_COL_STR, 100, 4, 0 },
 	{ "dirfd", FR_COL_INT, 72, 4, -1 },
@@ -87,6 +90,7 @@ static const struct fr_col fr_file_cols[] = {
 	{ "bytes_read", FR_COL_INT, 48, 8, -1 },
 	{ "bytes_written", FR_COL_INT, 56, 8, -1 },
 	{ "ret", FR_COL_INT, 64, 8, -1 },
+	{ "abs_path", FR_COL_STR, 104, 4, 1 },
 };
 
 static const struct fr_col fr_net_cols[] = {
@@ -187,8 +191,8 @@ static const struct fr_col fr_gap_cols[] = {
 
 static const struct fr_table_desc fr_tables[] = {
 	{ "syscall", 1, 120, 16, fr_syscall_cols },
-	{ "proc", 2, 88, 16, fr_proc_cols },
-	{ "file", 3, 112, 18, fr_file_cols },
+	{ "proc", 2, 104, 19, fr_proc_cols },
+	{ "file", 3, 112, 19, fr_file_cols },
 	{ "net", 4, 128, 20, fr_net_cols },
 	{ "dns", 5, 80, 13, fr_dns_cols },
 	{ "mem", 6, 104, 17, fr_mem_cols },

@@ -59,6 +59,12 @@ void Consumer::add(const uint8_t* rec, size_t size) {
       stats_.malformed++;
       return;
     }
+    if (h->table == FR_TABLE_PROC) {
+      const auto* p = reinterpret_cast<const fr_proc_event*>(rec);
+      if (p->kind == FR_PROC_KIND_FORK && opts_.hold_for_user && !snapshot_taken_) forked_.insert(h->pid);
+      std::lock_guard<std::mutex> lock(cgroups_mu_);
+      cgroup_ids_.insert(p->cgroup_id);
+    }
     stats_.rows[h->table]++;
     if (h->table == FR_TABLE_GAP) stats_.lost += reinterpret_cast<const fr_gap_event*>(rec)->lost;
     return;
@@ -99,16 +105,50 @@ void Consumer::run() {
     int err = ring_buffer__consume(rb_);
     if (err < 0 && err != -EINTR) break;
     stats_.drains++;
-    flush(false);
+    take_user_records();
+    if (!opts_.hold_for_user || user_given_.load()) flush(false);
   }
   // The programs are detached: what is in the ring now is all there will be.
   now_ = monotonic_ns();
   drain_lanes();
   ring_buffer__consume(rb_);
+  take_user_records();
   stage_unreported_losses();
   stage_open_fd_totals();
   flush(true);
   deliver_({Delivery::kEnd, nullptr});
+}
+
+void Consumer::add_user_records(std::vector<std::vector<uint8_t>> records) {
+  {
+    std::lock_guard<std::mutex> lock(user_mu_);
+    for (auto& r : records) user_records_.push_back(std::move(r));
+  }
+  user_given_.store(true);
+}
+
+void Consumer::take_user_records() {
+  std::vector<std::vector<uint8_t>> records;
+  {
+    std::lock_guard<std::mutex> lock(user_mu_);
+    records.swap(user_records_);
+  }
+  if (records.empty()) return;
+  // Every fork before /proc was read is in the ring by now: take them first, so that a
+  // process forked since start is known by its fork row and not taken for one that was running.
+  ring_buffer__consume(rb_);
+  for (const auto& r : records) {
+    const auto* h = reinterpret_cast<const fr_header*>(r.data());
+    if (h->table == FR_TABLE_PROC && forked_.count(h->pid)) continue;
+    add(r.data(), r.size());
+  }
+  forked_.clear();
+  snapshot_taken_ = true;
+}
+
+std::vector<uint64_t> Consumer::cgroup_ids() {
+  std::lock_guard<std::mutex> lock(cgroups_mu_);
+  return {cgroup_ids_.begin(), cgroup_ids_.end()};
 }
 
 // A record written here rather than by the programs (at stop): framed like theirs and staged

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "batch.h"
@@ -24,6 +26,7 @@ struct ConsumerOptions {
   int drain_ms = 1;
   uint64_t hold_ns = 0;   // rows younger than this wait for records from other CPUs
   bool synced = false;    // every table handed over up to one watermark at a time
+  bool hold_for_user = false;  // hand nothing over until add_user_records()
 };
 
 // What the consumer hands over: a batch; with `synced`, a mark that every row up to a
@@ -51,10 +54,16 @@ class Consumer {
   Consumer& operator=(const Consumer&) = delete;
 
   void start();
+  // Records made in user space (in the kernel records' layout: the process snapshot), staged
+  // with the rest at the consumer's next turn. Until the first of these is given, with
+  // `opts.hold_for_user`, nothing is handed over, so they take their place in the order.
+  void add_user_records(std::vector<std::vector<uint8_t>> records);
   // Asks the thread to drain what is left (the programs are detached by now) and end.
   void stop() { stopping_.store(true); }
   void join();
   const Stats& stats() const { return stats_; }
+  // The cgroup ids of the proc rows so far (to name them at the end).
+  std::vector<uint64_t> cgroup_ids();
 
  private:
   static int on_record(void* ctx, void* data, size_t size);
@@ -65,6 +74,7 @@ class Consumer {
   void stage_open_fd_totals();
   void stage_unreported_losses();
   void flush(bool all);
+  void take_user_records();
 
   Programs& programs_;
   ConsumerOptions opts_;
@@ -80,6 +90,15 @@ class Consumer {
   // record an atomic on one cache line shared by all CPUs, and needs Linux 5.12.
   uint64_t seq_ = 0;
   Stats stats_;
+  std::mutex user_mu_;
+  std::vector<std::vector<uint8_t>> user_records_;
+  std::atomic<bool> user_given_{false};
+  // Processes forked since start (until the snapshot is taken): /proc shows them too, but they
+  // were not running when recording started and have their fork rows.
+  std::unordered_set<uint32_t> forked_;
+  bool snapshot_taken_ = false;  // the consumer thread's own
+  std::mutex cgroups_mu_;
+  std::unordered_set<uint64_t> cgroup_ids_;
 };
 
 }  // namespace flightrec

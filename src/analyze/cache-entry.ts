@@ -3,14 +3,19 @@
 // must be (its own size and SHA-256, recorded when it was written). An entry is served only
 // when its source is still the very file it was made from and the Parquet file still
 // hashes to what was recorded; anything else (a forged or damaged file, an entry of another
-// version) is built again.
+// version or made under other table declarations) is built again.
 import { closeSync, type Stats } from 'node:fs';
 import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError } from '../format/errors.js';
 import { sha256Of } from '../format/hash.js';
+import { SCHEMA_VERSION } from '../schema/tables.js';
 
-/** Bumped when the transcoding or the entry changes, so old entries are not read as new ones. */
-export const CACHE_VERSION = 2;
+/**
+ * Bumped when the transcoding or the entry changes, so old entries are not read as new ones.
+ * 3: entries have the declared columns of their schema version (`schema_version`), those a
+ * file lacks as nulls.
+ */
+export const CACHE_VERSION = 3;
 
 /** What an entry remembers about the file it was made from. */
 export interface Identity {
@@ -23,6 +28,8 @@ export interface Identity {
 
 export interface EntryMeta {
   readonly version: number;
+  /** The table declarations' version the entry's columns are: a newer one adds columns the views read. */
+  readonly schema_version: number;
   readonly source: string;
   readonly source_identity: Identity;
   readonly source_sha256: string;
@@ -43,7 +50,7 @@ const isHash = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{
 export function readMeta(dir: ConfinedDir, name: string): EntryMeta | undefined {
   try {
     const m = JSON.parse(dir.readFile(`${name}.json`, 64 * 1024).toString('utf8')) as EntryMeta;
-    const ok = m.version === CACHE_VERSION && isHash(m.source_sha256) && isHash(m.parquet_sha256)
+    const ok = m.version === CACHE_VERSION && m.schema_version === SCHEMA_VERSION && isHash(m.source_sha256) && isHash(m.parquet_sha256)
       && Number.isSafeInteger(m.rows) && Number.isSafeInteger(m.parquet_bytes) && typeof m.source_identity === 'object' && m.source_identity !== null;
     return ok ? m : undefined;
   } catch (err) {

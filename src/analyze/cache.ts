@@ -16,7 +16,7 @@ import { ConfinedDir, ioError, isOrphanTemp } from '../format/confined-dir.js';
 import { RecordingError } from '../format/errors.js';
 import type { Recording, SegmentRef } from '../format/recording.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
-import { TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { SCHEMA_VERSION, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { CACHE_VERSION, identityOf, servable, writeMeta } from './cache-entry.js';
 import { ParquetWriter } from './parquet.js';
 
@@ -156,7 +156,7 @@ function transcode(rec: Recording, seg: SegmentRef, table: TableName, dir: Confi
   let rows: number;
   let sha256: string | undefined;
   try {
-    for (const { header, body } of rec.rawBatches(seg, table, (h) => { sha256 = h; })) writer.writeBatch(header, body, source);
+    for (const { header, body, stored } of rec.rawBatches(seg, table, (h) => { sha256 = h; })) writer.writeBatch(header, body, stored, source);
     rows = writer.close();
   } catch (err) {
     writer.abandon();
@@ -166,7 +166,7 @@ function transcode(rec: Recording, seg: SegmentRef, table: TableName, dir: Confi
   }
   dir.commitTemp(tmp.name, `${name}.parquet`);
   writeMeta(dir, name, {
-    version: CACHE_VERSION, source, source_identity: identityOf(st), source_sha256: sha256!, rows, parquet_bytes: writer.bytes, parquet_sha256: writer.sha256!,
+    version: CACHE_VERSION, schema_version: SCHEMA_VERSION, source, source_identity: identityOf(st), source_sha256: sha256!, rows, parquet_bytes: writer.bytes, parquet_sha256: writer.sha256!,
   });
   return rows;
 }

@@ -7,13 +7,16 @@
 // batches (format/batch-check.ts): a page DuckDB cannot read would make every query over the
 // table fail. Strings that are not valid UTF-8 (which DuckDB refuses) have the bad bytes
 // replaced by U+FFFD, as the Arrow reader's TextDecoder shows them.
+//
+// A column the batch's file lacks (added in a later schema version) is a page of levels
+// only: one run saying every row is null.
 import { isUtf8 } from 'node:buffer';
 import { Type, type DataType, type Field } from 'apache-arrow';
 import { offsetsProblem } from '../format/batch-check.js';
 import { zstdDecode, zstdEncode } from '../format/codec.js';
 import { MAX_BUFFER_BYTES, MAX_LIST_ITEMS, MAX_STRING_BYTES } from '../format/limits.js';
 import type { BodyReader } from './ipc-body.js';
-import { intInfo } from './parquet-schema.js';
+import { intInfo, type Leaf } from './parquet-schema.js';
 
 /** What a column contributes to one row group. */
 export interface Page {
@@ -26,26 +29,39 @@ export interface Page {
   readonly rep: Uint8Array;
 }
 
+/** One RLE run of the RLE/bit-packing hybrid encoding: `count` times `level`, appended to `out`. */
+function levelRun(out: number[], count: number, level: number): void {
+  let v = count << 1;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v, level); // bit width of our levels is at most 2: one byte holds the value
+}
+
 /** RLE/bit-packing hybrid encoding of levels, as RLE runs (levels come in long runs here). */
 function encodeLevels(levels: Uint8Array, count: number, max: number): Uint8Array {
   if (max === 0) return new Uint8Array(0);
   const out: number[] = [];
-  const varint = (v: number): void => {
-    while (v >= 0x80) {
-      out.push((v & 0x7f) | 0x80);
-      v >>>= 7;
-    }
-    out.push(v);
-  };
   for (let i = 0; i < count;) {
     const v = levels[i]!;
     let j = i + 1;
     while (j < count && levels[j] === v) j++;
-    varint((j - i) << 1);
-    out.push(v); // bit width of our levels is at most 2: one byte holds the value
+    levelRun(out, j - i, v);
     i = j;
   }
   return Uint8Array.from(out);
+}
+
+/** `rows` nulls of a nullable column: level 0 (the value, or the list, is null) on every row, and no values. */
+export function nullPage(leaf: Leaf, rows: number): Page {
+  if (leaf.maxDef === 0) throw new Error(`column ${leaf.path[0]} is not nullable: it cannot be left out of a file`);
+  const run = (): Uint8Array => {
+    const out: number[] = [];
+    levelRun(out, rows, 0);
+    return Uint8Array.from(out);
+  };
+  return { values: new Uint8Array(0), compressed: false, rawValueBytes: 0, levelCount: rows, nulls: rows, def: run(), rep: leaf.maxRep > 0 ? run() : new Uint8Array(0) };
 }
 
 const bit = (bits: Uint8Array, i: number): boolean => ((bits[i >> 3]! >> (i & 7)) & 1) === 1;

@@ -1,13 +1,16 @@
 // Arrow IPC batches to Parquet without decoding them: one row group per batch, one PLAIN
 // page per column (see parquet-pages.ts). This is what makes the query cache cheap to build:
-// most bytes are copied, not decompressed and compressed again.
+// most bytes are copied, not decompressed and compressed again. Every file has the table's
+// declared schema: a column that a file written under an older schema version lacks is
+// written as nulls.
 import { createHash } from 'node:crypto';
 import { closeSync } from 'node:fs';
 import type { Schema } from 'apache-arrow';
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { writeAll } from '../format/confined-dir.js';
+import type { StoredSchema } from '../format/stored-schema.js';
 import { BodyReader } from './ipc-body.js';
-import { columnPage, type Page } from './parquet-pages.js';
+import { columnPage, nullPage, type Page } from './parquet-pages.js';
 import { parquetSchema, type Leaf } from './parquet-schema.js';
 import { binary, bool, encodeStruct, i32, i64, list, struct, type ThriftStruct, type ThriftValue } from './thrift.js';
 
@@ -49,15 +52,15 @@ export class ParquetWriter {
     this.offset += b.length;
   }
 
-  /** One record batch, still as its IPC metadata and compressed body. */
-  writeBatch(header: RecordBatchHeader, body: Buffer, file: string): void {
+  /** One record batch, still as its IPC metadata and compressed body; `stored` maps its file's columns onto the schema. */
+  writeBatch(header: RecordBatchHeader, body: Buffer, stored: StoredSchema, file: string): void {
     const rows = Number(header.length);
     if (rows === 0) return;
     const reader = new BodyReader(header, body, file);
     const columns: ThriftValue[] = [];
     let total = 0;
-    this.schema.fields.forEach((field, i) => {
-      const page = columnPage(field, reader, rows);
+    this.schema.fields.forEach((_, i) => {
+      const page = stored.present[i] ? columnPage(stored.checked.fields[i]!, reader, rows) : nullPage(this.leaves[i]!, rows);
       const written = this.writePage(this.leaves[i]!, page, rows);
       total += written.uncompressed;
       columns.push(struct([[2, i64(written.start)], [3, struct(written.meta)]]));

@@ -42,13 +42,18 @@ FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_n
 LEFT JOIN (SELECT recording, tid, ts, path, dirfd, flags, mode FROM file WHERE op IN ('open', 'creat')) f
   ON f.recording = s.recording AND f.tid = s.tid AND f.ts = s.ts`],
 
-  ['process_lifecycle', 'one row per process that has fork, exec or exit rows: parent, what it ran, who ran it, how it ended', `
+  ['process_lifecycle', 'one row per process that has proc rows: parent, what it ran and where, who ran it, how it ended', `
 SELECT recording, any_value(host) AS host, pid,
   min(ts) AS first_ts,
-  arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec')) AS ppid,
+  min(start_ts) AS start_ts,
+  -- An exit row's parent may be a reaper the process was given: the last resort.
+  coalesce(arg_min(ppid, ts) FILTER (WHERE kind IN ('fork', 'exec', 'snapshot')), arg_min(ppid, ts)) AS ppid,
   max(ts) FILTER (WHERE kind = 'exit') AS exit_ts,
-  arg_max(filename, ts) FILTER (WHERE kind = 'exec') AS exe,
-  arg_max(argv, ts) FILTER (WHERE kind = 'exec') AS argv,
+  -- The last program it exec'd; a process that never did runs what it was forked with, or
+  -- what the snapshot found it running.
+  coalesce(arg_max(filename, ts) FILTER (WHERE kind = 'exec'), arg_max(filename, ts) FILTER (WHERE kind IN ('fork', 'snapshot'))) AS exe,
+  coalesce(arg_max(argv, ts) FILTER (WHERE kind = 'exec'), arg_max(argv, ts) FILTER (WHERE kind IN ('fork', 'snapshot'))) AS argv,
+  arg_max(cwd, ts) FILTER (WHERE cwd IS NOT NULL) AS cwd,
   arg_max(uid, ts) AS uid, arg_max(euid, ts) AS euid, arg_max(gid, ts) AS gid,
   arg_max(cgroup_id, ts) AS cgroup_id,
   arg_max(comm, ts) AS comm,
@@ -56,36 +61,52 @@ SELECT recording, any_value(host) AS host, pid,
   arg_max(exit_signal, ts) FILTER (WHERE kind = 'exit') AS exit_signal,
   arg_max(exit_status, ts) FILTER (WHERE kind = 'exit') AS exit_status,
   count(*) FILTER (WHERE kind = 'exec') AS execs,
-  bool_or(kind = 'fork') AS forked
+  bool_or(kind = 'fork') AS forked,
+  bool_or(kind = 'snapshot') AS running_at_start,
+  coalesce(bool_or(kthread), false) AS kthread
 FROM proc GROUP BY recording, pid`],
 
-  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran, who ran it, how it ended', `
+  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran and where, who ran it (names from the account table), its container, how it ended', `
 WITH seen AS (
   SELECT recording, any_value(host) AS host, pid, min(ts) AS first_ts, max(ts) AS last_ts, arg_max(comm, ts) AS comm
   FROM syscall GROUP BY recording, pid
+),
+users AS (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'user' GROUP BY ALL),
+groups AS (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'group' GROUP BY ALL),
+p AS (
+  SELECT
+    coalesce(l.recording, s.recording) AS recording,
+    coalesce(l.host, s.host) AS host,
+    coalesce(l.pid, s.pid) AS pid,
+    l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.cwd, l.uid, l.euid, l.gid, l.cgroup_id,
+    coalesce(l.start_ts, least(l.first_ts, s.first_ts)) AS start_ts,
+    coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
+    l.exit_ts IS NOT NULL AS exited,
+    l.exit_code, l.exit_signal, l.exit_status,
+    coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
+    coalesce(l.execs, 0) AS execs,
+    coalesce(l.forked, false) AS forked_in_recording,
+    coalesce(l.running_at_start, false) AS running_at_start,
+    coalesce(l.kthread, false) AS kthread
+  FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid
 )
-SELECT
-  coalesce(l.recording, s.recording) AS recording,
-  coalesce(l.host, s.host) AS host,
-  coalesce(l.pid, s.pid) AS pid,
-  l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.uid, l.euid, l.gid, l.cgroup_id,
-  least(l.first_ts, s.first_ts) AS start_ts,
-  coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
-  l.exit_ts IS NOT NULL AS exited,
-  l.exit_code, l.exit_signal, l.exit_status,
-  coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) - least(l.first_ts, s.first_ts) AS duration_ns,
-  coalesce(l.execs, 0) AS execs,
-  coalesce(l.forked, false) AS forked_in_recording
-FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid`],
+SELECT p.*, u.name AS "user", eu.name AS euser, g.name AS "group",
+  c.path AS cgroup, c.container_id, c.runtime AS container_runtime, c.pod_uid
+FROM p
+LEFT JOIN users u ON u.recording = p.recording AND u.id = p.uid
+LEFT JOIN users eu ON eu.recording = p.recording AND eu.id = p.euid
+LEFT JOIN groups g ON g.recording = p.recording AND g.id = p.gid
+LEFT JOIN cgroup c ON c.recording = p.recording AND c.id = p.cgroup_id`],
 
-  ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a parent with no lifecycle rows of its own, such as a process the recording attached to, is a root)', `
+  ['process_tree', 'each process with its ancestry from the root of its tree: path of pids and depth (a process the recording found running whose parent it does not cover is a root, and so is a parent with no rows of its own)', `
 WITH RECURSIVE nodes AS MATERIALIZED (
   SELECT recording, host, pid, ppid, comm, exe, argv, first_ts AS start_ts, exit_ts AS end_ts, exit_code, exit_signal FROM process_lifecycle
   UNION ALL
-  -- Parents outside the recording, but not the recorder (the parent of a command it launched).
+  -- Parents outside the recording, but not the recorder (the parent of a command it launched)
+  -- and not the parent of a process the recording found running (it is a root).
   SELECT DISTINCT l.recording, l.host, l.ppid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM process_lifecycle l JOIN recordings r USING (recording)
-  WHERE l.ppid IS NOT NULL AND l.ppid <> r.writer_pid
+  WHERE l.ppid IS NOT NULL AND l.ppid <> r.writer_pid AND NOT l.running_at_start
     AND NOT EXISTS (SELECT 1 FROM process_lifecycle p WHERE p.recording = l.recording AND p.pid = l.ppid)
 ),
 tree AS (

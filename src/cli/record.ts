@@ -97,6 +97,7 @@ function summary(out: string, r: RecordResult): string {
     `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
     `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${compression(r.stats.ringBytes, r.bytesWritten)}`,
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
+    ...(r.snapshot ? [`  snapshot  ${r.snapshot.processes} processes running at start, read in ${r.snapshot.ms.toFixed(0)} ms`] : []),
     ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
     ...(r.live?.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
     ...(r.live?.stopped.map((x) => `  detector  ${describeStop(x)}; it was stopped, the others went on`) ?? []),
@@ -218,6 +219,7 @@ export function summaryJson(output: string, result: RecordResult): unknown {
     output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
     bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
     error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
+    snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
     live_detection_ended: result.live?.ended ?? null,
   };

@@ -7,7 +7,6 @@
 // complete batch.
 import { closeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
-import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { ConfinedDir } from './confined-dir.js';
@@ -15,7 +14,7 @@ import { inspect, type Damage } from './damage.js';
 import { RecordingError } from './errors.js';
 import { readManifestIn, segmentDirName, type Manifest, type SegmentEntry } from './manifest.js';
 import { mergeTables, type Run } from './merge.js';
-import { TableFile, type TornTail } from './table-file.js';
+import { TableFile, type RawBatch, type TornTail } from './table-file.js';
 
 export interface SegmentRef {
   readonly index: number;
@@ -158,10 +157,11 @@ export class Recording {
 
   /**
    * The batches of one table file of a segment as IPC metadata and compressed bodies (for
-   * transcoding), checked as batches() checks them; `done` gets the SHA-256 of the whole
-   * file as read (for a sealed file, the one the manifest gives).
+   * transcoding), with how the file's columns map onto the declaration, checked as batches()
+   * checks them; `done` gets the SHA-256 of the whole file as read (for a sealed file, the
+   * one the manifest gives).
    */
-  rawBatches(seg: SegmentRef, table: TableName, done?: (sha256: string) => void): Generator<{ readonly header: RecordBatchHeader; readonly body: Buffer }> {
+  rawBatches(seg: SegmentRef, table: TableName, done?: (sha256: string) => void): Generator<RawBatch> {
     return this.read(seg, table, (f) => f.rawBatches(), done);
   }
 

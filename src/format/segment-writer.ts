@@ -3,11 +3,11 @@
 // being written; hashes are computed as the bytes go out, so sealing does not re-read.
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, writeSync } from 'node:fs';
-import { CompressionType, Message, RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
+import { CompressionType, Message, RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
 import { registerZstd, takeEncodedBytes, zstdFrameContentSize } from './codec.js';
 import type { ConfinedDir } from './confined-dir.js';
 import type { TableEntry } from './manifest.js';
-import { schemaMismatch } from './table-file.js';
+import { schemaMismatch } from './stored-schema.js';
 
 /** The IPC end-of-stream marker: continuation, then a zero metadata length. */
 export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -143,6 +143,8 @@ export class SegmentWriter {
   append(table: string, schema: Schema, batch: RecordBatch): void {
     const mismatch = batch.schema === schema ? undefined : schemaMismatch(batch.schema, schema);
     if (mismatch) throw new Error(`batch for table ${table} does not have the table's schema: ${mismatch}`);
+    // The file's schema is the declaration's, metadata and all: its schema version is what readers go by.
+    if (batch.schema !== schema) batch = new RecordBatch(schema, batch.data);
     let w = this.tables.get(table);
     if (!w) {
       const file = `${table}.arrow`;

@@ -1,7 +1,9 @@
 // One table's file in a segment: an Arrow IPC stream of ZSTD-compressed record batches.
 // Reading treats the file as untrusted: every message header is checked against the file
 // size and the limits below before its bytes reach apache-arrow, and a message cut short
-// by a crash ends the stream as a "torn tail" instead of failing.
+// by a crash ends the stream as a "torn tail" instead of failing. A file written under an
+// older schema version is read as the declaration, the columns added since null
+// (stored-schema.ts).
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
 import {
@@ -9,6 +11,7 @@ import {
 } from 'apache-arrow';
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { batchProblem } from './batch-check.js';
+import { BatchWidener } from './batch-widener.js';
 import { providePrepared, registerZstd, zstdFrameContentSize } from './codec.js';
 import { ConfinedDir, type OpenFile } from './confined-dir.js';
 import { RecordingError } from './errors.js';
@@ -16,6 +19,7 @@ import { inflatePool, type InflatePool, type InflateTicket } from './inflate-poo
 import {
   EXPANSION_FLOOR_BYTES, MAX_BATCHES_PER_FILE, MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_BUFFER_BYTES, MAX_EXPANSION, MAX_METADATA_BYTES,
 } from './limits.js';
+import { storedSchema, type StoredSchema } from './stored-schema.js';
 
 export { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from './limits.js';
 const CONTINUATION = 0xffffffff;
@@ -88,15 +92,11 @@ export interface ScanSummary {
   readonly torn: TornTail | undefined;
 }
 
-/** Compare a schema with the declared one (names and types, in order): what differs, or undefined. */
-export function schemaMismatch(found: Schema, want: Schema): string | undefined {
-  if (found.fields.length !== want.fields.length) return `${found.fields.length} columns, expected ${want.fields.length}`;
-  for (let i = 0; i < want.fields.length; i++) {
-    const f = found.fields[i]!;
-    const w = want.fields[i]!;
-    if (f.name !== w.name || String(f.type) !== String(w.type)) return `column ${i} is ${f.name}: ${f.type}, expected ${w.name}: ${w.type}`;
-  }
-  return undefined;
+/** A batch as stored: IPC metadata, still-compressed body, and how the file's columns map onto the declaration. */
+export interface RawBatch {
+  readonly header: RecordBatchHeader;
+  readonly body: Buffer;
+  readonly stored: StoredSchema;
 }
 
 /** Sequential, validating reader of one IPC stream file. */
@@ -115,6 +115,8 @@ export class TableFile {
   private decoding = 0;
   /** Where batch bodies go when reading ahead. */
   private arena: BodyArena | undefined;
+  /** The file's schema as accepted, once its first message is read. */
+  private stored: StoredSchema | undefined;
 
   /** Decompressed bytes this file may hold, from its size (see MAX_EXPANSION). */
   private readonly maxRawBytes: number;
@@ -194,8 +196,11 @@ export class TableFile {
       if (at + 8 + metaLen > this.size) return this.tear('message metadata cut short', at);
       const meta = this.read(metaLen);
       let msg: Message;
+      let header: unknown;
       try {
         msg = Message.decode(meta);
+        // apache-arrow decodes the header on each header() call: once here, where a bad one is a corrupt message.
+        header = msg.header();
       } catch (err) {
         this.corrupt(`undecodable message metadata (${(err as Error).message})`, at);
       }
@@ -203,8 +208,9 @@ export class TableFile {
       if (!Number.isSafeInteger(bodyLen) || bodyLen < 0 || bodyLen > MAX_BATCH_BYTES) this.corrupt(`body length ${bodyLen}`, at);
       if (first) {
         if (!msg.isSchema() || bodyLen !== 0) this.corrupt('stream does not start with a schema', at);
-        const why = schemaMismatch(msg.header(), this.schema);
-        if (why) this.corrupt(`schema differs from the declared table: ${why}`, at);
+        const stored = storedSchema(header as Schema, this.schema);
+        if ('refused' in stored) throw new RecordingError(stored.refused, { file: this.path, offset: at });
+        this.stored = stored;
         first = false;
         yield { at, head: Buffer.concat([prefix, meta]) };
         continue;
@@ -212,19 +218,19 @@ export class TableFile {
       if (!msg.isRecordBatch()) this.corrupt(`unexpected ${MessageHeader[msg.headerType]} message`, at);
       if (at + 8 + metaLen + bodyLen > this.size) return this.tear('record batch body cut short', at);
       if (this.batches >= MAX_BATCHES_PER_FILE) this.corrupt(`more than ${MAX_BATCHES_PER_FILE} record batches in one file (flightrec starts a new segment before that)`, at);
+      const batch = header as RecordBatchHeader;
       const body = this.read(bodyLen, this.arena);
-      const zstd = this.checkBatch(msg, body, at);
-      if (this.arena && keepsBody(msg.header(), zstd)) this.arena.keepLast();
-      this.rows += msg.header().length;
+      const zstd = this.checkBatch(batch, body, at);
+      if (this.arena && keepsBody(batch, zstd)) this.arena.keepLast();
+      this.rows += batch.length;
       this.batches++;
-      yield { at, head: Buffer.concat([prefix, meta]), body, header: msg.header(), zstd };
+      yield { at, head: Buffer.concat([prefix, meta]), body, header: batch, zstd };
     }
     if (first) this.tear('empty file', 0);
   }
 
   /** Check a batch's buffers against its body and the limits; returns where its zstd frames are. */
-  private checkBatch(msg: Message<MessageHeader.RecordBatch>, body: Buffer, at: number): Array<[number, number]> {
-    const header = msg.header();
+  private checkBatch(header: RecordBatchHeader, body: Buffer, at: number): Array<[number, number]> {
     const frames: Array<[number, number]> = [];
     if (header.length < 0 || header.length > MAX_BATCH_ROWS) this.corrupt(`batch of ${header.length} rows`, at);
     const compressed = header.compression !== null;
@@ -255,13 +261,17 @@ export class TableFile {
     return frames;
   }
 
-  /** Decode the validated stream into record batches, each checked against the table's declaration. */
+  /** Decode the validated stream into record batches of the table's declaration, each checked against it. */
   *recordBatches(): Generator<RecordBatch> {
     registerZstd();
     const reader = RecordBatchReader.from(this.size >= READ_AHEAD_MIN_BYTES ? this.readAhead() : this.messages());
+    let widener: BatchWidener | undefined;
     try {
-      for (const batch of reader) {
-        const why = batchProblem(batch, this.schema);
+      for (const read of reader) {
+        // The reader has read the schema message before it gives a batch.
+        widener ??= new BatchWidener(this.schema, this.stored!);
+        const batch = widener.widen(read);
+        const why = batchProblem(batch, this.stored!.checked);
         if (why) this.corrupt(why, this.decoding);
         yield batch;
       }
@@ -306,8 +316,8 @@ export class TableFile {
   }
 
   /** Each validated record batch as its metadata and its still-compressed body, for transcoding without decoding. */
-  *rawBatches(): Generator<{ readonly header: RecordBatchHeader; readonly body: Buffer }> {
-    for (const { header, body } of this.frames()) if (header && body) yield { header, body };
+  *rawBatches(): Generator<RawBatch> {
+    for (const { header, body } of this.frames()) if (header && body) yield { header, body, stored: this.stored! };
   }
 
   /** Validate the whole file without decoding batches. */

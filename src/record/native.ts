@@ -70,6 +70,8 @@ export interface NativeSessionOptions {
   readonly holdMs: number;
   /** Hand over every table up to one watermark at a time, each time followed by 'flushed' (live detection). */
   readonly synced?: boolean;
+  /** Hand nothing over until snapshot() has staged its rows. */
+  readonly snapshot?: boolean;
   /** Tables to record (the others' programs are not loaded). */
   readonly tables: readonly string[];
   /** CPU samples per second per CPU, when `tables` has sample. */
@@ -89,6 +91,11 @@ export interface NativeSession {
   stats(): NativeStats;
   /** The loaded programs and where they attach. */
   programs(): Array<{ name: string; attach: string }>;
+  /** A proc row of kind snapshot for each of these processes, from /proc: called once before
+   * start() and once after; the second hands the rows over (cgroupRoot: where cgroup v2 is mounted). */
+  snapshot(pids: readonly number[], cgroupRoot: string): void;
+  /** The cgroup ids of the proc rows recorded so far (decimal strings). */
+  cgroupIds(): string[];
   close(): void;
 }
 
@@ -104,6 +111,12 @@ export interface Addon {
   tables(): ReadonlyArray<{ name: string; id: number; size: number; columns: string[] }>;
   /** Probes the running kernel (its BTF at `btfPath`). */
   probeKernel(btfPath: string): KernelFeatures;
+  /** These processes and every one below them, now. */
+  processTree(pids: readonly number[]): number[];
+  /** Every process in a cgroup v2 directory or below it, now. */
+  cgroupProcesses(path: string): number[];
+  /** Every process but this one, now. */
+  allProcesses(): number[];
   libbpfVersion: string;
 }
 

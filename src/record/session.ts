@@ -9,9 +9,11 @@ import { DEFAULTS } from './defaults.js';
 import { recordBatchFromNative } from './arrow.js';
 import type { LiveDetection } from './live.js';
 import { kernelBtfPath, kernelVariant, planFor, withoutFeatures } from './kernel.js';
-import { loadAddon, type NativeMessage, type NativeSession, type NativeStats } from './native.js';
+import { loadAddon, type Addon, type NativeMessage, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
-import { anyAlive, describeTarget, type Target } from './target.js';
+import { accountBatch, readAccounts } from './accounts.js';
+import { cgroupBatch, resolveCgroups } from './cgroups.js';
+import { anyAlive, cgroup2Root, describeTarget, type Target } from './target.js';
 
 export interface RecordOptions {
   readonly out: string;
@@ -65,6 +67,8 @@ export interface RecordResult {
   readonly error?: RecordingError;
   /** The live detectors, when --detect was on. */
   readonly live?: LiveDetection;
+  /** The /proc snapshot of the processes running at start (--pid, --cgroup, --all). */
+  readonly snapshot?: { readonly processes: number; readonly ms: number };
 }
 
 export { DEFAULTS };
@@ -80,6 +84,14 @@ function exitOf(status: number): { code: number | null; signal: number | null } 
   return signal === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal };
 }
 
+/** The processes a snapshot covers: every one (but the recorder), the given ones and those
+ * below them, or those in the cgroup. */
+function coveredProcesses(addon: Addon, target: Exclude<Target, { kind: 'command' }>): number[] {
+  if (target.kind === 'all') return addon.allProcesses();
+  if (target.kind === 'pids') return addon.processTree(target.pids);
+  return addon.cgroupProcesses(target.path);
+}
+
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const ringBytes = opts.ringBytes ?? DEFAULTS.ringBytes;
   const sampleHz = opts.sampleHz ?? DEFAULTS.sampleHz;
@@ -90,9 +102,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const features = withoutFeatures(addon.probeKernel(btfPath));
   const { tables, unavailable } = planFor(features, opts.tables ?? DEFAULT_TABLES);
   const target = opts.target;
+  const cgroupRoot = cgroup2Root() ?? '/sys/fs/cgroup';
 
   let writer: RecordingWriter | undefined;
   let live: LiveDetection | undefined;
+  let snapshot: RecordResult['snapshot'];
   let finishing = false;
   let failure: RecordingError | undefined;
   let dropped = 0;
@@ -129,6 +143,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       drainMs: opts.drainMs ?? DEFAULTS.drainMs,
       holdMs: DEFAULTS.holdMs,
       synced: opts.live !== undefined,
+      // A launched command is recorded from its exec; the others from a snapshot of /proc.
+      snapshot: target.kind !== 'command',
       tables,
       sampleHz,
       ...(target.kind === 'cgroup' ? { cgroupPath: target.path } : {}),
@@ -190,11 +206,27 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         kernel_features: kernelVariant(features),
       },
     });
+    writer.append('account', accountBatch(readAccounts(), process.hrtime.bigint()));
     live = opts.live?.attach(writer, (err) => {
       failure ??= writeFailure(err, opts.out);
       stop('error');
     });
-    if (target.kind === 'pids') for (const pid of target.pids) session.addTarget(pid);
+    // The processes given, and every one already below them: their children are targets too.
+    if (target.kind === 'pids') for (const pid of addon.processTree(target.pids)) session.addTarget(pid);
+    // The processes running when recording starts are read from /proc twice: here, for those
+    // that end before the second read, and once the programs are attached, for those that
+    // started in between (the kernel sees everything after that).
+    let snapshotMs = 0;
+    const takeSnapshot = (attached: boolean): number => {
+      if (target.kind === 'command') return 0;
+      const t0 = performance.now();
+      const pids = coveredProcesses(addon, target);
+      if (target.kind === 'pids' && attached) for (const pid of pids) session.addTarget(pid);
+      session.snapshot(pids, cgroupRoot);
+      snapshotMs += performance.now() - t0;
+      return pids.length;
+    };
+    takeSnapshot(false);
     if (target.kind === 'command') {
       const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
       child = addon.spawnHeld(target.file, target.argv, env);
@@ -208,6 +240,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     } catch (err) {
       throw explainLoadError(err as Error);
     }
+    if (target.kind !== 'command') snapshot = { processes: takeSnapshot(true), ms: snapshotMs };
   } catch (err) {
     for (const s of signals) process.off(s, onSignal);
     session.close();
@@ -243,12 +276,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   await end;
   for (const t of timers) clearTimeout(t);
   const stats = session.stats();
+  const cgroupIds = session.cgroupIds().map(BigInt);
   session.close();
   reapChild();
   // The programs are detached; live detection runs what it was handed, briefly after a signal.
   finishing = true;
   await live?.finish(signalled > 0 ? DEFAULTS.detectGraceMs : undefined);
   for (const s of signals) process.off(s, onSignal);
+  if (!failure && cgroupIds.length > 0) {
+    try {
+      writer.append('cgroup', cgroupBatch(resolveCgroups(cgroupIds, cgroupRoot), process.hrtime.bigint()));
+    } catch (err) {
+      failure = writeFailure(err, opts.out);
+    }
+  }
 
   let manifest: Manifest;
   try {
@@ -271,6 +312,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     unavailable,
     ...(failure ? { error: failure } : {}),
     ...(live ? { live } : {}),
+    ...(snapshot ? { snapshot } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import { UsageError } from '../format/errors.js';
 import { RecordingWriter } from '../format/recording-writer.js';
 import type { Recording } from '../format/recording.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
-import type { TableName } from '../schema/tables.js';
+import { table as tableOf, type TableName } from '../schema/tables.js';
 
 export interface SliceFilter {
   /** Keep rows of these pids. */
@@ -38,16 +38,59 @@ export function treePids(rec: Recording, roots: readonly number[]): Set<number> 
   return pids;
 }
 
+/** Column values of one proc row, as makeBatch takes them. */
+type ProcRow = Record<string, unknown>;
+
+/**
+ * What a slice starting at `from` needs to say who its processes are: for each process alive
+ * then whose fork, exec or snapshot row lies before the slice, a snapshot row made from the
+ * last of them and the directories it changed to since, at `from`. It keeps that row's seq, which is unique in the source and not in
+ * the slice.
+ */
+function identitiesAt(rec: Recording, from: bigint, keep: (pid: number) => boolean): ProcRow[] {
+  const last = new Map<number, ProcRow>();
+  const e = makeCursor('proc');
+  for (const b of rec.batches('proc')) {
+    e.bind(b);
+    for (e.row = 0; e.row < b.numRows; e.row++) {
+      if (e.ts >= from) break;
+      if (!keep(e.pid)) continue;
+      if (e.kind === 'exit') last.delete(e.pid);
+      else last.set(e.pid, rowOf(b, e.row));
+    }
+  }
+  // Where each of them had gone since (chdir and fchdir rows that succeeded).
+  const f = makeCursor('file');
+  for (const b of rec.tables().includes('file') ? rec.batches('file') : []) {
+    f.bind(b);
+    for (f.row = 0; f.row < b.numRows; f.row++) {
+      if (f.ts >= from) break;
+      const row = last.get(f.pid);
+      if (row && f.op === 'chdir' && f.ret === 0n) row.cwd = f.abs_path ?? f.path;
+    }
+  }
+  return [...last.values()].sort((a, b) => (a.seq as bigint) < (b.seq as bigint) ? -1 : 1).map((r) => ({ ...r, ts: from, kind: 'snapshot' }));
+}
+
+/** Row `r` of `batch` as column values. */
+function rowOf(batch: RecordBatch, r: number): ProcRow {
+  const row: ProcRow = {};
+  for (const f of batch.schema.fields) row[f.name] = valueOf(batch.getChild(f.name)!.get(r));
+  return row;
+}
+
+/** A value as makeBatch takes it: lists as arrays. */
+function valueOf(x: unknown): unknown {
+  if (x !== null && typeof x === 'object' && 'toArray' in (x as object) && !(x instanceof Uint8Array)) return Array.from((x as { toArray(): ArrayLike<unknown> }).toArray());
+  return x;
+}
+
 /** Rows of `batch` at `rows`, as a new batch of `table`. */
 function gather(table: TableName, batch: RecordBatch, rows: readonly number[]): RecordBatch {
   const columns: Record<string, ColumnValues> = {};
   for (const f of SCHEMAS[table].fields) {
     const v = batch.getChild(f.name)!;
-    columns[f.name] = rows.map((r) => {
-      const x = v.get(r) as unknown;
-      if (x !== null && typeof x === 'object' && 'toArray' in (x as object) && !(x instanceof Uint8Array)) return Array.from((x as { toArray(): ArrayLike<unknown> }).toArray());
-      return x;
-    });
+    columns[f.name] = rows.map((r) => valueOf(v.get(r)));
   }
   return makeBatch(table, columns);
 }
@@ -85,9 +128,23 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
   let rows = 0;
   let processRows = 0;
   try {
+    // A slice from a time on says who its processes were then, so it reads on its own.
+    if (filter.from !== undefined) {
+      const ids = identitiesAt(rec, filter.from, (pid) => !pids || pids.has(pid));
+      if (ids.length > 0) {
+        writer.append('proc', makeBatch('proc', Object.fromEntries(SCHEMAS.proc.fields.map((f) => [f.name, ids.map((r) => r[f.name])])) as Record<string, ColumnValues>));
+        rows += ids.length;
+      }
+    }
     for (const table of rec.tables()) {
       const hasPid = SCHEMAS[table].fields.some((f) => f.name === 'pid');
+      const whole = tableOf(table).context === true;
       for (const b of rec.batches(table)) {
+        if (whole) {
+          writer.append(table, b);
+          rows += b.numRows;
+          continue;
+        }
         const ts = b.getChild('ts')!.data[0]!;
         const tsv = (ts.values as BigUint64Array).subarray(ts.offset, ts.offset + ts.length);
         const pidCol = hasPid ? b.getChild('pid')! : undefined;

@@ -37,7 +37,7 @@ export interface SyscallRow {
   returned: boolean;
 }
 
-/** process lifecycle: fork, exec and exit */
+/** process lifecycle: fork, exec and exit, and a snapshot of each process the recording covers that was running when it started */
 export interface ProcRow {
   /** CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time */
   ts: bigint;
@@ -51,8 +51,8 @@ export interface ProcRow {
   tid: number;
   /** task command name */
   comm: string;
-  /** lifecycle event */
-  kind: 'fork' | 'exec' | 'exit';
+  /** lifecycle event; snapshot (schema 2): a process running when the recording started, from /proc */
+  kind: 'fork' | 'exec' | 'exit' | 'snapshot';
   /** parent tgid */
   ppid: number;
   /** real uid */
@@ -63,14 +63,20 @@ export interface ProcRow {
   euid: number;
   /** cgroup v2 id */
   cgroup_id: bigint;
-  /** exec: the file executed */
+  /** the program: exec: the file executed; fork: the parent's, which the child runs until it execs; snapshot: its executable */
   filename: string | null;
-  /** exec: arguments, bounded */
+  /** arguments, bounded: exec: the new program's; fork: the parent's; snapshot: its command line */
   argv: string[] | null;
-  /** exec: argv was longer than the bound */
+  /** argv was longer than the bound */
   argv_truncated: boolean;
   /** exit: exit status (code << 8 | signal, as wait(2) reports) */
   exit_code: number | null;
+  /** working directory: exec, fork (the parent's, inherited) and snapshot */
+  cwd: string | null;
+  /** when the process started, on the clock of ts: fork, exec and snapshot */
+  start_ts: bigint | null;
+  /** snapshot: a kernel thread (it has no program or arguments) */
+  kthread: boolean | null;
 }
 
 /** file operations with decoded paths; read/write byte totals per fd flushed on close */
@@ -87,8 +93,8 @@ export interface FileRow {
   tid: number;
   /** task command name */
   comm: string;
-  /** operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O) */
-  op: 'open' | 'creat' | 'unlink' | 'rename' | 'mkdir' | 'rmdir' | 'chmod' | 'chown' | 'truncate' | 'link' | 'symlink' | 'close' | 'io';
+  /** operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O); chdir (schema 2): chdir and fchdir */
+  op: 'open' | 'creat' | 'unlink' | 'rename' | 'mkdir' | 'rmdir' | 'chmod' | 'chown' | 'truncate' | 'link' | 'symlink' | 'close' | 'io' | 'chdir';
   /** path as given (relative paths are relative to dirfd); close and io: the open file's path */
   path: string;
   /** second path, the one created: rename and link new name, symlink link path (path is then the link text) */
@@ -111,6 +117,8 @@ export interface FileRow {
   bytes_written: bigint;
   /** return value */
   ret: bigint;
+  /** path made absolute with the working directory or the dirfd's path, where path is relative */
+  abs_path: string | null;
 }
 
 /** socket calls with decoded addresses, TCP state changes, byte totals per socket */
@@ -329,6 +337,34 @@ export interface AlertRow {
   related_seqs: bigint[];
 }
 
+/** the host's users and groups when the recording started (schema 2), to name the ids of other tables */
+export interface AccountRow {
+  /** when they were read */
+  ts: bigint;
+  /** a user (uid) or a group (gid) */
+  kind: 'user' | 'group';
+  /** uid or gid */
+  id: number;
+  /** its name */
+  name: string;
+}
+
+/** the cgroups of the recorded processes (schema 2): path, and the container it is, where its path says so */
+export interface CgroupRow {
+  /** when its path was read */
+  ts: bigint;
+  /** cgroup v2 id, as proc.cgroup_id */
+  id: bigint;
+  /** path below the cgroup2 mount */
+  path: string;
+  /** the container runtime's id (docker, containerd, CRI-O, podman, systemd-nspawn) */
+  container_id: string | null;
+  /** which runtime named it */
+  runtime: string | null;
+  /** Kubernetes pod uid */
+  pod_uid: string | null;
+}
+
 export interface Rows {
   syscall: SyscallRow;
   proc: ProcRow;
@@ -341,4 +377,6 @@ export interface Rows {
   pt: PtRow;
   gap: GapRow;
   alert: AlertRow;
+  account: AccountRow;
+  cgroup: CgroupRow;
 }

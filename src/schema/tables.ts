@@ -1,9 +1,14 @@
 // The event tables, declared once. Everything else is generated from this file:
 // `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
 import {
-  type Column, type Table, address, blob, bool, column, enumOf, i32, i64, inlineStr, str, strs,
-  u16, u32, u64, u64s, u8, decoded,
+  type Column, type Table, added, addedLabels, address, blob, bool, column, decoded, enumOf, i32, i64, inlineStr, str, strs,
+  u16, u32, u64, u64s, u8,
 } from './types.js';
+
+/** The version of these declarations: a column or an enum label added bumps it (types.ts,
+ * `added`, `addedLabels`); files written under an older version are read with the newer
+ * columns null (format/stored-schema.ts). */
+export const SCHEMA_VERSION = 2;
 
 export const PATH_MAX = 4096;
 export const COMM_LEN = 16;
@@ -44,19 +49,22 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: 'proc', id: 2, source: 'kernel',
-    doc: 'process lifecycle: fork, exec and exit',
+    doc: 'process lifecycle: fork, exec and exit, and a snapshot of each process the recording covers that was running when it started',
     columns: [
       ...HEADER,
-      column('kind', enumOf('fork', 'exec', 'exit'), 'lifecycle event'),
+      column('kind', enumOf('fork', 'exec', 'exit', addedLabels(2, 'snapshot')), 'lifecycle event; snapshot (schema 2): a process running when the recording started, from /proc'),
       column('ppid', u32, 'parent tgid'),
       column('uid', u32, 'real uid'),
       column('gid', u32, 'real gid'),
       column('euid', u32, 'effective uid'),
       column('cgroup_id', u64, 'cgroup v2 id'),
-      column('filename', str(PATH_MAX), 'exec: the file executed', true),
-      column('argv', strs(ARGV_MAX), 'exec: arguments, bounded', true),
-      column('argv_truncated', bool, 'exec: argv was longer than the bound'),
+      column('filename', str(PATH_MAX), 'the program: exec: the file executed; fork: the parent\'s, which the child runs until it execs; snapshot: its executable', true),
+      column('argv', strs(ARGV_MAX), 'arguments, bounded: exec: the new program\'s; fork: the parent\'s; snapshot: its command line', true),
+      column('argv_truncated', bool, 'argv was longer than the bound'),
       decoded(column('exit_code', i32, 'exit: exit status (code << 8 | signal, as wait(2) reports)', true), 'wait_status'),
+      added(2, 'cwd', str(PATH_MAX), 'working directory: exec, fork (the parent\'s, inherited) and snapshot'),
+      added(2, 'start_ts', u64, 'when the process started, on the clock of ts: fork, exec and snapshot'),
+      added(2, 'kthread', bool, 'snapshot: a kernel thread (it has no program or arguments)'),
     ],
   },
   {
@@ -65,7 +73,7 @@ export const TABLES: readonly Table[] = [
     columns: [
       ...HEADER,
       column('op', enumOf('open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown',
-        'truncate', 'link', 'symlink', 'close', 'io'), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O)'),
+        'truncate', 'link', 'symlink', 'close', 'io', addedLabels(2, 'chdir')), 'operation; close and io rows carry the byte totals of an fd (io: still open, flushed after a second of I/O); chdir (schema 2): chdir and fchdir'),
       column('path', str(PATH_MAX), 'path as given (relative paths are relative to dirfd); close and io: the open file\'s path'),
       column('path2', str(PATH_MAX), 'second path, the one created: rename and link new name, symlink link path (path is then the link text)', true),
       column('dirfd', i32, 'directory fd for *at calls (-100 is AT_FDCWD)'),
@@ -77,6 +85,7 @@ export const TABLES: readonly Table[] = [
       column('bytes_read', u64, 'close: bytes read through this fd'),
       column('bytes_written', u64, 'close: bytes written through this fd'),
       decoded(column('ret', i64, 'return value'), 'errno'),
+      added(2, 'abs_path', str(PATH_MAX), 'path made absolute with the working directory or the dirfd\'s path, where path is relative'),
     ],
   },
   {
@@ -192,10 +201,32 @@ export const TABLES: readonly Table[] = [
       column('related_seqs', u64s, 'seqs of the other events the alert rests on'),
     ],
   },
+  {
+    name: 'account', id: 12, source: 'user', context: true,
+    doc: 'the host\'s users and groups when the recording started (schema 2), to name the ids of other tables',
+    columns: [
+      column('ts', u64, 'when they were read'),
+      column('kind', enumOf('user', 'group'), 'a user (uid) or a group (gid)'),
+      column('id', u32, 'uid or gid'),
+      column('name', str(256), 'its name'),
+    ],
+  },
+  {
+    name: 'cgroup', id: 13, source: 'user', context: true,
+    doc: 'the cgroups of the recorded processes (schema 2): path, and the container it is, where its path says so',
+    columns: [
+      column('ts', u64, 'when its path was read'),
+      column('id', u64, 'cgroup v2 id, as proc.cgroup_id'),
+      column('path', str(PATH_MAX), 'path below the cgroup2 mount'),
+      column('container_id', str(128), 'the container runtime\'s id (docker, containerd, CRI-O, podman, systemd-nspawn)', true),
+      column('runtime', str(32), 'which runtime named it', true),
+      column('pod_uid', str(64), 'Kubernetes pod uid', true),
+    ],
+  },
 ];
 
 export type TableName = 'syscall' | 'proc' | 'file' | 'net' | 'dns' | 'mem' | 'bio' | 'sample'
-  | 'pt' | 'gap' | 'alert';
+  | 'pt' | 'gap' | 'alert' | 'account' | 'cgroup';
 
 export const TABLE_NAMES = TABLES.map((t) => t.name) as readonly TableName[];
 

@@ -6,8 +6,9 @@ export type IntBits = 8 | 16 | 32 | 64;
 export type ColumnType =
   | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean }
   | { readonly kind: 'bool' }
-  /** A closed set of labels, stored as a u8 code (index into labels). */
-  | { readonly kind: 'enum'; readonly labels: readonly string[] }
+  /** A closed set of labels, stored as a u8 code (index into labels); `since`: the schema
+   * version that added each label (1: from the start), never decreasing, so codes stay put. */
+  | { readonly kind: 'enum'; readonly labels: readonly string[]; readonly since: readonly number[] }
   /** Bounded UTF-8. `inline` strings live in the fixed record (comm); others in its tail. */
   | { readonly kind: 'string'; readonly max: number; readonly inline: boolean }
   /** Bounded list of strings (argv), NUL-separated in the record tail. */
@@ -25,6 +26,9 @@ export interface Column {
   readonly doc: string;
   /** Null where the column does not apply to the row (filename of a fork); decoders derive it from the row's kind. */
   readonly nullable?: boolean;
+  /** The schema version that added the column (absent: there from the start). A file written
+   * before lacks it, and readers give it as nulls, so such a column is always nullable. */
+  readonly since?: number;
   /** Names for the number, as extra view columns next to it (src/schema/decode.ts). */
   readonly decode?: Decode;
 }
@@ -48,6 +52,8 @@ export interface Table {
   /** Small stable number carried in every BPF record header. */
   readonly id: number;
   readonly columns: readonly Column[];
+  /** It describes the recording's context (accounts, cgroups), not events: a slice keeps it whole. */
+  readonly context?: boolean;
 }
 
 export const u8 = { kind: 'int', bits: 8, signed: false } as const;
@@ -59,7 +65,17 @@ export const i64 = { kind: 'int', bits: 64, signed: true } as const;
 export const bool = { kind: 'bool' } as const;
 export const blob = { kind: 'blob' } as const;
 export const u64s = { kind: 'u64s' } as const;
-export const enumOf = (...labels: string[]): ColumnType => ({ kind: 'enum', labels });
+/** Enum labels added in schema version `since`, after every label of the versions before. */
+export interface AddedLabels {
+  readonly since: number;
+  readonly labels: readonly string[];
+}
+export const addedLabels = (since: number, ...labels: string[]): AddedLabels => ({ since, labels });
+/** An enum of labels there from the start, then those later versions added (addedLabels). */
+export const enumOf = (...labels: ReadonlyArray<string | AddedLabels>): ColumnType => {
+  const each = labels.flatMap((l) => (typeof l === 'string' ? [[l, 1] as const] : l.labels.map((x) => [x, l.since] as const)));
+  return { kind: 'enum', labels: each.map(([l]) => l), since: each.map(([, v]) => v) };
+};
 export const str = (max: number): ColumnType => ({ kind: 'string', max, inline: false });
 export const inlineStr = (max: number): ColumnType => ({ kind: 'string', max, inline: true });
 export const strs = (max: number): ColumnType => ({ kind: 'strings', max });
@@ -69,6 +85,11 @@ export const address: ColumnType = { kind: 'bytes', width: 16, address: true };
 
 export function column(name: string, type: ColumnType, doc: string, nullable = false): Column {
   return { name, type, doc, nullable };
+}
+
+/** A nullable column added in schema version `since`. */
+export function added(since: number, name: string, type: ColumnType, doc: string): Column {
+  return { name, type, doc, nullable: true, since };
 }
 
 /** The column, read in SQL through a table of names as well. */

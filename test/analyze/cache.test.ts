@@ -1,4 +1,4 @@
-import { existsSync, openSync, readdirSync, readSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readdirSync, readSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBValue } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { RAW_COLUMNS } from '../../src/schema/sql.generated.js';
 import { TABLE_NAMES, type TableName } from '../../src/schema/tables.js';
 import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { tempDir } from '../helpers.js';
+import { FIXTURE } from '../format/older.js';
 
 /** A recording with every table, nulls and unicode included; `segments` sealed segments. */
 function synthetic(dir: string, segments = 2): RecordingWriter {
@@ -37,26 +38,32 @@ function norm(v: unknown): unknown {
 
 const columnsOf = (t: TableName): string[] => RAW_COLUMNS[t].split(', ').map((c) => c.split(' ')[0]!.replace(/"/g, ''));
 
+/** Rows in seq order; a context table's (no seq) in the order of their text. */
+function ordered(t: TableName, rows: unknown[][]): unknown[][] {
+  const seq = columnsOf(t).indexOf('seq');
+  if (seq < 0) return rows.map((r) => [JSON.stringify(r), r] as const).sort(([x], [y]) => (x < y ? -1 : 1)).map(([, r]) => r);
+  return rows.sort((x, y) => (BigInt(x[seq] as string) < BigInt(y[seq] as string) ? -1 : 1));
+}
+
 async function rawRows(a: Analysis, t: TableName): Promise<unknown[][]> {
-  const r = await a.query(`SELECT ${columnsOf(t).map((c) => `"${c}"`).join(', ')} FROM raw.${t} ORDER BY seq`);
-  return r.getRows().map((row: DuckDBValue[]) => row.map(norm));
+  const r = await a.query(`SELECT ${columnsOf(t).map((c) => `"${c}"`).join(', ')} FROM raw.${t}`);
+  return ordered(t, r.getRows().map((row: DuckDBValue[]) => row.map(norm)));
 }
 
 function arrowRows(dir: string, t: TableName): unknown[][] {
   const out: unknown[][] = [];
   for (const b of Recording.open(dir).batches(t)) for (const row of b) out.push(columnsOf(t).map((c) => norm(row[c])));
-  return out.sort((x, y) => (BigInt(x[1] as string) < BigInt(y[1] as string) ? -1 : 1));
+  return ordered(t, out);
 }
 
 async function count(a: Analysis, sql: string): Promise<number> {
   return Number((await a.query(sql)).getRows()[0]![0]);
 }
 
-/** Flips one byte in the middle of a file, keeping its size. */
-function flipByte(path: string): void {
+/** Flips one byte of a file (by default one in its schema), keeping its size. */
+function flipByte(path: string, at = 200): void {
   const fd = openSync(path, 'r+');
   const b = Buffer.alloc(1);
-  const at = 200;
   readSync(fd, b, 0, 1, at);
   b[0] = b[0]! ^ 0xff;
   writeSync(fd, b, 0, 1, at);
@@ -90,6 +97,28 @@ describe('the query cache', () => {
     expect(second.sources[0]!.cached.built).toBe(0);
   });
 
+  it('serves a schema-1 recording as the declaration: the columns added since null, the rest as the Arrow reader reads them', async () => {
+    const cache = join(tempDir(), 'cache');
+    const a = await Analysis.open([FIXTURE], { cache });
+    try {
+      for (const t of ['proc', 'file', 'syscall'] as const) {
+        const want = arrowRows(FIXTURE, t);
+        expect(want.length, t).toBeGreaterThan(100);
+        expect(await rawRows(a, t), t).toEqual(want);
+      }
+      expect(await count(a, 'SELECT count(*) FROM proc WHERE cwd IS NOT NULL OR start_ts IS NOT NULL OR kthread IS NOT NULL')).toBe(0);
+      expect(await count(a, 'SELECT count(*) FROM file WHERE abs_path IS NOT NULL')).toBe(0);
+    } finally {
+      a.close();
+    }
+    // An entry made under other table declarations has other columns: it is built again.
+    const meta = join(cache, readdirSync(cache).find((f) => /^\d{6}-proc-[0-9a-f]+\.json$/.test(f))!);
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace('"schema_version":2', '"schema_version":1'));
+    const again = await Analysis.open([FIXTURE], { cache });
+    again.close();
+    expect(again.sources[0]!.cached.built).toBe(1);
+  });
+
   it('sees a segment appended after it was built, and the unsealed segment of a recording still being written', async () => {
     const dir = join(tempDir(), 'rec');
     const w = synthetic(dir, 1);
@@ -119,13 +148,14 @@ describe('the query cache', () => {
     const a = await Analysis.open([dir]);
     a.close();
     const file = join(dir, 'segments', '000002', 'syscall.arrow');
-    flipByte(file);
+    // A byte of a column's doc text, which no check but the hash reads.
+    flipByte(file, readFileSync(file).indexOf('first argument register'));
     await expect(Analysis.open([dir])).rejects.toThrow(`${file}: does not match its SHA-256 in the manifest: modified after sealing; run \`flightrec verify\``);
 
     const fresh = join(tempDir(), 'rec');
     synthetic(fresh).close();
     flipByte(join(fresh, 'segments', '000001', 'proc.arrow'));
-    await expect(Analysis.open([fresh])).rejects.toThrow(/proc\.arrow: .*(modified after sealing|corrupt)/);
+    await expect(Analysis.open([fresh])).rejects.toThrow(/proc\.arrow( at offset \d+)?: .*(modified after sealing|corrupt)/);
   });
 
   it('lives where --cache says, leaving the recording untouched', async () => {

@@ -1,14 +1,19 @@
 // The cache transcoder takes table files as untrusted: what a batch body gives is checked
-// before it becomes a Parquet page, and text DuckDB would refuse is made readable.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// before it becomes a Parquet page, and text DuckDB would refuse is made readable. A file of
+// an older schema version becomes a Parquet file of the declaration, nulls where it lacks a
+// column.
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordBatchStreamWriter, Utf8, makeData } from 'apache-arrow';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Field, RecordBatchStreamWriter, Schema, Utf8, makeData } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { ParquetWriter } from '../../src/analyze/parquet.js';
 import { Analysis } from '../../src/analyze/session.js';
-import { RecordingWriter, makeBatch } from '../../src/index.js';
+import { RecordingWriter, SCHEMAS, TableFile, makeBatch } from '../../src/index.js';
 import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { tempDir } from '../helpers.js';
 import { bufferOffset, splitStream } from '../format/ipc.js';
+import { fixtureFile, narrowed, storedSchemaOf, streamOf } from '../format/older.js';
 
 /** Utf8 data from raw byte strings, valid UTF-8 or not. */
 function rawUtf8(values: readonly Buffer[]): ReturnType<typeof makeData<Utf8>> {
@@ -50,5 +55,38 @@ describe('the cache transcoder on hostile batches', () => {
     const file = join(dir, 'segments', '000002', 'proc.arrow');
     writeFileSync(file, bytes, { mode: 0o600 });
     await expect(Analysis.open([dir], { cache: join(tempDir(), 'cache') })).rejects.toThrow(`${file}: corrupt Arrow batch: column comm: offsets run to`);
+  });
+});
+
+describe('the cache transcoder on a file of an older schema version', () => {
+  it('writes each column the file lacks as a page of nulls, a list column too', async () => {
+    // proc as a later version might declare it: argv, a list of strings, added in version 2 too.
+    const declared = new Schema(SCHEMAS.proc.fields.map((f) => (f.name === 'argv' ? new Field(f.name, f.type, true, new Map([...f.metadata, ['flightrec.since', '2']])) : f)), SCHEMAS.proc.metadata);
+    const v1 = new Schema(storedSchemaOf(fixtureFile('proc')).fields.filter((f) => f.name !== 'argv'));
+    const rand = rng(12);
+    const clock = new SyntheticClock(rand);
+    const batches = [40, 0, 70].map((n) => narrowed(batchFromRows('proc', syntheticRows('proc', n, clock, rand).map((r) => ({ ...r, kind: 'fork' }))), v1));
+    const dir = tempDir();
+    const source = join(dir, 'proc.arrow');
+    writeFileSync(source, streamOf(v1, batches));
+    const out = join(dir, 'proc.parquet');
+    const writer = new ParquetWriter(openSync(out, 'w'), out, declared);
+    const f = new TableFile(source, declared);
+    for (const { header, body, stored } of f.rawBatches()) writer.writeBatch(header, body, stored, source);
+    f.close();
+    expect(writer.close()).toBe(110);
+
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      const types = (await con.runAndReadAll(`SELECT typeof(argv), typeof(cwd), typeof(start_ts), typeof(kthread) FROM read_parquet('${out}') LIMIT 1`)).getRows();
+      expect(types).toEqual([['VARCHAR[]', 'VARCHAR', 'UBIGINT', 'BOOLEAN']]);
+      const counts = (await con.runAndReadAll(`SELECT count(*), count(argv), count(cwd), count(start_ts), count(kthread) FROM read_parquet('${out}')`)).getRows();
+      expect(counts).toEqual([[110n, 0n, 0n, 0n, 0n]]);
+      const filenames = (await con.runAndReadAll(`SELECT filename FROM read_parquet('${out}') ORDER BY seq`)).getRows().map((row) => row[0]);
+      expect(filenames).toEqual(batches.flatMap((b) => [...b.getChild('filename')!]));
+    } finally {
+      con.closeSync();
+    }
   });
 });

@@ -3,7 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeCursor } from '../../src/detect/cursor.js';
+import { Recording } from '../../src/format/recording.js';
 import { CLI, cli, tempDir } from '../helpers.js';
+import { FIXTURE } from '../format/older.js';
 
 describe('flightrec sql, shell and notebook on a synthetic recording', () => {
   let dir: string;
@@ -18,7 +21,7 @@ describe('flightrec sql, shell and notebook on a synthetic recording', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^kind\s+n$/);
     const json = JSON.parse(cli('sql', dir, q, '-f', 'json').stdout) as Array<{ kind: string; n: string }>;
-    expect(json.map((r) => r.kind)).toEqual(['exec', 'exit', 'fork']);
+    expect(json.map((r) => r.kind)).toEqual(['exec', 'exit', 'fork', 'snapshot']);
     expect(json.reduce((s, r) => s + Number(r.n), 0)).toBe(100);
     expect(cli('sql', dir, q, '-f', 'jsonl').stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(json);
     expect(cli('sql', dir, q, '-f', 'csv').stdout.split('\n')[0]).toBe('kind,n');
@@ -78,5 +81,42 @@ describe('flightrec sql, shell and notebook on a synthetic recording', () => {
     expect(text).toContain('```\n\n<!-- flightrec:result -->\n```text\n  n\n---\n100\n(1 row)\n```\n<!-- /flightrec:result -->\n\nend\n');
     // Running a notebook that holds results replaces them.
     expect(cli('notebook', 'run', out, dir).stdout).toBe(text);
+  });
+});
+
+describe('flightrec sql on a recording of an older schema version', () => {
+  /** Rows of a query over the schema-1 fixture, as `-f json` gives them. */
+  function query(sql: string): Array<Record<string, unknown>> {
+    const r = cli('sql', FIXTURE, sql, '-f', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+  }
+
+  /** Rows per label of an enum column, as the Arrow reader gives them. */
+  function labelCounts(table: 'proc' | 'file', column: 'kind' | 'op'): Array<Record<string, unknown>> {
+    const n = new Map<string, number>();
+    const rec = Recording.open(FIXTURE);
+    const e = makeCursor(table);
+    for (const b of rec.batches(table)) {
+      e.bind(b);
+      for (e.row = 0; e.row < b.numRows; e.row++) {
+        const label = (e as unknown as Record<string, string>)[column]!;
+        n.set(label, (n.get(label) ?? 0) + 1);
+      }
+    }
+    rec.close();
+    return [...n].sort(([a], [b]) => a.localeCompare(b)).map(([label, count]) => ({ [column]: label, n: String(count) }));
+  }
+
+  it('gives the columns added since as NULL and the enums by the labels the file was written with', () => {
+    const proc = query('SELECT cwd, start_ts, kthread FROM proc');
+    expect(proc).toHaveLength(185);
+    expect(proc.every((r) => r.cwd === null && r.start_ts === null && r.kthread === null)).toBe(true);
+    const file = query('SELECT abs_path FROM file');
+    expect(file).toHaveLength(221);
+    expect(file.every((r) => r.abs_path === null)).toBe(true);
+    expect(query('SELECT op, count(*) AS n FROM file GROUP BY op ORDER BY op')).toEqual(labelCounts('file', 'op'));
+    expect(query('SELECT kind, count(*) AS n FROM proc GROUP BY kind ORDER BY kind')).toEqual(labelCounts('proc', 'kind'));
+    expect(query("SELECT count(*) AS n FROM file WHERE op = 'open' AND path <> ''")[0]!.n).not.toBe('0');
   });
 });

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, tempDir } from '../helpers.js';
 import { kernelAvailable, record } from './kernel.js';
-import { TABLE_NAMES } from '../../src/schema/tables.js';
+import { TABLE_NAMES, table } from '../../src/schema/tables.js';
 import type { ConnectOutcomes } from './scenarios.js';
 
 const run = kernelAvailable();
@@ -87,7 +87,7 @@ describe.runIf(run)('SQL over a real recording', () => {
     const host = readdirSync(out)[0]!;
     expect(host).toMatch(/^host=/);
     expect(readdirSync(join(out, host, readdirSync(join(out, host))[0]!))).toEqual(expect.arrayContaining(['table=proc', 'table=recordings', 'table=syscall']));
-    for (const q of [...TABLE_NAMES.map((t) => `SELECT * FROM ${t} ORDER BY seq`), 'SELECT * FROM processes ORDER BY pid', 'SELECT * FROM connections ORDER BY first_ts, pid']) {
+    for (const q of [...TABLE_NAMES.map((t) => `SELECT * FROM ${t} ORDER BY ${table(t).context ? 'ALL' : 'seq'}`), 'SELECT * FROM processes ORDER BY pid', 'SELECT * FROM connections ORDER BY first_ts, pid']) {
       const here = cli('sql', dir, q, '-f', 'jsonl');
       const there = cli('sql', '--fleet', out, q, '-f', 'jsonl');
       expect(there.stderr, q).toBe('');

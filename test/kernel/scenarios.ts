@@ -6,10 +6,11 @@
 // guest kernel test/kernel/guest.ts runs them in one process, and matrix.test.ts checks the
 // recordings on the host with the same checks. Nothing here imports vitest: the guest runs it.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExpectStatic } from 'vitest';
 import { doctor, type DoctorReport } from '../../src/record/doctor.js';
+import { table } from '../../src/schema/tables.js';
 import { addressText } from '../../src/text/address.js';
 import { ROOT, cli } from '../helpers.js';
 import { NR, WORKLOADS, recorderAttached, rows, type Row } from './kernel.js';
@@ -59,11 +60,29 @@ const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Prom
 
 const argv = (r: Row): string[] => [...(r.argv as Iterable<string>)];
 const execs = (proc: Row[]): Row[] => proc.filter((r) => r.kind === 1);
-const FILE_OP = ['open', 'creat', 'unlink', 'rename', 'mkdir', 'rmdir', 'chmod', 'chown', 'truncate', 'link', 'symlink', 'close', 'io'];
-const NET_OP = ['connect', 'accept', 'bind', 'listen', 'state', 'close', 'io'];
-const MEM_OP = ['mmap', 'mprotect', 'munmap'];
-const op = (names: string[], r: Row): string => names[r.op as number]!;
+/** An enum column's labels, from the declaration. */
+function labels(t: string, c: string): readonly string[] {
+  const type = table(t).columns.find((x) => x.name === c)!.type;
+  if (type.kind !== 'enum') throw new Error(`${t}.${c} is not an enum`);
+  return type.labels;
+}
+const FILE_OP = labels('file', 'op');
+const NET_OP = labels('net', 'op');
+const MEM_OP = labels('mem', 'op');
+const PROC_KIND = labels('proc', 'kind');
+const op = (names: readonly string[], r: Row): string => names[r.op as number]!;
 const TCP_ESTABLISHED = 1;
+
+/** Whether root may read what a running process runs (not where the process forbids it, as
+ * some sandboxes' pid 1 does); a process that is gone counts as readable. */
+function programReadable(pid: number): boolean {
+  try {
+    readlinkSync(`/proc/${pid}/exe`);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EACCES';
+  }
+}
 
 /** An address column as text, the way SQL shows it. */
 function addr(r: Row, col: 'saddr' | 'daddr' | 'server'): string {
@@ -80,6 +99,13 @@ function inOrder(t: Row[]): boolean {
 }
 
 const writerPid = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { writer_pid: number }).writer_pid;
+
+/** A query's rows, through the CLI (JSON: numbers as the CLI gives them). */
+function sqlRows(dir: string, query: string): Array<Record<string, unknown>> {
+  const r = cli('sql', dir, query, '-f', 'json');
+  if (r.code !== 0) throw new Error(`sql failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+}
 
 /** A command's first line of JSON on stdout, kept in the work directory. */
 function shellTo(out: string, command: readonly string[]): string[] {
@@ -271,7 +297,11 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
       expect(cat.ppid).toBe(target);
       expect(proc.find((p) => p.kind === 2 && p.pid === target)?.exit_code).toBe(0);
-      const ours = [target, cat.pid, ...proc.filter((p) => p.kind === 0).map((p) => p.pid)];
+      // The target, its children forked while recording, and those already running (a sleep of its loop).
+      const running = proc.filter((p) => PROC_KIND[p.kind as number] === 'snapshot');
+      expect(running.map((p) => p.pid)).toContain(target);
+      for (const p of running.filter((x) => x.pid !== target)) expect(p.ppid).toBe(target);
+      const ours = [target, cat.pid, ...proc.filter((p) => p.kind === 0).map((p) => p.pid), ...running.map((p) => p.pid)];
       for (const row of [...rows(dir, 'syscall'), ...proc]) expect(ours).toContain(row.pid);
     },
   }),
@@ -325,6 +355,17 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       const sys = rows(dir, 'syscall');
       expect(sys.some((s) => s.pid === outsider)).toBe(true);
       expect(sys.some((s) => s.pid === writerPid(dir))).toBe(false);
+      // Every process has its program: from a snapshot, a fork or an exec (kernel threads have none).
+      // (But for one whose program root may not read: pid 1 of some sandboxes.)
+      const unknown = sqlRows(dir, 'SELECT pid, comm FROM processes WHERE exe IS NULL AND NOT kthread');
+      expect(unknown.filter((p) => programReadable(p.pid as number))).toEqual([]);
+      expect(Number(sqlRows(dir, 'SELECT count(*) AS n FROM processes WHERE kthread')[0]!.n)).toBeGreaterThan(0);
+      // A slice from halfway on still knows who every process is.
+      const [first, last] = [sys[0]!.ts as bigint, sys.at(-1)!.ts as bigint];
+      const slice = join(dir, '..', 'slice');
+      const s = cli('slice', dir, '--from', String(first + (last - first) / 2n), '-o', slice);
+      expect(s.code, s.stderr).toBe(0);
+      expect(sqlRows(slice, 'SELECT pid, comm FROM processes WHERE exe IS NULL AND NOT kthread').filter((p) => programReadable(p.pid as number))).toEqual([]);
     },
   }),
 
@@ -460,6 +501,134 @@ export const SCENARIOS: readonly Scenario<never>[] = [
         .toEqual(['www.example.flightrec.test', 28, 0x4242, '127.0.0.77', 53]);
     },
   })),
+
+  scenario<Dir & { work: string }>({
+    name: 'process context: a subshell has its program and working directory; a relative open is made absolute',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      writeFileSync(join(at.work, 'x'), 'hello\n');
+      return { dir, work: at.work, ...await record(r, dir, ['--', 'sh', '-c', `(cd ${at.work} && cat x > /dev/null); exit 0`]) };
+    },
+    check({ dir, work, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const proc = rows(dir, 'proc');
+      const sh = execs(proc).find((e) => argv(e)[0] === 'sh')!;
+      // The subshell: forked from sh, never execs, but its row names what it runs and where.
+      const subshell = proc.find((p) => p.kind === 0 && p.ppid === sh.pid)!;
+      expect(subshell.filename).toMatch(/\/(dash|sh|bash)$/);
+      expect(argv(subshell)).toEqual(argv(sh));
+      expect(subshell.cwd).toBe(sh.cwd);
+      expect(subshell.start_ts as bigint).toBeGreaterThan(0n);
+      const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+      expect(cat.cwd).toBe(work);
+      const file = rows(dir, 'file');
+      const chdir = file.find((f) => op(FILE_OP, f) === 'chdir')!;
+      expect([chdir.pid, chdir.path, chdir.ret]).toEqual([subshell.pid, work, 0n]);
+      const open = file.find((f) => f.pid === cat.pid && op(FILE_OP, f) === 'open' && f.path === 'x')!;
+      expect([open.abs_path, open.ret]).toEqual([join(work, 'x'), 3n]);
+    },
+  }),
+
+  scenario<Dir & { n: number; src: string; copies: string[] }>({
+    name: 'file: bytes copied by cp, sendfile and splice count at both ends',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const n = 35_664;
+      const src = join(at.work, 'src.bin');
+      writeFileSync(src, Buffer.alloc(n, 7));
+      const copies = ['cp.bin', 'sendfile.bin', 'splice.bin'].map((f) => join(at.work, f));
+      const py = [
+        'import os, sys',
+        'src, sent, spliced, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])',
+        'a = os.open(src, os.O_RDONLY); b = os.open(sent, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)',
+        'assert os.sendfile(b, a, 0, n) == n; os.close(a); os.close(b)',
+        'a = os.open(src, os.O_RDONLY); b = os.open(spliced, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600); r, w = os.pipe()',
+        'left = n',
+        'while left: k = os.splice(a, w, left); os.splice(r, b, k); left -= k',
+        'os.close(a); os.close(b); os.close(r); os.close(w)',
+      ].join('\n');
+      const script = `cp ${src} ${copies[0]} && python3 -c '${py}' ${src} ${copies[1]} ${copies[2]} ${n}`;
+      return { dir, n, src, copies, ...await record(r, dir, ['--', 'sh', '-c', script]) };
+    },
+    check({ dir, n, copies, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const totals = rows(dir, 'file').filter((f) => ['close', 'io'].includes(op(FILE_OP, f)));
+      for (const copy of copies) {
+        const written = totals.filter((f) => f.path === copy).reduce((s, f) => s + (f.bytes_written as bigint), 0n);
+        expect(written, copy).toBe(BigInt(n));
+      }
+      // The pipe between the two splices: named as /proc names it, n bytes through each end.
+      const pipe = totals.filter((f) => /^pipe:\[\d+\]$/.test(String(f.path)) && f.comm === 'python3');
+      expect(pipe.reduce((s, f) => s + (f.bytes_written as bigint), 0n)).toBe(BigInt(n));
+      expect(pipe.reduce((s, f) => s + (f.bytes_read as bigint), 0n)).toBe(BigInt(n));
+    },
+  }),
+
+  scenario<Dir & { p: { server_pid: number; client_pid: number; server_port: number; client_port: number } }>({
+    name: 'net: a loopback client and server in two processes: each socket under its own process, with its own byte totals',
+    async run(r, at) {
+      const dir = join(at.work, 'rec');
+      const out = join(at.work, 'pids.json');
+      const rec = await record(r, dir, ['--', ...shellTo(out, ['python3', join(SCRIPTS, 'tcp_procs.py'), '30000', '700'])]);
+      return { dir, p: JSON.parse(readFileSync(out, 'utf8')) as { server_pid: number; client_pid: number; server_port: number; client_port: number }, ...rec };
+    },
+    check({ dir, p, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const tcp = rows(dir, 'net').filter((x) => x.proto === 6 && (x.sport === p.client_port || x.sport === p.server_port));
+      const mine = (sport: number): Set<unknown> => new Set(tcp.filter((x) => x.sport === sport && x.dport !== 0).map((x) => x.pid));
+      // The server's accepted socket has the server's port as its local one; the client's its own.
+      expect([...mine(p.client_port)]).toEqual([p.client_pid]);
+      expect([...mine(p.server_port)]).toEqual([p.server_pid]);
+      const sum = (pid: number, c: string): bigint => tcp.filter((x) => x.pid === pid && ['close', 'io'].includes(op(NET_OP, x))).reduce((s, x) => s + (x[c] as bigint), 0n);
+      expect([sum(p.client_pid, 'bytes_sent'), sum(p.client_pid, 'bytes_received')]).toEqual([30000n, 700n]);
+      expect([sum(p.server_pid, 'bytes_sent'), sum(p.server_pid, 'bytes_received')]).toEqual([700n, 30000n]);
+    },
+  }),
+
+  scenario<Dir & { target: number; work: string }>({
+    name: 'process context: a server started before the recording has its program, arguments, directory and user, and roots the tree',
+    async run(r, at) {
+      const go = join(at.work, 'go');
+      // Started (and in its directory) before the recorder, which must find all that in /proc.
+      const server = spawn('sh', ['-c', `cd ${at.work} && while [ ! -e ${go} ]; do sleep 0.05; done; cat /etc/hostname > /dev/null`], { stdio: 'ignore' });
+      const dir = join(at.work, 'rec');
+      const rec = r.start(dir, ['-q', '--pid', String(server.pid)]);
+      await recorderAttached(rec.pid);
+      writeFileSync(go, '');
+      return { dir, target: server.pid!, work: at.work, ...await rec.done };
+    },
+    check({ dir, target, work, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const p = sqlRows(dir, `SELECT pid, exe, argv, cwd, uid, "user", running_at_start FROM processes WHERE pid = ${target}`);
+      expect(p).toHaveLength(1);
+      expect(p[0]!.exe).toMatch(/\/(dash|sh|bash)$/);
+      expect((p[0]!.argv as string[]).slice(0, 2)).toEqual(['sh', '-c']);
+      expect([p[0]!.cwd, p[0]!.uid, p[0]!.user, p[0]!.running_at_start]).toEqual([work, process.getuid!(), 'root', true]);
+      const roots = sqlRows(dir, 'SELECT DISTINCT root FROM process_tree').map((x) => x.root);
+      expect(roots).toEqual([target]);
+    },
+  }),
+
+  scenario<Dir & { container: string }>({
+    name: 'process context: a process in a docker-<id>.scope cgroup has that container id',
+    async run(r, at) {
+      const container = [...Array(64)].map((_, i) => '0123456789abcdef'[(i * 7 + process.pid) % 16]).join('');
+      const root = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')![1]!;
+      const cg = join(root, 'system.slice', `docker-${container}.scope`);
+      mkdirSync(cg, { recursive: true });
+      try {
+        const dir = join(at.work, 'rec');
+        return { dir, container, ...await record(r, dir, ['--', 'sh', '-c', `echo $$ > ${cg}/cgroup.procs && cat /etc/hostname > /dev/null`]) };
+      } finally {
+        rmdirSync(cg);
+      }
+    },
+    check({ dir, container, code, stderr }, expect) {
+      expect(code, stderr).toBe(0);
+      const cat = sqlRows(dir, "SELECT container_id, container_runtime, cgroup FROM processes WHERE comm = 'cat'");
+      expect(cat).toEqual([{ container_id: container, container_runtime: 'docker', cgroup: `/system.slice/docker-${container}.scope` }]);
+    },
+  }),
 
   scenario<Dir & { maps: Record<string, number> }>({
     name: 'mem: RW made RX is exec-after-write, an RWX map is W+X, with the exact prot values',

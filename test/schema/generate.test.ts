@@ -3,12 +3,29 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TABLES, SYSCALL_NAMES, headerLayout, recordLayout } from '../../src/index.js';
-import { staleFiles } from '../../src/schema/generate.js';
+import { staleFiles, versionProblems } from '../../src/schema/generate.js';
+import { SCHEMA_VERSION } from '../../src/schema/tables.js';
+import { added, addedLabels, column, enumOf, u32, type Column, type Table } from '../../src/schema/types.js';
 import { ROOT, tempDir } from '../helpers.js';
 
 describe('generated code', () => {
   it('is up to date with src/schema/tables.ts', () => {
     expect(staleFiles(ROOT), 'run `npm run build && npm run generate` and commit the result').toEqual([]);
+  });
+
+  it('holds the version facts to what reading a file of an older version needs', () => {
+    expect(versionProblems(TABLES, SCHEMA_VERSION)).toEqual([]);
+    const tables = (...columns: Column[]): Table[] => [{ name: 't', doc: 'd', source: 'user', id: 99, columns }];
+    expect(versionProblems(tables(added(2, 'a', u32, 'd'), column('k', enumOf('x', addedLabels(2, 'y')), 'd')), 2)).toEqual([]);
+    expect(versionProblems(tables({ ...added(2, 'a', u32, 'd'), nullable: false }), 2)).toEqual(['t.a: added in version 2, so it must be nullable']);
+    expect(versionProblems(tables(added(3, 'a', u32, 'd')), 2)).toEqual(['t.a: added in version 3, not one of 2..2', 'the latest version a column or label was added in is 3, but SCHEMA_VERSION is 2']);
+    expect(versionProblems(tables(added(1, 'a', u32, 'd')), 1)).toEqual(['t.a: added in version 1, not one of 2..1']);
+    // Codes keep their labels: a label of an older version after a newer one would move them.
+    expect(versionProblems(tables(column('k', enumOf(addedLabels(2, 'x'), 'y'), 'd')), 2)).toEqual(['t.k: label y of version 1 comes after one of version 2']);
+    expect(versionProblems(tables(added(3, 'k', enumOf('x', addedLabels(2, 'y')), 'd')), 3)).toEqual(['t.k: has labels older than the column (version 3)']);
+    // A version nothing was added in, or one behind what was added.
+    expect(versionProblems(tables(column('a', u32, 'd')), 2)).toEqual(['the latest version a column or label was added in is 1, but SCHEMA_VERSION is 2']);
+    expect(versionProblems(tables(column('k', enumOf('x', addedLabels(3, 'y')), 'd')), 2)).toEqual(['t.k: label y added in version 3, not one of 1..2', 'the latest version a column or label was added in is 3, but SCHEMA_VERSION is 2']);
   });
 
   it('compiles bpf/events.h to the sizes and offsets the TypeScript layout assumes', () => {
