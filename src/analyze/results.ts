@@ -14,15 +14,10 @@ import { UsageError } from '../format/errors.js';
 import { OutputFile } from '../format/output-file.js';
 import { cutText } from '../text/escape.js';
 import { table } from '../text/table.js';
+import type { Format } from './formats.js';
 import { lit, type Analysis } from './session.js';
 
-export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export function parseFormat(s: string): Format {
-  if (!(FORMATS as readonly string[]).includes(s)) throw new UsageError(`unknown --format ${s}: use one of ${FORMATS.join(', ')}`);
-  return s as Format;
-}
+export { FORMATS, parseFormat, type Format } from './formats.js';
 
 /** A value as a person reads it in a table cell. */
 export function display(v: DuckDBValue): string {
@@ -33,15 +28,16 @@ export function display(v: DuckDBValue): string {
 
 /**
  * Rows as an aligned text table: values escaped (a cell is one line, and shows control
- * characters as `\x1b`), long cells cut so a row stays readable, rows past `maxRows` counted,
- * not shown.
+ * characters as `\x1b`), long cells cut so a row stays readable (at `maxCell` characters, or
+ * so each line fits `maxWidth` columns when given), rows past `maxRows` counted, not shown.
  */
-export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity } = {}): string {
+export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity, maxWidth }: { maxCell?: number; maxRows?: number; maxWidth?: number } = {}): string {
   const all = r.getRows();
-  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cutText(display(v), maxCell)))];
+  const cell = maxWidth === undefined ? maxCell : Infinity;
+  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cutText(display(v), cell)))];
   const numeric = new Set(r.columnTypes().map((t, i) => (isNumeric(t) ? i : -1)).filter((i) => i >= 0));
   const hidden = all.length - (rows.length - 1);
-  return `${table(rows, numeric, { rule: true })}\n(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`;
+  return `${table(rows, numeric, { rule: true, ...(maxWidth !== undefined ? { maxWidth } : {}) })}\n(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`;
 }
 
 function isNumeric(t: DuckDBType): boolean {
@@ -100,8 +96,11 @@ export function duckdbOutput(format: Format, out: string | undefined): OutputFil
   return format === 'parquet' && out !== undefined ? OutputFile.create(out) : undefined;
 }
 
-/** Runs `sql` and writes its result in `format` to `out` (a file) or stdout; `file` is duckdbOutput(format, out), made beforehand. */
-export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile): Promise<void> {
+/**
+ * Runs `sql` and writes its result in `format` to `out` (a file) or stdout; `file` is
+ * duckdbOutput(format, out), made beforehand; a table's lines fit `maxWidth` columns when given.
+ */
+export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile, maxWidth?: number): Promise<void> {
   if ((format === 'parquet' || format === 'arrow') && out === undefined && process.stdout.isTTY) {
     throw new UsageError(`--format ${format} is binary: write it to a file with -o FILE or pipe it`);
   }
@@ -139,7 +138,7 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
   let ok = false;
   try {
     switch (format) {
-      case 'table': sink.write(`${renderTable(r)}\n`); break;
+      case 'table': sink.write(`${renderTable(r, maxWidth === undefined ? {} : { maxWidth })}\n`); break;
       case 'csv': {
         sink.write(`${r.columnNames().map(csvCell).join(',')}\n`);
         for (const row of r.getRowsJson()) sink.write(`${row.map(csvCell).join(',')}\n`);

@@ -127,6 +127,12 @@ export class Analysis {
       for (const [i, dir] of dirs.entries()) {
         const rec = Recording.open(dir, { allowDamaged: opts.allowDamaged === true });
         const name = names[i]!;
+        // The same recording twice (by id, so a copy counts too) would count every row twice.
+        const twin = sources.find((s) => s.rec.manifest.id === rec.manifest.id);
+        if (twin) {
+          rec.close();
+          throw new UsageError(`${dir} is the same recording as ${twin.rec.dir} (id ${rec.manifest.id}): give each recording once`);
+        }
         try {
           const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
           sources.push({ rec, name, cached });

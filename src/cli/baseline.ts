@@ -1,10 +1,7 @@
 // `flightrec baseline learn`: the anomaly detector's baseline, from clean recordings.
 import type { Command } from 'commander';
-import { BaselineLearner } from '../detect/baseline.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { Recording } from '../format/recording.js';
-import { replay } from '../replay/replay.js';
 import { warn } from './output.js';
 
 export function register(program: Command): void {
@@ -13,7 +10,9 @@ export function register(program: Command): void {
     .description('learn what normal looks like from clean recordings: per program, syscall rates, distributions and 3-grams')
     .argument('<recordings...>', 'recordings of normal work')
     .requiredOption('-o, --output <file>', 'baseline file to write (JSON)')
-    .action((dirs: string[], f: { output: string }) => {
+    .action(async (dirs: string[], f: { output: string }) => {
+      const [{ BaselineLearner }, { Recording }, { replay }] = await Promise.all([
+        import('../detect/baseline.js'), import('../format/recording.js'), import('../replay/replay.js')]);
       const learner = new BaselineLearner();
       const recs = dirs.map((d) => Recording.open(d));
       const arch = recs[0]!.manifest.host.arch;

@@ -3,7 +3,7 @@
 // one line on stderr says what is left out.
 import type { Command } from 'commander';
 import { describeSkips } from '../format/damage.js';
-import { Recording } from '../format/recording.js';
+import type { Recording } from '../format/recording.js';
 import { escapeText } from '../text/escape.js';
 import { warn } from './output.js';
 
@@ -19,7 +19,9 @@ export function reportDamage(rec: Recording): void {
   if (rec.damage.length > 0) warn(escapeText(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`));
 }
 
-export function openRecording(dir: string, flags: DamageFlags): Recording {
+/** Opens a recording (loading the reader, and Arrow, only now: see program.ts). */
+export async function openRecording(dir: string, flags: DamageFlags): Promise<Recording> {
+  const { Recording } = await import('../format/recording.js');
   const rec = Recording.open(dir, { allowDamaged: flags.allowDamaged === true });
   reportDamage(rec);
   return rec;

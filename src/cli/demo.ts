@@ -2,17 +2,17 @@ import type { Command } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordingWriter } from '../format/recording-writer.js';
 import { TABLE_NAMES } from '../schema/tables.js';
 import { printInfo } from './info.js';
 import { say } from './output.js';
-import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../testing/synthetic.js';
 
 export function register(program: Command): void {
   program.command('demo')
     .description('write a synthetic recording (every table, 1M syscall rows) and print its info')
     .option('-o, --output <dir>', 'where to write it (default: a new directory under the temp dir)')
-    .action((opts: { output?: string }) => {
+    .action(async (opts: { output?: string }) => {
+      const { RecordingWriter } = await import('../format/recording-writer.js');
+      const { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } = await import('../testing/synthetic.js');
       const dir = opts.output ?? join(mkdtempSync(join(tmpdir(), 'flightrec-demo-')), 'recording');
       const w = RecordingWriter.create(dir, { targets: { synthetic: true } });
       const work = new SyscallWorkload(7);
@@ -22,6 +22,6 @@ export function register(program: Command): void {
       for (const t of TABLE_NAMES.filter((x) => x !== 'syscall')) w.append(t, batchFromRows(t, syntheticRows(t, 100, clock, rand)));
       w.close();
       say(`wrote ${dir}\n`);
-      printInfo(dir, false);
+      await printInfo(dir, false);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { doctor, type DoctorReport } from '../record/doctor.js';
+import type { DoctorReport } from '../record/doctor.js';
 import { table } from '../text/table.js';
 import { EXIT, say } from './output.js';
 
@@ -26,7 +26,8 @@ export function register(program: Command): void {
   program.command('doctor')
     .description('show what this kernel offers flightrec: each feature, the first kernel that has it, and the tables that can be recorded')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { doctor } = await import('../record/doctor.js');
       const r = doctor();
       if (opts.json) console.log(JSON.stringify(r, null, 2));
       else say(render(r));

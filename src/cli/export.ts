@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
-import { ExportTarget, exportParquet } from '../analyze/export.js';
+import type { ExportTarget } from '../analyze/export.js';
 import { damageOption, type DamageFlags } from './damaged.js';
 import { say } from './output.js';
 import { openSources } from './sql.js';
@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .option('--cache <dir>', 'keep the query cache here instead of under $XDG_CACHE_HOME/flightrec'))
     .action(async (recordings: string[], opts: DamageFlags & { parquet: string; cache?: string }) => {
       if (opts.parquet.trim() === '') throw new UsageError('--parquet needs a directory');
+      const { ExportTarget, exportParquet } = await import('../analyze/export.js');
       // Export runs no SQL of the user's; the session is confined all the same, writing only into the staging
       // directory, which is made once the recordings are open (a refused recording leaves no export directory).
       const out: { target?: ExportTarget } = {};

@@ -1,6 +1,6 @@
 // `flightrec info`: what a recording holds, from its manifest and its unsealed tail.
 import type { Command } from 'commander';
-import { summarize, type RecordingSummary } from '../format/summary.js';
+import type { RecordingSummary } from '../format/summary.js';
 import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { formatBytes, say } from './output.js';
@@ -29,8 +29,9 @@ function render(s: RecordingSummary): string {
   return lines.join('\n');
 }
 
-export function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): void {
-  const rec = openRecording(dir, flags);
+export async function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): Promise<void> {
+  const { summarize } = await import('../format/summary.js');
+  const rec = await openRecording(dir, flags);
   try {
     const s = summarize(rec);
     if (json) console.log(JSON.stringify(s, null, 2));

@@ -9,7 +9,9 @@ async function main(): Promise<void> {
     await program().parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.exitCode === 0) process.exit(0);
+      // `commander.help` is help shown for a bare command group (see program.ts), as kubectl, cargo
+      // and docker do: exit 0 (git and npm exit 1, but nothing was asked that failed).
+      if (err.exitCode === 0 || err.code === 'commander.help') process.exit(0);
       fail(new UsageError(`${err.message.replace(/^error: /, '')} (see flightrec --help)`));
     }
     fail(err);

@@ -2,7 +2,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { runNotebook } from '../analyze/notebook.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
 import { packageRoot } from '../paths.js';
@@ -39,6 +38,7 @@ export function register(program: Command): void {
     .option('--max-rows <n>', 'rows shown under a cell', '50'))
     .action(async (notebook: string, recordings: string[], opts: SourceFlags & { output?: string; maxRows: string }) => {
       const path = notebookPath(notebook);
+      const { runNotebook } = await import('../analyze/notebook.js');
       const a = await openSources(recordings, opts);
       try {
         const text = await runNotebook(a, path, { maxRows: Math.max(1, Number(opts.maxRows) || 50) });

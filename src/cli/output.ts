@@ -34,6 +34,18 @@ export function fail(err: unknown): never {
   process.exit(EXIT.failure);
 }
 
+/** `1 row`, `2 rows`: a count with its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The recording against what the kernel handed over: `3.2x smaller than the kernel records`, or larger (a tiny recording, whose headers outweigh its rows). */
+export function compression(kernelBytes: number, written: number): string {
+  if (written <= 0 || kernelBytes <= 0) return 'nothing to compare with the kernel records';
+  const r = kernelBytes / written;
+  return r >= 1 ? `${r.toFixed(1)}x smaller than the kernel records` : `${(1 / r).toFixed(1)}x larger than the kernel records`;
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;

@@ -15,16 +15,21 @@ import { register as slice } from './slice.js';
 import { register as sql, registerShell as shell } from './sql.js';
 import { register as verify } from './verify.js';
 
+// Commander's errors are silenced: main.ts says them in one line. The only other thing it writes
+// to stderr is the help of a command called without its subcommand (`flightrec`, `flightrec
+// notebook`); that is a request for help, so it goes to stdout and main.ts exits 0.
+const OUTPUT = { outputError: (): void => undefined, writeErr: (s: string): boolean => process.stdout.write(s) };
+
 export function program(): Command {
   const p = new Command('flightrec')
     .description('a flight recorder for Linux hosts: eBPF capture into Arrow recordings, replay, detectors and SQL')
     .version(VERSION)
     .option('--debug', 'show stack traces for errors')
-    .configureOutput({ writeErr: () => undefined })
+    .configureOutput(OUTPUT)
     .exitOverride();
   for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
   const quiet = (c: Command): void => {
-    c.exitOverride().configureOutput({ writeErr: () => undefined });
+    c.exitOverride().configureOutput(OUTPUT);
     c.commands.forEach(quiet);
   };
   p.commands.forEach(quiet);

@@ -2,19 +2,19 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { DEFAULTS, record, type Progress, type RecordResult } from '../record/session.js';
+import { DEFAULTS, DEFAULT_BACKLOG_ROWS } from '../record/defaults.js';
+import type { Progress, RecordResult } from '../record/session.js';
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
-import { alertLine } from '../detect/alert.js';
 import { describeStop } from '../detect/budgets.js';
-import { jsonlSink, syslogSink, webhookSink, type AlertSink } from '../detect/sinks.js';
+import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
-import { DEFAULT_BACKLOG_ROWS, LiveDetection } from '../record/live.js';
-import { loadAddon } from '../record/native.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
-import { EXIT, formatBytes, warn } from './output.js';
+import { statsJson } from './json.js';
+import { EXIT, compression, formatBytes, warn } from './output.js';
+import { parseDurationMs, parseSize } from './units.js';
 import { chooseBudgets, chooseOptions, detectorOptions, reportSkipped, type DetectorFlags } from './replay.js';
 
 export interface RecordFlags extends DetectorFlags {
@@ -53,14 +53,6 @@ function chooseTables(f: RecordFlags): { tables: TableName[]; sampleHz?: number 
   const hz = parsePositive('--samples', f.samples);
   if (!Number.isInteger(hz) || hz > 10_000) throw new UsageError(`--samples ${f.samples}: a whole number of samples per second, at most 10000`);
   return { tables: RECORDABLE_TABLES.filter((t) => t === 'sample' || tables.includes(t)), sampleHz: hz };
-}
-
-const SIZE = /^(\d+)([KMG]?)i?B?$/i;
-
-export function parseSize(flag: string, v: string): number {
-  const m = SIZE.exec(v.trim());
-  if (!m) throw new UsageError(`${flag} ${v}: not a size (examples: 4096, 64K, 32M)`);
-  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
 }
 
 function parsePositive(flag: string, v: string): number {
@@ -103,7 +95,7 @@ function summary(out: string, r: RecordResult): string {
     `flightrec: recorded ${(r.elapsedMs / 1000).toFixed(2)} s into ${out} (stopped: ${r.reason}${exit ? `; the command ${exit}` : ''})`,
     ...(rows.length ? [table([['table', 'rows', 'rate'], ...rows], new Set([1, 2])).replace(/^/gm, '  ')] : ['  no events']),
     `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
-    `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${r.bytesWritten > 0 ? (r.stats.ringBytes / r.bytesWritten).toFixed(1) : '-'}x smaller than the kernel records`,
+    `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${compression(r.stats.ringBytes, r.bytesWritten)}`,
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
     ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
     ...(r.live?.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
@@ -113,7 +105,9 @@ function summary(out: string, r: RecordResult): string {
 }
 
 /** The live alert sinks the flags ask for; on a terminal alerts are also shown as they happen. */
-function alertSinks(f: RecordFlags, show: boolean): AlertSink[] {
+async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
+  const [{ alertLine }, { jsonlSink, syslogSink, webhookSink }, { loadAddon }] = await Promise.all([
+    import('../detect/alert.js'), import('../detect/sinks.js'), import('../record/native.js')]);
   const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
   const report = (m: string): void => console.error(`${clear}flightrec: ${escapeText(m)}`);
   const sinks: AlertSink[] = [];
@@ -138,10 +132,10 @@ export function register(program: Command): void {
     .option('--pid <pid...>', 'record running processes and their future children')
     .option('--cgroup <path>', 'record every process in a cgroup v2 (or below it); the path is absolute or relative to the cgroup2 mount')
     .option('--all', 'record the whole host (except the recorder)')
-    .option('--duration <seconds>', 'stop after this long (a launched command gets SIGTERM)')
-    .option('--ring-size <bytes>', `kernel buffer memory, a power of two: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
+    .option('--duration <time>', 'stop after this long: 30s, 5m, 1h30m; a bare number is seconds (a launched command gets SIGTERM)')
+    .option('--ring-size <size>', `kernel buffer memory, a power of two such as 64M or 1G: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
     .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
-    .option('--batch-ms <ms>', `longest a row waits before it is written (default ${DEFAULTS.batchMs})`)
+    .option('--batch-ms <time>', `longest a row waits before it is written: 50ms, 1s; a bare number is milliseconds (default ${DEFAULTS.batchMs})`)
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -166,6 +160,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   if (f.output.trim() === '') throw new UsageError('-o needs a directory to create the recording in (an empty path would mean the current directory)');
   const target = chooseTarget(command, f);
   const { tables, sampleHz } = chooseTables(f);
+  const durationMs = f.duration === undefined ? undefined : parseDurationMs('--duration', f.duration, 's');
+  const ringBytes = f.ringSize === undefined ? undefined : parseSize('--ring-size', f.ringSize);
+  const batchMs = f.batchMs === undefined ? undefined : parseDurationMs('--batch-ms', f.batchMs, 'ms');
   const live = !f.quiet && process.stderr.isTTY;
   const detect = f.detect === true || f.detectors !== undefined;
   if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
@@ -173,8 +170,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   }
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
-  const options = detect ? chooseOptions(f) : {};
-  const sinks = detect ? alertSinks(f, !f.quiet) : [];
+  const options = detect ? await chooseOptions(f) : {};
+  const sinks = detect ? await alertSinks(f, !f.quiet) : [];
+  const [{ record }, { LiveDetection }] = await Promise.all([import('../record/session.js'), import('../record/live.js')]);
   const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect
@@ -190,10 +188,10 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
     result = await record({
       out: f.output,
       target,
-      ...(f.duration !== undefined ? { durationMs: parsePositive('--duration', f.duration) * 1000 } : {}),
-      ...(f.ringSize !== undefined ? { ringBytes: parseSize('--ring-size', f.ringSize) } : {}),
+      ...(durationMs !== undefined ? { durationMs } : {}),
+      ...(ringBytes !== undefined ? { ringBytes } : {}),
       ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
-      ...(f.batchMs !== undefined ? { batchMs: parsePositive('--batch-ms', f.batchMs) } : {}),
+      ...(batchMs !== undefined ? { batchMs } : {}),
       tables,
       ...(sampleHz !== undefined ? { sampleHz } : {}),
       debug: process.argv.includes('--debug'),
@@ -208,14 +206,19 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   await Promise.all(sinks.map((s) => s.close()));
   if (!f.quiet) warn(summary(f.output, result));
   if (f.summaryJson) {
-    writeOutputFile(f.summaryJson, `${JSON.stringify({
-      output: f.output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: result.stats,
-      bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
-      error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
-      detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
-      live_detection_ended: result.live?.ended ?? null,
-    }, null, 2)}\n`);
+    writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result), null, 2)}\n`);
   }
   if (result.error) throw result.error;
   return result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
+}
+
+/** The summary --summary-json writes (snake_case keys, as every --json output). */
+export function summaryJson(output: string, result: RecordResult): unknown {
+  return {
+    output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
+    bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+    error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
+    detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
+    live_detection_ended: result.live?.ended ?? null,
+  };
 }

@@ -1,16 +1,14 @@
 // `flightrec replay`: run detectors over a recording, deterministically, under a watchdog;
 // `flightrec detectors`: what would run.
 import type { Command } from 'commander';
-import { alertJson, alertTable } from '../detect/alert.js';
 import { DEFAULT_BUDGETS, describeStop, type DetectorBudgets } from '../detect/budgets.js';
-import { loadOptions, type Options } from '../detect/load.js';
+import type { Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { storedAlerts } from '../replay/replay.js';
-import { listDetectors, superviseReplay } from '../replay/supervised.js';
 import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
+import { parseDurationMs, parseSize } from './units.js';
 
 export interface DetectorFlags {
   detectors?: string[];
@@ -25,8 +23,8 @@ export const detectorOptions = (c: Command): Command => c
   .option('--detectors <list...>', 'detectors: builtin (the built-in set), built-in names, or JavaScript module files (default: builtin)')
   .option('--config <file>', 'detector options as JSON: { "<detector>": { "<option>": value } }')
   .option('--baseline <file>', 'baseline for the anomaly detector (made by flightrec baseline learn)')
-  .option('--detector-timeout <seconds>', `stop a detector that takes longer than this over one batch of events, or to load or start (default ${DEFAULT_BUDGETS.timeoutMs / 1000})`)
-  .option('--detector-memory <MiB>', `the detectors' JavaScript heap; a detector that runs out of it is stopped (default ${DEFAULT_BUDGETS.memoryMb})`);
+  .option('--detector-timeout <time>', `stop a detector that takes longer than this over one batch of events, or to load or start: 500ms, 10s; a bare number is seconds (default ${DEFAULT_BUDGETS.timeoutMs / 1000}s)`)
+  .option('--detector-memory <size>', `the detectors' JavaScript heap, such as 512M or 1G; a bare number is MiB; a detector that runs out of it is stopped (default ${DEFAULT_BUDGETS.memoryMb}M)`);
 
 /** The smallest heap a detection thread starts in (it loads Arrow and the built-in detectors). */
 const MIN_MEMORY_MB = 64;
@@ -34,20 +32,19 @@ const MIN_MEMORY_MB = 64;
 export function chooseBudgets(f: DetectorFlags): DetectorBudgets {
   let { timeoutMs, memoryMb } = DEFAULT_BUDGETS;
   if (f.detectorTimeout !== undefined) {
-    const s = Number(f.detectorTimeout);
-    if (!Number.isFinite(s) || s <= 0 || s > 86_400) throw new UsageError(`--detector-timeout ${f.detectorTimeout}: a number of seconds, more than 0`);
-    timeoutMs = s * 1000;
+    timeoutMs = parseDurationMs('--detector-timeout', f.detectorTimeout, 's', 86_400_000);
   }
   if (f.detectorMemory !== undefined) {
-    const m = Number(f.detectorMemory);
-    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > 1024 * 1024) throw new UsageError(`--detector-memory ${f.detectorMemory}: a whole number of MiB, at least ${MIN_MEMORY_MB}`);
+    const m = parseSize('--detector-memory', f.detectorMemory, 'M') / 2 ** 20;
+    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > 1024 * 1024) throw new UsageError(`--detector-memory ${f.detectorMemory}: a whole number of MiB from ${MIN_MEMORY_MB}M to 1T`);
     memoryMb = m;
   }
   return { timeoutMs, memoryMb };
 }
 
 /** The detectors' options (--config, --baseline), read and checked here; the detectors themselves load on a detection thread. */
-export function chooseOptions(f: DetectorFlags): Options {
+export async function chooseOptions(f: DetectorFlags): Promise<Options> {
+  const { loadOptions } = await import('../detect/load.js');
   return loadOptions({ ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
 }
 
@@ -67,8 +64,10 @@ export function register(program: Command): void {
     .action(async (dir: string, f: DetectorFlags & DamageFlags & { format: string; output?: string; checkStored?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(f.format)) throw new UsageError(`unknown --format ${f.format}: use one of ${FORMATS.join(', ')}`);
       const budgets = chooseBudgets(f);
-      const options = chooseOptions(f);
-      const rec = openRecording(dir, f);
+      const options = await chooseOptions(f);
+      const [{ alertJson, alertTable }, { storedAlerts }, { superviseReplay }] = await Promise.all([
+        import('../detect/alert.js'), import('../replay/replay.js'), import('../replay/supervised.js')]);
+      const rec = await openRecording(dir, f);
       const tty = process.stderr.isTTY === true;
       const started = Date.now();
       const result = await superviseReplay({
@@ -110,10 +109,17 @@ export function register(program: Command): void {
     });
 
   detectorOptions(program.command('detectors')
-    .description('list the detectors that would run, with the tables they read'))
-    .action(async (f: DetectorFlags) => {
-      const { info, skipped } = await listDetectors(f.detectors, chooseOptions(f), chooseBudgets(f));
+    .description('list the detectors that would run, with the tables they read')
+    .option('--json', 'print JSON'))
+    .action(async (f: DetectorFlags & { json?: boolean }) => {
+      const budgets = chooseBudgets(f);
+      const { listDetectors } = await import('../replay/supervised.js');
+      const { info, skipped } = await listDetectors(f.detectors, await chooseOptions(f), budgets);
       reportSkipped(skipped);
+      if (f.json) {
+        console.log(JSON.stringify(info.map((d) => ({ name: d.name, version: d.version, tables: d.tables, description: d.description })), null, 2));
+        return;
+      }
       say(table([['detector', 'version', 'tables'], ...info.map((d) => [d.name, d.version, d.tables.join(', ')])], new Set(), { rule: true }));
       for (const d of info) say(`\n${d.name}: ${d.description}`);
     });

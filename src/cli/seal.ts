@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { sealRecording } from '../format/seal.js';
 import { say } from './output.js';
 
 export function register(program: Command): void {
@@ -7,7 +6,8 @@ export function register(program: Command): void {
     .description('seal a recording its recorder did not close (after a crash): cut torn tails, hash, chain')
     .argument('<recording>', 'recording directory')
     .option('--force', 'seal even if the process that was writing it still exists')
-    .action((dir: string, opts: { force?: boolean }) => {
+    .action(async (dir: string, opts: { force?: boolean }) => {
+      const { sealRecording } = await import('../format/seal.js');
       const r = sealRecording(dir, opts);
       if (r.alreadySealed) say(`${dir}: already sealed, nothing to do`);
       else say(`${dir}: sealed ${r.sealed} segment(s)${r.tornBytes ? `; ${r.tornBytes} torn bytes kept aside in *.torn files` : ''}`);

@@ -3,24 +3,24 @@ import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import type { Recording } from '../format/recording.js';
-import { minTs, summarize } from '../format/summary.js';
-import { slice } from '../replay/slice.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
-import { warn } from './output.js';
+import { plural, warn } from './output.js';
+import { parseDurationNs } from './units.js';
 
-/** A time as a recording ts: +SECONDS from the recording's first event, an ISO wall time, or a raw ts. */
-export function parseTime(flag: string, v: string, rec: Recording): bigint {
+/** A time as a recording ts: +DURATION from the recording's first event (+90, +1m30s), an ISO wall time, or a raw ts. */
+export async function parseTime(flag: string, v: string, rec: Recording): Promise<bigint> {
   const s = v.trim();
-  if (/^\+\d+(\.\d+)?$/.test(s)) {
+  if (s.startsWith('+')) {
+    const offset = parseDurationNs(flag, s.slice(1), 's');
+    const { minTs, summarize } = await import('../format/summary.js');
     const first = summarize(rec).tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
     if (first === null) throw new UsageError(`${flag} ${v}: the recording has no events to count from`);
-    const [whole, frac = ''] = s.slice(1).split('.');
-    return BigInt(first) + BigInt(whole!) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
+    return BigInt(first) + offset;
   }
   if (/^\d+$/.test(s)) return BigInt(s);
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
   const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
-  if (!m || Number.isNaN(ms)) throw new UsageError(`${flag} ${v}: give +SECONDS from the start, an ISO time such as 2026-11-21T10:00:00.5Z, or a ts in nanoseconds`);
+  if (!m || Number.isNaN(ms)) throw new UsageError(`${flag} ${v}: give +DURATION from the start (+30s), an ISO time such as 2026-11-21T10:00:00.5Z, or a ts in nanoseconds`);
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0')) - wallOffset(rec.manifest.clock);
 }
 
@@ -37,16 +37,17 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <dir>', 'the new recording')
     .option('--pid <pid...>', 'keep the rows of these processes')
     .option('--tree <pid...>', 'keep the rows of these processes and of all processes forked from them')
-    .option('--from <time>', 'keep rows from this time: +SECONDS from the first event, an ISO time, or a ts')
+    .option('--from <time>', 'keep rows from this time: +DURATION from the first event (+30, +1m30s), an ISO time, or a ts')
     .option('--to <time>', 'keep rows up to this time (same forms)'))
-    .action((dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
-      const rec = openRecording(dir, f);
-      const from = f.from !== undefined ? parseTime('--from', f.from, rec) : undefined;
-      const to = f.to !== undefined ? parseTime('--to', f.to, rec) : undefined;
+    .action(async (dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
+      const { slice } = await import('../replay/slice.js');
+      const rec = await openRecording(dir, f);
+      const from = f.from !== undefined ? await parseTime('--from', f.from, rec) : undefined;
+      const to = f.to !== undefined ? await parseTime('--to', f.to, rec) : undefined;
       if (from !== undefined && to !== undefined && to < from) throw new UsageError('--to is before --from');
       const pids = pidList('--pid', f.pid);
       const trees = pidList('--tree', f.tree);
       const r = slice(rec, f.output, { ...(pids ? { pids } : {}), ...(trees ? { trees } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }, process.argv.slice(1));
-      warn(`flightrec: sliced ${r.rows} rows${r.pids ? ` of ${r.pids.length} processes` : ''} into ${f.output}`);
+      warn(`flightrec: sliced ${plural(r.rows, 'row')}${r.pids ? ` of ${plural(r.pids.length, 'process', 'processes')}` : ''} into ${f.output}`);
     });
 }

@@ -6,8 +6,8 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import type { OutputFile } from '../format/output-file.js';
-import { FORMATS, duckdbOutput, parseFormat, renderTable, writeResult } from '../analyze/results.js';
-import { Analysis, lit, type SessionOptions, type Writes } from '../analyze/session.js';
+import { FORMATS, chooseFormat } from '../analyze/formats.js';
+import type { Analysis, SessionOptions, Writes } from '../analyze/session.js';
 import { DERIVED_VIEWS } from '../analyze/views.js';
 import { TABLES } from '../schema/tables.js';
 import { escapeLines, escapeText } from '../text/escape.js';
@@ -25,6 +25,7 @@ export interface SourceFlags extends DamageFlags {
  * through DuckDB (see SessionOptions.writes).
  */
 export async function openSources(recordings: readonly string[], flags: SourceFlags, writes?: () => Writes): Promise<Analysis> {
+  const { Analysis } = await import('../analyze/session.js');
   const session: SessionOptions = { files: flags.allowFiles === true ? 'all' : 'recordings', ...(writes ? { writes } : {}) };
   if (flags.fleet !== undefined) {
     if (recordings.length > 0) throw new UsageError('give recordings or --fleet DIR, not both');
@@ -57,15 +58,18 @@ export function register(program: Command): void {
   sourceOptions(program.command('sql')
     .description('run SQL over recordings (DuckDB): tables, derived views such as processes, connections, timeline')
     .argument('<args...>', 'recording directories, then the query (with --fleet: the query only)')
-    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
-    .option('-o, --output <file>', 'write the result to this file'))
-    .action(async (args: string[], opts: SourceFlags & { format: string; output?: string }) => {
-      const format = parseFormat(opts.format);
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
+    .option('-o, --output <file>', 'write the result to this file')
+    .option('--max-width <columns>', 'the widest a line of the table may be, long cells cut to fit (default: the terminal\'s width; 0: no limit)'))
+    .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string; maxWidth?: string }) => {
+      const format = chooseFormat(opts.format, opts.output);
+      const maxWidth = tableWidth(opts.maxWidth, opts.output);
       const query = args.at(-1)!;
       const recordings = args.slice(0, -1);
       if (opts.fleet === undefined && recordings.length === 0) {
         throw new UsageError(existsSync(query) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
       }
+      const { duckdbOutput, writeResult } = await import('../analyze/results.js');
       // A Parquet file is written by DuckDB: its temp file is made before the session is confined, which allows exactly it.
       const out: { file?: OutputFile } = {};
       try {
@@ -75,7 +79,7 @@ export function register(program: Command): void {
           return { files: file ? [file.procPath] : [] };
         });
         try {
-          await writeResult(a, query, format, opts.output, out.file);
+          await writeResult(a, query, format, opts.output, out.file, maxWidth);
         } finally {
           a.close();
         }
@@ -83,6 +87,19 @@ export function register(program: Command): void {
         out.file?.abort(); // after commit, nothing to do
       }
     });
+}
+
+/**
+ * How wide a table's lines may be: --max-width (0: no limit), else the terminal's width when
+ * the table goes to one; undefined keeps the cut of long cells at 120 characters.
+ */
+export function tableWidth(flag: string | undefined, out: string | undefined): number | undefined {
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-width ${flag}: a whole number of columns (0: no limit)`);
+    return n === 0 ? Number.MAX_SAFE_INTEGER : n;
+  }
+  return out === undefined && process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined;
 }
 
 export function registerShell(program: Command): void {
@@ -112,6 +129,7 @@ function historyFile(): string {
 
 /** Reads statements until end of input; errors are printed and the prompt goes on. */
 async function shell(a: Analysis): Promise<void> {
+  const [{ renderTable }, { lit }] = await Promise.all([import('../analyze/results.js'), import('../analyze/session.js')]);
   const file = historyFile();
   let history: string[] = [];
   try {
@@ -142,7 +160,7 @@ async function shell(a: Analysis): Promise<void> {
         else if (cmd === '.timer') {
           timer = arg === 'on';
           if (arg !== 'on' && arg !== 'off') say('usage: .timer on|off');
-        } else if (cmd === '.tables') say(renderTable(await a.query(tablesQuery())));
+        } else if (cmd === '.tables') say(renderTable(await a.query(tablesQuery(lit))));
         else if (cmd === '.schema') {
           say(renderTable(await a.query(`SELECT table_name AS "table", column_name AS "column", data_type AS type FROM information_schema.columns
             WHERE table_schema = 'main'${arg ? ` AND table_name = ${lit(arg)}` : ''} ORDER BY table_name, ordinal_position`)));
@@ -176,7 +194,7 @@ async function shell(a: Analysis): Promise<void> {
 }
 
 /** Tables and views with what they hold. */
-function tablesQuery(): string {
+function tablesQuery(lit: (s: string) => string): string {
   const docs = [...TABLES.map((t) => [t.name, 'table', t.doc]), ...DERIVED_VIEWS.map(([n, d]) => [n, 'view', d]),
     ['recordings', 'table', 'the recordings queried: host, clock, time range'], ['syscall_names', 'table', 'syscall numbers to names per architecture']];
   return `SELECT * FROM (VALUES ${docs.map((r) => `(${r.map((x) => lit(x!)).join(', ')})`).join(', ')}) AS t(name, kind, holds) ORDER BY kind, name`;

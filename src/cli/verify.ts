@@ -1,22 +1,23 @@
 import type { Command } from 'commander';
-import { verifyRecording } from '../format/verify.js';
-import { EXIT, say, warn } from './output.js';
+import { verifyJson } from './json.js';
+import { EXIT, plural, say, warn } from './output.js';
 
 export function register(program: Command): void {
   program.command('verify')
     .description('prove a recording is unmodified: file hashes, segment list and hash chain (exit 0 verified, 1 failed, 3 intact but unsealed)')
     .argument('<recording>', 'recording directory')
     .option('--json', 'print the report as JSON')
-    .action((dir: string, opts: { json?: boolean }) => {
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { verifyRecording } = await import('../format/verify.js');
       const r = verifyRecording(dir);
       if (opts.json) {
-        console.log(JSON.stringify(r, null, 2));
+        console.log(JSON.stringify(verifyJson(r), null, 2));
       } else if (!r.ok) {
         const first = r.problems[0]!;
         warn(`flightrec: verify failed: ${first.file}: ${first.message}`);
         for (const p of r.problems.slice(1)) warn(`  also: ${p.file}: ${p.message}`);
       } else {
-        say(`verified: ${r.sealedSegments} sealed segments, chain head ${r.chainHead ?? '(none)'}`);
+        say(`verified: ${plural(r.sealedSegments, 'sealed segment')}, chain head ${r.chainHead ?? '(none)'}`);
         for (const u of r.unsealed) {
           say(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
         }

@@ -41,8 +41,7 @@ export interface LiveOptions {
   readonly report: (line: string) => void;
 }
 
-/** About 250 MiB of syscall rows waiting, or a second of the busiest workloads measured here. */
-export const DEFAULT_BACKLOG_ROWS = 2_000_000;
+export { DEFAULT_BACKLOG_ROWS } from './defaults.js';
 
 /** The detection thread, compiled: under the test runner the sources are TypeScript, the thread is not. */
 const script = (): string => join(packageRoot(), 'dist', 'src', 'record', 'live-worker.js');

@@ -5,6 +5,7 @@ import { RecordingError, UsageError } from '../format/errors.js';
 import type { Manifest } from '../format/manifest.js';
 import { RecordingWriter } from '../format/recording-writer.js';
 import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
+import { DEFAULTS } from './defaults.js';
 import { recordBatchFromNative } from './arrow.js';
 import type { LiveDetection } from './live.js';
 import { kernelBtfPath, kernelVariant, planFor, withoutFeatures } from './kernel.js';
@@ -66,19 +67,7 @@ export interface RecordResult {
   readonly live?: LiveDetection;
 }
 
-export const DEFAULTS = {
-  ringBytes: 32 * 1024 * 1024,
-  batchRows: 65536,
-  batchMs: 250,
-  drainMs: 1,
-  /** Rows younger than this wait one more drain, so records from other CPUs sort in. */
-  holdMs: 5,
-  sampleHz: 99,
-  /** After a stop signal, how long a launched command gets to exit before recording stops. */
-  graceMs: 3000,
-  /** After a stop signal, how long live detection gets to finish what it was handed. */
-  detectGraceMs: 500,
-} as const;
+export { DEFAULTS };
 
 export function checkRingBytes(n: number): void {
   if (!Number.isInteger(n) || n < 4096 || (n & (n - 1)) !== 0 || n > 2 ** 30) {

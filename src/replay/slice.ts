@@ -83,6 +83,7 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
     },
   });
   let rows = 0;
+  let processRows = 0;
   try {
     for (const table of rec.tables()) {
       const hasPid = SCHEMAS[table].fields.some((f) => f.name === 'pid');
@@ -102,7 +103,14 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
         if (keep.length === 0) continue;
         writer.append(table, keep.length === b.numRows ? b : gather(table, b, keep));
         rows += keep.length;
+        if (pidCol) processRows += keep.length;
       }
+    }
+    // An empty slice (or one of gap rows only, when no process asked for is in the recording) is a mistake, not a fixture.
+    if (pids ? processRows === 0 : rows === 0) {
+      throw new UsageError(pids
+        ? `nothing to slice: no rows of process${pids.size === 1 ? '' : 'es'} ${[...pids].sort((a, b) => a - b).join(', ')} in ${rec.dir}${filter.from !== undefined || filter.to !== undefined ? ' in that time range' : ''}; nothing was written`
+        : `nothing to slice: no rows of ${rec.dir} in that time range; nothing was written`);
     }
   } catch (err) {
     writer.close();

@@ -1,13 +1,55 @@
 // Rows as an aligned text table, the one table layout of every human-readable output (query
 // results, alerts, info, doctor). Cells are escaped (see escape.ts) before they are measured,
-// so a value cannot break a row or move the cursor. Widths are counted in UTF-16 code units.
+// so a value cannot break a row or move the cursor. Widths are display columns (string-width:
+// a CJK character or an emoji takes two), so wide text keeps its column aligned.
+import stringWidth from 'string-width';
 import { escapeText } from './escape.js';
 
+export interface TableOptions {
+  /** A line of dashes under the header. */
+  readonly rule?: boolean;
+  /** The widest a line may be, in columns (a terminal's width): the widest columns are cut, ending in `…`. */
+  readonly maxWidth?: number;
+}
+
+/** The narrowest a column is cut to when a table must fit a width. */
+const MIN_COLUMN = 4;
+
+const segmenter = new Intl.Segmenter();
+
+/** `s` (escaped) cut to at most `width` columns, ending in `…` when cut; the cut falls between characters. */
+export function cutToWidth(s: string, width: number): string {
+  if (stringWidth(s) <= width) return s;
+  let out = '';
+  let used = 0;
+  for (const { segment } of segmenter.segment(s)) {
+    const w = stringWidth(segment);
+    if (used + w > width - 1) break;
+    out += segment;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+const pad = (s: string, width: number, right: boolean): string => {
+  const fill = ' '.repeat(Math.max(0, width - stringWidth(s)));
+  return right ? fill + s : s + fill;
+};
+
 /** Rows (the first a header) as aligned text; `rule` draws a line of dashes under the header. */
-export function table(rows: readonly (readonly string[])[], rightAlign: ReadonlySet<number> = new Set(), { rule = false } = {}): string {
-  const cells = rows.map((r) => r.map(escapeText));
-  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
-  const lines = cells.map((r) => r.map((cell, c) => (rightAlign.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+export function table(rows: readonly (readonly string[])[], rightAlign: ReadonlySet<number> = new Set(), { rule = false, maxWidth }: TableOptions = {}): string {
+  let cells = rows.map((r) => r.map(escapeText));
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => stringWidth(r[c]!))));
+  if (maxWidth !== undefined) {
+    const total = (): number => widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1);
+    while (total() > maxWidth) {
+      const widest = widths.indexOf(Math.max(...widths));
+      if (widths[widest]! <= MIN_COLUMN) break;
+      widths[widest]!--;
+    }
+    cells = cells.map((r) => r.map((cell, c) => cutToWidth(cell, widths[c]!)));
+  }
+  const lines = cells.map((r) => r.map((cell, c) => pad(cell, widths[c]!, rightAlign.has(c))).join('  ').trimEnd());
   if (rule) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return lines.join('\n');
 }

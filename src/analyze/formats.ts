@@ -1,0 +1,22 @@
+// The output formats of query results, apart from their writers (results.ts) so the command
+// line can name and check them without loading DuckDB and Arrow.
+import { extname } from 'node:path';
+import { UsageError } from '../format/errors.js';
+
+export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/**
+ * The format of a result: -f when given, else the one the output file's extension names
+ * (`q.csv`, `q.parquet`, case aside), else the text table.
+ */
+export function chooseFormat(flag: string | undefined, out: string | undefined): Format {
+  if (flag !== undefined) return parseFormat(flag);
+  const ext = out === undefined ? '' : extname(out).slice(1).toLowerCase();
+  return ext !== 'table' && (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : 'table';
+}
+
+export function parseFormat(s: string): Format {
+  if (!(FORMATS as readonly string[]).includes(s)) throw new UsageError(`unknown --format ${s}: use one of ${FORMATS.join(', ')}`);
+  return s as Format;
+}
