@@ -105,12 +105,21 @@ function summary(out: string, r: RecordResult): string {
   ].join('\n');
 }
 
+/** On a terminal, what clears the progress line before a message is printed over it. */
+function clearLine(): string {
+  return process.stderr.isTTY ? '\r\x1b[K' : '';
+}
+
+/** One line to the person recording, escaped, over the progress line. */
+function report(m: string): void {
+  console.error(`${clearLine()}flightrec: ${escapeText(m)}`);
+}
+
 /** The live alert sinks the flags ask for; on a terminal alerts are also shown as they happen. */
 async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
   const [{ alertLine }, { jsonlSink, syslogSink, webhookSink }, { loadAddon }] = await Promise.all([
     import('../detect/alert.js'), import('../detect/sinks.js'), import('../record/native.js')]);
-  const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
-  const report = (m: string): void => console.error(`${clear}flightrec: ${escapeText(m)}`);
+  const clear = clearLine();
   const sinks: AlertSink[] = [];
   if (show) {
     sinks.push({
@@ -174,12 +183,11 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const options = detect ? await chooseOptions(f) : {};
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
   const [{ record }, { LiveDetection }] = await Promise.all([import('../record/session.js'), import('../record/live.js')]);
-  const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect
     ? await LiveDetection.start({
       specs: f.detectors, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), budgets, backlogRows, sinks,
-      report: (m) => console.error(`${clear}flightrec: ${escapeText(m)}`),
+      report,
     })
     : undefined;
   reportSkipped(liveDetection?.skipped ?? []);
