@@ -57,7 +57,8 @@ describe('replay under the watchdog', () => {
   });
 
   it('stops a detector that allocates without bound: no V8 abort, no native stack', () => {
-    const r = replayWith(file('hoard.mjs', onConnect('hoarder', 'if (keep.length === 0) { keep.push(1); return; } for (;;) keep.push(new Array(1e5).fill(Math.random()));', 'const keep = [];')));
+    // A time budget it cannot meet first, even on a loaded machine: memory is what it must overrun.
+    const r = replayWith(file('hoard.mjs', onConnect('hoarder', 'if (keep.length === 0) { keep.push(1); return; } for (;;) keep.push(new Array(1e5).fill(Math.random()));', 'const keep = [];')), '--detector-timeout', '60');
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toBe(`flightrec: detector hoarder ran out of the 128 MiB detector memory budget at seq ${SECOND_CONNECT}; it was stopped, and the others replayed again without it (none of its alerts are shown)`);
   });
