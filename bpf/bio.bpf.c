@@ -11,19 +11,11 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define FR_REQ_OP_MASK 0xff
 
-struct fr_bio_issue {
-	__u64 ts;
-	struct fr_subject issuer;
-	__u64 sector;
-	__u32 dev;
-	__u32 bytes;
-	__u8 op;
-};
-
+/* struct request * -> the target's request it carries (struct fr_bio_issue, shared.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64); /* struct request * */
+	__type(key, __u64);
 	__type(value, struct fr_bio_issue);
 } fr_bios SEC(".maps");
 
@@ -65,9 +57,41 @@ int BPF_PROG(fr_bio_queue)
 	return 0;
 }
 
+/* A bio row for a target's request: completed, or not reported complete by the kernel (ts is
+ * then when that was found, and latency 0). */
+static __always_inline void fr_bio_row(const struct fr_bio_issue *b, __u64 now, int completed)
+{
+	struct fr_bio_event *e = fr_reserve(FR_TABLE_BIO, sizeof(*e), now);
+
+	if (!e)
+		return;
+	fr_fill_subject(&e->hdr, &b->issuer);
+	e->dev = b->dev;
+	e->sector = b->sector;
+	e->bytes = b->bytes;
+	e->op = b->op;
+	e->latency_ns = completed ? now - b->ts : 0;
+	e->completed = completed;
+	e->hdr.flags |= FR_BIO_HAS_COMPLETED;
+	fr_submit(&e->hdr);
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(fr_bio_issue, struct request *rq)
 {
+	__u64 key = (__u64)rq;
+	__u64 sector = BPF_CORE_READ(rq, __sector);
+	struct fr_bio_issue *earlier = bpf_map_lookup_elem(&fr_bios, &key);
+
+	/* The request of a target issued here before and never reported complete (it happens,
+	 * rarely, under load): now reused for other I/O, it is written as not completed. The same
+	 * I/O issued again after a requeue keeps its first issue. */
+	if (earlier) {
+		if (earlier->sector == sector)
+			return 0;
+		fr_bio_row(earlier, bpf_ktime_get_ns(), 0);
+		bpf_map_delete_elem(&fr_bios, &key);
+	}
 	__u64 bio = (__u64)BPF_CORE_READ(rq, bio);
 	struct fr_subject *submitter = bpf_map_lookup_elem(&fr_bio_submitters, &bio);
 	struct task_struct *task = fr_current_task();
@@ -78,11 +102,10 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 	struct gendisk *disk = fr_request_disk(rq);
 	struct fr_bio_issue b = {
 		.ts = bpf_ktime_get_ns(),
-		.sector = BPF_CORE_READ(rq, __sector),
+		.sector = sector,
 		.bytes = BPF_CORE_READ(rq, __data_len),
 		.op = fr_bio_op(BPF_CORE_READ(rq, cmd_flags)),
 	};
-	__u64 key = (__u64)rq;
 
 	if (disk)
 		b.dev = (__u32)BPF_CORE_READ(disk, major) << 20 | (__u32)BPF_CORE_READ(disk, first_minor);
@@ -104,17 +127,7 @@ int BPF_PROG(fr_bio_complete, struct request *rq, blk_status_t error, unsigned i
 
 	if (!b)
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct fr_bio_event *e = fr_reserve(FR_TABLE_BIO, sizeof(*e), now);
-	if (e) {
-		fr_fill_subject(&e->hdr, &b->issuer);
-		e->dev = b->dev;
-		e->sector = b->sector;
-		e->bytes = b->bytes;
-		e->op = b->op;
-		e->latency_ns = now - b->ts;
-		fr_submit(&e->hdr);
-	}
+	fr_bio_row(b, bpf_ktime_get_ns(), 1);
 	bpf_map_delete_elem(&fr_bios, &key);
 	return 0;
 }

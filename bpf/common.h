@@ -189,12 +189,6 @@ static __always_inline void fr_fill_task(struct fr_header *h, struct task_struct
 
 /* Who a record written later is about (a socket's state change, a block request's
  * completion), taken while the task is at hand. */
-struct fr_subject {
-	__u32 pid;
-	__u32 tid;
-	char comm[16];
-};
-
 static __always_inline void fr_take_subject(struct fr_subject *s, struct task_struct *task)
 {
 	s->pid = fr_task_tgid(task);

@@ -205,7 +205,7 @@ struct fr_mem_event {
 #define FR_MEM_TAIL_MAX 4096
 #define FR_MEM_HAS_PATH (1 << 0) /* hdr.flags: path is present */
 
-/* bio: block I/O requests, issue to completion */
+/* bio: block I/O requests a target submitted, issue to completion */
 struct fr_bio_event {
 	struct fr_header hdr;
 	__u64 sector;
@@ -213,8 +213,10 @@ struct fr_bio_event {
 	__u32 dev;
 	__u32 bytes;
 	__u8 op;
+	__u8 completed;
 };
 #define FR_BIO_TAIL_MAX 0
+#define FR_BIO_HAS_COMPLETED (1 << 0) /* hdr.flags: completed is present */
 
 /* sample: periodic CPU samples (hardware counters with a PMU, cpu-clock otherwise) */
 struct fr_sample_event {
@@ -1048,6 +1050,7 @@ _Static_assert(__builtin_offsetof(struct fr_bio_event, latency_ns) == 56, "fr_bi
 _Static_assert(__builtin_offsetof(struct fr_bio_event, dev) == 64, "fr_bio_event.dev");
 _Static_assert(__builtin_offsetof(struct fr_bio_event, bytes) == 68, "fr_bio_event.bytes");
 _Static_assert(__builtin_offsetof(struct fr_bio_event, op) == 72, "fr_bio_event.op");
+_Static_assert(__builtin_offsetof(struct fr_bio_event, completed) == 73, "fr_bio_event.completed");
 _Static_assert(sizeof(struct fr_sample_event) == 80, "fr_sample_event size");
 _Static_assert(__builtin_offsetof(struct fr_sample_event, ip) == 48, "fr_sample_event.ip");
 _Static_assert(__builtin_offsetof(struct fr_sample_event, value) == 56, "fr_sample_event.value");

@@ -1,7 +1,7 @@
 /* What the BPF programs and the native addon both need to agree on and that is not an event
  * table (those are in the generated events.h): the syscall lanes and how often records wake the
- * consumer, the target-selection modes, and the per-CPU loss counters and per-fd byte totals
- * user space reads at stop. Plain C, no kernel headers beyond the __u types. */
+ * consumer, the target-selection modes, and the per-CPU loss counters, per-fd byte totals and
+ * unfinished block requests user space reads at stop. Plain C, no kernel headers beyond the __u types. */
 #ifndef FLIGHTREC_SHARED_H
 #define FLIGHTREC_SHARED_H
 
@@ -48,6 +48,25 @@ struct fr_io {
 	__u64 written;
 	__u64 since; /* first I/O after the last row */
 	__u8 sock;
+	__u8 _pad[7];
+};
+
+/* Who a record is about, kept while it waits for a later event. */
+struct fr_subject {
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+};
+
+/* A target's block request from issue to completion (fr_bios, keyed by struct request *);
+ * what is left at stop never completed as far as the kernel told, and is written by user space. */
+struct fr_bio_issue {
+	__u64 ts;
+	struct fr_subject issuer;
+	__u64 sector;
+	__u32 dev;
+	__u32 bytes;
+	__u8 op;
 	__u8 _pad[7];
 };
 

@@ -164,6 +164,7 @@ static const struct fr_col fr_bio_cols[] = {
 	{ "bytes", FR_COL_INT, 68, 4, -1 },
 	{ "op", FR_COL_INT, 72, 1, -1 },
 	{ "latency_ns", FR_COL_INT, 56, 8, -1 },
+	{ "completed", FR_COL_BOOL, 73, 1, 0 },
 };
 
 static const struct fr_col fr_sample_cols[] = {
@@ -196,7 +197,7 @@ static const struct fr_table_desc fr_tables[] = {
 	{ "net", 4, 128, 20, fr_net_cols },
 	{ "dns", 5, 80, 13, fr_dns_cols },
 	{ "mem", 6, 104, 17, fr_mem_cols },
-	{ "bio", 7, 80, 11, fr_bio_cols },
+	{ "bio", 7, 80, 12, fr_bio_cols },
 	{ "sample", 8, 80, 11, fr_sample_cols },
 	{ "gap", 10, 72, 6, fr_gap_cols },
 };

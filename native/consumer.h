@@ -72,6 +72,7 @@ class Consumer {
   void drain_lanes();
   template <class Event> void add_written(Event& e, uint8_t table, uint64_t ts);
   void stage_open_fd_totals();
+  void stage_unfinished_bios();
   void stage_unreported_losses();
   void flush(bool all);
   void take_user_records();

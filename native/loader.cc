@@ -198,5 +198,6 @@ std::vector<ProgramInfo> Programs::programs() const {
 int Programs::ring_fd() const { return bpf_map__fd(skel_->maps.fr_events); }
 int Programs::losses_fd() const { return bpf_map__fd(skel_->maps.fr_losses); }
 int Programs::ios_fd() const { return bpf_map__fd(skel_->maps.fr_ios); }
+int Programs::bios_fd() const { return bpf_map__fd(skel_->maps.fr_bios); }
 
 }  // namespace flightrec

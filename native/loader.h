@@ -49,6 +49,7 @@ class Programs {
   int ring_fd() const;
   int losses_fd() const;
   int ios_fd() const;
+  int bios_fd() const;
   int ncpus() const { return ncpus_; }
   uint32_t lane_slots() const { return lane_slots_; }
   const uint8_t* lanes() const { return lanes_; }

@@ -130,7 +130,8 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('sector', new Uint64(), false, new Map([["doc","first sector"]])),
     new Field('bytes', new Uint32(), false, new Map([["doc","request size in bytes"]])),
     new Field('op', new Uint8(), false, new Map([["doc","request operation"],["flightrec.enum","read,write,flush,discard,other"]])),
-    new Field('latency_ns', new Uint64(), false, new Map([["doc","completion ts minus issue ts"]])),
+    new Field('latency_ns', new Uint64(), false, new Map([["doc","completion ts minus issue ts; 0 when it did not complete"]])),
+    new Field('completed', new Bool(), true, new Map([["doc","false when the kernel did not report the request complete before the recording stopped or its request was reused; ts is then that moment"],["flightrec.since","2"]])),
   ], new Map([['flightrec.table', 'bio'], ['flightrec.schema_version', '2']])),
   sample: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),

@@ -233,7 +233,7 @@ export interface MemRow {
   ret: bigint;
 }
 
-/** block I/O requests, issue to completion */
+/** block I/O requests a target submitted, issue to completion */
 export interface BioRow {
   /** CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time */
   ts: bigint;
@@ -255,8 +255,10 @@ export interface BioRow {
   bytes: number;
   /** request operation */
   op: 'read' | 'write' | 'flush' | 'discard' | 'other';
-  /** completion ts minus issue ts */
+  /** completion ts minus issue ts; 0 when it did not complete */
   latency_ns: bigint;
+  /** false when the kernel did not report the request complete before the recording stopped or its request was reused; ts is then that moment */
+  completed: boolean | null;
 }
 
 /** periodic CPU samples (hardware counters with a PMU, cpu-clock otherwise) */

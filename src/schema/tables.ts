@@ -143,14 +143,15 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: 'bio', id: 7, source: 'kernel',
-    doc: 'block I/O requests, issue to completion',
+    doc: 'block I/O requests a target submitted, issue to completion',
     columns: [
       ...HEADER,
       column('dev', u32, 'device number (major << 20 | minor)'),
       column('sector', u64, 'first sector'),
       column('bytes', u32, 'request size in bytes'),
       column('op', enumOf('read', 'write', 'flush', 'discard', 'other'), 'request operation'),
-      column('latency_ns', u64, 'completion ts minus issue ts'),
+      column('latency_ns', u64, 'completion ts minus issue ts; 0 when it did not complete'),
+      added(2, 'completed', bool, 'false when the kernel did not report the request complete before the recording stopped or its request was reused; ts is then that moment'),
     ],
   },
   {

@@ -666,7 +666,10 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       expect(code, stderr).toBe(0);
       const writes = rows(dir, 'bio').filter((b) => b.comm === 'dd' && b.op === 1);
       expect(writes.reduce((s, b) => s + (b.bytes as number), 0)).toBe(32 * 65536);
-      for (const w of writes) expect(w.latency_ns as bigint).toBeGreaterThan(0n);
+      // Under load the kernel now and then does not report a request complete (perf sees no
+      // block_rq_complete either): such a request is still a row, marked so, with no latency.
+      for (const w of writes) expect([w.completed, w.latency_ns as bigint > 0n]).toEqual(w.completed ? [true, true] : [false, false]);
+      expect(writes.filter((w) => w.completed).length).toBeGreaterThan(writes.length / 2);
     },
   }),
 
