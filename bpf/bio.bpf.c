@@ -2,7 +2,8 @@
 /* The bio table: block requests from issue to completion. A request is a target's when a
  * target submitted its first bio (direct I/O, reads that miss the cache, a sync): the request
  * is often issued to the device later from another task (kblockd, or whichever task runs the
- * queue when the device is busy), so the submitter is kept per bio from block_bio_queue.
+ * queue when the device is busy), and a target's task running the queue issues others'
+ * requests, so the submitter is kept per bio from block_bio_queue.
  * Writeback the kernel submits later on its own behalf is not attributed to anyone and not
  * recorded. */
 #include "common.h"
@@ -92,11 +93,22 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 		fr_bio_row(earlier, bpf_ktime_get_ns(), 0);
 		bpf_map_delete_elem(&fr_bios, &key);
 	}
-	__u64 bio = (__u64)BPF_CORE_READ(rq, bio);
+	struct bio *first = BPF_CORE_READ(rq, bio);
+	__u64 bio = (__u64)first;
 	struct fr_subject *submitter = bpf_map_lookup_elem(&fr_bio_submitters, &bio);
 	struct task_struct *task = fr_current_task();
+	/* The entry goes with its bio's issue; a split's parent keeps its own until then. */
+	int queued = submitter != NULL;
 
-	/* No known submitter: a request the current task makes itself (a flush of a target's sync). */
+	if (!submitter && first) {
+		/* A bio split off one the target queued (too large for the device) is chained to
+		 * it: its bi_private is the bio block_bio_queue saw. */
+		__u64 parent = (__u64)BPF_CORE_READ(first, bi_private);
+		submitter = bpf_map_lookup_elem(&fr_bio_submitters, &parent);
+		if (!submitter)
+			return 0; /* someone else's I/O, even if the target's task is the one issuing it */
+	}
+	/* A request without a bio (the flush of a target's fsync) is the current task's. */
 	if (!submitter && !fr_is_target_tgid(fr_task_tgid(task)))
 		return 0;
 	struct gendisk *disk = fr_request_disk(rq);
@@ -111,7 +123,8 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 		b.dev = (__u32)BPF_CORE_READ(disk, major) << 20 | (__u32)BPF_CORE_READ(disk, first_minor);
 	if (submitter) {
 		b.issuer = *submitter;
-		bpf_map_delete_elem(&fr_bio_submitters, &bio);
+		if (queued)
+			bpf_map_delete_elem(&fr_bio_submitters, &bio);
 	} else {
 		fr_take_subject(&b.issuer, task);
 	}
