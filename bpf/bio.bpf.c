@@ -11,6 +11,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define FR_REQ_OP_MASK 0xff
+/* Bios of one request looked at for the target's (a merged request rarely has more). */
+#define FR_BIO_MERGED_MAX 32
 
 /* struct request * -> the target's request it carries (struct fr_bio_issue, shared.h). */
 struct {
@@ -93,41 +95,53 @@ int BPF_PROG(fr_bio_issue, struct request *rq)
 		fr_bio_row(earlier, bpf_ktime_get_ns(), 0);
 		bpf_map_delete_elem(&fr_bios, &key);
 	}
-	struct bio *first = BPF_CORE_READ(rq, bio);
-	__u64 bio = (__u64)first;
-	struct fr_subject *submitter = bpf_map_lookup_elem(&fr_bio_submitters, &bio);
 	struct task_struct *task = fr_current_task();
-	/* The entry goes with its bio's issue; a split's parent keeps its own until then. */
-	int queued = submitter != NULL;
-
-	if (!submitter && first) {
-		/* A bio split off one the target queued (too large for the device) is chained to
-		 * it: its bi_private is the bio block_bio_queue saw. */
-		__u64 parent = (__u64)BPF_CORE_READ(first, bi_private);
-		submitter = bpf_map_lookup_elem(&fr_bio_submitters, &parent);
-		if (!submitter)
-			return 0; /* someone else's I/O, even if the target's task is the one issuing it */
-	}
-	/* A request without a bio (the flush of a target's fsync) is the current task's. */
-	if (!submitter && !fr_is_target_tgid(fr_task_tgid(task)))
-		return 0;
-	struct gendisk *disk = fr_request_disk(rq);
 	struct fr_bio_issue b = {
 		.ts = bpf_ktime_get_ns(),
 		.sector = sector,
-		.bytes = BPF_CORE_READ(rq, __data_len),
 		.op = fr_bio_op(BPF_CORE_READ(rq, cmd_flags)),
 	};
+	struct bio *bio = BPF_CORE_READ(rq, bio);
+	int found = 0;
+
+	/* A request carries the bios merged into it, not all of them the target's (the queue merges
+	 * neighbours from anyone): the row counts the target's bytes, and is the first target
+	 * bio's submitter's. */
+	for (int i = 0; i < FR_BIO_MERGED_MAX && bio; i++) {
+		__u64 at = (__u64)bio;
+		struct fr_subject *s = bpf_map_lookup_elem(&fr_bio_submitters, &at);
+
+		if (s) {
+			if (!found)
+				b.issuer = *s;
+			bpf_map_delete_elem(&fr_bio_submitters, &at);
+		} else {
+			/* A bio split off one the target queued (too large for the device) is
+			 * chained to it: its bi_private is the bio block_bio_queue saw, whose
+			 * entry stays until that bio is issued itself. */
+			__u64 parent = (__u64)BPF_CORE_READ(bio, bi_private);
+			s = bpf_map_lookup_elem(&fr_bio_submitters, &parent);
+			if (s && !found)
+				b.issuer = *s;
+		}
+		if (s) {
+			found = 1;
+			b.bytes += BPF_CORE_READ(bio, bi_iter.bi_size);
+		}
+		bio = BPF_CORE_READ(bio, bi_next);
+	}
+	if (!found) {
+		/* A request without a bio (the flush of a target's fsync) is the task's issuing
+		 * it; one with bios none of which is the target's is someone else's I/O, even when
+		 * the target's task is the one running the queue. */
+		if (BPF_CORE_READ(rq, bio) || !fr_is_target_tgid(fr_task_tgid(task)))
+			return 0;
+		fr_take_subject(&b.issuer, task);
+	}
+	struct gendisk *disk = fr_request_disk(rq);
 
 	if (disk)
 		b.dev = (__u32)BPF_CORE_READ(disk, major) << 20 | (__u32)BPF_CORE_READ(disk, first_minor);
-	if (submitter) {
-		b.issuer = *submitter;
-		if (queued)
-			bpf_map_delete_elem(&fr_bio_submitters, &bio);
-	} else {
-		fr_take_subject(&b.issuer, task);
-	}
 	bpf_map_update_elem(&fr_bios, &key, &b, BPF_ANY);
 	return 0;
 }

@@ -128,7 +128,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('comm', new Utf8(), false, new Map([["doc","task command name"]])),
     new Field('dev', new Uint32(), false, new Map([["doc","device number (major << 20 | minor)"]])),
     new Field('sector', new Uint64(), false, new Map([["doc","first sector"]])),
-    new Field('bytes', new Uint32(), false, new Map([["doc","request size in bytes"]])),
+    new Field('bytes', new Uint32(), false, new Map([["doc","bytes of the target's bios in the request (the queue may have merged others' into it)"]])),
     new Field('op', new Uint8(), false, new Map([["doc","request operation"],["flightrec.enum","read,write,flush,discard,other"]])),
     new Field('latency_ns', new Uint64(), false, new Map([["doc","completion ts minus issue ts; 0 when it did not complete"]])),
     new Field('completed', new Bool(), true, new Map([["doc","false when the kernel did not report the request complete before the recording stopped or its request was reused; ts is then that moment"],["flightrec.since","2"]])),

@@ -251,7 +251,7 @@ export interface BioRow {
   dev: number;
   /** first sector */
   sector: bigint;
-  /** request size in bytes */
+  /** bytes of the target's bios in the request (the queue may have merged others' into it) */
   bytes: number;
   /** request operation */
   op: 'read' | 'write' | 'flush' | 'discard' | 'other';

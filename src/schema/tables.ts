@@ -148,7 +148,7 @@ export const TABLES: readonly Table[] = [
       ...HEADER,
       column('dev', u32, 'device number (major << 20 | minor)'),
       column('sector', u64, 'first sector'),
-      column('bytes', u32, 'request size in bytes'),
+      column('bytes', u32, 'bytes of the target\'s bios in the request (the queue may have merged others\' into it)'),
       column('op', enumOf('read', 'write', 'flush', 'discard', 'other'), 'request operation'),
       column('latency_ns', u64, 'completion ts minus issue ts; 0 when it did not complete'),
       added(2, 'completed', bool, 'false when the kernel did not report the request complete before the recording stopped or its request was reused; ts is then that moment'),
