@@ -1,7 +1,7 @@
 // Bounded work: what a table file may cost to read is bounded by its size and by limits,
 // each with a one-line error naming the file, and a batch that does not fit its table's
 // declaration is refused before anything (a slice) can copy it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordBatchStreamWriter } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { Recording, RecordingWriter, SCHEMAS, TableFile, makeBatch } from '../..
 import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { cliWithin, tempDir } from '../helpers.js';
 import { bufferOffset, splitStream } from './ipc.js';
+import { unsealedWith } from './older.js';
 
 /** One table file of a fresh recording, as written. */
 function written(table: 'gap' | 'syscall' | 'proc', batch: Parameters<RecordingWriter['append']>[1]): Buffer {
@@ -20,19 +21,6 @@ function written(table: 'gap' | 'syscall' | 'proc', batch: Parameters<RecordingW
   return readFileSync(join(dir, 'segments', '000001', `${table}.arrow`));
 }
 
-/** A recording still being written whose open segment holds `bytes` as its `table` file. */
-function openWith(table: string, bytes: Uint8Array): { dir: string; file: string } {
-  const dir = join(tempDir(), 'rec');
-  const w = RecordingWriter.create(dir);
-  w.append('syscall', new SyscallWorkload(2).batch(10));
-  w.sealSegment();
-  const seg = join(dir, 'segments', '000002');
-  mkdirSync(seg, { mode: 0o700 });
-  const file = join(seg, `${table}.arrow`);
-  writeFileSync(file, bytes, { mode: 0o600 });
-  return { dir, file };
-}
-
 describe('bounded work', () => {
   it(`refuses a file that decompresses to more than ${MAX_EXPANSION} times its size`, () => {
     // A million rows of zeros compress about 20,000:1; eight such batches pass the small-file floor.
@@ -40,7 +28,7 @@ describe('bounded work', () => {
     const zeros = (): BigUint64Array => new BigUint64Array(n);
     const m = splitStream(written('gap', makeBatch('gap', { ts: zeros(), seq: zeros(), cpu: new Uint16Array(n), lost: zeros(), first_ts: zeros(), last_ts: zeros() })));
     const bomb = Buffer.concat([m.schema, ...Array.from({ length: 8 }, () => m.batches[0]!), m.end]);
-    const { dir, file } = openWith('gap', bomb);
+    const { dir, file } = unsealedWith('gap', bomb);
     const f = new TableFile(file, SCHEMAS.gap);
     expect(() => f.scan()).toThrow(new RegExp(`^${file} at offset \\d+: corrupt Arrow stream: decompresses to more than \\d+ bytes, ${MAX_EXPANSION} times the file's size`));
     f.close();
@@ -53,7 +41,7 @@ describe('bounded work', () => {
   it(`refuses a file of more than ${MAX_BATCHES_PER_FILE} batches quickly, in info and sql alike`, () => {
     const m = splitStream(written('syscall', new SyscallWorkload(3).batch(1)));
     const many = Buffer.concat([m.schema, ...Array.from({ length: 2 * MAX_BATCHES_PER_FILE }, () => m.batches[0]!)]);
-    const { dir, file } = openWith('syscall', many);
+    const { dir, file } = unsealedWith('syscall', many);
     // Quickly means at the limit, not after the whole file: the refusal names where it stopped.
     // (Wall time only guards against a hang: on a busy machine it says little about the work.)
     const limit = m.schema.length + (MAX_BATCHES_PER_FILE + 1) * m.batches[0]!.length;
@@ -99,7 +87,7 @@ describe('batches that do not fit their table', () => {
     it(`${what}: refused by readers, and slice copies nothing`, () => {
       const { bytes, at } = procStream(index);
       spoil(bytes, at);
-      const { dir, file } = openWith('proc', bytes);
+      const { dir, file } = unsealedWith('proc', bytes);
       expect(() => [...Recording.open(dir).batches('proc')]).toThrow(message);
       const out = join(tempDir(), 'cut');
       const r = cliWithin(20_000, 'slice', dir, '--from', '0', '-o', out);
