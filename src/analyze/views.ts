@@ -1,6 +1,7 @@
 // Views analysts would otherwise write every time, over the per-table views (which the
 // schema generates). They are the same over a recording's cache and over an exported
 // fleet directory, because both give the per-table views the same columns.
+import { SEVERITIES } from '../schema/tables.js';
 
 /** `recordings`: one row per recording queried; `syscall_names`: numbers to names per architecture. */
 export const META_COLUMNS = {
@@ -255,8 +256,14 @@ UNION ALL
 SELECT ts, seq, time, recording, host, NULL, NULL, NULL, 'gap', 'lost ' || lost || ' events on cpu ' || cpu
 FROM gap`],
 
-  ['alerts', 'alerts raised by detectors, most severe first within time', `
-SELECT *, list_position(['info', 'warning', 'critical', 'emergency'], severity) AS severity_rank FROM alert`],
+  ['alerts', 'alerts raised by detectors, with their severity rank (1 least severe) and the process each is about: what it ran, where, who ran it, its container', `
+-- From the process's proc rows, not the processes view: that one reads every syscall row.
+SELECT a.*, list_position([${SEVERITIES.map((l) => `'${l}'`).join(', ')}], a.severity) AS severity_rank,
+  l.exe, l.argv, l.cwd, u.name AS "user", c.container_id, c.runtime AS container_runtime, c.pod_uid
+FROM alert a
+LEFT JOIN process_lifecycle l ON l.recording = a.recording AND l.pid = a.pid
+LEFT JOIN (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'user' GROUP BY ALL) u ON u.recording = a.recording AND u.id = l.uid
+LEFT JOIN cgroup c ON c.recording = a.recording AND c.id = l.cgroup_id`],
 ];
 
 /** Macros; `wall(ts)` is defined per query session, since it needs the recording's clock. */

@@ -4,11 +4,12 @@
 // through a sink. Time is event time only: no wall clock, no randomness, no I/O. The same
 // detector runs live (`record --detect`) and in replay, and must give the same alerts.
 import type { Rows } from '../schema/rows.generated.js';
+import { SEVERITIES } from '../schema/tables.js';
 
 /** Tables a detector may read: every event table (alerts are its output, not its input). */
 export type EventTable = Exclude<keyof Rows, 'alert'>;
 
-export const SEVERITIES = ['info', 'warning', 'critical', 'emergency'] as const;
+export { SEVERITIES };
 export type Severity = (typeof SEVERITIES)[number];
 
 /**

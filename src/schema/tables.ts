@@ -11,6 +11,9 @@ import {
 export const SCHEMA_VERSION = 2;
 
 export const PATH_MAX = 4096;
+/** Alert severities, least to most severe: the alert table's enum, the detector API's type and
+ * the `alerts` view's rank. */
+export const SEVERITIES = ['info', 'warning', 'critical', 'emergency'] as const;
 export const COMM_LEN = 16;
 export const ARGV_MAX = 4096;
 
@@ -196,7 +199,7 @@ export const TABLES: readonly Table[] = [
       column('pid', u32, 'process the alert is about'),
       column('detector', str(128), 'detector name'),
       column('version', str(32), 'detector version'),
-      column('severity', enumOf('info', 'warning', 'critical', 'emergency'), 'severity'),
+      column('severity', enumOf(...SEVERITIES), 'severity'),
       column('title', str(1024), 'one-line summary'),
       column('evidence', str(65536), 'JSON evidence'),
       column('related_seqs', u64s, 'seqs of the other events the alert rests on'),

@@ -50,6 +50,12 @@ describe.runIf(run)('live detection', () => {
       expect(replayed.code, replayed.stderr).toBe(0);
       expect(replayed.stderr).toMatch(/the \d+ stored live alerts equal the replay's/);
       lines = replayed.stdout.split('\n').filter(Boolean);
+      // The alerts view names the process each alert is about: what it ran and who ran it.
+      const sql = cli('sql', dir, `SELECT exe, "user" FROM alerts WHERE detector = 'sensitive-files'`, '-f', 'json');
+      expect(sql.code, sql.stderr).toBe(0);
+      const about = JSON.parse(sql.stdout) as Array<{ exe: string; user: string }>;
+      expect(about.length).toBeGreaterThan(0);
+      for (const a of about) expect([a.exe, a.user]).toEqual(['/usr/bin/cat', 'root']);
       // The datagrams were sent before the recorder exited; this process reads them when its
       // event loop gets to them.
       for (let i = 0; i < 100 && syslog.length < lines.length; i++) await new Promise((res) => setTimeout(res, 50));
