@@ -158,8 +158,14 @@ static __always_inline struct gendisk *fr_request_disk(struct request *rq)
  * For a block_bio_queue program's context. */
 static __always_inline struct bio *fr_queued_bio(unsigned long long *ctx)
 {
-	if (fr_bio_queue_has_queue)
-		return (struct bio *)ctx[1];
+	if (fr_bio_queue_has_queue) {
+		struct bio *bio = (struct bio *)ctx[1];
+
+		/* Keeps the two loads apart: merged, they read ctx + (flag << 3), a modified
+		 * context pointer 5.10's verifier refuses. */
+		barrier_var(bio);
+		return bio;
+	}
 	return (struct bio *)ctx[0];
 }
 

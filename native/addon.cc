@@ -56,6 +56,7 @@ Napi::Object FeaturesObject(Napi::Env env, const Features& f) {
   o.Set("taskStorage", f.task_storage);
   o.Set("taskPtRegs", f.task_pt_regs);
   o.Set("exitGroupDead", f.exit_group_dead);
+  o.Set("bioQueueHasQueue", f.bio_queue_has_queue);
   o.Set("cycles", f.cycles);
   Napi::Object tps = Napi::Object::New(env);
   for (const auto& [name, present] : f.tracepoints) tps.Set(name, present);
@@ -136,6 +137,7 @@ class Session : public Napi::ObjectWrap<Session> {
     features.task_storage = fo.Get("taskStorage").ToBoolean();
     features.task_pt_regs = fo.Get("taskPtRegs").ToBoolean();
     features.exit_group_dead = fo.Get("exitGroupDead").ToBoolean();
+    features.bio_queue_has_queue = fo.Get("bioQueueHasQueue").ToBoolean();
     features.cycles = fo.Get("cycles").ToBoolean();
     guarded(env, [&] { programs_ = std::make_unique<flightrec::Programs>(load, features); });
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "flightrec-consumer", 64, 1);

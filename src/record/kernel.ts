@@ -79,6 +79,6 @@ export function withoutFeatures(f: KernelFeatures, without = process.env.FLIGHTR
 export function kernelVariant(f: KernelFeatures): Record<string, boolean> {
   return {
     task_btf: f.taskBtf, task_storage: f.taskStorage, task_pt_regs: f.taskPtRegs,
-    exit_group_dead: f.exitGroupDead,
+    exit_group_dead: f.exitGroupDead, bio_queue_has_queue: f.bioQueueHasQueue,
   };
 }

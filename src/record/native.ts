@@ -40,6 +40,8 @@ export interface KernelFeatures {
   readonly taskStorage: boolean;
   readonly taskPtRegs: boolean;
   readonly exitGroupDead: boolean;
+  /** block_bio_queue's arguments start with the request queue (before 5.11). */
+  readonly bioQueueHasQueue: boolean;
   readonly cycles: boolean;
   /** The tracepoints flightrec attaches to, and whether this kernel has each. */
   readonly tracepoints: Readonly<Record<string, boolean>>;

@@ -63,6 +63,6 @@ describe.runIf(run)('flightrec doctor', () => {
       { encoding: 'utf8', env: { ...process.env, FLIGHTREC_WITHOUT: 'taskBtf,taskStorage,taskPtRegs,exitGroupDead' } });
     expect(ok.status, ok.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { source: { kernel_features: Record<string, boolean> } };
-    expect(manifest.source.kernel_features).toEqual({ task_btf: false, task_storage: false, task_pt_regs: false, exit_group_dead: false });
+    expect(manifest.source.kernel_features).toEqual({ task_btf: false, task_storage: false, task_pt_regs: false, exit_group_dead: false, bio_queue_has_queue: false });
   });
 });
