@@ -45,6 +45,16 @@ export function alertBatch(alerts: readonly Alert[]): RecordBatch {
   });
 }
 
+/** Stored evidence as JSON text: a recording may hold anything there, and alertJson() splices it in as is. */
+function jsonOrString(evidence: string): string {
+  try {
+    JSON.parse(evidence);
+    return evidence;
+  } catch {
+    return JSON.stringify(evidence);
+  }
+}
+
 /** The rows of alert batches. */
 export function* alertRows(batches: Iterable<RecordBatch>): Generator<Alert> {
   const c = makeCursor('alert');
@@ -54,7 +64,7 @@ export function* alertRows(batches: Iterable<RecordBatch>): Generator<Alert> {
       c.row = r;
       yield {
         ts: c.ts, seq: c.seq, pid: c.pid, detector: c.detector, version: c.version, severity: c.severity,
-        title: c.title, evidence: c.evidence, related_seqs: c.related_seqs,
+        title: c.title, evidence: jsonOrString(c.evidence), related_seqs: c.related_seqs,
       };
     }
   }

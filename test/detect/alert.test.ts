@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertJson, alertLine, alertTable } from '../../src/detect/alert.js';
+import { alertBatch, alertJson, alertLine, alertRows, alertTable } from '../../src/detect/alert.js';
 import type { Alert } from '../../src/detect/runtime.js';
 
 const clock = { monotonic_ns: '0', wall_ns: '1764547200000000000' };
@@ -23,5 +23,12 @@ describe('alerts as text', () => {
     const json = JSON.parse(alertJson(hostile, clock)) as { title: string; evidence: { path: string } };
     expect(json.title).toBe(hostile.title);
     expect(json.evidence.path).toBe('/tmp/\x1b]0;pwned\x07');
+  });
+});
+
+describe('stored alerts', () => {
+  it('evidence a recording holds that is not JSON is read as a JSON string, so JSON output stays JSON', () => {
+    const stored = [...alertRows([alertBatch([{ ...hostile, evidence: 'naïve-λ", "x": 1' }, hostile])])];
+    expect(stored.map((a) => JSON.parse(alertJson(a, clock)).evidence)).toEqual(['naïve-λ", "x": 1', { path: '/tmp/\x1b]0;pwned\x07' }]);
   });
 });
