@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { RecordingSummary } from '../format/summary.js';
 import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
-import { formatBytes, say } from './output.js';
+import { formatBytes, plural, say } from './output.js';
 
 function render(s: RecordingSummary): string {
   const lines = [
@@ -14,7 +14,7 @@ function render(s: RecordingSummary): string {
     `state       ${s.state}${s.closed_by === 'seal' ? ' (sealed after a crash by `flightrec seal`)' : ''}`,
     `time        ${s.start ?? '-'} .. ${s.end ?? '-'}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}`,
     `events      ${s.rows} rows, ${formatBytes(s.bytes)} on disk${s.compression_ratio === null ? '' : `, compression ${s.compression_ratio.toFixed(1)}x`}`,
-    `losses      ${s.lost_events} events lost in ${s.gaps} gaps`,
+    `losses      ${s.gaps === 0 ? 'none' : `${s.lost_events} event${s.lost_events === '1' ? '' : 's'} lost in ${plural(s.gaps, 'gap')}`}`,
     `probes      ${s.probes.length === 0 ? 'none' : s.probes.map((p) => String(p.name ?? JSON.stringify(p))).join(', ')}`,
     `segments    ${s.segments.sealed} sealed${s.segments.recovered ? ` (${s.segments.recovered} recovered)` : ''}, ${s.segments.unsealed} unsealed`,
     `integrity   ${s.integrity}${s.integrity === 'unsealed tail' ? ' (the recorder did not close it: run `flightrec seal`)' : ''}; run \`flightrec verify\` to hash every file`,
