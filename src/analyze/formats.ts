@@ -11,12 +11,16 @@ export type Format = (typeof FORMATS)[number];
  * (`q.csv`, `q.parquet`, case aside), else the text table.
  */
 export function chooseFormat(flag: string | undefined, out: string | undefined): Format {
-  if (flag !== undefined) return parseFormat(flag);
-  const ext = out === undefined ? '' : extname(out).slice(1).toLowerCase();
-  return ext !== 'table' && (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : 'table';
+  return formatOf(FORMATS, flag, out);
 }
 
-export function parseFormat(s: string): Format {
-  if (!(FORMATS as readonly string[]).includes(s)) throw new UsageError(`unknown --format ${s}: use one of ${FORMATS.join(', ')}`);
-  return s as Format;
+/** chooseFormat() over another command's formats (`table` among them, the default). */
+export function formatOf<F extends string>(formats: readonly F[], flag: string | undefined, out: string | undefined): F {
+  const known = (s: string): s is F => (formats as readonly string[]).includes(s);
+  if (flag !== undefined) {
+    if (!known(flag)) throw new UsageError(`unknown --format ${flag}: use one of ${formats.join(', ')}`);
+    return flag;
+  }
+  const ext = out === undefined ? '' : extname(out).slice(1).toLowerCase();
+  return ext !== 'table' && known(ext) ? ext : ('table' as F);
 }

@@ -17,7 +17,7 @@ import { table } from '../text/table.js';
 import type { Format } from './formats.js';
 import { lit, type Analysis } from './session.js';
 
-export { FORMATS, parseFormat, type Format } from './formats.js';
+export { FORMATS, type Format } from './formats.js';
 
 /** A value as a person reads it in a table cell. */
 export function display(v: DuckDBValue): string {

@@ -15,7 +15,7 @@ import { table } from '../text/table.js';
 import { statsJson } from './json.js';
 import { EXIT, compression, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
-import { chooseBudgets, chooseOptions, detectorOptions, reportSkipped, type DetectorFlags } from './replay.js';
+import { chooseBudgets, chooseOptions, detectorOptions, type DetectorFlags } from './replay.js';
 
 export interface RecordFlags extends DetectorFlags {
   output: string;
@@ -190,7 +190,6 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       report,
     })
     : undefined;
-  reportSkipped(liveDetection?.skipped ?? []);
   let last: Progress | undefined;
   let result: RecordResult;
   try {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_BUDGETS, describeStop, type DetectorBudgets } from '../detect/budgets.js';
 import type { Options } from '../detect/load.js';
+import { formatOf } from '../analyze/formats.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
 import { table } from '../text/table.js';
@@ -48,31 +49,30 @@ export async function chooseOptions(f: DetectorFlags): Promise<Options> {
   return loadOptions({ ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
 }
 
-export function reportSkipped(skipped: readonly string[]): void {
-  for (const s of skipped) warn(`flightrec: ${s}; it is left out`);
-}
-
-const FORMATS = ['table', 'jsonl'] as const;
+const FORMATS = ['table', 'json', 'jsonl'] as const;
 
 export function register(program: Command): void {
   damageOption(detectorOptions(program.command('replay')
     .description('run detectors over a recording in its recorded order: the same recording and detectors give the same alerts, byte for byte')
     .argument('<recording>', 'recording directory')
-    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the alerts to this file')
     .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ')))
-    .action(async (dir: string, f: DetectorFlags & DamageFlags & { format: string; output?: string; checkStored?: boolean }) => {
-      if (!(FORMATS as readonly string[]).includes(f.format)) throw new UsageError(`unknown --format ${f.format}: use one of ${FORMATS.join(', ')}`);
+    .action(async (dir: string, f: DetectorFlags & DamageFlags & { format?: string; output?: string; checkStored?: boolean }) => {
+      const format = formatOf(FORMATS, f.format, f.output);
       const budgets = chooseBudgets(f);
       const options = await chooseOptions(f);
       const [{ alertJson, alertTable }, { storedAlerts }, { superviseReplay }] = await Promise.all([
         import('../detect/alert.js'), import('../replay/replay.js'), import('../replay/supervised.js')]);
       const rec = await openRecording(dir, f);
+      // Recordings made before live detection was noted in the manifest still have their stored alerts to go by.
+      if (f.checkStored && rec.manifest.source?.live_detectors === undefined && storedAlerts(rec).length === 0) {
+        throw new UsageError(`--check-stored: ${dir} was recorded without --detect: there are no live alerts to compare the replay with`);
+      }
       const tty = process.stderr.isTTY === true;
       const started = Date.now();
       const result = await superviseReplay({
         dir, allowDamaged: f.allowDamaged === true, specs: f.detectors, options, budgets,
-        onReady: (_info, skipped) => reportSkipped(skipped),
         ...(tty ? {
           onProgress: (p) => {
             const pct = p.total > 0 ? ` (${Math.min(100, (100 * p.events) / p.total).toFixed(0)}%)` : '';
@@ -83,7 +83,9 @@ export function register(program: Command): void {
       });
       if (tty) process.stderr.write('\r\x1b[K');
       const clock = rec.manifest.clock;
-      const text = f.format === 'jsonl' ? result.alerts.map((a) => `${alertJson(a, clock)}\n`).join('') : `${alertTable(result.alerts, clock)}\n`;
+      const json = format === 'table' ? [] : result.alerts.map((a) => alertJson(a, clock));
+      const text = format === 'jsonl' ? json.map((j) => `${j}\n`).join('')
+        : format === 'json' ? `[${json.join(',\n')}]\n` : `${alertTable(result.alerts, clock)}\n`;
       if (f.output !== undefined) writeOutputFile(f.output, text);
       else process.stdout.write(text);
       for (const x of result.failures) {
@@ -115,7 +117,8 @@ export function register(program: Command): void {
       const budgets = chooseBudgets(f);
       const { listDetectors } = await import('../replay/supervised.js');
       const { info, skipped } = await listDetectors(f.detectors, await chooseOptions(f), budgets);
-      reportSkipped(skipped);
+      // Said here, once, rather than on every replay and recording the built-in set runs without them.
+      for (const s of skipped) warn(`flightrec: ${s}; it is left out of the built-in set`);
       if (f.json) {
         console.log(JSON.stringify(info.map((d) => ({ name: d.name, version: d.version, tables: d.tables, description: d.description })), null, 2));
         return;

@@ -42,7 +42,7 @@ export type LiveInput = { readonly kind: 'batch'; readonly batch: PackedBatch } 
 
 export type LiveMessage =
   /** The detectors loaded (the heartbeat's indexes are theirs); then, once they started, ready. */
-  | { readonly kind: 'loaded'; readonly info: readonly DetectorInfo[]; readonly skipped: readonly string[] }
+  | { readonly kind: 'loaded'; readonly info: readonly DetectorInfo[] }
   | { readonly kind: 'ready'; readonly tables: readonly EventTable[] }
   /** A flush mark handled (or the catch-up done): the alerts, the rows run, and where they ended. */
   | { readonly kind: 'flushed'; readonly catchUp: boolean; readonly alerts: readonly Alert[]; readonly rows: number; readonly late: number; readonly failures: readonly DetectorFailure[]; readonly last: Position | undefined }
@@ -109,7 +109,7 @@ function flush(): void {
 try {
   const loaded = await loadInThread(heartbeat, request);
   if (loaded.detectors.length === 0 && !request.exclude?.length) throw new UsageError('no detectors to run');
-  post({ kind: 'loaded', info: loaded.info, skipped: loaded.skipped });
+  post({ kind: 'loaded', info: loaded.info });
   try {
     runtime = new DetectorRuntime(loaded.detectors, { arch: request.arch, options: request.options, heartbeat, ...(request.sampleHz !== undefined ? { sampleHz: request.sampleHz } : {}) });
   } catch (err) {

@@ -59,8 +59,6 @@ export class LiveDetection {
   readonly stopped: DetectorStop[] = [];
   /** Why live detection ended before the recording did, if it did. */
   ended: string | undefined;
-  /** Built-in detectors left out and why. */
-  skipped: readonly string[] = [];
 
   private state: State = 'starting';
   private thread!: DetectorThread<LiveInput, LiveMessage>;
@@ -190,10 +188,8 @@ export class LiveDetection {
     const thread: DetectorThread<LiveInput, LiveMessage> = new DetectorThread(script(), request, this.o.budgets, {
       message: (m) => {
         if (thread !== this.thread) return;
-        if (m.kind === 'loaded') {
-          this.info = m.info;
-          this.skipped = m.skipped;
-        } else if (m.kind === 'ready') {
+        if (m.kind === 'loaded') this.info = m.info;
+        else if (m.kind === 'ready') {
           this.tables = new Set(m.tables);
           if (this.state === 'starting') this.state = 'running';
           ready?.();

@@ -204,6 +204,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         ...(tables.includes('sample') ? { sample_hz: sampleHz } : {}),
         ...(Object.keys(unavailable).length > 0 ? { unavailable_tables: unavailable } : {}),
         kernel_features: kernelVariant(features),
+        ...(opts.live ? { live_detectors: opts.live.detectors().map((d) => ({ name: d.name, version: d.version })) } : {}),
       },
     });
     writer.append('account', accountBatch(readAccounts(), process.hrtime.bigint()));

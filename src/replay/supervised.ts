@@ -25,8 +25,8 @@ export interface SupervisedReplayOptions {
   readonly specs: readonly string[] | undefined;
   readonly options: Options;
   readonly budgets?: DetectorBudgets;
-  /** The detectors loaded (the first time): which, and the built-ins left out and why. */
-  readonly onReady?: (info: readonly DetectorInfo[], skipped: readonly string[]) => void;
+  /** The detectors loaded, the first time. */
+  readonly onReady?: (info: readonly DetectorInfo[]) => void;
   /** Progress of the run whose alerts count; `without`: the detectors stopped so far. */
   readonly onProgress?: (p: ReplayProgress & { readonly without: readonly string[] }) => void;
 }
@@ -36,8 +36,6 @@ export interface SupervisedReplay extends ReplayResult {
   readonly stopped: readonly DetectorStop[];
   /** The detectors of the run whose alerts these are. */
   readonly detectors: readonly DetectorInfo[];
-  /** Built-in detectors left out and why. */
-  readonly skipped: readonly string[];
 }
 
 /** The replay thread, compiled: under the test runner the sources are TypeScript, the thread is not. */
@@ -51,7 +49,7 @@ type Attempt =
   | { readonly kind: 'overrun'; readonly end: ThreadEnd; readonly info: readonly DetectorInfo[] | undefined };
 
 /** One detection thread from start to end. A refusal (a bad detector, a bad recording) rejects. */
-function attempt(request: ReplayRequest, budgets: DetectorBudgets, onProgress?: (p: ReplayProgress) => void, onReady?: (info: readonly DetectorInfo[], skipped: readonly string[]) => void): Promise<Attempt> {
+function attempt(request: ReplayRequest, budgets: DetectorBudgets, onProgress?: (p: ReplayProgress) => void, onReady?: (info: readonly DetectorInfo[]) => void): Promise<Attempt> {
   return new Promise((resolve, reject) => {
     let info: readonly DetectorInfo[] | undefined;
     let skipped: readonly string[] = [];
@@ -61,7 +59,7 @@ function attempt(request: ReplayRequest, budgets: DetectorBudgets, onProgress?: 
         if (m.kind === 'ready') {
           info = m.info;
           skipped = m.skipped;
-          onReady?.(info, skipped);
+          onReady?.(info);
           if (request.dir !== undefined) return;
           void thread.stop();
           return resolve({ kind: 'done', info, skipped, result: { alerts: [], failures: [], events: 0 } });
@@ -90,11 +88,11 @@ export async function superviseReplay(o: SupervisedReplayOptions): Promise<Super
   let onReady = o.onReady;
   for (;;) {
     const without = stopped.map((s) => s.detector);
-    const a = await attempt({ ...base, exclude: without, progress: o.onProgress !== undefined }, budgets, o.onProgress ? (p) => o.onProgress!({ ...p, without }) : undefined, (info, skipped) => {
-      onReady?.(info, skipped);
+    const a = await attempt({ ...base, exclude: without, progress: o.onProgress !== undefined }, budgets, o.onProgress ? (p) => o.onProgress!({ ...p, without }) : undefined, (info) => {
+      onReady?.(info);
       onReady = undefined;
     });
-    if (a.kind === 'done') return { ...a.result, stopped, detectors: a.info, skipped: a.skipped };
+    if (a.kind === 'done') return { ...a.result, stopped, detectors: a.info };
     const suspect = culpritOf(a.end, a.info, o.specs, budgets);
     let found: DetectorStop[];
     if (a.end.reason !== 'memory') {
