@@ -262,6 +262,7 @@ class Session : public Napi::ObjectWrap<Session> {
     s.Set("malformed", Napi::Number::New(env, static_cast<double>(st.malformed.load())));
     s.Set("batches", Napi::Number::New(env, static_cast<double>(st.batches.load())));
     s.Set("drains", Napi::Number::New(env, static_cast<double>(st.drains.load())));
+    s.Set("kernelEvents", Napi::Number::New(env, static_cast<double>(consumer_->kernel_events())));
     return s;
   }
 

@@ -1,4 +1,5 @@
 #include "consumer.h"
+#include <algorithm>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -218,6 +219,21 @@ void Consumer::stage_unfinished_bios() {
     e.op = b.op;
     add_written(e, FR_TABLE_BIO, now_);
   }
+}
+
+uint64_t Consumer::kernel_events() const {
+  std::vector<fr_loss> values(programs_.ncpus());
+  uint32_t key = 0;
+  if (bpf_map_lookup_elem(programs_.losses_fd(), &key, values.data())) return 0;
+  const fr_lane_pos* lanes = programs_.lane_pos();
+  uint64_t n = 0;
+  for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
+    // A CPU's ring records include its gap records (not events); its pending losses are events
+    // no gap record holds yet, and the losses of gap records already read are in stats_.lost.
+    n += values[cpu].records + values[cpu].pending + (lanes ? __atomic_load_n(&lanes[cpu].head, __ATOMIC_RELAXED) : 0);
+  }
+  const uint64_t gaps = stats_.rows[FR_TABLE_GAP].load();
+  return n + stats_.lost.load() - std::min(gaps, n);
 }
 
 // Losses a CPU counted after its last gap record: written as gap rows at the end.

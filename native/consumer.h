@@ -62,6 +62,9 @@ class Consumer {
   void stop() { stopping_.store(true); }
   void join();
   const Stats& stats() const { return stats_; }
+  // Events the programs made so far, from the kernel's own counters rather than from what has
+  // been drained: records put in the ring and the syscall lanes, and those lost. Any thread.
+  uint64_t kernel_events() const;
   // The cgroup ids of the proc rows so far (to name them at the end).
   std::vector<uint64_t> cgroup_ids();
 

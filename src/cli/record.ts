@@ -11,7 +11,7 @@ import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
 import { escapeText } from '../text/escape.js';
-import { table } from '../text/table.js';
+import { cutToWidth, table } from '../text/table.js';
 import { statsJson } from './json.js';
 import { EXIT, compression, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
@@ -79,13 +79,25 @@ const rate = (n: number, ms: number): string => {
   return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k` : r.toFixed(0);
 };
 
-function progressLine(p: Progress, last: Progress | undefined): string {
+/**
+ * The progress line, cut to `width` columns: the kernel's event rate since the last line (its
+ * own counters, so the rate does not jump with each drain), losses and bytes written first,
+ * then each table's rate, busiest first, as far as they fit.
+ */
+export function progressLine(p: Progress, last: Progress | undefined, width: number): string {
   const dt = last ? p.elapsedMs - last.elapsedMs : p.elapsedMs;
-  const perTable = TABLE_NAMES.filter((t) => t !== 'gap' && (p.stats.rows[t] ?? 0) > 0)
-    .map((t) => `${t} ${rate((p.stats.rows[t] ?? 0) - (last?.stats.rows[t] ?? 0), dt)}/s`);
+  const events = p.stats.kernelEvents - (last?.stats.kernelEvents ?? 0);
   const ratio = p.bytesWritten > 0 ? ` (${(p.stats.ringBytes / p.bytesWritten).toFixed(1)}x)` : '';
-  return `recording ${(p.elapsedMs / 1000).toFixed(1)} s · ${perTable.join(' · ') || 'waiting for events'} · lost ${p.stats.lost} · ${formatBytes(p.bytesWritten)} written${ratio}`;
+  const perTable = TABLE_NAMES.filter((t) => t !== 'gap')
+    .map((t) => [t, (p.stats.rows[t] ?? 0) - (last?.stats.rows[t] ?? 0)] as const).filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${rate(n, dt)}/s`);
+  const line = [`recording ${(p.elapsedMs / 1000).toFixed(1)} s`, `${rate(events, dt)} events/s`, `lost ${p.stats.lost}`,
+    `${formatBytes(p.bytesWritten)}${ratio}`, ...perTable].join(' · ');
+  return cutToWidth(line, width);
 }
+
+/** What the progress line may fill: the terminal's width but its last column (writing there wraps on some terminals). */
+const progressWidth = (): number => Math.max(20, (process.stderr.columns || 80) - 1);
 
 function summary(out: string, r: RecordResult): string {
   const events = Object.entries(r.stats.rows).filter(([t]) => t !== 'gap').reduce((a, [, n]) => a + n, 0);
@@ -205,7 +217,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       debug: process.argv.includes('--debug'),
       commandLine: process.argv.slice(1),
       ...(liveDetection ? { live: liveDetection } : {}),
-      ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last)}`); last = p; } } : {}),
+      ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last, progressWidth())}`); last = p; } } : {}),
     });
   } finally {
     await liveDetection?.close();

@@ -60,6 +60,8 @@ export interface NativeStats {
   readonly malformed: number;
   readonly batches: number;
   readonly drains: number;
+  /** Events the programs made so far (in the ring, in the syscall lanes, or lost), from the kernel's counters: ahead of `rows`, which count what was drained. */
+  readonly kernelEvents: number;
 }
 
 export interface NativeSessionOptions {

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI, cli, tempDir } from '../helpers.js';
+import stringWidth from 'string-width';
+import { CLI, ROOT, cli, tempDir } from '../helpers.js';
 import { WORKLOADS, kernelAvailable, loadedPrograms, record, recorderAttached, type Program } from './kernel.js';
 
 const run = kernelAvailable();
@@ -43,6 +44,24 @@ describe.runIf(run)('flightrec record on the real kernel', () => {
     expect(cli('seal', dir).code).toBe(0);
     expect(cli('verify', dir).code).toBe(0);
     expect((JSON.parse(cli('info', '--json', dir).stdout) as { rows: number }).rows).toBeGreaterThan(0);
+  });
+
+  it('on a 60-column terminal the progress line stays one line, and shows the kernel\'s event rate', () => {
+    const dir = join(tempDir(), 'rec');
+    const r = spawnSync('python3', [join(ROOT, 'test', 'scripts', 'pty_run.py'), '60', '24', '--', process.execPath, CLI, 'record', '-o', dir, '--duration', '2',
+      '--', join(WORKLOADS, 'syscall_storm'), '1000000000'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout).toContain('(stopped: duration');
+    // Each progress line is written over the last (\r, erase line); the summary follows the last erase.
+    const writes = r.stdout.split('\r\x1b[K');
+    const progress = writes.slice(1, -1);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (const line of progress) {
+      expect(line).not.toMatch(/[\r\n]/);
+      expect(stringWidth(line)).toBeLessThanOrEqual(59);
+      expect(line).toMatch(/^recording \d+\.\d s · \d+(\.\d+)?[kM]? events\/s · lost \d+/);
+    }
+    expect(progress.some((l) => !l.includes(' 0 events/s'))).toBe(true);
+    expect(writes.at(-1)).toMatch(/^flightrec: recorded /);
   });
 
   it('--duration stops the recording after that long', async () => {
