@@ -22,12 +22,12 @@ import { MACRO_DDL, RAW_COLUMNS, VIEW_COLUMNS, VIEW_DDL } from '../schema/sql.ge
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
+import { ident, lit } from './literals.js';
 import { eachPartition } from './partitions.js';
 import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
-/** A SQL string literal. */
-export const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+export { ident, lit };
 
 /** A recording opened for querying. */
 export interface Source {
@@ -74,9 +74,6 @@ function recordingNames(dirs: readonly string[]): string[] {
 export function viewColumns(table: TableName): string[] {
   return [...VIEW_COLUMNS[table]];
 }
-
-/** A SQL identifier. */
-export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 /** DuckDB reads a path with one of these as a glob pattern, even in a list of files. */
 const GLOB = /[*?[]/;

@@ -8,6 +8,7 @@ import { FORMATS, chooseFormat } from '../analyze/formats.js';
 import type { Analysis, SessionOptions, Writes } from '../analyze/session.js';
 import { escapeText } from '../text/escape.js';
 import { damageOption, reportDamage, type DamageFlags } from './damaged.js';
+import { QUERY_COMMANDS, dotQuery } from './dot-commands.js';
 
 export interface SourceFlags extends DamageFlags {
   cache?: string;
@@ -53,18 +54,18 @@ export const sourceOptions = (c: Command): Command => damageOption(c
 export function register(program: Command): void {
   sourceOptions(program.command('sql')
     .description('run SQL over recordings (DuckDB): tables, derived views such as processes, connections, timeline')
-    .argument('<args...>', 'recording directories, then the query (with --fleet: the query only)')
+    .argument('<args...>', `recording directories, then the query (with --fleet: the query only), or one of the shell's ${[...QUERY_COMMANDS.values()].map((c) => c.usage).join(', ')}`)
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the result to this file')
     .option('--max-width <columns>', 'the widest a line of the table may be, long cells cut to fit (default: the terminal\'s width; 0: no limit)'))
     .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string; maxWidth?: string }) => {
       const format = chooseFormat(opts.format, opts.output);
       const maxWidth = tableWidth(opts.maxWidth, opts.output);
-      const query = args.at(-1)!;
       const recordings = args.slice(0, -1);
       if (opts.fleet === undefined && recordings.length === 0) {
-        throw new UsageError(existsSync(query) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
+        throw new UsageError(existsSync(args.at(-1)!) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
       }
+      const query = commandQuery(args.at(-1)!);
       const { duckdbOutput, writeResult } = await import('../analyze/results.js');
       // A Parquet file is written by DuckDB: its temp file is made before the session is confined, which allows exactly it.
       const out: { file?: OutputFile } = {};
@@ -83,6 +84,16 @@ export function register(program: Command): void {
         out.file?.abort(); // after commit, nothing to do
       }
     });
+}
+
+/** The query, or what a dot command of the shell that is a query (`.tables`) runs. */
+function commandQuery(text: string): string {
+  if (!text.trimStart().startsWith('.')) return text;
+  const sql = dotQuery(text);
+  if (sql === undefined) {
+    throw new UsageError(`${text.trim().split(/\s+/)[0]}: flightrec sql takes ${[...QUERY_COMMANDS.values()].map((c) => c.usage).join(' or ')} in place of a query; the other dot commands are flightrec shell's`);
+  }
+  return sql;
 }
 
 /**
