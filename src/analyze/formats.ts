@@ -3,8 +3,14 @@
 import { extname } from 'node:path';
 import { UsageError } from '../format/errors.js';
 
-export const FORMATS = ['table', 'csv', 'json', 'jsonl', 'parquet', 'arrow'] as const;
+/** The formats written as text, one result after another (what the shell's `.mode` offers). */
+export const TEXT_FORMATS = ['table', 'csv', 'json', 'jsonl'] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
+
+export const FORMATS = [...TEXT_FORMATS, 'parquet', 'arrow'] as const;
 export type Format = (typeof FORMATS)[number];
+
+export const isText = (f: Format): f is TextFormat => (TEXT_FORMATS as readonly string[]).includes(f);
 
 /**
  * The format of a result: -f when given, else the one the output file's extension names

@@ -14,10 +14,10 @@ import { UsageError } from '../format/errors.js';
 import { OutputFile } from '../format/output-file.js';
 import { cutText } from '../text/escape.js';
 import { table } from '../text/table.js';
-import type { Format } from './formats.js';
+import { isText, type Format, type TextFormat } from './formats.js';
 import { lit, type Analysis } from './session.js';
 
-export { FORMATS, type Format } from './formats.js';
+export { FORMATS, type Format, type TextFormat } from './formats.js';
 
 /** A value as a person reads it in a table cell. */
 export function display(v: DuckDBValue): string {
@@ -52,6 +52,19 @@ const csvCell = (v: unknown): string => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
+/** Writes all of `s` to stdout, waiting out EAGAIN: stdout may be a pipe left non-blocking. */
+export function writeStdout(s: string | Uint8Array): void {
+  const b = typeof s === 'string' ? Buffer.from(s) : s;
+  let done = 0;
+  while (done < b.length) {
+    try {
+      done += writeSync(1, b, done, b.length - done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
+}
+
 /** Where text goes: an output file (see OutputFile), or stdout. */
 class Sink {
   private readonly file: OutputFile | undefined;
@@ -59,16 +72,8 @@ class Sink {
     this.file = path === undefined ? undefined : OutputFile.create(path);
   }
   write(s: string | Uint8Array): void {
-    if (this.file) return this.file.write(s);
-    const b = typeof s === 'string' ? Buffer.from(s) : s;
-    let done = 0;
-    while (done < b.length) {
-      try {
-        done += writeSync(1, b, done, b.length - done);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      }
-    }
+    if (this.file) this.file.write(s);
+    else writeStdout(s);
   }
   /** Writes the whole of a file, a piece at a time. */
   copyFrom(path: string): void {
@@ -101,7 +106,7 @@ export function duckdbOutput(format: Format, out: string | undefined): OutputFil
  * duckdbOutput(format, out), made beforehand; a table's lines fit `maxWidth` columns when given.
  */
 export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile, maxWidth?: number): Promise<void> {
-  if ((format === 'parquet' || format === 'arrow') && out === undefined && process.stdout.isTTY) {
+  if (!isText(format) && out === undefined && process.stdout.isTTY) {
     throw new UsageError(`--format ${format} is binary: write it to a file with -o FILE or pipe it`);
   }
   if (format === 'parquet') {
@@ -137,20 +142,28 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
   const sink = new Sink(out);
   let ok = false;
   try {
-    switch (format) {
-      case 'table': sink.write(`${renderTable(r, maxWidth === undefined ? {} : { maxWidth })}\n`); break;
-      case 'csv': {
-        sink.write(`${r.columnNames().map(csvCell).join(',')}\n`);
-        for (const row of r.getRowsJson()) sink.write(`${row.map(csvCell).join(',')}\n`);
-        break;
-      }
-      case 'json': sink.write(`${JSON.stringify(r.getRowObjectsJson(), null, 1)}\n`); break;
-      case 'jsonl': for (const row of r.getRowObjectsJson()) sink.write(`${JSON.stringify(row)}\n`); break;
-      case 'arrow': sink.write(tableToIPC(toArrow(r), out === undefined ? 'stream' : 'file')); break;
-    }
+    if (format === 'arrow') sink.write(tableToIPC(toArrow(r), out === undefined ? 'stream' : 'file'));
+    else writeText(r, format, (s) => sink.write(s), { maxWidth });
     ok = true;
   } finally {
     sink.close(ok);
+  }
+}
+
+/**
+ * A result as text in `format`, handed to `write` a piece at a time: a table's lines fit
+ * `maxWidth` columns when given, and it shows at most `maxRows` rows.
+ */
+export function writeText(r: DuckDBResultReader, format: TextFormat, write: (s: string) => void, { maxWidth, maxRows }: { maxWidth?: number | undefined; maxRows?: number } = {}): void {
+  switch (format) {
+    case 'table': write(`${renderTable(r, { ...(maxWidth !== undefined ? { maxWidth } : {}), ...(maxRows !== undefined ? { maxRows } : {}) })}\n`); break;
+    case 'csv': {
+      write(`${r.columnNames().map(csvCell).join(',')}\n`);
+      for (const row of r.getRowsJson()) write(`${row.map(csvCell).join(',')}\n`);
+      break;
+    }
+    case 'json': write(`${JSON.stringify(r.getRowObjectsJson(), null, 1)}\n`); break;
+    case 'jsonl': for (const row of r.getRowObjectsJson()) write(`${JSON.stringify(row)}\n`); break;
   }
 }
 

@@ -22,12 +22,12 @@ import { MACRO_DDL, RAW_COLUMNS, VIEW_COLUMNS, VIEW_DDL } from '../schema/sql.ge
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
+import { ident, lit } from './literals.js';
 import { eachPartition } from './partitions.js';
 import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
-/** A SQL string literal. */
-export const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+export { ident, lit };
 
 /** A recording opened for querying. */
 export interface Source {
@@ -75,9 +75,6 @@ export function viewColumns(table: TableName): string[] {
   return [...VIEW_COLUMNS[table]];
 }
 
-/** A SQL identifier. */
-export const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-
 /** DuckDB reads a path with one of these as a glob pattern, even in a list of files. */
 const GLOB = /[*?[]/;
 
@@ -106,6 +103,9 @@ export class Analysis {
 
   /** Whether the session is confined (sandbox.ts): then every statement is checked before it runs. */
   private confined = false;
+
+  /** Set by interrupt() until the next SQL text: what is left of the running one does not run. */
+  private interrupted = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -292,9 +292,34 @@ export class Analysis {
     for (const sql of DERIVED_MACROS) await this.con.run(sql);
   }
 
-  /** Runs the statements of a SQL text; the result is the last one's. DuckDB's errors become one-line SQL errors. */
+  /**
+   * Runs the statements of a SQL text; the result is the last one's. DuckDB's errors become
+   * one-line SQL errors; a text interrupt() stopped fails with Interrupted.
+   */
   async query(sql: string): Promise<DuckDBResultReader> {
-    return sqlErrors(async () => (await this.runLeading(sql)).runAndReadAll());
+    try {
+      return await sqlErrors(async () => {
+        const last = await this.runLeading(sql);
+        this.stopIfInterrupted();
+        return last.runAndReadAll();
+      });
+    } catch (err) {
+      throw this.interrupted && !(err instanceof Interrupted) ? new Interrupted({ cause: err }) : err;
+    }
+  }
+
+  /**
+   * Interrupts the statement running on the connection (Ctrl-C in the shell) and keeps the
+   * rest of its query()'s text from running. DuckDB forgets an interrupt that comes between
+   * two statements, so the session checks between them too.
+   */
+  interrupt(): void {
+    this.interrupted = true;
+    this.con.interrupt();
+  }
+
+  private stopIfInterrupted(): void {
+    if (this.interrupted) throw new Interrupted();
   }
 
   /** Runs all statements but the last, a query, and returns its text (for `COPY (...) TO`). */
@@ -314,15 +339,21 @@ export class Analysis {
 
   /** Runs every statement of a SQL text but the last, which it returns prepared. */
   private async runLeading(sql: string, check?: (count: number) => void): Promise<DuckDBPreparedStatement> {
+    this.interrupted = false;
     const statements = await this.con.extractStatements(sql);
     if (statements.count === 0) throw new UsageError('the SQL text has no statement');
     check?.(statements.count);
     const prepare = async (i: number): Promise<DuckDBPreparedStatement> => {
+      this.stopIfInterrupted();
       const p = await statements.prepare(i);
       if (this.confined) checkStatement(p.statementType, sql);
       return p;
     };
-    for (let i = 0; i < statements.count - 1; i++) await (await prepare(i)).run();
+    for (let i = 0; i < statements.count - 1; i++) {
+      const p = await prepare(i);
+      this.stopIfInterrupted();
+      await p.run();
+    }
     return prepare(statements.count - 1);
   }
 
@@ -343,7 +374,7 @@ async function sqlErrors<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
-    throw err instanceof UsageError || err instanceof SqlRefused ? err : sqlError(err);
+    throw err instanceof UsageError || err instanceof SqlRefused || err instanceof Interrupted ? err : sqlError(err);
   }
 }
 
@@ -359,6 +390,13 @@ export function sqlError(err: unknown): Error {
 export class SqlError extends RecordingError {
   constructor(message: string) {
     super(`SQL: ${message}`);
+  }
+}
+
+/** A query stopped by Analysis.interrupt(). */
+export class Interrupted extends RecordingError {
+  constructor(where: { cause?: unknown } = {}) {
+    super('interrupted', where);
   }
 }
 

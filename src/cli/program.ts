@@ -12,7 +12,8 @@ import { register as recordCommand } from './record.js';
 import { register as replay } from './replay.js';
 import { register as seal } from './seal.js';
 import { register as slice } from './slice.js';
-import { register as sql, registerShell as shell } from './sql.js';
+import { register as shell } from './shell.js';
+import { register as sql } from './sql.js';
 import { register as verify } from './verify.js';
 
 // Commander's errors are silenced: main.ts says them in one line. The only other thing it writes

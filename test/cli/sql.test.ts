@@ -59,10 +59,11 @@ describe('flightrec sql, shell and notebook on a synthetic recording', () => {
   it('shell: dot commands, statements across lines, errors that do not end the session', () => {
     const input = ['.tables', '.timer on', 'SELECT count(*) AS n', 'FROM proc;', 'SELECT * FROM nope;', '.schema gap', 'SELECT 42 AS answer;', '.quit', ''].join('\n');
     const r = spawnSync(process.execPath, [CLI, 'shell', dir], { input, encoding: 'utf8', env: { ...process.env, FLIGHTREC_HISTORY: join(tempDir(), 'h') } });
-    expect(r.status, r.stderr).toBe(0);
+    // Piped input runs as a script: the failed statement is said on stderr and fails the run.
+    expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/process_tree\s+view/);
     expect(r.stdout).toMatch(/\n\s*100\n\(1 row\)\ntime: \d+\.\d{3} s\n/);
-    expect(r.stdout).toContain('error: SQL: Catalog Error: Table with name nope does not exist!');
+    expect(r.stderr).toMatch(/^flightrec: line 5: SQL: Catalog Error: Table with name nope does not exist![^\n]*\n$/);
     expect(r.stdout).toMatch(/gap\s+lost\s+UBIGINT/);
     expect(r.stdout).toMatch(/\n\s*42\n/);
   });

@@ -57,9 +57,10 @@ describe('human-readable output of a hostile recording is escaped', () => {
       input: 'SELECT comm FROM proc LIMIT 1;\nSELECT CAST(comm AS INT) FROM proc;\n', encoding: 'utf8', timeout: 20_000,
       env: { ...process.env, FLIGHTREC_HISTORY: join(tempDir(), 'h') },
     });
-    expect(shell.status, shell.stderr).toBe(0);
+    expect(shell.status, shell.stderr).toBe(1);
     expectEscaped(shell.stdout);
-    expect(shell.stdout).toMatch(/error: SQL: Conversion Error: .*\\x1b\]0;pwned/);
+    expect(shell.stderr.split('\n')).toEqual([expect.stringMatching(/^flightrec: line 2: SQL: Conversion Error: .*\\x1b\]0;pwned/), '']);
+    expect(shell.stderr).not.toMatch(CONTROL);
 
     const nb = join(tempDir(), 'nb.md');
     const fd = openSync(nb, 'w');
