@@ -6,6 +6,7 @@ import { register as baseline } from './baseline.js';
 import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as exportCommand } from './export.js';
+import { examplesHelp } from './examples.js';
 import { register as info } from './info.js';
 import { register as notebook } from './notebook.js';
 import { register as recordCommand } from './record.js';
@@ -28,10 +29,12 @@ export function program(): Command {
     .configureOutput(OUTPUT)
     .exitOverride();
   for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
-  const quiet = (c: Command): void => {
-    c.exitOverride().configureOutput(OUTPUT);
-    c.commands.forEach(quiet);
+  // Every command's help ends with its examples (examples.ts).
+  const finish = (c: Command, path: string[]): void => {
+    if (path.length > 0) c.exitOverride().configureOutput(OUTPUT);
+    c.addHelpText('after', examplesHelp(path));
+    for (const sub of c.commands) finish(sub, [...path, sub.name()]);
   };
-  p.commands.forEach(quiet);
+  finish(p, []);
   return p;
 }
