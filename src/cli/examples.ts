@@ -66,6 +66,11 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   detectors: [
     { says: 'the built-in detectors and the tables they read', argv: ['detectors'] },
   ],
+  completion: [
+    { says: 'bash, for every user (or `source <(flightrec completion bash)` in ~/.bashrc)', argv: ['completion', 'bash'], then: '> /etc/bash_completion.d/flightrec' },
+    { says: 'zsh: a file _flightrec in a directory of $fpath, then a new shell', argv: ['completion', 'zsh'], then: '> /usr/local/share/zsh/site-functions/_flightrec' },
+    { says: 'fish', argv: ['completion', 'fish'], then: '> ~/.config/fish/completions/flightrec.fish' },
+  ],
 };
 
 /** A word as a POSIX shell reads it back: bare when it can be, else quoted. */

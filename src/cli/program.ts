@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { register as baseline } from './baseline.js';
+import { register as completion } from './completion.js';
 import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as exportCommand } from './export.js';
@@ -28,7 +29,7 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput(OUTPUT)
     .exitOverride();
-  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
+  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo, completion]) register(p);
   // Every command's help ends with its examples (examples.ts).
   const finish = (c: Command, path: string[]): void => {
     if (path.length > 0) c.exitOverride().configureOutput(OUTPUT);
