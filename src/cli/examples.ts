@@ -1,6 +1,6 @@
-// The examples of each command, keyed by command path: shown at the end of its --help.
-// They are run by test/cli/examples.test.ts, in this order, in a directory where the first
-// makes the synthetic recording `rec` the others read.
+// The examples of each command, keyed by command path: shown at the end of its --help and
+// in the man page. They are run by test/cli/examples.test.ts, in this order, in a directory
+// where the first makes the synthetic recording `rec` the others read.
 
 export interface Example {
   /** What it does, for a person. */
@@ -70,6 +70,10 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     { says: 'bash, for every user (or `source <(flightrec completion bash)` in ~/.bashrc)', argv: ['completion', 'bash'], then: '> /etc/bash_completion.d/flightrec' },
     { says: 'zsh: a file _flightrec in a directory of $fpath, then a new shell', argv: ['completion', 'zsh'], then: '> /usr/local/share/zsh/site-functions/_flightrec' },
     { says: 'fish', argv: ['completion', 'fish'], then: '> ~/.config/fish/completions/flightrec.fish' },
+  ],
+  man: [
+    { says: 'read the manual without installing it', argv: ['man'], then: '| man -l -' },
+    { says: 'install it', argv: ['man'], then: '> /usr/local/share/man/man1/flightrec.1' },
   ],
 };
 

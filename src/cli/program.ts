@@ -9,6 +9,7 @@ import { register as doctor } from './doctor.js';
 import { register as exportCommand } from './export.js';
 import { examplesHelp } from './examples.js';
 import { register as info } from './info.js';
+import { register as man } from './man.js';
 import { register as notebook } from './notebook.js';
 import { register as recordCommand } from './record.js';
 import { register as replay } from './replay.js';
@@ -29,8 +30,8 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput(OUTPUT)
     .exitOverride();
-  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo, completion]) register(p);
-  // Every command's help ends with its examples (examples.ts).
+  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo, completion, man]) register(p);
+  // Every command's help ends with its examples (examples.ts), which the man page shows too.
   const finish = (c: Command, path: string[]): void => {
     if (path.length > 0) c.exitOverride().configureOutput(OUTPUT);
     c.addHelpText('after', examplesHelp(path));

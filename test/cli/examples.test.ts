@@ -71,7 +71,7 @@ describe('examples', () => {
     }
     // the first made the recording the others read
     expect(ALL.find((x) => x.e.kernel !== true)!.e.argv).toEqual(['demo', '-o', 'rec']);
-    for (const c of ['info', 'verify', 'seal', 'replay', 'detectors', 'slice', 'sql', 'shell', 'export', 'notebook run', 'baseline learn', 'completion bash']) {
+    for (const c of ['info', 'verify', 'seal', 'replay', 'detectors', 'slice', 'sql', 'shell', 'export', 'notebook run', 'baseline learn', 'completion bash', 'man']) {
       expect(ran.some((r) => r === c || r.startsWith(`${c} `) || r.split(' ')[0] === c), c).toBe(true);
     }
   }, 600_000);
