@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # qemu-system-x86, busybox-static, cpio and xz-utils boot Debian's other kernels for the kernel matrix
-# of the test suite (scripts/kernels/); the kernels themselves are fetched on first use.
+# of the test suite (scripts/kernels/); the kernels themselves are fetched on first use. zsh, fish and
+# groff-base run the completion scripts and render the man page in the tests (test/cli/).
 PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev build-essential pkg-config python3 make g++
-  qemu-system-x86 busybox-static cpio xz-utils)
+  qemu-system-x86 busybox-static cpio xz-utils zsh fish groff-base)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,10 +3,13 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { register as baseline } from './baseline.js';
+import { register as completion } from './completion.js';
 import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as exportCommand } from './export.js';
+import { examplesHelp } from './examples.js';
 import { register as info } from './info.js';
+import { register as man } from './man.js';
 import { register as notebook } from './notebook.js';
 import { register as recordCommand } from './record.js';
 import { register as replay } from './replay.js';
@@ -28,11 +31,13 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput(OUTPUT)
     .exitOverride();
-  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo]) register(p);
-  const quiet = (c: Command): void => {
-    c.exitOverride().configureOutput(OUTPUT);
-    c.commands.forEach(quiet);
+  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo, completion, man]) register(p);
+  // Every command's help ends with its examples (examples.ts), which the man page shows too.
+  const finish = (c: Command, path: string[]): void => {
+    if (path.length > 0) c.exitOverride().configureOutput(OUTPUT);
+    c.addHelpText('after', examplesHelp(path));
+    for (const sub of c.commands) finish(sub, [...path, sub.name()]);
   };
-  p.commands.forEach(quiet);
+  finish(p, []);
   return p;
 }
