@@ -70,7 +70,8 @@ export function syntheticRows(table: TableName, n: number, clock: SyntheticClock
 
 export function batchFromRows(table: TableName, rows: readonly Record<string, unknown>[]): RecordBatch {
   const cols: Record<string, unknown[]> = {};
-  for (const f of SCHEMAS[table].fields) cols[f.name] = rows.map((r) => r[f.name]);
+  // A column a row leaves out is null (a nullable column added since the row's writer was written).
+  for (const f of SCHEMAS[table].fields) cols[f.name] = rows.map((r) => r[f.name] ?? null);
   return makeBatch(table, cols);
 }
 
