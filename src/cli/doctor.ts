@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { DoctorReport } from '../record/doctor.js';
-import { table } from '../text/table.js';
+import type { table as Table } from '../text/table.js';
 import { EXIT, say } from './output.js';
 
-function render(r: DoctorReport): string {
+/** The report as text; `table` is the renderer, loaded when a report is shown rather than with the program. */
+function render(r: DoctorReport, table: typeof Table): string {
   const lines = [
     `kernel    Linux ${r.kernel} (${r.arch})`,
     `BTF       ${r.btf_path}`,
@@ -27,10 +28,10 @@ export function register(program: Command): void {
     .description('show what this kernel offers flightrec: each feature, the first kernel that has it, and the tables that can be recorded')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { doctor } = await import('../record/doctor.js');
+      const [{ doctor }, { table }] = await Promise.all([import('../record/doctor.js'), import('../text/table.js')]);
       const r = doctor();
       if (opts.json) console.log(JSON.stringify(r, null, 2));
-      else say(render(r));
+      else say(render(r, table));
       process.exit(r.can_record ? EXIT.ok : EXIT.failure);
     });
 }

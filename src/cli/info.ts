@@ -1,11 +1,12 @@
 // `flightrec info`: what a recording holds, from its manifest and its unsealed tail.
 import type { Command } from 'commander';
 import type { RecordingSummary } from '../format/summary.js';
-import { table } from '../text/table.js';
+import type { table as Table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { formatBytes, plural, say } from './output.js';
 
-function render(s: RecordingSummary): string {
+/** The summary as text; `table` is the renderer, loaded when a summary is shown rather than with the program. */
+function render(s: RecordingSummary, table: typeof Table): string {
   const lines = [
     `recording   ${s.path}`,
     `id          ${s.id}`,
@@ -30,12 +31,12 @@ function render(s: RecordingSummary): string {
 }
 
 export async function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): Promise<void> {
-  const { summarize } = await import('../format/summary.js');
+  const [{ summarize }, { table }] = await Promise.all([import('../format/summary.js'), import('../text/table.js')]);
   const rec = await openRecording(dir, flags);
   try {
     const s = summarize(rec);
     if (json) console.log(JSON.stringify(s, null, 2));
-    else say(render(s));
+    else say(render(s, table));
   } finally {
     rec.close();
   }

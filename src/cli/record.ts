@@ -5,15 +5,13 @@ import { writeOutputFile } from '../format/output-file.js';
 import { DEFAULTS, DEFAULT_BACKLOG_ROWS } from '../record/defaults.js';
 import type { Progress, RecordResult } from '../record/session.js';
 import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
-import { DEFAULT_TABLES, RECORDABLE_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
-import { describeStop } from '../detect/budgets.js';
+import { DEFAULT_TABLES, RECORDABLE_TABLES, type TableName } from '../schema/tables.js';
 import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
 import { escapeText } from '../text/escape.js';
-import { cutToWidth, table } from '../text/table.js';
 import { statsJson } from './json.js';
-import { EXIT, compression, formatBytes, warn } from './output.js';
+import { EXIT, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
 import { chooseBudgets, chooseOptions, detectorOptions, type DetectorFlags } from './replay.js';
 
@@ -74,48 +72,8 @@ function chooseTarget(command: readonly string[], f: RecordFlags): Target {
   return { kind: 'all' };
 }
 
-const rate = (n: number, ms: number): string => {
-  const r = ms > 0 ? (n * 1000) / ms : 0;
-  return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k` : r.toFixed(0);
-};
-
-/**
- * The progress line, cut to `width` columns: the kernel's event rate since the last line (its
- * own counters, so the rate does not jump with each drain), losses and bytes written first,
- * then each table's rate, busiest first, as far as they fit.
- */
-export function progressLine(p: Progress, last: Progress | undefined, width: number): string {
-  const dt = last ? p.elapsedMs - last.elapsedMs : p.elapsedMs;
-  const events = p.stats.kernelEvents - (last?.stats.kernelEvents ?? 0);
-  const ratio = p.bytesWritten > 0 ? ` (${(p.stats.ringBytes / p.bytesWritten).toFixed(1)}x)` : '';
-  const perTable = TABLE_NAMES.filter((t) => t !== 'gap')
-    .map((t) => [t, (p.stats.rows[t] ?? 0) - (last?.stats.rows[t] ?? 0)] as const).filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${rate(n, dt)}/s`);
-  const line = [`recording ${(p.elapsedMs / 1000).toFixed(1)} s`, `${rate(events, dt)} events/s`, `lost ${p.stats.lost}`,
-    `${formatBytes(p.bytesWritten)}${ratio}`, ...perTable].join(' · ');
-  return cutToWidth(line, width);
-}
-
 /** What the progress line may fill: the terminal's width but its last column (writing there wraps on some terminals). */
 const progressWidth = (): number => Math.max(20, (process.stderr.columns || 80) - 1);
-
-function summary(out: string, r: RecordResult): string {
-  const events = Object.entries(r.stats.rows).filter(([t]) => t !== 'gap').reduce((a, [, n]) => a + n, 0);
-  const rows = TABLE_NAMES.filter((t) => (r.stats.rows[t] ?? 0) > 0).map((t) => [t, String(r.stats.rows[t]), `${rate(r.stats.rows[t]!, r.elapsedMs)}/s`]);
-  const exit = r.exit ? (r.exit.signal !== null ? `killed by signal ${r.exit.signal}` : `exited with code ${r.exit.code}`) : undefined;
-  return [
-    `flightrec: recorded ${(r.elapsedMs / 1000).toFixed(2)} s into ${out} (stopped: ${r.reason}${exit ? `; the command ${exit}` : ''})`,
-    ...(rows.length ? [table([['table', 'rows', 'rate'], ...rows], new Set([1, 2])).replace(/^/gm, '  ')] : ['  no events']),
-    `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
-    `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${compression(r.stats.ringBytes, r.bytesWritten)}`,
-    `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
-    ...(r.snapshot ? [`  snapshot  ${r.snapshot.processes} processes running at start, read in ${r.snapshot.ms.toFixed(0)} ms`] : []),
-    ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),
-    ...(r.live?.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
-    ...(r.live?.stopped.map((x) => `  detector  ${describeStop(x)}; it was stopped, the others went on`) ?? []),
-    ...(r.live?.ended !== undefined ? [`  live      ${r.live.ended}`] : []),
-  ].join('\n');
-}
 
 /** On a terminal, what clears the progress line before a message is printed over it. */
 function clearLine(): string {
@@ -194,7 +152,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
   const options = detect ? await chooseOptions(f) : {};
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
-  const [{ record }, { LiveDetection }] = await Promise.all([import('../record/session.js'), import('../record/live.js')]);
+  const [{ record }, { LiveDetection }, text] = await Promise.all([import('../record/session.js'), import('../record/live.js'), import('./record-text.js')]);
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect
     ? await LiveDetection.start({
@@ -217,14 +175,14 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       debug: process.argv.includes('--debug'),
       commandLine: process.argv.slice(1),
       ...(liveDetection ? { live: liveDetection } : {}),
-      ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${progressLine(p, last, progressWidth())}`); last = p; } } : {}),
+      ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${text.progressLine(p, last, progressWidth())}`); last = p; } } : {}),
     });
   } finally {
     await liveDetection?.close();
   }
   if (live) process.stderr.write('\r\x1b[K');
   await Promise.all(sinks.map((s) => s.close()));
-  if (!f.quiet) warn(summary(f.output, result));
+  if (!f.quiet) warn(text.summary(f.output, result));
   if (f.summaryJson) {
     writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result), null, 2)}\n`);
   }

@@ -6,7 +6,6 @@ import type { Options } from '../detect/load.js';
 import { formatOf } from '../analyze/formats.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
-import { table } from '../text/table.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
@@ -115,7 +114,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON'))
     .action(async (f: DetectorFlags & { json?: boolean }) => {
       const budgets = chooseBudgets(f);
-      const { listDetectors } = await import('../replay/supervised.js');
+      const [{ listDetectors }, { table }] = await Promise.all([import('../replay/supervised.js'), import('../text/table.js')]);
       const { info, skipped } = await listDetectors(f.detectors, await chooseOptions(f), budgets);
       // Said here, once, rather than on every replay and recording the built-in set runs without them.
       for (const s of skipped) warn(`flightrec: ${s}; it is left out of the built-in set`);
