@@ -370,7 +370,10 @@ export class Analysis {
 
   /** Runs one statement of ours (not the user's); errors are SQL errors too. */
   async run(sql: string): Promise<void> {
-    await sqlErrors(() => this.con.run(sql));
+    await sqlErrors(async () => {
+      await this.defineUsed(sql);
+      await this.con.run(sql);
+    });
   }
 
   /** Runs every statement of a SQL text but the last, which it returns prepared. */
@@ -387,9 +390,9 @@ export class Analysis {
         p = await statements.prepare(i);
       } catch (err) {
         // A name the text does not spell out (built from strings): every view, and once more.
-        if (this.deferred.size === 0 || !/^Catalog Error/.test((err as Error).message)) throw err;
+        if (this.deferred.size === 0 || !/Catalog Error/.test((err as Error).message)) throw err;
         await this.defineUsed('', true);
-        p = await statements.prepare(i);
+        p = await (await this.con.extractStatements(sql)).prepare(i);
       }
       if (this.confined) checkStatement(p.statementType, sql);
       return p;

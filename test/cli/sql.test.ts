@@ -71,11 +71,11 @@ describe('flightrec sql, shell and notebook on a synthetic recording', () => {
   it('notebook run: results under each cell, and a failing cell named', () => {
     const work = tempDir();
     const nb = join(work, 'nb.md');
-    writeFileSync(nb, '# t\n\nprose\n\n```sql\nSELECT count(*) AS n FROM gap;\n```\n\nmore\n\n```sql\nSELECT * FROM nope;\n```\n');
+    writeFileSync(nb, '# t\n\nprose\n\n```sql\nSELECT count(*) AS n FROM proc;\n```\n\nmore\n\n```sql\nSELECT * FROM nope;\n```\n');
     const r = cli('notebook', 'run', nb, dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^flightrec: ${nb}: cell 2 \\(line 11\\): SQL: Catalog Error: Table with name nope does not exist!.*\\n$`));
-    writeFileSync(nb, '# t\n\n```sql\nSELECT count(*) AS n FROM gap;\n```\n\nend\n');
+    writeFileSync(nb, '# t\n\n```sql\nSELECT count(*) AS n FROM proc;\n```\n\nend\n');
     const out = join(work, 'out.md');
     expect(cli('notebook', 'run', nb, dir, '-o', out).code).toBe(0);
     const text = readFileSync(out, 'utf8');
