@@ -3,7 +3,7 @@
 // terminal Ctrl-C stops the running query or clears the line, Ctrl-D on an empty line leaves,
 // and TAB completes the session's names. Piped input runs as a script, as in those shells: no
 // banner or prompt, results on stdout, each error one line on stderr, exit 1 if any failed.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -36,7 +36,7 @@ const SHELL_COMMANDS: ReadonlyMap<string, { usage: string; help: string }> = new
   ['.mode', { usage: '.mode [format]', help: `how results are shown: ${TEXT_FORMATS.join(', ')} (alone: the current one)` }],
   ['.maxrows', { usage: '.maxrows N', help: 'show at most N rows of a table, counting the others (0: all)' }],
   ['.output', { usage: '.output [file]', help: 'send results to a file, put in place when .output changes or the shell ends; alone: back to the screen' }],
-  ['.read', { usage: '.read file', help: 'run the statements and dot commands of a file' }],
+  ['.read', { usage: '.read file', help: 'run the statements and dot commands of a file (it cannot name files: no .output or .read in it)' }],
   ['.timer', { usage: '.timer on|off', help: 'show how long each query takes' }],
   ['.help', { usage: '.help', help: 'this text' }],
   ['.quit', { usage: '.quit', help: 'leave (also .exit, or Ctrl-D on an empty line)' }],
@@ -51,6 +51,16 @@ const HELP = [
   'Ctrl-C             stop the running query, or clear the line',
   'TAB                complete the names of tables, views, columns and commands',
 ].join('\n');
+
+/**
+ * A file `.read` runs may hold someone else's SQL, as a notebook may: it runs confined like any
+ * statement, and the commands that name files (.output, .read) are taken only from the person
+ * at the prompt or the piped input, never from a file read.
+ */
+const FROM_PROMPT = 'a file .read runs cannot name files: give .output and .read at the prompt';
+
+/** The largest file `.read` takes. */
+const MAX_READ_BYTES = 16 * 2 ** 20;
 
 /** DuckDB's names for the modes that are flightrec's formats. */
 const MODE_ALIASES: Readonly<Record<string, TextFormat>> = { duckbox: 'table', jsonlines: 'jsonl' };
@@ -79,7 +89,6 @@ class Shell {
   failed = false;
   /** Ctrl-C: nothing more runs until the driver takes a line typed after it. */
   private stopped = false;
-  private reading = 0;
 
   constructor(
     private readonly a: Analysis,
@@ -198,7 +207,8 @@ class Shell {
         break;
       }
       case '.output':
-        if (args.length > 1) usage();
+        if (input.file !== undefined) this.report(input, new Error(FROM_PROMPT));
+        else if (args.length > 1) usage();
         else {
           try {
             this.close();
@@ -210,7 +220,8 @@ class Shell {
         }
         break;
       case '.read':
-        if (args.length !== 1) usage();
+        if (input.file !== undefined) this.report(input, new Error(FROM_PROMPT));
+        else if (args.length !== 1) usage();
         else return this.read(input, args[0]!);
         break;
       default: this.report(input, new Error(`unknown command ${name}: .help lists them`));
@@ -218,28 +229,33 @@ class Shell {
     return true;
   }
 
-  /** `.read FILE`: its lines as if typed, until its end, `.quit` or Ctrl-C. */
+  /**
+   * `.read FILE`: its lines as if typed, until its end, `.quit` or Ctrl-C. A regular file of at
+   * most MAX_READ_BYTES (a FIFO or /dev/zero would hang or fill memory).
+   */
   private async read(input: Input, file: string): Promise<boolean> {
     let text: string;
     try {
-      if (this.reading >= 16) throw new Error(`.read ${file}: files read each other 16 deep; is one reading itself?`);
-      text = readFileSync(file, 'utf8');
+      const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) throw new Error(`.read ${file}: not a regular file`);
+        if (st.size > MAX_READ_BYTES) throw new Error(`.read ${file}: ${st.size} bytes; .read takes files of at most ${MAX_READ_BYTES / 2 ** 20} MiB`);
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       this.report(input, code === undefined ? err : new Error(`cannot read ${file} (${code})`));
       return true;
     }
     const from = new Input(file);
-    this.reading++;
-    try {
-      for (const line of text.split(/\r?\n/)) {
-        if (this.stopped) break;
-        if (!(await this.line(from, line))) return false;
-      }
-      await this.end(from);
-    } finally {
-      this.reading--;
+    for (const line of text.split(/\r?\n/)) {
+      if (this.stopped) break;
+      if (!(await this.line(from, line))) return false;
     }
+    await this.end(from);
     return true;
   }
 

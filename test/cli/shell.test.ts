@@ -2,7 +2,7 @@
 // scripts/pty_shell.py, as Node has no pty module) with Ctrl-C, Ctrl-D and TAB; with piped
 // input as a script; and the dot commands `flightrec sql` takes in place of a query.
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Analysis } from '../../src/analyze/session.js';
@@ -206,6 +206,25 @@ describe('flightrec shell', () => {
     expect(lstatSync(out).isFile()).toBe(true);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(work, 'target'), 'utf8')).toBe('precious');
+  }, 120_000);
+
+  it('a file .read runs cannot name files (it may be someone else\'s, as a notebook may); .read takes only a regular file', () => {
+    const work = tempDir();
+    const planted = join(work, 'planted');
+    const script = join(work, 'hostile.sql');
+    writeFileSync(script, `.output ${planted}\nSELECT 1 AS one;\n.read ${script}\n.read /dev/zero\n`);
+    const r = piped(rec, [`.read ${script}`, '.read /dev/zero', `.read ${work}`, 'SELECT 2 AS two;', ''].join('\n'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('one\n---\n  1\n(1 row)\ntwo\n---\n  2\n(1 row)\n');
+    expect(r.stderr).toBe([
+      `flightrec: ${script}: line 1: a file .read runs cannot name files: give .output and .read at the prompt`,
+      `flightrec: ${script}: line 3: a file .read runs cannot name files: give .output and .read at the prompt`,
+      `flightrec: ${script}: line 4: a file .read runs cannot name files: give .output and .read at the prompt`,
+      'flightrec: line 2: .read /dev/zero: not a regular file',
+      `flightrec: line 3: .read ${work}: not a regular file`,
+      '',
+    ].join('\n'));
+    expect(existsSync(planted)).toBe(false);
   }, 120_000);
 
   it('piped input: results only, no banner or prompt; each error one line on stderr, and exit 1', () => {
