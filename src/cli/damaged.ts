@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { describeSkips } from '../format/damage.js';
 import type { Recording } from '../format/recording.js';
+import type { RecordingDir } from '../format/recording-dir.js';
 import { escapeText } from '../text/escape.js';
 import { warn } from './output.js';
 
@@ -15,7 +16,7 @@ export const damageOption = (c: Command): Command => c
   .option('--allow-damaged', 'read a recording whose segments do not match its manifest, leaving out what is damaged (said on stderr)');
 
 /** Says in one line on stderr what a damaged recording is read without (a name with a line break in it stays on that line). */
-export function reportDamage(rec: Recording): void {
+export function reportDamage(rec: RecordingDir): void {
   if (rec.damage.length > 0) warn(escapeText(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`));
 }
 
@@ -25,4 +26,18 @@ export async function openRecording(dir: string, flags: DamageFlags): Promise<Re
   const rec = Recording.open(dir, { allowDamaged: flags.allowDamaged === true });
   reportDamage(rec);
   return rec;
+}
+
+/**
+ * A recording for what its manifest and directory tell (`info`); without Arrow, unless `tables`
+ * says its table files must be read, and then as a Recording (damage is said once).
+ */
+export async function openRecordingDir(dir: string, flags: DamageFlags, tables: (rec: RecordingDir) => boolean): Promise<RecordingDir> {
+  const { RecordingDir } = await import('../format/recording-dir.js');
+  const rec = RecordingDir.open(dir, { allowDamaged: flags.allowDamaged === true });
+  reportDamage(rec);
+  if (!tables(rec)) return rec;
+  rec.close();
+  const { Recording } = await import('../format/recording.js');
+  return Recording.open(dir, { allowDamaged: flags.allowDamaged === true });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { RecordingSummary } from '../format/summary.js';
 import type { table as Table } from '../text/table.js';
-import { damageOption, openRecording, type DamageFlags } from './damaged.js';
+import { damageOption, openRecordingDir, type DamageFlags } from './damaged.js';
 import { formatBytes, plural, say } from './output.js';
 
 /** The summary as text; `table` is the renderer, loaded when a summary is shown rather than with the program. */
@@ -31,8 +31,9 @@ function render(s: RecordingSummary, table: typeof Table): string {
 }
 
 export async function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): Promise<void> {
-  const [{ summarize }, { table }] = await Promise.all([import('../format/summary.js'), import('../text/table.js')]);
-  const rec = await openRecording(dir, flags);
+  const [{ needsTables, summarize }, { table }] = await Promise.all([import('../format/summary.js'), import('../text/table.js')]);
+  // A sealed recording without gap rows is summarized from its manifest, without loading Arrow.
+  const rec = await openRecordingDir(dir, flags, needsTables);
   try {
     const s = summarize(rec);
     if (json) console.log(JSON.stringify(s, null, 2));

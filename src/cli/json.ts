@@ -2,7 +2,7 @@
 // record --summary-json), as documented in the README. The library's types keep their
 // TypeScript names; these are the one place they become JSON.
 import type { NativeStats } from '../record/native.js';
-import type { VerifyReport } from '../format/verify.js';
+import type { VerifyReport } from '../format/verify-sealed.js';
 
 export function verifyJson(r: VerifyReport): unknown {
   return {

@@ -8,8 +8,9 @@ export function register(program: Command): void {
     .argument('<recording>', 'recording directory')
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, opts: { json?: boolean }) => {
-      const { verifyRecording } = await import('../format/verify.js');
-      const r = verifyRecording(dir);
+      // A sealed recording is verified without loading Arrow; an unsealed tail is read with it.
+      const { verifySealed } = await import('../format/verify-sealed.js');
+      const r = verifySealed(dir) ?? (await import('../format/verify.js')).verifyRecording(dir);
       if (opts.json) {
         console.log(JSON.stringify(verifyJson(r), null, 2));
       } else if (!r.ok) {

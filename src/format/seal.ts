@@ -15,7 +15,8 @@ import { ConfinedDir, ioError, isOrphanTemp, readExactly, writeAll } from './con
 import { RecordingError } from './errors.js';
 import { MANIFEST, readManifestIn, renderManifest, type Manifest, type TableEntry, type TornEntry } from './manifest.js';
 import { Recording, type SegmentRef } from './recording.js';
-import { END_OF_STREAM, TsRange } from './segment-writer.js';
+import { END_OF_STREAM } from './segment-writer.js';
+import { TsRange } from './ts-range.js';
 
 export interface SealResult {
   readonly sealed: number;

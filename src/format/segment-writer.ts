@@ -8,6 +8,7 @@ import { registerZstd, takeEncodedBytes, zstdFrameContentSize } from './codec.js
 import type { ConfinedDir } from './confined-dir.js';
 import type { TableEntry } from './manifest.js';
 import { schemaMismatch } from './stored-schema.js';
+import { TsRange } from './ts-range.js';
 
 /** The IPC end-of-stream marker: continuation, then a zero metadata length. */
 export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -42,33 +43,6 @@ function encode(batch: RecordBatch): { schema: Uint8Array; message: Uint8Array; 
   const message = bytes.subarray(schemaEnd, bytes.byteLength - END_OF_STREAM.length);
   fixLengthPrefixes(message);
   return { schema: bytes.subarray(0, schemaEnd), message, rawBytes };
-}
-
-/** First and last ts over the batches added: the manifest's per-table time range. */
-export class TsRange {
-  first: bigint | undefined;
-  last: bigint | undefined;
-
-  add(batch: RecordBatch): void {
-    const child = batch.getChild('ts');
-    if (!child) return;
-    for (const data of child.data) {
-      const v = data.values as BigUint64Array;
-      for (let i = data.offset; i < data.offset + data.length; i++) {
-        const x = v[i]!;
-        if (this.first === undefined || x < this.first) this.first = x;
-        if (this.last === undefined || x > this.last) this.last = x;
-      }
-    }
-  }
-
-  get firstString(): string | null {
-    return this.first?.toString() ?? null;
-  }
-
-  get lastString(): string | null {
-    return this.last?.toString() ?? null;
-  }
 }
 
 class TableFileWriter {

@@ -1,11 +1,14 @@
 // What `flightrec info` reports: computed from the manifest for sealed segments and by
 // scanning the unsealed tail, so a crashed recording is described as well as a closed one.
+// Loads no Arrow itself: a sealed recording without gap rows is summarized from its
+// RecordingDir alone (needsTables() says when a Recording is needed).
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { chainBreaks, chainHead, closeBroken } from './chain.js';
 import { wallTime } from './host.js';
 import type { Manifest } from './manifest.js';
-import type { Recording, TornReport } from './recording.js';
-import { TsRange } from './segment-writer.js';
+import type { Recording } from './recording.js';
+import type { RecordingDir, TornReport } from './recording-dir.js';
+import { TsRange } from './ts-range.js';
 
 export interface TableSummary {
   table: string;
@@ -46,7 +49,14 @@ export interface RecordingSummary {
 export const minTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) < BigInt(b) ? a : b);
 export const maxTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) > BigInt(b) ? a : b);
 
-export function summarize(rec: Recording): RecordingSummary {
+/** Whether summarize() must read table files (an unsealed tail, or gap rows to total): then it needs a Recording. */
+export function needsTables(rec: RecordingDir): boolean {
+  return rec.segments().some((s) => !s.entry || (s.entry.tables.gap !== undefined && !rec.leftOut(s.name, 'gap')));
+}
+
+export function summarize(given: RecordingDir): RecordingSummary {
+  const rec = given as Recording;
+  if (needsTables(given) && typeof rec.batches !== 'function') throw new Error('summarize: this recording\'s tables must be read: open it as a Recording');
   const m = rec.manifest;
   const byTable = new Map<string, TableSummary>();
   const add = (name: string, t: Omit<TableSummary, 'table'>): void => {
