@@ -12,13 +12,11 @@
 // batch and redone when their file changes.
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfinedDir, ioError, isOrphanTemp } from '../format/confined-dir.js';
+import { ConfinedDir, isOrphanTemp } from '../format/confined-dir.js';
 import { RecordingError } from '../format/errors.js';
-import type { Recording, SegmentRef } from '../format/recording.js';
-import { SCHEMAS } from '../schema/arrow.generated.js';
-import { SCHEMA_VERSION, TABLE_NAMES, type TableName } from '../schema/tables.js';
-import { CACHE_VERSION, identityOf, servable, writeMeta } from './cache-entry.js';
-import { ParquetWriter } from './parquet.js';
+import type { RecordingDir, SegmentRef } from '../format/recording-dir.js';
+import { TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { servable } from './cache-entry.js';
 
 export interface CacheProgress {
   /** Table files transcoded so far, of `total` that needed it. */
@@ -53,7 +51,7 @@ export function defaultCacheDir(id: string): string {
 }
 
 /** Opens (making it when missing) the cache directory; the last component is never followed. */
-function openCacheDir(rec: Recording, dir: string | undefined): ConfinedDir {
+function openCacheDir(rec: RecordingDir, dir: string | undefined): ConfinedDir {
   const path = dir ?? defaultCacheDir(rec.manifest.id);
   try {
     const parent = ConfinedDir.open(dirname(resolve(path)), { create: true });
@@ -79,10 +77,10 @@ function sweep(dir: ConfinedDir, used: ReadonlySet<string>): void {
 }
 
 /** Brings the cache up to date with the recording and returns its Parquet files per table. */
-export function buildCache(rec: Recording, opts: CacheOptions = {}): CachedRecording {
+export async function buildCache(rec: RecordingDir, opts: CacheOptions = {}): Promise<CachedRecording> {
   const dir = openCacheDir(rec, opts.dir);
   try {
-    return fill(rec, dir, opts);
+    return await fill(rec, dir, opts);
   } catch (err) {
     dir.close();
     const code = (err as RecordingError).code;
@@ -93,7 +91,7 @@ export function buildCache(rec: Recording, opts: CacheOptions = {}): CachedRecor
   }
 }
 
-function fill(rec: Recording, dir: ConfinedDir, opts: CacheOptions): CachedRecording {
+async function fill(rec: RecordingDir, dir: ConfinedDir, opts: CacheOptions): Promise<CachedRecording> {
   const jobs: Array<{ seg: SegmentRef; table: TableName; name: string }> = [];
   for (const seg of rec.segments()) {
     for (const table of TABLE_NAMES) {
@@ -124,11 +122,18 @@ function fill(rec: Recording, dir: ConfinedDir, opts: CacheOptions): CachedRecor
   }
   let done = 0;
   let rows = 0;
-  for (const j of stale) {
-    const n = transcode(rec, j.seg, j.table, dir, j.name);
-    rowsOf.set(j.name, n);
-    rows += n;
-    opts.onProgress?.({ done: ++done, total: stale.length, rows, file: join(j.seg.path, `${j.table}.arrow`) });
+  // Only what is stale is read: the reader (and Arrow) loads then, on the recording opened again to read its tables.
+  const build = stale.length > 0 ? await import('./cache-build.js') : undefined;
+  const reading = build?.Recording.open(rec.dir, { allowDamaged: rec.damage.length > 0 });
+  try {
+    for (const j of stale) {
+      const n = build!.transcode(reading!, j.seg, j.table, dir, j.name);
+      rowsOf.set(j.name, n);
+      rows += n;
+      opts.onProgress?.({ done: ++done, total: stale.length, rows, file: join(j.seg.path, `${j.table}.arrow`) });
+    }
+  } finally {
+    reading?.close();
   }
   const files = new Map<TableName, string[]>();
   for (const j of jobs) {
@@ -138,35 +143,4 @@ function fill(rec: Recording, dir: ConfinedDir, opts: CacheOptions): CachedRecor
     files.set(j.table, list);
   }
   return { dir, files, built: stale.length, rows };
-}
-
-/** Transcodes one table file into the cache, through the recording's checked reader (a sealed file must hash to what the manifest says). */
-function transcode(rec: Recording, seg: SegmentRef, table: TableName, dir: ConfinedDir, name: string): number {
-  const segDir = rec.segmentDir(seg);
-  let st;
-  try {
-    st = segDir.stat(`${table}.arrow`); // before reading: a change while reading shows next time
-  } finally {
-    segDir.close();
-  }
-  const source = join(seg.path, `${table}.arrow`);
-  if (st === undefined) throw new RecordingError('disappeared while it was read', { file: source });
-  const tmp = dir.createTemp(`${name}.parquet`);
-  const writer = new ParquetWriter(tmp.fd, dir.display(`${name}.parquet`), SCHEMAS[table], { 'flightrec.table': table, 'flightrec.source': source });
-  let rows: number;
-  let sha256: string | undefined;
-  try {
-    for (const { header, body, stored } of rec.rawBatches(seg, table, (h) => { sha256 = h; })) writer.writeBatch(header, body, stored, source);
-    rows = writer.close();
-  } catch (err) {
-    writer.abandon();
-    dir.discardTemp(tmp.name);
-    const errno = typeof (err as NodeJS.ErrnoException).code === 'string' && !(err instanceof RecordingError);
-    throw errno ? ioError('write the query cache', dir.display(`${name}.parquet`), err) : err;
-  }
-  dir.commitTemp(tmp.name, `${name}.parquet`);
-  writeMeta(dir, name, {
-    version: CACHE_VERSION, schema_version: SCHEMA_VERSION, source, source_identity: identityOf(st), source_sha256: sha256!, rows, parquet_bytes: writer.bytes, parquet_sha256: writer.sha256!,
-  });
-  return rows;
 }

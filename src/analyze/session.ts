@@ -16,7 +16,7 @@ import { DuckDBConnection, DuckDBInstance, StatementType, type DuckDBPreparedSta
 import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
-import { Recording } from '../format/recording.js';
+import { RecordingDir } from '../format/recording-dir.js';
 import { maxTs, minTs } from '../format/summary.js';
 import { MACRO_DDL, RAW_COLUMNS, VIEW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
 import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
@@ -31,7 +31,7 @@ export { ident, lit };
 
 /** A recording opened for querying. */
 export interface Source {
-  readonly rec: Recording;
+  readonly rec: RecordingDir;
   /** The value of the `recording` column for its rows. */
   readonly name: string;
   readonly cached: CachedRecording;
@@ -59,7 +59,7 @@ export interface SessionOptions {
 export interface OpenOptions extends SessionOptions {
   /** Cache directory (one recording only), default $XDG_CACHE_HOME/flightrec/<recording id>. */
   readonly cache?: string;
-  /** Read damaged recordings without what is damaged (see Recording.open). */
+  /** Read damaged recordings without what is damaged (see RecordingDir.open). */
   readonly allowDamaged?: boolean;
   readonly onProgress?: (p: CacheProgress & { recording: string }) => void;
 }
@@ -132,7 +132,7 @@ export class Analysis {
     let a: Analysis | undefined;
     try {
       for (const [i, dir] of dirs.entries()) {
-        const rec = Recording.open(dir, { allowDamaged: opts.allowDamaged === true });
+        const rec = RecordingDir.open(dir, { allowDamaged: opts.allowDamaged === true });
         const name = names[i]!;
         // The same recording twice (by id, so a copy counts too) would count every row twice.
         const twin = sources.find((s) => s.rec.manifest.id === rec.manifest.id);
@@ -141,7 +141,7 @@ export class Analysis {
           throw new UsageError(`${dir} is the same recording as ${twin.rec.dir} (id ${rec.manifest.id}): give each recording once`);
         }
         try {
-          const cached = buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
+          const cached = await buildCache(rec, { ...(opts.cache !== undefined ? { dir: opts.cache } : {}), ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, recording: name }) } : {}) });
           sources.push({ rec, name, cached });
         } catch (err) {
           rec.close();
