@@ -337,7 +337,7 @@ export class Analysis {
       return await sqlErrors(async () => {
         const last = await this.runLeading(sql);
         this.stopIfInterrupted();
-        return last.runAndReadAll();
+        return this.untilDone(last.runAndReadAll());
       });
     } catch (err) {
       throw this.interrupted && !(err instanceof Interrupted) ? new Interrupted({ cause: err }) : err;
@@ -356,6 +356,22 @@ export class Analysis {
 
   private stopIfInterrupted(): void {
     if (this.interrupted) throw new Interrupted();
+  }
+
+  /**
+   * Waits for a statement run, repeating an interrupt until it ends: one given after the last
+   * check but before DuckDB began the statement (still queued for its thread, on a busy host)
+   * would be forgotten, and the statement would run to its end.
+   */
+  private async untilDone<T>(running: Promise<T>): Promise<T> {
+    const again = setInterval(() => {
+      if (this.interrupted) this.con.interrupt();
+    }, 100);
+    try {
+      return await running;
+    } finally {
+      clearInterval(again);
+    }
   }
 
   /** Runs all statements but the last, a query, and returns its text (for `COPY (...) TO`). */
@@ -400,7 +416,7 @@ export class Analysis {
     for (let i = 0; i < statements.count - 1; i++) {
       const p = await prepare(i);
       this.stopIfInterrupted();
-      await p.run();
+      await this.untilDone(p.run());
     }
     return prepare(statements.count - 1);
   }
