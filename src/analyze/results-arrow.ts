@@ -4,11 +4,14 @@ import {
   Binary, Bool, DateDay, type DataType, Float64, Int16, Int32, Int64, Int8, List, Field, TimestampNanosecond,
   Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableToIPC, vectorFromArray, Table as ArrowTable,
 } from 'apache-arrow';
-import {
-  DuckDBBlobValue, DuckDBDateValue, DuckDBListValue, DuckDBTimestampValue, DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId, type DuckDBResultReader, type DuckDBType, type DuckDBValue,
-  DuckDBListType,
+import type {
+  DuckDBBlobValue, DuckDBDateValue, DuckDBListType, DuckDBListValue, DuckDBResultReader, DuckDBType, DuckDBValue,
 } from '@duckdb/node-api';
+import { duckdb } from './duckdb.js';
+
+const {
+  DuckDBTimestampValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId,
+} = duckdb;
 
 /** A result as an Arrow IPC stream or file. */
 export function arrowIpc(r: DuckDBResultReader, kind: 'stream' | 'file'): Uint8Array {

@@ -1,7 +1,10 @@
 // Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
 // read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { DuckDBBlobValue, DuckDBTypeId, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { duckdb } from './duckdb.js';
+
+const { DuckDBBlobValue, DuckDBTypeId } = duckdb;
 import { UsageError } from '../format/errors.js';
 import { OutputFile } from '../format/output-file.js';
 import { cutText } from '../text/escape.js';

@@ -11,7 +11,10 @@
 // leaves DuckDB's file access as it is, for a user running their own SQL on their own
 // files.
 import { realpathSync } from 'node:fs';
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, StatementType as Statement } from '@duckdb/node-api';
+import { duckdb } from './duckdb.js';
+
+const { StatementType } = duckdb;
 import { RecordingError } from '../format/errors.js';
 
 /** What SQL may open besides the recordings: nothing, or every file the user can (`--allow-files`). */
@@ -73,14 +76,14 @@ async function checkAllowed(con: DuckDBConnection, grant: Grant): Promise<void> 
 }
 
 /** Statements that only read, compute, or change the in-memory session. */
-const ALLOWED = new Set<StatementType>([
+const ALLOWED = new Set<Statement>([
   StatementType.SELECT, StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO,
   StatementType.CREATE, StatementType.ALTER, StatementType.DROP, StatementType.CREATE_FUNC, StatementType.TRANSACTION,
   StatementType.ANALYZE, StatementType.VACUUM, StatementType.VARIABLE_SET, StatementType.SET, StatementType.PRAGMA,
   StatementType.CALL, StatementType.RELATION, StatementType.EXPLAIN,
 ]);
 
-const WHAT: Partial<Record<StatementType, string>> = {
+const WHAT: Partial<Record<Statement, string>> = {
   [StatementType.COPY]: 'COPY reads and writes files',
   [StatementType.EXPORT]: 'EXPORT DATABASE writes files',
   [StatementType.ATTACH]: 'ATTACH opens database files',
@@ -97,7 +100,7 @@ const WHAT: Partial<Record<StatementType, string>> = {
 export const INSTEAD = 'flightrec\'s SQL sees only the recordings: save a result with -o FILE, or give --allow-files to let the SQL use other files';
 
 /** Refuses a statement of a confined session that could write, run or load something; `sql` is its text. */
-export function checkStatement(type: StatementType, sql: string): void {
+export function checkStatement(type: Statement, sql: string): void {
   // EXPLAIN ANALYZE runs the statement it explains: refused when a keyword of a statement that writes or loads
   // appears anywhere in the text (a false alarm refuses a harmless query; nothing dangerous gets through).
   if (type === StatementType.EXPLAIN && /\banaly[sz]e\b/i.test(sql) && /\b(copy|export|import|attach|detach|install|load|prepare|execute|update)\b/i.test(sql)) {

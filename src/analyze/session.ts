@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, StatementType, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
+import { duckdb } from './duckdb.js';
 import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
@@ -203,7 +204,7 @@ export class Analysis {
   }
 
   private static async connect(sources: readonly Source[]): Promise<Analysis> {
-    const instance = await DuckDBInstance.create(':memory:');
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
     const con = await instance.connect();
     return new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
   }
@@ -380,7 +381,7 @@ export class Analysis {
     const last = await sqlErrors(() => this.runLeading(sql, (count) => {
       if (texts.length !== count) throw new UsageError('cannot tell where the last statement starts: give this output format one query');
     }));
-    if (last.statementType !== StatementType.SELECT) throw new UsageError('this output format writes the result of a query: end the SQL with a SELECT');
+    if (last.statementType !== duckdb.StatementType.SELECT) throw new UsageError('this output format writes the result of a query: end the SQL with a SELECT');
     return texts.at(-1)!;
   }
 
