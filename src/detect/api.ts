@@ -43,6 +43,8 @@ export interface AlertInput {
   readonly pid?: number;
   /** Seqs of earlier events the alert rests on (the current event is the trigger). */
   readonly related?: readonly bigint[];
+  /** Tags of this alert, when they are not the detector's (see Detector.tags). */
+  readonly tags?: readonly string[];
 }
 
 export interface DetectorContext {
@@ -69,6 +71,12 @@ export interface Detector {
   /** One paragraph for `replay --list` and the README. */
   readonly description: string;
   readonly tables: { readonly [T in EventTable]?: TableNeeds };
+  /**
+   * Tags its alerts carry in their evidence (`evidence.tags`), in Sigma's form: MITRE ATT&CK
+   * tactics and techniques as `attack.execution`, `attack.t1059.004`, so coverage can be
+   * counted across built-in detectors and Sigma rules alike.
+   */
+  readonly tags?: readonly string[];
   create(ctx: DetectorContext): Handlers;
 }
 

@@ -5,6 +5,15 @@ import { TABLE_NAMES } from '../schema/tables.js';
 import type { Detector } from './api.js';
 
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** A tag as Sigma writes them: `namespace.name`, lower case (attack.t1059.004, cve.2021-44228). */
+const TAG = /^[a-z0-9_-]+\.[a-z0-9_.-]+$/;
+
+/** Checks tags (of a detector or an alert); throws naming what is wrong. */
+export function checkTags(tags: unknown, who: string): asserts tags is readonly string[] {
+  if (!Array.isArray(tags) || tags.length > 64 || !tags.every((t) => typeof t === 'string' && t.length <= 64 && TAG.test(t))) {
+    throw new Error(`${who}: tags must be a list of at most 64 lower-case tags such as attack.t1059.004`);
+  }
+}
 
 export const EVENT_TABLES = TABLE_NAMES.filter((t) => t !== 'alert');
 
@@ -15,6 +24,7 @@ export function checkDetector(d: unknown): asserts d is Detector {
   if (typeof x.name !== 'string' || !NAME.test(x.name)) throw new Error(`${who}: name must be lower-case words joined by '-' (got ${JSON.stringify(x.name)})`);
   if (typeof x.version !== 'string' || x.version.length === 0 || x.version.length > 32) throw new Error(`${who}: version must be a string of 1 to 32 characters`);
   if (typeof x.description !== 'string') throw new Error(`${who}: description must be a string`);
+  if (x.tags !== undefined) checkTags(x.tags, who);
   if (typeof x.create !== 'function') throw new Error(`${who}: create must be a function returning the handlers`);
   if (typeof x.tables !== 'object' || x.tables === null || Object.keys(x.tables).length === 0) throw new Error(`${who}: tables must name at least one table`);
   for (const [table, needs] of Object.entries(x.tables)) {
@@ -44,6 +54,7 @@ export function ownDetector(d: unknown): Detector {
   const tables = x.tables === undefined ? undefined : (JSON.parse(JSON.stringify(x.tables) ?? 'null') as unknown);
   const copy = {
     name: x.name, version: x.version, description: x.description, tables,
+    ...(x.tags !== undefined ? { tags: Array.isArray(x.tags) ? [...(x.tags as unknown[])] : x.tags } : {}),
     create: typeof create === 'function' ? (ctx: unknown) => (create as (c: unknown) => unknown).call(d, ctx) : create,
   };
   checkDetector(copy);

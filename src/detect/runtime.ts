@@ -10,7 +10,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { u64Halves, type Run } from '../format/merge.js';
 import type { AlertRow } from '../schema/rows.generated.js';
 import { SEVERITIES, type AlertInput, type Detector, type DetectorContext, type EventTable, type Handlers } from './api.js';
-import { checkDetector } from './check.js';
+import { checkDetector, checkTags } from './check.js';
 import { makeCursor, type Cursor } from './cursor.js';
 import { IDLE, PHASE, RUNNING, SEQ_HI, SEQ_LO, STARTING, TICK, WHO, enter, leave, unwatchedHeartbeat, type Heartbeat } from './heartbeat.js';
 import { compileWhere, syscallName, syscallNumbers, type Selection } from './predicate.js';
@@ -65,8 +65,9 @@ function messageOf(err: unknown): string {
   return m.length > 500 ? `${m.slice(0, 500)}...` : m;
 }
 
-const evidenceJson = (v: Readonly<Record<string, unknown>> | undefined): string =>
-  JSON.stringify(v ?? {}, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+/** Evidence as JSON, the alert's tags last (`tags`, when it has any, is the runtime's key). */
+const evidenceJson = (v: Readonly<Record<string, unknown>> | undefined, tags: readonly string[] | undefined): string =>
+  JSON.stringify(tags && tags.length > 0 ? { ...v, tags } : (v ?? {}), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
 export class DetectorRuntime {
   /** The tables the detectors need, in schema order. */
@@ -154,11 +155,12 @@ export class DetectorRuntime {
     if (!(SEVERITIES as readonly string[]).includes(severity)) throw new Error(`alert severity must be one of ${SEVERITIES.join(', ')}`);
     const pid = a.pid ?? e.pid ?? 0;
     if (!Number.isInteger(pid) || pid < 0 || pid > 0xffffffff) throw new Error('alert pid must be a process id');
+    if (a.tags !== undefined) checkTags(a.tags, 'alert');
     this.pending.push({
       order: this.raised++,
       alert: {
         ts: e.ts, seq: e.seq, pid, detector: slot.detector.name, version: slot.detector.version,
-        severity, title: String(a.title), evidence: evidenceJson(a.evidence), related_seqs: [...(a.related ?? [])].map((x) => BigInt.asUintN(64, BigInt(x))),
+        severity, title: String(a.title), evidence: evidenceJson(a.evidence, a.tags ?? slot.detector.tags), related_seqs: [...(a.related ?? [])].map((x) => BigInt.asUintN(64, BigInt(x))),
       },
     });
   }

@@ -74,6 +74,22 @@ describe('detector runtime', () => {
     expect(JSON.parse(getppids[1]!.evidence)).toEqual({ ns: 1_002_000 });
   });
 
+  it('writes ATT&CK tags into the evidence: the detector\'s, or the alert\'s own; malformed tags stop the detector', () => {
+    const tagged = defineDetector({
+      name: 'tagged', version: '1', description: 'test', tags: ['attack.execution', 'attack.t1059.004'], tables: { proc: {} },
+      create: (ctx) => ({
+        proc: (e) => ctx.alert(e.filename === '/bin/prog0' ? { severity: 'info', title: 'own', evidence: { n: 1 }, tags: ['attack.t1620'] }
+          : e.filename === '/bin/prog1' ? { severity: 'info', title: 'bad', tags: ['Not A Tag'] } : { severity: 'info', title: 'default' }),
+      }),
+    });
+    const r = run(recording(100, 64), [tagged]);
+    expect(r.alerts.map((a) => [a.title, JSON.parse(a.evidence)])).toEqual([['own', { n: 1, tags: ['attack.t1620'] }]]);
+    expect(r.failures.map((f) => f.message)).toEqual(['alert: tags must be a list of at most 64 lower-case tags such as attack.t1059.004']);
+    const plain = run(recording(100, 64), [{ ...tagged, name: 'plain', create: (ctx) => ({ proc: () => ctx.alert({ severity: 'info', title: 'default' }) }) }]);
+    expect(JSON.parse(plain.alerts[0]!.evidence)).toEqual({ tags: ['attack.execution', 'attack.t1059.004'] });
+    expect(() => run(recording(10, 64), [{ ...tagged, tags: 'attack.t1' as unknown as string[] }])).toThrow(/detector tagged: tags must be a list/);
+  });
+
   it('combines predicates of every kind: lookups, sets, booleans, in any order', () => {
     const dir = recording(1000, 64);
     const count = (where: Record<string, unknown[]>): number => {

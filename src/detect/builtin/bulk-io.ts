@@ -5,7 +5,7 @@ const MiB = 1024 * 1024;
 
 export default defineDetector({
   name: 'bulk-io',
-  version: '1',
+  version: '2',
   description: 'Large or bulk output by one process within a window (option window_s, default 60): bytes written to files (write_mib, default 256), files written (files, default 500), bytes sent to remote addresses (send_mib, default 100). From the byte totals of file and socket close and io rows. One alert per process and kind until its window empties.',
   tables: {
     file: { columns: ['path', 'bytes_written'], where: { op: ['close', 'io'] } },
@@ -35,11 +35,11 @@ export default defineDetector({
         if (n === 0) return;
         const total = written.add(e.pid, e.ns, 0, n).total;
         if (total >= writeBytes && once('write', e.pid, e.ns)) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} wrote ${(total / MiB).toFixed(0)} MiB to files within ${windowS} s`, evidence: { bytes_written: total, window_s: windowS, last_path: e.path } });
+          ctx.alert({ severity: 'warning', title: `${e.comm} wrote ${(total / MiB).toFixed(0)} MiB to files within ${windowS} s`, evidence: { bytes_written: total, window_s: windowS, last_path: e.path }, tags: ['attack.impact', 'attack.t1486'] });
         }
         const count = filesWritten.add(e.pid, e.ns, 0).count;
         if (count >= files && once('files', e.pid, e.ns)) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} wrote ${count} files within ${windowS} s`, evidence: { files: count, window_s: windowS, last_path: e.path } });
+          ctx.alert({ severity: 'warning', title: `${e.comm} wrote ${count} files within ${windowS} s`, evidence: { files: count, window_s: windowS, last_path: e.path }, tags: ['attack.impact', 'attack.t1486'] });
         }
       },
       net(e) {
@@ -47,7 +47,7 @@ export default defineDetector({
         if (n === 0 || !isRemote(e.family, e.daddr)) return;
         const total = sent.add(e.pid, e.ns, 0, n).total;
         if (total >= sendBytes && once('send', e.pid, e.ns)) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} sent ${(total / MiB).toFixed(0)} MiB to remote hosts within ${windowS} s`, evidence: { bytes_sent: total, window_s: windowS, last_peer: `${addressText(e.family, e.daddr)}:${e.dport}` } });
+          ctx.alert({ severity: 'warning', title: `${e.comm} sent ${(total / MiB).toFixed(0)} MiB to remote hosts within ${windowS} s`, evidence: { bytes_sent: total, window_s: windowS, last_peer: `${addressText(e.family, e.daddr)}:${e.dport}` }, tags: ['attack.exfiltration', 'attack.t1048'] });
         }
       },
     };

@@ -18,7 +18,8 @@ interface Cpu {
 
 export default defineDetector({
   name: 'crypto-miner',
-  version: '1',
+  version: '2',
+  tags: ['attack.impact', 'attack.t1496'],
   description: 'Cryptocurrency mining: a miner program or stratum arguments executed (critical), a connect to a mining pool port or a DNS question for a pool name (warning), and, with CPU samples, a process that contacted a pool keeping a CPU busy for busy_s seconds (default 5; at least busy_share of the samples, default 0.8), with its IPC where samples carry hardware counters (critical).',
   tables: {
     proc: { columns: ['kind', 'filename', 'argv'], where: { kind: ['fork', 'exec', 'exit'] } },

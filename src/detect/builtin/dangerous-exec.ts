@@ -10,7 +10,7 @@ const TOOLS = ['nc', 'ncat', 'netcat', 'socat', 'nmap', 'masscan', 'zmap', 'hydr
 
 export default defineDetector({
   name: 'dangerous-exec',
-  version: '1',
+  version: '2',
   description: 'Risky program starts: a shell started by a network service (a process that listened or accepted), a program run from /tmp, /var/tmp or /dev/shm, a memfd or file descriptor executed (fileless), the binary of a running process deleted, and known offensive tools by name (option tools).',
   tables: {
     proc: { columns: ['kind', 'ppid', 'filename', 'argv'] },
@@ -22,7 +22,7 @@ export default defineDetector({
     const procs = new Processes();
     /** Processes that listened or accepted, and their children that have not executed since. */
     const services = new Set<number>();
-    const raise = (severity: Severity, title: string, evidence: Record<string, unknown>): void => ctx.alert({ severity, title, evidence });
+    const raise = (severity: Severity, title: string, evidence: Record<string, unknown>, tags: readonly string[]): void => ctx.alert({ severity, title, evidence, tags });
     return {
       net(e) {
         if (e.ret >= 0n) services.add(e.pid);
@@ -48,16 +48,16 @@ export default defineDetector({
         const ev = { filename: file, argv, ppid: e.ppid, parent: parent?.exe ?? null };
         const service = services.has(e.pid) ? (ran ?? e.comm) : services.has(e.ppid) ? (parent?.exe ?? String(e.ppid)) : undefined;
         services.delete(e.pid);
-        if (SHELLS.has(name) && service !== undefined) raise('critical', `shell ${file} started by network service ${service}`, { ...ev, service });
-        if (FD_EXEC.test(file)) raise('critical', `executed a file descriptor (${file}): fileless program`, ev);
-        else if (STAGING.some((d) => file.startsWith(d))) raise(file.startsWith('/dev/shm/') || file.startsWith('/run/shm/') ? 'critical' : 'warning', `executed ${file} from a world-writable staging directory`, ev);
-        if (tools.has(name)) raise('warning', `executed known tool ${name}`, ev);
+        if (SHELLS.has(name) && service !== undefined) raise('critical', `shell ${file} started by network service ${service}`, { ...ev, service }, ['attack.execution', 'attack.t1059.004', 'attack.initial_access', 'attack.t1190']);
+        if (FD_EXEC.test(file)) raise('critical', `executed a file descriptor (${file}): fileless program`, ev, ['attack.defense_evasion', 'attack.t1620']);
+        else if (STAGING.some((d) => file.startsWith(d))) raise(file.startsWith('/dev/shm/') || file.startsWith('/run/shm/') ? 'critical' : 'warning', `executed ${file} from a world-writable staging directory`, ev, ['attack.execution', 'attack.t1204.002']);
+        if (tools.has(name)) raise('warning', `executed known tool ${name}`, ev, ['attack.resource_development', 'attack.t1588.002']);
       },
       file(e) {
         if (e.ret < 0n) return;
         const path = e.path;
         const owners = procs.running(path);
-        if (owners.length > 0) raise('warning', `deleted ${path}, the program of running process ${owners.join(', ')}`, { path, op: e.op, running: owners });
+        if (owners.length > 0) raise('warning', `deleted ${path}, the program of running process ${owners.join(', ')}`, { path, op: e.op, running: owners }, ['attack.defense_evasion', 'attack.t1070.004']);
       },
     };
   },

@@ -10,7 +10,8 @@ interface Node {
 
 export default defineDetector({
   name: 'fork-bomb',
-  version: '1',
+  version: '2',
+  tags: ['attack.impact', 'attack.t1499'],
   description: 'Runaway forking: processes that fork without executing a program and whose children fork again, more than forks (default 128) times within window_s (default 1) in one tree, at least depth (default 4) generations deep. Shells and servers fork and then exec or serve; a bomb multiplies itself.',
   tables: { proc: { columns: ['kind', 'ppid'] } },
   create(ctx) {

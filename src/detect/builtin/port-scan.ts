@@ -3,7 +3,8 @@ import { AF_INET, AF_INET6, addressText, numberOption, WindowCounter } from './c
 
 export default defineDetector({
   name: 'port-scan',
-  version: '1',
+  version: '2',
+  tags: ['attack.discovery', 'attack.t1046'],
   description: 'One process connecting to many ports of one host (option ports, default 25) or to one port of many hosts (option hosts, default 25) within a window (option window_s, default 10). Failed connects count: a scan is mostly refusals.',
   tables: { net: { columns: ['family', 'daddr', 'dport', 'ret'], where: { op: ['connect'] } } },
   create(ctx) {

@@ -8,7 +8,8 @@ const UNCHANGED = 0xffffffff;
 
 export default defineDetector({
   name: 'privilege-escalation',
-  version: '1',
+  version: '2',
+  tags: ['attack.privilege_escalation', 'attack.t1548.001'],
   description: 'A process that was not root becoming root: a successful setuid/setreuid/setresuid to uid 0 from a non-root effective uid, or a setuid-root program executed by a non-root process (critical, unless it is a known helper such as sudo: option helpers); and capset by a non-root process (warning). Identities come from proc rows and are followed through the set*id calls.',
   tables: {
     proc: { columns: ['kind', 'ppid', 'uid', 'euid', 'filename'] },

@@ -5,7 +5,8 @@ const PTRACE_ATTACH: Record<number, string> = { 16: 'ATTACH', 0x4206: 'SEIZE' };
 
 export default defineDetector({
   name: 'process-injection',
-  version: '1',
+  version: '2',
+  tags: ['attack.defense_evasion', 'attack.privilege_escalation', 'attack.t1055.008'],
   description: 'Writing into another process: ptrace POKETEXT/POKEDATA/POKEUSER/SETREGS (critical), process_vm_writev into another pid (critical), and ptrace ATTACH/SEIZE of another process (warning). One alert per process, target and kind.',
   tables: { syscall: { columns: ['nr', 'arg0', 'arg1', 'ret'], where: { nr: ['ptrace', 'process_vm_writev'] } } },
   create(ctx) {

@@ -10,7 +10,8 @@ const O_ACCMODE = 3;
 
 export default defineDetector({
   name: 'protected-paths',
-  version: '1',
+  version: '2',
+  tags: ['attack.impact', 'attack.t1485', 'attack.defense_evasion', 'attack.t1222.002'],
   description: 'Destructive operations on protected paths: unlink, rmdir, rename away or over, truncate, open with O_TRUNC for writing (critical), chmod and chown (warning). The policy is the options: protect (path prefixes; a prefix ending in / protects a directory), allow (program names that may).',
   tables: { file: { columns: ['path', 'path2', 'flags', 'mode', 'comm', 'ret'], where: { op: ['open', 'unlink', 'rmdir', 'rename', 'truncate', 'chmod', 'chown'] } } },
   create(ctx) {

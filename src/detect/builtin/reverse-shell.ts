@@ -17,7 +17,8 @@ interface Fds {
 
 export default defineDetector({
   name: 'reverse-shell',
-  version: '1',
+  version: '2',
+  tags: ['attack.execution', 'attack.t1059.004', 'attack.command_and_control', 'attack.t1095'],
   description: 'A shell whose stdin and stdout are a network socket: a socket dup\'ed onto fds 0 and 1 and then a shell executed (by the process or a child it forks), or a shell that does the dup itself (bash -i >& /dev/tcp/...).',
   tables: {
     syscall: { columns: ['nr', 'arg0', 'arg1', 'ret', 'comm'], where: { nr: ['socket', 'dup', 'dup2', 'dup3', 'fcntl', 'close'] } },

@@ -15,7 +15,8 @@ const O_ACCMODE = 3;
 
 export default defineDetector({
   name: 'sensitive-files',
-  version: '1',
+  version: '2',
+  tags: ['attack.credential_access', 'attack.t1552.001', 'attack.t1003.008'],
   description: 'Opens of credential files (shadow, sudoers, SSH keys, cloud and Kubernetes credentials) by programs other than those whose job it is. Reading is a warning, opening for writing is critical. Options: paths (more exact paths), allow (program names).',
   tables: { file: { columns: ['path', 'flags', 'comm', 'ret'], where: { op: ['open', 'creat'] } } },
   create(ctx) {

@@ -13,6 +13,8 @@ interface Step {
 interface SequenceRule {
   readonly name: string;
   readonly severity: Severity;
+  /** ATT&CK tags of its alerts. */
+  readonly tags: readonly string[];
   readonly title: (got: Record<string, unknown>) => string;
   readonly steps: readonly Step[];
 }
@@ -34,6 +36,7 @@ function rulesFor(ctx: DetectorContext): readonly SequenceRule[] {
     {
       name: 'open-read-connect',
       severity: 'critical',
+      tags: ['attack.exfiltration', 'attack.t1041'],
       title: (g) => `read ${String(g.path)} then connected to ${String(g.remote)}`,
       steps: [
         { table: 'file', test: (e) => { const f = e as Event<'file'>; return f.op === 'open' && f.ret >= 0n && !ROUTINE.test(f.path) ? { path: f.path, fd: f.fd } : undefined; } },
@@ -51,6 +54,7 @@ function rulesFor(ctx: DetectorContext): readonly SequenceRule[] {
     {
       name: 'setuid-setgid-execve',
       severity: 'critical',
+      tags: ['attack.privilege_escalation', 'attack.t1548'],
       title: (g) => `set uid ${String(g.uid)} before its gid (${String(g.setgid)} returned ${String(g.setgid_ret)}), then executed ${String(g.filename)}: it may keep root's group`,
       steps: [
         {
@@ -77,7 +81,7 @@ interface Progress { step: number; startNs: number; got: Record<string, unknown>
 
 export default defineDetector({
   name: 'syscall-sequence',
-  version: '1',
+  version: '2',
   description: 'Ordered event sequences within one process and a time window (option window_s, default 10): open→read→connect to a remote address (a file read and then a connection out), and setuid→setgid→execve (uid dropped to a user before the gid, so the gid change fails or keeps root\'s group, then a program run).',
   tables: {
     syscall: { columns: ['nr', 'arg0', 'arg1', 'ret'], where: { nr: [...READS, ...SETUIDS, ...SETGIDS] } },
@@ -118,7 +122,7 @@ export default defineDetector({
           continue;
         }
         byPid.delete(pid);
-        ctx.alert({ severity: rule.severity, title: `${e.comm}: ${rule.title(p.got)}`, evidence: { rule: rule.name, ...p.got }, related: p.seqs });
+        ctx.alert({ severity: rule.severity, title: `${e.comm}: ${rule.title(p.got)}`, evidence: { rule: rule.name, ...p.got }, related: p.seqs, tags: rule.tags });
       }
     };
     return {

@@ -6,7 +6,8 @@ const JITS = ['node', 'java', 'chrome', 'chromium', 'firefox', 'luajit', 'pypy',
 
 export default defineDetector({
   name: 'wx-memory',
-  version: '1',
+  version: '2',
+  tags: ['attack.defense_evasion', 'attack.t1055', 'attack.t1620'],
   description: 'Memory that is writable and executable at once (critical when anonymous), and memory made executable after being writable (exec-after-write): injected or unpacked code. JIT runtimes are allowed (option allow).',
   tables: { mem: { columns: ['op', 'addr', 'len', 'prot', 'fd', 'path', 'wx', 'exec_after_write', 'ret'], where: { op: ['mmap', 'mprotect'] } } },
   create(ctx) {
