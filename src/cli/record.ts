@@ -152,11 +152,14 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
   const options = detect ? await chooseOptions(f) : {};
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
-  const [{ record }, { LiveDetection }, text] = await Promise.all([import('../record/session.js'), import('../record/live.js'), import('./record-text.js')]);
+  const [{ record }, { LiveDetection }, { readAccounts }, text] = await Promise.all([
+    import('../record/session.js'), import('../record/live.js'), import('../record/accounts.js'), import('./record-text.js')]);
+  // Read once: the recording stores them, and live detectors name uids by the same.
+  const accounts = readAccounts();
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect
     ? await LiveDetection.start({
-      specs: f.detectors, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), budgets, backlogRows, sinks,
+      specs: f.detectors, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), accounts, budgets, backlogRows, sinks,
       report,
     })
     : undefined;
@@ -175,6 +178,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       debug: process.argv.includes('--debug'),
       commandLine: process.argv.slice(1),
       ...(liveDetection ? { live: liveDetection } : {}),
+      accounts,
       ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${text.progressLine(p, last, progressWidth())}`); last = p; } } : {}),
     });
   } finally {

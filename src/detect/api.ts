@@ -58,6 +58,8 @@ export interface DetectorContext {
   syscall(name: string): number;
   /** Syscall name of a number on the recording's architecture. */
   syscallName(nr: number): string;
+  /** The name of a uid on the recorded host (its account table), or undefined when it has none. */
+  userName(uid: number): string | undefined;
   /** Raise an alert about the current event. */
   alert(a: AlertInput): void;
 }

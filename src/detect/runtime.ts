@@ -52,6 +52,19 @@ export interface RuntimeOptions {
   readonly options?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Where to publish which detector runs (a supervisor watches it); by default nobody watches. */
   readonly heartbeat?: Heartbeat;
+  /** The recorded host's user names by uid (usersOf() of its account table). */
+  readonly users?: ReadonlyMap<number, string>;
+}
+
+/** User names by uid from account rows; a uid with several names gets the least, as SQL's min(name). */
+export function usersOf(accounts: Iterable<{ readonly kind: string; readonly id: number; readonly name: string }>): Map<number, string> {
+  const users = new Map<number, string>();
+  for (const a of accounts) {
+    if (a.kind !== 'user') continue;
+    const had = users.get(a.id);
+    if (had === undefined || a.name < had) users.set(a.id, a.name);
+  }
+  return users;
 }
 
 /** A thrown value as a bounded one-line message (it may be anything a detector throws). */
@@ -143,6 +156,7 @@ export class DetectorRuntime {
       sampleHz: opts.sampleHz,
       syscall: (name) => numbers.get(name) ?? -1,
       syscallName: (nr) => syscallName(opts.arch, nr),
+      userName: (uid) => opts.users?.get(uid),
       alert: (a) => this.raise(slot, a),
     };
   }

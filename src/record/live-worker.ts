@@ -28,6 +28,8 @@ export interface LiveRequest extends DetectorRequest {
   /** Architecture and CPU sampling rate of the recording being made. */
   readonly arch: string;
   readonly sampleHz?: number;
+  /** User names by uid, from the account rows the recording stores. */
+  readonly users: ReadonlyMap<number, string>;
   /** Replay these first, from the recording on disk. */
   readonly catchUp?: {
     readonly dir: string;
@@ -111,7 +113,7 @@ try {
   if (loaded.detectors.length === 0 && !request.exclude?.length) throw new UsageError('no detectors to run');
   post({ kind: 'loaded', info: loaded.info });
   try {
-    runtime = new DetectorRuntime(loaded.detectors, { arch: request.arch, options: request.options, heartbeat, ...(request.sampleHz !== undefined ? { sampleHz: request.sampleHz } : {}) });
+    runtime = new DetectorRuntime(loaded.detectors, { arch: request.arch, options: request.options, users: request.users, heartbeat, ...(request.sampleHz !== undefined ? { sampleHz: request.sampleHz } : {}) });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

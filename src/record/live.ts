@@ -15,7 +15,8 @@ import type { DetectorBudgets, DetectorStop } from '../detect/budgets.js';
 import { culpritOf } from '../detect/culprit.js';
 import { DetectorThread, type ThreadEnd } from '../detect/detector-thread.js';
 import type { Options } from '../detect/load.js';
-import type { Alert, DetectorFailure } from '../detect/runtime.js';
+import { usersOf, type Alert, type DetectorFailure } from '../detect/runtime.js';
+import type { Account } from './accounts.js';
 import type { AlertSink } from '../detect/sinks.js';
 import type { DetectorInfo } from '../detect/thread-detectors.js';
 import { fromThreadError } from '../detect/thread-error.js';
@@ -33,6 +34,8 @@ export interface LiveOptions {
   /** Of the recording about to be made. */
   readonly arch: string;
   readonly sampleHz?: number;
+  /** The host's accounts, which the recording stores (record()'s `accounts`): detectors name uids by them. */
+  readonly accounts: readonly Account[];
   readonly budgets: DetectorBudgets;
   /** Live detection stops once this many events handed to it wait to be run. */
   readonly backlogRows: number;
@@ -176,7 +179,7 @@ export class LiveDetection {
    */
   private launch(catchUp: LiveRequest['catchUp'], ready?: () => void, refuse?: (err: Error) => void): void {
     const request: LiveRequest = {
-      specs: this.o.specs, options: this.o.options, arch: this.o.arch, exclude: this.stopped.map((s) => s.detector),
+      specs: this.o.specs, options: this.o.options, arch: this.o.arch, users: usersOf(this.o.accounts), exclude: this.stopped.map((s) => s.detector),
       ...(this.o.sampleHz !== undefined ? { sampleHz: this.o.sampleHz } : {}), ...(catchUp ? { catchUp } : {}),
     };
     this.posted = 0;

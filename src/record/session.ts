@@ -11,7 +11,7 @@ import type { LiveDetection } from './live.js';
 import { kernelBtfPath, kernelVariant, planFor, withoutFeatures } from './kernel.js';
 import { loadAddon, type Addon, type NativeMessage, type NativeSession, type NativeStats } from './native.js';
 import { explainLoadError, preflight } from './preflight.js';
-import { accountBatch, readAccounts } from './accounts.js';
+import { accountBatch, readAccounts, type Account } from './accounts.js';
 import { cgroupBatch, resolveCgroups } from './cgroups.js';
 import { anyAlive, cgroup2Root, describeTarget, type Target } from './target.js';
 
@@ -41,6 +41,8 @@ export interface RecordOptions {
   readonly progressMs?: number;
   /** Run detectors on the batches as they are written (started before; attached once the recording exists). */
   readonly live?: LiveDetection;
+  /** The host's users and groups to store (default: read now); live detection names uids by the same. */
+  readonly accounts?: readonly Account[];
 }
 
 export interface Progress {
@@ -207,7 +209,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         ...(opts.live ? { live_detectors: opts.live.detectors().map((d) => ({ name: d.name, version: d.version })) } : {}),
       },
     });
-    writer.append('account', accountBatch(readAccounts(), process.hrtime.bigint()));
+    writer.append('account', accountBatch(opts.accounts ?? readAccounts(), process.hrtime.bigint()));
     live = opts.live?.attach(writer, (err) => {
       failure ??= writeFailure(err, opts.out);
       stop('error');

@@ -34,7 +34,7 @@ try {
   if (request.dir !== undefined) {
     const rec = Recording.open(request.dir, { allowDamaged: request.allowDamaged === true });
     try {
-      const r = replayWith(rec, runtimeFor(rec.manifest, loaded.detectors, request.options, heartbeat), request.progress ? (p) => post({ kind: 'progress', ...p }) : undefined);
+      const r = replayWith(rec, runtimeFor(rec, loaded.detectors, request.options, heartbeat), request.progress ? (p) => post({ kind: 'progress', ...p }) : undefined);
       post({ kind: 'done', alerts: r.alerts, failures: r.failures, events: r.events });
     } finally {
       rec.close();

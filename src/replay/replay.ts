@@ -4,10 +4,10 @@
 import { alertRows } from '../detect/alert.js';
 import type { Detector } from '../detect/api.js';
 import type { Heartbeat } from '../detect/heartbeat.js';
-import { DetectorRuntime, type Alert, type DetectorFailure } from '../detect/runtime.js';
+import { makeCursor } from '../detect/cursor.js';
+import { DetectorRuntime, usersOf, type Alert, type DetectorFailure } from '../detect/runtime.js';
 import type { Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
-import type { Manifest } from '../format/manifest.js';
 import type { Recording } from '../format/recording.js';
 
 export interface ReplayProgress {
@@ -23,11 +23,26 @@ export interface ReplayResult {
   readonly events: number;
 }
 
-/** The runtime for a recording: its architecture and sampling rate; bad detectors are refused here. */
-export function runtimeFor(manifest: Manifest, detectors: readonly Detector[], options: Options = {}, heartbeat?: Heartbeat): DetectorRuntime {
+/** The account table's rows. */
+function* accounts(rec: Recording): Generator<{ kind: string; id: number; name: string }> {
+  const c = makeCursor('account');
+  for (const b of rec.batches('account')) {
+    c.bind(b);
+    for (let r = 0; r < b.numRows; r++) {
+      c.row = r;
+      yield { kind: c.kind, id: c.id, name: c.name };
+    }
+  }
+}
+
+/** The runtime for a recording: its architecture, sampling rate and user names; bad detectors are refused here. */
+export function runtimeFor(rec: Recording, detectors: readonly Detector[], options: Options = {}, heartbeat?: Heartbeat): DetectorRuntime {
+  const manifest = rec.manifest;
   const hz = (manifest.source as { sample_hz?: unknown } | undefined)?.sample_hz;
   try {
-    return new DetectorRuntime(detectors, { arch: manifest.host.arch, options, ...(typeof hz === 'number' ? { sampleHz: hz } : {}), ...(heartbeat ? { heartbeat } : {}) });
+    return new DetectorRuntime(detectors, {
+      arch: manifest.host.arch, options, users: usersOf(accounts(rec)), ...(typeof hz === 'number' ? { sampleHz: hz } : {}), ...(heartbeat ? { heartbeat } : {}),
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -35,7 +50,7 @@ export function runtimeFor(manifest: Manifest, detectors: readonly Detector[], o
 
 /** Replays a recording in this thread: for detectors the caller trusts (the CLI runs them under a watchdog, supervised.ts). */
 export function replay(rec: Recording, detectors: readonly Detector[], options: Options = {}, onProgress?: (p: ReplayProgress) => void): ReplayResult {
-  return replayWith(rec, runtimeFor(rec.manifest, detectors, options), onProgress);
+  return replayWith(rec, runtimeFor(rec, detectors, options), onProgress);
 }
 
 /** Replays a recording through a runtime made for it. */

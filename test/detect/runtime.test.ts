@@ -11,13 +11,14 @@ import { Recording } from '../../src/format/recording.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
 import { replay, replayWith, runtimeFor } from '../../src/replay/replay.js';
 import { slice } from '../../src/replay/slice.js';
+import { accountBatch } from '../../src/record/accounts.js';
 import { ROOT, cli, tempDir } from '../helpers.js';
 
 const GETPPID = 110;
 const READ = 0;
 
 /** A recording of `n` syscalls of pid 10 (getppid and read alternating) with an exec every 10th event, in batches of `batchRows`. */
-function recording(n: number, batchRows: number): string {
+function recording(n: number, batchRows: number, more?: (w: RecordingWriter) => void): string {
   const dir = join(tempDir(), 'rec');
   const w = RecordingWriter.create(dir);
   const sys: { ts: bigint; seq: bigint; nr: number }[] = [];
@@ -44,6 +45,7 @@ function recording(n: number, batchRows: number): string {
     ppid: new Uint32Array(k).fill(1), uid: new Uint32Array(k), gid: new Uint32Array(k), euid: new Uint32Array(k), cgroup_id: new BigUint64Array(k),
     filename: proc.map((_, i) => `/bin/prog${i}`), argv: proc.map(() => ['prog']), argv_truncated: proc.map(() => false), exit_code: proc.map(() => null),
   }));
+  more?.(w);
   w.close();
   return dir;
 }
@@ -88,6 +90,16 @@ describe('detector runtime', () => {
     const plain = run(recording(100, 64), [{ ...tagged, name: 'plain', create: (ctx) => ({ proc: () => ctx.alert({ severity: 'info', title: 'default' }) }) }]);
     expect(JSON.parse(plain.alerts[0]!.evidence)).toEqual({ tags: ['attack.execution', 'attack.t1059.004'] });
     expect(() => run(recording(10, 64), [{ ...tagged, tags: 'attack.t1' as unknown as string[] }])).toThrow(/detector tagged: tags must be a list/);
+  });
+
+  it('names uids by the recording\'s account table (the least name of a uid that has several)', () => {
+    const dir = recording(20, 64, (w) => w.append('account', accountBatch(
+      [{ kind: 'user', id: 0, name: 'toor' }, { kind: 'user', id: 0, name: 'root' }, { kind: 'group', id: 7, name: 'lp' }], 1n)));
+    const names = defineDetector({
+      name: 'names', version: '1', description: 'test', tables: { proc: {} },
+      create: (ctx) => ({ proc: (e) => ctx.alert({ severity: 'info', title: `${ctx.userName(e.uid)} ${ctx.userName(7)}` }) }),
+    });
+    expect(run(dir, [names]).alerts.map((a) => a.title)).toEqual(['root undefined', 'root undefined']);
   });
 
   it('combines predicates of every kind: lookups, sets, booleans, in any order', () => {
@@ -137,7 +149,7 @@ describe('detector runtime', () => {
       },
     });
     const rec = Recording.open(recording(200, 16));
-    replayWith(rec, runtimeFor(rec.manifest, [watcher('procs', { proc: {} }), watcher('getppids', { syscall: { where: { nr: ['getppid'] } } })], {}, beat));
+    replayWith(rec, runtimeFor(rec, [watcher('procs', { proc: {} }), watcher('getppids', { syscall: { where: { nr: ['getppid'] } } })], {}, beat));
     const index = { procs: 0, getppids: 1 } as Record<string, number>;
     expect(seen.filter((s) => s.seq < 0).map((s) => s.blame)).toEqual([
       { phase: 'starting', index: 0, seq: undefined }, { phase: 'starting', index: 1, seq: undefined },

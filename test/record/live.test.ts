@@ -70,7 +70,7 @@ const BUDGETS: DetectorBudgets = { timeoutMs: 2000, memoryMb: 256 };
 async function start(specs: string[], o: { budgets?: DetectorBudgets; backlogRows?: number } = {}): Promise<{ live: LiveDetection; said: string[] }> {
   const said: string[] = [];
   const live = await LiveDetection.start({
-    specs, options: {}, arch: 'x86_64', budgets: o.budgets ?? BUDGETS, backlogRows: o.backlogRows ?? 1_000_000, sinks: [], report: (m) => said.push(m),
+    specs, options: {}, arch: 'x86_64', accounts: [], budgets: o.budgets ?? BUDGETS, backlogRows: o.backlogRows ?? 1_000_000, sinks: [], report: (m) => said.push(m),
   });
   return { live, said };
 }
