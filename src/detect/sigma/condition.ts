@@ -72,7 +72,10 @@ export function parseCondition(text: string, names: readonly string[]): Conditio
   };
 
   const cond = orExpr();
-  if (pos < tokens.length) fail(`unexpected ${quote(tokens[pos]!)}`);
+  if (pos < tokens.length) {
+    const t = tokens[pos]!;
+    fail(`unexpected ${quote(t)}${/^(and|or|not|of)$/i.test(t) ? ' (operators are lowercase)' : ''}`);
+  }
   return cond;
 }
 
