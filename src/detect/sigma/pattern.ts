@@ -1,0 +1,96 @@
+// Sigma strings: `*` and `?` wildcards with `\` escapes, parsed into parts, and the cheapest
+// test each shape needs (equality, prefix, suffix, substring; a RegExp only when a wildcard
+// sits inside the text).
+import { ANY, ONE, type Part } from './model.js';
+
+/**
+ * Parses a Sigma string (the specification's escape rules, as pySigma reads them): `\*`,
+ * `\?` and `\\` are the plain characters; a `\` before anything else, or at the end, is a
+ * plain backslash.
+ */
+export function parseSigmaString(s: string): Part[] {
+  const parts: Part[] = [];
+  let acc = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\') {
+      const next = s[i + 1];
+      if (next === '*' || next === '?' || next === '\\') {
+        acc += next;
+        i++;
+      } else {
+        acc += c;
+      }
+    } else if (c === '*' || c === '?') {
+      if (acc) parts.push(acc);
+      acc = '';
+      parts.push(c === '*' ? ANY : ONE);
+    } else {
+      acc += c;
+    }
+  }
+  if (acc) parts.push(acc);
+  return normalise(parts);
+}
+
+/** Adjacent literals joined, runs of `*` made one. */
+export function normalise(parts: readonly Part[]): Part[] {
+  const out: Part[] = [];
+  for (const p of parts) {
+    const last = out[out.length - 1];
+    if (typeof p === 'string') {
+      if (p === '') continue;
+      if (typeof last === 'string') out[out.length - 1] = last + p;
+      else out.push(p);
+    } else if (!(p === ANY && last === ANY)) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+export const hasWildcards = (parts: readonly Part[]): boolean => parts.some((p) => typeof p !== 'string');
+
+/** The literal text of wildcard-free parts. */
+export const literal = (parts: readonly Part[]): string => parts.join('');
+
+/** The shape of a pattern: literal text at an anchor, or a general wildcard pattern. */
+export type Shape =
+  | { readonly kind: 'eq' | 'prefix' | 'suffix' | 'contains'; readonly text: string }
+  | { readonly kind: 'wild' };
+
+export function shapeOf(parts: readonly Part[]): Shape {
+  const lead = parts[0] === ANY;
+  const trail = parts.length > 1 && parts[parts.length - 1] === ANY;
+  const core = parts.slice(lead ? 1 : 0, trail ? -1 : undefined);
+  if (core.length === 0) return { kind: lead ? 'contains' : 'eq', text: '' };
+  if (core.length > 1 || typeof core[0] !== 'string') return { kind: 'wild' };
+  const text = core[0];
+  return { kind: lead && trail ? 'contains' : lead ? 'suffix' : trail ? 'prefix' : 'eq', text };
+}
+
+const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
+
+/** Text as a u-mode RegExp literal. */
+export const regexEscape = (s: string): string => s.replace(REGEX_SPECIAL, (c) => (c === '-' ? '\\x2d' : `\\${c}`));
+
+/** An anchored RegExp source for the whole text (with flags 'su': `?` is one code point). */
+export function wildcardSource(parts: readonly Part[]): string {
+  return `^${parts.map((p) => (p === ANY ? '.*' : p === ONE ? '.' : regexEscape(p))).join('')}$`;
+}
+
+/**
+ * Lowercase for case-insensitive matching (both sides are lowercased), as DuckDB's lower()
+ * does it so hunts agree: one character for one, where JavaScript's toLowerCase makes 'İ'
+ * two characters and 'Σ' a final 'ς' at the end of a word.
+ */
+export function lowerText(s: string): string {
+  return /[\u0130\u03a3]/.test(s) ? s.replace(/\u0130/g, 'i').replace(/\u03a3/g, '\u03c3').toLowerCase() : s.toLowerCase();
+}
+
+/** The parts with their literal text lowercased. */
+export const lowerParts = (parts: readonly Part[]): Part[] => parts.map((p) => (typeof p === 'string' ? lowerText(p) : p));
+
+/** The Sigma string that reads as these parts (for messages and evidence). */
+export const sigmaText = (parts: readonly Part[]): string =>
+  parts.map((p) => (p === ANY ? '*' : p === ONE ? '?' : p.replace(/[\\*?]/g, (c) => `\\${c}`))).join('');

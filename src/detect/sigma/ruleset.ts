@@ -1,0 +1,381 @@
+// Compiled Sigma rules run over events, many rules on one event at once. Each field the set's
+// rules read gets a slot; an event's value, its text and its lowercased text are computed at
+// most once per event per slot, however many rules read the field (a generation number marks
+// what belongs to the current event, so the caller resets nothing). Literal tests compile to
+// ===, startsWith, endsWith and includes on lowercased text; a RegExp only when a wildcard
+// sits inside the text. Evidence is gathered only for the rules that matched.
+//
+// Semantics, where Sigma leaves them to the backend:
+// - a field value that is a list (argv) matches when any element matches;
+// - numbers and booleans are matched as their text by string values ('4688', 'true');
+// - number values (and gt/gte/lt/lte) match numbers, and text that is a plain decimal
+//   ('-12', '3.5'), numerically;
+// - null matches a field without a value (undefined or null); `exists: true` its opposite;
+// - keywords match when any keyword text of the event contains them (case-insensitively).
+import type { BlockList } from 'node:net';
+import { cidrBlockList, inBlockList } from './ip.js';
+import type { CompiledRule, Condition, Detection, Item, ValueTest } from './model.js';
+import { lowerParts, lowerText, shapeOf, wildcardSource } from './pattern.js';
+
+/** A field's value in an event: a list (e.g. argv) matches when any element does. */
+export type FieldValue = string | number | bigint | boolean | null | undefined | readonly string[];
+
+/** An event as the rules see it: fields by name, and the texts keyword searches look in. */
+export interface SigmaEvent {
+  get(field: string): FieldValue;
+  keywords(): readonly string[];
+}
+
+/** A field of a matching rule that took part in the match, with the event's value (null field: keywords). */
+export interface MatchedField {
+  readonly field: string | null;
+  readonly value: FieldValue;
+}
+
+export interface RuleMatch {
+  readonly rule: CompiledRule;
+  /** The rule's position in the set. */
+  readonly index: number;
+  /** In the order the rule names the fields; keywords last. */
+  readonly fields: readonly MatchedField[];
+}
+
+type Text = string | readonly string[] | null;
+type Pred = (ctx: EventContext) => boolean;
+
+const DECIMAL = /^-?[0-9]+(?:\.[0-9]+)?$/;
+
+/** The per-event memo of the set's fields. */
+class EventContext {
+  event!: SigmaEvent;
+  private gen = 0;
+  private readonly rawGen: Float64Array;
+  private readonly textGen: Float64Array;
+  private readonly lowGen: Float64Array;
+  private readonly raws: FieldValue[];
+  private readonly texts: Text[];
+  private readonly lows: Text[];
+  private kwGen = -1;
+  private kwLowGen = -1;
+  private kw: readonly string[] = [];
+  private kwLow: readonly string[] = [];
+
+  constructor(private readonly fields: readonly string[]) {
+    this.rawGen = new Float64Array(fields.length).fill(-1);
+    this.textGen = new Float64Array(fields.length).fill(-1);
+    this.lowGen = new Float64Array(fields.length).fill(-1);
+    this.raws = new Array<FieldValue>(fields.length);
+    this.texts = new Array<Text>(fields.length).fill(null);
+    this.lows = new Array<Text>(fields.length).fill(null);
+  }
+
+  start(event: SigmaEvent): void {
+    this.event = event;
+    this.gen++;
+  }
+
+  raw(slot: number): FieldValue {
+    if (this.rawGen[slot] !== this.gen) {
+      this.raws[slot] = this.event.get(this.fields[slot]!);
+      this.rawGen[slot] = this.gen;
+    }
+    return this.raws[slot];
+  }
+
+  text(slot: number): Text {
+    if (this.textGen[slot] !== this.gen) {
+      const v = this.raw(slot);
+      this.texts[slot] = v === null || v === undefined ? null : typeof v === 'string' || Array.isArray(v) ? (v as Text) : String(v);
+      this.textGen[slot] = this.gen;
+    }
+    return this.texts[slot]!;
+  }
+
+  lower(slot: number): Text {
+    if (this.lowGen[slot] !== this.gen) {
+      const t = this.text(slot);
+      this.lows[slot] = t === null ? null : typeof t === 'string' ? lowerText(t) : t.map(lowerText);
+      this.lowGen[slot] = this.gen;
+    }
+    return this.lows[slot]!;
+  }
+
+  keywords(): readonly string[] {
+    if (this.kwGen !== this.gen) {
+      this.kw = this.event.keywords();
+      this.kwGen = this.gen;
+    }
+    return this.kw;
+  }
+
+  keywordsLower(): readonly string[] {
+    if (this.kwLowGen !== this.gen) {
+      this.kwLow = this.keywords().map(lowerText);
+      this.kwLowGen = this.gen;
+    }
+    return this.kwLow;
+  }
+}
+
+const anyText = (t: Text, f: (s: string) => boolean): boolean => (t === null ? false : typeof t === 'string' ? f(t) : t.some(f));
+
+/** A text test: the cheapest JavaScript for the pattern's shape. */
+function stringTest(test: Extract<ValueTest, { kind: 'string' }>): (s: string) => boolean {
+  const parts = test.cased ? test.parts : lowerParts(test.parts);
+  const shape = shapeOf(parts);
+  switch (shape.kind) {
+    case 'eq': {
+      const t = shape.text;
+      return (s) => s === t;
+    }
+    case 'prefix': {
+      const t = shape.text;
+      return (s) => s.startsWith(t);
+    }
+    case 'suffix': {
+      const t = shape.text;
+      return (s) => s.endsWith(t);
+    }
+    case 'contains': {
+      const t = shape.text;
+      return (s) => s.includes(t);
+    }
+    case 'wild': {
+      const re = new RegExp(wildcardSource(parts), 'su');
+      return (s) => re.test(s);
+    }
+  }
+}
+
+/** A number or bigint from a value: numbers as they are, text when it is a plain decimal. */
+function numeric(v: string | number | bigint | boolean): number | bigint | undefined {
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  if (typeof v !== 'string' || !DECIMAL.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function compare(a: number | bigint, op: string, b: number): boolean {
+  let x: number | bigint = a;
+  let y: number | bigint = b;
+  if (typeof a === 'bigint') {
+    if (Number.isInteger(b)) y = BigInt(b);
+    else x = Number(a);
+  }
+  switch (op) {
+    case 'eq': return x === y;
+    case 'gt': return x > y;
+    case 'gte': return x >= y;
+    case 'lt': return x < y;
+    default: return x <= y;
+  }
+}
+
+const anyValue = (v: FieldValue, f: (x: string | number | bigint | boolean) => boolean): boolean =>
+  v === null || v === undefined ? false : Array.isArray(v) ? (v as readonly string[]).some(f) : f(v as string | number | bigint | boolean);
+
+const ANCHORS = {
+  eq: (a: string, b: string) => a === b,
+  prefix: (a: string, b: string) => a.startsWith(b),
+  suffix: (a: string, b: string) => a.endsWith(b),
+  contains: (a: string, b: string) => a.includes(b),
+};
+
+class Compiler {
+  readonly fields: string[] = [];
+  private readonly slots = new Map<string, number>();
+  /** The predicate of every item, detection and condition node, for gathering evidence. */
+  readonly preds = new Map<object, Pred>();
+
+  slot(field: string): number {
+    let s = this.slots.get(field);
+    if (s === undefined) {
+      s = this.fields.length;
+      this.fields.push(field);
+      this.slots.set(field, s);
+    }
+    return s;
+  }
+
+  /** One value test of a field (slot) or, with slot -1, of the keyword texts. */
+  private test(t: ValueTest, slot: number): Pred {
+    const kw = slot < 0;
+    const text = kw ? (c: EventContext): Text => c.keywords() : (c: EventContext): Text => c.text(slot);
+    const lower = kw ? (c: EventContext): Text => c.keywordsLower() : (c: EventContext): Text => c.lower(slot);
+    switch (t.kind) {
+      case 'string': {
+        const f = stringTest(t);
+        if (t.cased) return (c) => anyText(text(c), f);
+        return (c) => anyText(lower(c), f);
+      }
+      case 're': {
+        const re = new RegExp(t.source, t.flags);
+        return (c) => anyText(text(c), (s) => re.test(s));
+      }
+      case 'cidr': {
+        const list: BlockList = cidrBlockList(t.cidr);
+        return (c) => anyText(text(c), (s) => inBlockList(list, s));
+      }
+      case 'number': {
+        const { op, value } = t;
+        return (c) => anyValue(c.raw(slot), (x) => {
+          const n = numeric(x);
+          return n !== undefined && compare(n, op, value);
+        });
+      }
+      case 'bool': {
+        const { value } = t;
+        const word = String(value);
+        return (c) => anyValue(c.raw(slot), (x) => x === value || (typeof x === 'string' && lowerText(x) === word));
+      }
+      case 'null':
+        return (c) => {
+          const v = c.raw(slot);
+          return v === null || v === undefined;
+        };
+      case 'exists': {
+        const want = t.value;
+        return (c) => {
+          const v = c.raw(slot);
+          return (v !== null && v !== undefined) === want;
+        };
+      }
+      case 'fieldref': {
+        const other = this.slot(t.field);
+        const rel = ANCHORS[t.anchor];
+        const get = t.cased ? (c: EventContext, s: number) => c.text(s) : (c: EventContext, s: number) => c.lower(s);
+        return (c) => {
+          const b = get(c, other);
+          return anyText(get(c, slot), (a) => anyText(b, (y) => rel(a, y)));
+        };
+      }
+    }
+  }
+
+  item(it: Item): Pred {
+    const slot = it.field === null ? -1 : this.slot(it.field);
+    const values = it.values.map((variants) => or(variants.map((t) => this.test(t, slot))));
+    const p = it.all ? and(values) : or(values);
+    return it.negated ? (c: EventContext) => !p(c) : p;
+  }
+
+  detection(d: Detection): Pred {
+    let p: Pred;
+    if (d.kind === 'item') p = this.item(d.item);
+    else {
+      const children = d.children.map((x) => this.detection(x));
+      p = d.kind === 'and' ? and(children) : or(children);
+    }
+    this.preds.set(d, p);
+    return p;
+  }
+
+  condition(c: Condition, detections: ReadonlyMap<string, Pred>): Pred {
+    let p: Pred;
+    switch (c.kind) {
+      case 'ref':
+        p = detections.get(c.name)!;
+        break;
+      case 'not': {
+        const q = this.condition(c.child, detections);
+        p = (x) => !q(x);
+        break;
+      }
+      default: {
+        const children = c.children.map((x) => this.condition(x, detections));
+        p = c.kind === 'and' ? and(children) : or(children);
+      }
+    }
+    this.preds.set(c, p);
+    return p;
+  }
+}
+
+function and(ps: readonly Pred[]): Pred {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) {
+    const [a, b] = ps as [Pred, Pred];
+    return (c) => a(c) && b(c);
+  }
+  return (c) => {
+    for (const p of ps) if (!p(c)) return false;
+    return true;
+  };
+}
+
+function or(ps: readonly Pred[]): Pred {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) {
+    const [a, b] = ps as [Pred, Pred];
+    return (c) => a(c) || b(c);
+  }
+  return (c) => {
+    for (const p of ps) if (p(c)) return true;
+    return false;
+  };
+}
+
+interface Entry {
+  readonly rule: CompiledRule;
+  readonly index: number;
+  readonly pred: Pred;
+}
+
+/** Compiled rules evaluated together on each event, in the order given. */
+export class RuleSet {
+  private readonly entries: Entry[];
+  private readonly compiler = new Compiler();
+  private readonly ctx: EventContext;
+
+  constructor(readonly rules: readonly CompiledRule[]) {
+    this.entries = rules.map((rule, index) => {
+      const dets = new Map([...rule.detections].map(([name, d]) => [name, this.compiler.detection(d)]));
+      return { rule, index, pred: this.compiler.condition(rule.condition, dets) };
+    });
+    this.ctx = new EventContext(this.compiler.fields);
+  }
+
+  /** The rules that match the event, in the set's order. */
+  match(event: SigmaEvent): RuleMatch[] {
+    const ctx = this.ctx;
+    ctx.start(event);
+    const out: RuleMatch[] = [];
+    for (const e of this.entries) if (e.pred(ctx)) out.push({ rule: e.rule, index: e.index, fields: this.evidence(e.rule, ctx) });
+    return out;
+  }
+
+  /**
+   * The fields of the items that hold along the parts of the condition that hold, outside
+   * any `not` (what a `not` excluded is no evidence).
+   */
+  private evidence(rule: CompiledRule, ctx: EventContext): MatchedField[] {
+    const fields = new Set<string>();
+    let keywords = false;
+    const preds = this.compiler.preds;
+    const walkDetection = (d: Detection): void => {
+      if (!preds.get(d)!(ctx)) return;
+      if (d.kind !== 'item') {
+        for (const x of d.children) walkDetection(x);
+        return;
+      }
+      if (d.item.negated) return;
+      if (d.item.field === null) keywords = true;
+      else fields.add(d.item.field);
+      for (const v of d.item.values) for (const t of v) if (t.kind === 'fieldref') fields.add(t.field);
+    };
+    const walk = (c: Condition): void => {
+      if (c.kind === 'not' || !preds.get(c)!(ctx)) return;
+      if (c.kind === 'ref') walkDetection(rule.detections.get(c.name)!);
+      else for (const x of c.children) walk(x);
+    };
+    walk(rule.condition);
+    const out: MatchedField[] = rule.fields.filter((f) => fields.has(f)).map((field) => ({ field, value: ctx.raw(this.compiler.slot(field)) }));
+    if (keywords) out.push({ field: null, value: ctx.keywords() });
+    return out;
+  }
+}
+
+/** Whether one compiled rule matches one event (a RuleSet of one; for tests and one-offs). */
+export function matches(rule: CompiledRule, event: SigmaEvent): boolean {
+  return new RuleSet([rule]).match(event).length > 0;
+}

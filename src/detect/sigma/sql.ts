@@ -1,0 +1,165 @@
+// A compiled Sigma rule as one DuckDB boolean expression, for hunts over recordings (and the
+// same SQL on exported Parquet). It means what the JavaScript matcher (ruleset.ts) means:
+// every leaf is coalesced to false so NOT of a missing value holds as it does there; text is
+// lowercased on both sides; wildcards become LIKE; regular expressions run as their RE2 twin
+// (regex.ts) or the rule is refused for hunts; cidr compares fixed-width hex addresses.
+// Literals from rules are hostile input: every one goes through sqlString.
+import { ANY, ONE, type Part, type CompiledRule, type Condition, type Detection, type Item, type Refusal, type ValueTest } from './model.js';
+import { lowerParts, shapeOf, type Shape } from './pattern.js';
+import { quote } from './rule.js';
+
+/**
+ * A field as SQL: `sql` is an expression of its value. `list` is a VARCHAR[] (argv) that
+ * matches when any element does; `ip` is the address as text, with `ipHex` giving it as 32
+ * lowercase hex digits of its IPv6 form (IPv4 as ::ffff:a.b.c.d), NULL when it is none.
+ */
+export interface SqlColumn {
+  readonly sql: string;
+  readonly kind: 'text' | 'number' | 'bool' | 'list' | 'ip';
+  readonly ipHex?: string;
+}
+
+/** The column of a field, or undefined when the source has none. */
+export type SqlColumns = (field: string) => SqlColumn | undefined;
+
+class Unsupported extends Error {}
+
+/** A SQL string literal of any text: quotes doubled, NUL (which a literal cannot hold) as chr(0). */
+export function sqlString(s: string): string {
+  return s
+    .split('\0')
+    .map((p) => `'${p.replace(/'/g, "''")}'`)
+    .join(' || chr(0) || ');
+}
+
+/** A pattern as LIKE text (escape character '\'). */
+function likePattern(parts: readonly Part[]): string {
+  return parts.map((p) => (p === ANY ? '%' : p === ONE ? '_' : p.replace(/[\\%_]/g, (c) => `\\${c}`))).join('');
+}
+
+function shapeSql(shape: Exclude<Shape, { kind: 'wild' }>, t: string): string {
+  const lit = sqlString(shape.text);
+  switch (shape.kind) {
+    case 'eq': return `${t} = ${lit}`;
+    case 'prefix': return `starts_with(${t}, ${lit})`;
+    case 'suffix': return `ends_with(${t}, ${lit})`;
+    case 'contains': return `contains(${t}, ${lit})`;
+  }
+}
+
+const VAR = 'sigma_v';
+const DECIMAL = `'-?[0-9]+(\\.[0-9]+)?'`;
+
+/** A numeric literal; the compiler allows only finite numbers, integers exactly representable. */
+const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toExponential());
+
+const OPS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+class Builder {
+  constructor(private readonly columns: SqlColumns, private readonly keywords: string | undefined) {}
+
+  private column(field: string): SqlColumn {
+    const c = this.columns(field);
+    if (!c) throw new Unsupported(`field ${quote(field)} has no column`);
+    return c;
+  }
+
+  /** `f` of each text the value has: the scalar's text, or any element of a list. */
+  private eachText(c: SqlColumn, f: (t: string) => string): string {
+    if (c.kind === 'list') return `len(list_filter(${c.sql}, lambda ${VAR}: ${f(VAR)})) > 0`;
+    return f(c.kind === 'number' || c.kind === 'bool' ? `CAST(${c.sql} AS VARCHAR)` : c.sql);
+  }
+
+  private test(t: ValueTest, c: SqlColumn, field: string): string {
+    switch (t.kind) {
+      case 'string': {
+        const parts = t.cased ? t.parts : lowerParts(t.parts);
+        const shape = shapeOf(parts);
+        const side = (x: string): string => (t.cased ? x : `lower(${x})`);
+        if (shape.kind === 'wild') return this.eachText(c, (x) => `${side(x)} LIKE ${sqlString(likePattern(parts))} ESCAPE '\\'`);
+        return this.eachText(c, (x) => shapeSql(shape, side(x)));
+      }
+      case 're':
+        if (t.re2 === undefined) throw new Unsupported(`regular expression ${quote(t.source)}: ${t.re2Refusal ?? 'no RE2 form'}`);
+        return this.eachText(c, (x) => `regexp_matches(${x}, ${sqlString(t.re2!)})`);
+      case 'cidr':
+        if (c.kind !== 'ip' || c.ipHex === undefined) throw new Unsupported(`cidr on ${quote(field)}, which is not an address column`);
+        return `${c.ipHex} BETWEEN '${t.first}' AND '${t.last}'`;
+      case 'number': {
+        const op = OPS[t.op];
+        if (c.kind === 'number') return `${c.sql} ${op} ${num(t.value)}`;
+        if (c.kind === 'bool') return 'false';
+        return this.eachText(c, (x) => `CASE WHEN regexp_full_match(${x}, ${DECIMAL}) THEN TRY_CAST(${x} AS DOUBLE) ${op} ${num(t.value)} ELSE false END`);
+      }
+      case 'bool':
+        if (c.kind === 'bool') return `${c.sql} = ${String(t.value)}`;
+        if (c.kind === 'number') return 'false';
+        return this.eachText(c, (x) => `lower(${x}) = '${String(t.value)}'`);
+      case 'null':
+        return `${c.sql} IS NULL`;
+      case 'exists':
+        return `${c.sql} IS ${t.value ? 'NOT ' : ''}NULL`;
+      case 'fieldref': {
+        const o = this.column(t.field);
+        if (c.kind === 'list' || o.kind === 'list') throw new Unsupported(`fieldref between ${quote(field)} and ${quote(t.field)}: a list field cannot be compared to another field`);
+        const text = (x: SqlColumn): string => {
+          const s = x.kind === 'number' || x.kind === 'bool' ? `CAST(${x.sql} AS VARCHAR)` : x.sql;
+          return t.cased ? s : `lower(${s})`;
+        };
+        const [a, b] = [text(c), text(o)];
+        switch (t.anchor) {
+          case 'eq': return `${a} = ${b}`;
+          case 'prefix': return `starts_with(${a}, ${b})`;
+          case 'suffix': return `ends_with(${a}, ${b})`;
+          case 'contains': return `contains(${a}, ${b})`;
+        }
+      }
+    }
+  }
+
+  item(it: Item): string {
+    let c: SqlColumn;
+    let field: string;
+    if (it.field === null) {
+      if (this.keywords === undefined) throw new Unsupported('keyword search, and the source has no keyword column');
+      c = { sql: this.keywords, kind: 'list' };
+      field = 'keywords';
+    } else {
+      c = this.column(it.field);
+      field = it.field;
+    }
+    const values = it.values.map((variants) => join(variants.map((t) => `coalesce(${this.test(t, c, field)}, false)`), 'OR'));
+    const sql = join(values, it.all ? 'AND' : 'OR');
+    return it.negated ? `(NOT ${sql})` : sql;
+  }
+
+  detection(d: Detection): string {
+    if (d.kind === 'item') return this.item(d.item);
+    return join(d.children.map((x) => this.detection(x)), d.kind === 'and' ? 'AND' : 'OR');
+  }
+
+  condition(c: Condition, detections: ReadonlyMap<string, Detection>): string {
+    switch (c.kind) {
+      case 'ref': return this.detection(detections.get(c.name)!);
+      case 'not': return `(NOT ${this.condition(c.child, detections)})`;
+      default: return join(c.children.map((x) => this.condition(x, detections)), c.kind === 'and' ? 'AND' : 'OR');
+    }
+  }
+}
+
+const join = (xs: readonly string[], op: 'AND' | 'OR'): string => (xs.length === 1 ? xs[0]! : `(${xs.join(` ${op} `)})`);
+
+/**
+ * The rule as one boolean DuckDB expression over the columns (and `keywords`, a VARCHAR[]
+ * expression of the texts keyword searches look in), or a refusal when a part of the rule
+ * has no SQL of the same meaning (an RE2-incompatible regular expression, a field without a
+ * column, cidr on a column that is not an address).
+ */
+export function ruleSql(rule: CompiledRule, columns: SqlColumns, keywords?: string): { readonly sql: string } | Refusal {
+  try {
+    return { sql: new Builder(columns, keywords).condition(rule.condition, rule.detections) };
+  } catch (e) {
+    if (e instanceof Unsupported) return { reason: e.message };
+    throw e;
+  }
+}
