@@ -16,6 +16,7 @@ import { register as replay } from './replay.js';
 import { register as seal } from './seal.js';
 import { register as slice } from './slice.js';
 import { register as shell } from './shell.js';
+import { register as sigma } from './sigma.js';
 import { register as sql } from './sql.js';
 import { register as verify } from './verify.js';
 
@@ -31,7 +32,7 @@ export function program(): Command {
     .option('--debug', 'show stack traces for errors')
     .configureOutput(OUTPUT)
     .exitOverride();
-  for (const register of [recordCommand, doctor, info, verify, seal, replay, baseline, slice, sql, shell, exportCommand, notebook, demo, completion, man]) register(p);
+  for (const register of [recordCommand, doctor, info, verify, seal, replay, sigma, baseline, slice, sql, shell, exportCommand, notebook, demo, completion, man]) register(p);
   // Every command's help ends with its examples (examples.ts), which the man page shows too.
   const finish = (c: Command, path: string[]): void => {
     if (path.length > 0) c.exitOverride().configureOutput(OUTPUT);

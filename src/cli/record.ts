@@ -13,7 +13,7 @@ import { escapeText } from '../text/escape.js';
 import { statsJson } from './json.js';
 import { EXIT, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
-import { chooseBudgets, chooseOptions, detectorOptions, type DetectorFlags } from './replay.js';
+import { chooseBudgets, chooseDetectors, detectorOptions, type DetectorFlags } from './detector-flags.js';
 
 export interface RecordFlags extends DetectorFlags {
   output: string;
@@ -144,13 +144,13 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const ringBytes = f.ringSize === undefined ? undefined : parseSize('--ring-size', f.ringSize);
   const batchMs = f.batchMs === undefined ? undefined : parseDurationMs('--batch-ms', f.batchMs, 'ms');
   const live = !f.quiet && process.stderr.isTTY;
-  const detect = f.detect === true || f.detectors !== undefined;
+  const detect = f.detect === true || f.detectors !== undefined || f.sigma !== undefined;
   if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
     throw new UsageError('--alerts-out, --syslog and --webhook send the alerts of --detect: add --detect');
   }
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
-  const options = detect ? await chooseOptions(f) : {};
+  const { specs, options } = detect ? await chooseDetectors(f) : { specs: [], options: {} };
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
   const [{ record }, { LiveDetection }, { readAccounts }, text] = await Promise.all([
     import('../record/session.js'), import('../record/live.js'), import('../record/accounts.js'), import('./record-text.js')]);
@@ -159,7 +159,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect
     ? await LiveDetection.start({
-      specs: f.detectors, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), accounts, budgets, backlogRows, sinks,
+      specs, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), accounts, budgets, backlogRows, sinks,
       report,
     })
     : undefined;

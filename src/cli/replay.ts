@@ -1,52 +1,13 @@
 // `flightrec replay`: run detectors over a recording, deterministically, under a watchdog;
 // `flightrec detectors`: what would run.
 import type { Command } from 'commander';
-import { DEFAULT_BUDGETS, describeStop, type DetectorBudgets } from '../detect/budgets.js';
-import type { Options } from '../detect/load.js';
+import { describeStop } from '../detect/budgets.js';
 import { formatOf } from '../analyze/formats.js';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
-import { parseDurationMs, parseSize } from './units.js';
-
-export interface DetectorFlags {
-  detectors?: string[];
-  config?: string;
-  baseline?: string;
-  detectorTimeout?: string;
-  detectorMemory?: string;
-}
-
-/** --detectors, --config, --baseline and the watchdog's budgets, shared by replay, detectors and record. */
-export const detectorOptions = (c: Command): Command => c
-  .option('--detectors <list...>', 'detectors: builtin (the built-in set), built-in names, or JavaScript module files (default: builtin)')
-  .option('--config <file>', 'detector options as JSON: { "<detector>": { "<option>": value } }')
-  .option('--baseline <file>', 'baseline for the anomaly detector (made by flightrec baseline learn)')
-  .option('--detector-timeout <time>', `stop a detector that takes longer than this over one batch of events, or to load or start: 500ms, 10s; a bare number is seconds (default ${DEFAULT_BUDGETS.timeoutMs / 1000}s)`)
-  .option('--detector-memory <size>', `the detectors' JavaScript heap, such as 512M or 1G; a bare number is MiB; a detector that runs out of it is stopped (default ${DEFAULT_BUDGETS.memoryMb}M)`);
-
-/** The smallest heap a detection thread starts in (it loads Arrow and the built-in detectors). */
-const MIN_MEMORY_MB = 64;
-
-export function chooseBudgets(f: DetectorFlags): DetectorBudgets {
-  let { timeoutMs, memoryMb } = DEFAULT_BUDGETS;
-  if (f.detectorTimeout !== undefined) {
-    timeoutMs = parseDurationMs('--detector-timeout', f.detectorTimeout, 's', 86_400_000);
-  }
-  if (f.detectorMemory !== undefined) {
-    const m = parseSize('--detector-memory', f.detectorMemory, 'M') / 2 ** 20;
-    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > 1024 * 1024) throw new UsageError(`--detector-memory ${f.detectorMemory}: a whole number of MiB from ${MIN_MEMORY_MB}M to 1T`);
-    memoryMb = m;
-  }
-  return { timeoutMs, memoryMb };
-}
-
-/** The detectors' options (--config, --baseline), read and checked here; the detectors themselves load on a detection thread. */
-export async function chooseOptions(f: DetectorFlags): Promise<Options> {
-  const { loadOptions } = await import('../detect/load.js');
-  return loadOptions({ ...(f.config !== undefined ? { config: f.config } : {}), ...(f.baseline !== undefined ? { baseline: f.baseline } : {}) });
-}
+import { chooseBudgets, chooseDetectors, detectorOptions, type DetectorFlags } from './detector-flags.js';
 
 const FORMATS = ['table', 'json', 'jsonl'] as const;
 
@@ -60,7 +21,7 @@ export function register(program: Command): void {
     .action(async (dir: string, f: DetectorFlags & DamageFlags & { format?: string; output?: string; checkStored?: boolean }) => {
       const format = formatOf(FORMATS, f.format, f.output);
       const budgets = chooseBudgets(f);
-      const options = await chooseOptions(f);
+      const { specs, options } = await chooseDetectors(f);
       const [{ alertJson, alertTable }, { storedAlerts }, { superviseReplay }] = await Promise.all([
         import('../detect/alert.js'), import('../replay/replay.js'), import('../replay/supervised.js')]);
       const rec = await openRecording(dir, f);
@@ -71,7 +32,7 @@ export function register(program: Command): void {
       const tty = process.stderr.isTTY === true;
       const started = Date.now();
       const result = await superviseReplay({
-        dir, allowDamaged: f.allowDamaged === true, specs: f.detectors, options, budgets,
+        dir, allowDamaged: f.allowDamaged === true, specs, options, budgets,
         ...(tty ? {
           onProgress: (p) => {
             const pct = p.total > 0 ? ` (${Math.min(100, (100 * p.events) / p.total).toFixed(0)}%)` : '';
@@ -115,7 +76,8 @@ export function register(program: Command): void {
     .action(async (f: DetectorFlags & { json?: boolean }) => {
       const budgets = chooseBudgets(f);
       const [{ listDetectors }, { table }] = await Promise.all([import('../replay/supervised.js'), import('../text/table.js')]);
-      const { info, skipped } = await listDetectors(f.detectors, await chooseOptions(f), budgets);
+      const { specs, options } = await chooseDetectors(f);
+      const { info, skipped } = await listDetectors(specs, options, budgets);
       // Said here, once, rather than on every replay and recording the built-in set runs without them.
       for (const s of skipped) warn(`flightrec: ${s}; it is left out of the built-in set`);
       if (f.json) {

@@ -9,6 +9,7 @@ import type { Detector } from './api.js';
 import { checkBaseline } from './baseline.js';
 import { BUILTIN } from './builtin/index.js';
 import { ownDetector } from './check.js';
+import type { RuleText } from './sigma/rules.js';
 
 export type Options = Record<string, Record<string, unknown>>;
 
@@ -94,7 +95,8 @@ export function specList(specs: readonly string[] | undefined): string[] {
 
 /**
  * The detectors `specs` name (comma-separated lists allowed): `builtin` (the built-in set),
- * a built-in name (or `builtin:<name>`), or a JavaScript module file.
+ * a built-in name (or `builtin:<name>`), `sigma` (the rules in options.sigma.rules), or a
+ * JavaScript module file.
  */
 export async function loadDetectors(specs: readonly string[] | undefined, o: LoadOptions = {}): Promise<DetectorSet> {
   return detectorsFor(specs, loadOptions(o));
@@ -114,6 +116,13 @@ export async function detectorsFor(specs: readonly string[] | undefined, options
         if (why) skipped.push(why);
         else detectors.push(d);
       }
+      continue;
+    }
+    if (spec === 'sigma') {
+      const rules = (options.sigma as { rules?: RuleText[] } | undefined)?.rules;
+      if (!rules) throw new UsageError('detector sigma runs the rules --sigma gives: add --sigma <rule files or directories>');
+      const { sigmaDetector } = await import('./sigma/detector.js');
+      detectors.push(sigmaDetector(rules));
       continue;
     }
     const builtin = BUILTIN.find((d) => d.name === spec.replace(/^builtin:/, ''));

@@ -3,7 +3,7 @@
 // dependent flags take the recording's architecture from `recording_arch(recording)`, which
 // the query session defines from the manifests (x86_64 until it does).
 import {
-  ARCHES, type Arch, type FlagSet, atFdcwd, dnsTypeNames, errnoNames, familyNames, mapFlags,
+  ARCHES, type Arch, type FlagSet, atFdcwd, creatingOpenBits, dnsTypeNames, errnoNames, familyNames, mapFlags,
   openFlags, protFlags, signalNames, tcpStateNames,
 } from './names.js';
 import type { Column, Decode } from './types.js';
@@ -37,12 +37,6 @@ function af(name: string): number {
   return n;
 }
 
-/** O_CREAT and O_TMPFILE's own bit (O_TMPFILE includes O_DIRECTORY). */
-function modeBits(arch: Arch): number {
-  const bits = (n: string): number => openFlags(arch).flags.find((f) => f.name === n)?.bits ?? 0;
-  return bits('O_CREAT') | (bits('O_TMPFILE') & ~bits('O_DIRECTORY'));
-}
-
 /** One macro over the flags of every architecture, chosen by `arch`. */
 function archFlags(name: string, set: (a: Arch) => FlagSet, zero: string | null): string {
   const [first, ...rest] = ARCHES;
@@ -71,7 +65,7 @@ export function decodeMacros(): string[] {
     archFlags('mmap_flags_text', mapFlags, null),
     `CREATE OR REPLACE MACRO dirfd_text(fd) AS CASE WHEN fd = ${atFdcwd()} THEN 'AT_FDCWD' ELSE fd::VARCHAR END`,
     // open(2) reads its mode argument only with O_CREAT or O_TMPFILE.
-    `CREATE OR REPLACE MACRO open_takes_mode(arch, v) AS CASE ${ARCHES.slice(1).map((a) => `WHEN arch = ${lit(a)} THEN (v & ${modeBits(a)}) <> 0`).join(' ')} ELSE (v & ${modeBits(ARCHES[0]!)}) <> 0 END`,
+    `CREATE OR REPLACE MACRO open_takes_mode(arch, v) AS CASE ${ARCHES.slice(1).map((a) => `WHEN arch = ${lit(a)} THEN (v & ${creatingOpenBits(a)}) <> 0`).join(' ')} ELSE (v & ${creatingOpenBits(ARCHES[0]!)}) <> 0 END`,
     // Helpers for argument text: a register as a C int, a string as strace quotes it, a mode in octal.
     `CREATE OR REPLACE MACRO fr_i32(x) AS CASE WHEN (x & 4294967295) >= 2147483648 THEN (x & 4294967295)::BIGINT - 4294967296 ELSE (x & 4294967295)::BIGINT END`,
     `CREATE OR REPLACE MACRO fr_quoted(s) AS '"' || replace(replace(s, '\\', '\\\\'), '"', '\\"') || '"'`,

@@ -167,6 +167,12 @@ export function openFlags(arch: Arch): FlagSet {
   return { mask: all.get('O_ACCMODE')!, modes, flags: flagNames(bits) };
 }
 
+/** The open(2) bits that create a file, and make it take a mode: O_CREAT and O_TMPFILE's own bit (O_TMPFILE includes O_DIRECTORY). */
+export function creatingOpenBits(arch: Arch): number {
+  const bits = (n: string): number => openFlags(arch).flags.find((f) => f.name === n)?.bits ?? 0;
+  return bits('O_CREAT') | (bits('O_TMPFILE') & ~bits('O_DIRECTORY'));
+}
+
 const MMAN_FILES: Readonly<Record<Arch, readonly string[]>> = {
   x86_64: ['linux/arch/x86/include/uapi/asm/mman.h', 'linux/include/uapi/asm-generic/mman.h', 'linux/include/uapi/asm-generic/mman-common.h', 'linux/include/uapi/linux/mman.h'],
   arm64: ['linux/arch/arm64/include/uapi/asm/mman.h', 'linux/include/uapi/asm-generic/mman.h', 'linux/include/uapi/asm-generic/mman-common.h', 'linux/include/uapi/linux/mman.h'],

@@ -1,0 +1,65 @@
+// Sigma rules on the command line: `--sigma PATH...` of replay, detectors and record (the
+// rules read and checked here, before any event is read), and `flightrec sigma check`, which
+// says of every rule whether it runs and, if not, why.
+import type { Command } from 'commander';
+import type { RefusedRule, RuleText, SupportedRule } from '../detect/sigma/rules.js';
+import { UsageError } from '../format/errors.js';
+import { EXIT, plural, say, warn } from './output.js';
+
+/** What a refusal is, for counting: its reason without the rule's particulars. */
+function kindOf(r: RefusedRule): string {
+  return r.reason.replace(/'[^']*'/g, '…').replace(/ \(.*$/, '');
+}
+
+/** Refusals counted by kind, most first: `53 service auditd: ..., 2 field … not in this log source`. */
+function countRefusals(refused: readonly RefusedRule[]): string {
+  const counts = new Map<string, number>();
+  for (const r of refused) counts.set(kindOf(r), (counts.get(kindOf(r)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${n} ${k}`).join('; ');
+}
+
+/**
+ * The `sigma` detector's options for the rule files of `paths`: their text, which the
+ * detection thread compiles. Rules that cannot run are said in one line (all of them are
+ * named by `flightrec sigma check`); none that can is a usage error.
+ */
+export async function sigmaOptions(paths: readonly string[]): Promise<{ rules: RuleText[] }> {
+  const { compileRules, readRuleFiles } = await import('../detect/sigma/rules.js');
+  const rules = readRuleFiles(paths);
+  const { supported, refused } = compileRules(rules);
+  if (supported.length === 0) {
+    throw new UsageError(refused.length === 1 ? refused[0]!.message : `--sigma: none of the ${refused.length} rules can run here: ${countRefusals(refused)}`);
+  }
+  if (refused.length > 0) {
+    warn(`flightrec: ${refused.length} of ${supported.length + refused.length} Sigma rules cannot run here and are left out (${countRefusals(refused)}); flightrec sigma check ${paths.join(' ')} names them`);
+  }
+  return { rules };
+}
+
+interface CheckFlags { json?: boolean; refused?: boolean }
+
+export function register(program: Command): void {
+  const sigma = program.command('sigma').description('Sigma rules: which run on flightrec\'s recordings');
+  sigma.command('check')
+    .description('list every rule of the files (or directories of .yml files) as supported, with its log source, or refused, with the reason; exit 1 if any is refused')
+    .argument('<paths...>', 'rule files or directories')
+    .option('--refused', 'list only the refused rules')
+    .option('--json', 'print JSON: one object per rule')
+    .action(async (paths: string[], f: CheckFlags) => {
+      const [{ compileRules, readRuleFiles }, { table }] = await Promise.all([import('../detect/sigma/rules.js'), import('../text/table.js')]);
+      const { supported, refused } = compileRules(readRuleFiles(paths));
+      const rows = [
+        ...(f.refused ? [] : supported.map((s: SupportedRule) => ({ status: 'supported', file: s.rule.rule.file, title: s.rule.rule.title, id: s.rule.rule.id ?? null, source: s.source, reason: null }))),
+        ...refused.map((r) => ({ status: 'refused', file: r.file, title: r.title ?? null, id: r.id ?? null, source: null, reason: r.reason })),
+      ].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      if (f.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      } else {
+        say(table([['status', 'log source', 'rule', 'file', 'reason'], ...rows.map((r) => [r.status, r.source ?? '', r.title ?? '', r.file, r.reason ?? ''])], new Set(), { rule: true, ...(process.stdout.isTTY ? { maxWidth: process.stdout.columns } : {}) }));
+        const bySource = new Map<string, number>();
+        for (const s of supported) bySource.set(s.source, (bySource.get(s.source) ?? 0) + 1);
+        say(`\n${plural(supported.length, 'rule')} supported${bySource.size > 0 ? ` (${[...bySource].map(([s, n]) => `${n} ${s}`).join(', ')})` : ''}, ${refused.length} refused${refused.length > 0 ? `: ${countRefusals(refused)}` : ''}`);
+      }
+      process.exitCode = refused.length > 0 ? EXIT.failure : EXIT.ok;
+    });
+}
