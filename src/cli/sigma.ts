@@ -2,9 +2,12 @@
 // rules read and checked here, before any event is read), and `flightrec sigma check`, which
 // says of every rule whether it runs and, if not, why.
 import type { Command } from 'commander';
+import { FORMATS, chooseFormat } from '../analyze/formats.js';
 import type { RefusedRule, RuleText, SupportedRule } from '../detect/sigma/rules.js';
 import { UsageError } from '../format/errors.js';
+import type { OutputFile } from '../format/output-file.js';
 import { EXIT, plural, say, warn } from './output.js';
+import { openSources, sourceOptions, tableWidth, type SourceFlags } from './sql.js';
 
 /** What a refusal is, for counting: its reason without the rule's particulars. */
 function kindOf(r: RefusedRule): string {
@@ -19,11 +22,10 @@ function countRefusals(refused: readonly RefusedRule[]): string {
 }
 
 /**
- * The `sigma` detector's options for the rule files of `paths`: their text, which the
- * detection thread compiles. Rules that cannot run are said in one line (all of them are
- * named by `flightrec sigma check`); none that can is a usage error.
+ * The rules of the files of `paths`, every one of them compiled: those that cannot run are
+ * said in one line (`flightrec sigma check` names each); none that can is a usage error.
  */
-export async function sigmaOptions(paths: readonly string[]): Promise<{ rules: RuleText[] }> {
+async function loadRules(paths: readonly string[]): Promise<{ rules: RuleText[]; supported: SupportedRule[] }> {
   const { compileRules, readRuleFiles } = await import('../detect/sigma/rules.js');
   const rules = readRuleFiles(paths);
   const { supported, refused } = compileRules(rules);
@@ -33,10 +35,16 @@ export async function sigmaOptions(paths: readonly string[]): Promise<{ rules: R
   if (refused.length > 0) {
     warn(`flightrec: ${refused.length} of ${supported.length + refused.length} Sigma rules cannot run here and are left out (${countRefusals(refused)}); flightrec sigma check ${paths.join(' ')} names them`);
   }
-  return { rules };
+  return { rules, supported };
+}
+
+/** The `sigma` detector's options for the rule files of `paths`: their text, which the detection thread compiles. */
+export async function sigmaOptions(paths: readonly string[]): Promise<{ rules: RuleText[] }> {
+  return { rules: (await loadRules(paths)).rules };
 }
 
 interface CheckFlags { json?: boolean; refused?: boolean }
+interface HuntFlags extends SourceFlags { sigma?: string[]; showSql?: boolean; format?: string; output?: string; maxWidth?: string }
 
 export function register(program: Command): void {
   const sigma = program.command('sigma').description('Sigma rules: which run on flightrec\'s recordings');
@@ -61,5 +69,51 @@ export function register(program: Command): void {
         say(`\n${plural(supported.length, 'rule')} supported${bySource.size > 0 ? ` (${[...bySource].map(([s, n]) => `${n} ${s}`).join(', ')})` : ''}, ${refused.length} refused${refused.length > 0 ? `: ${countRefusals(refused)}` : ''}`);
       }
       process.exitCode = refused.length > 0 ? EXIT.failure : EXIT.ok;
+    });
+
+  sourceOptions(program.command('hunt')
+    .description('run Sigma rules as SQL over recordings (or a fleet export): every event a rule matches, in the recordings\' order; the same matches replay --sigma finds')
+    .argument('[recordings...]', 'recording directories (none with --fleet or --show-sql)')
+    .requiredOption('--sigma <paths...>', 'Sigma rules: .yml files, or directories of them')
+    .option('--show-sql', 'print the query instead of running it (it runs in flightrec sql, over recordings or a fleet)')
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
+    .option('-o, --output <file>', 'write the matches to this file')
+    .option('--max-width <columns>', 'the widest a line of the table may be (default: the terminal\'s width; 0: no limit)'))
+    .action(async (recordings: string[], f: HuntFlags) => {
+      const format = chooseFormat(f.format, f.output);
+      const maxWidth = tableWidth(f.maxWidth, f.output);
+      if (!f.showSql && f.fleet === undefined && recordings.length === 0) throw new UsageError('give the recordings to hunt in (or --fleet DIR)');
+      const { rules, supported } = await loadRules(f.sigma!);
+      const { huntQuery, ruleSelect } = await import('../detect/sigma/hunt.js');
+      const selects: Array<{ source: SupportedRule['source']; sql: string }> = [];
+      const refused: string[] = [];
+      for (const s of supported) {
+        const q = ruleSelect(s.rule, s.source, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
+        if ('reason' in q) refused.push(`${s.rule.rule.title}: ${q.reason}`);
+        else selects.push({ source: s.source, sql: q.sql });
+      }
+      if (refused.length > 0) warn(`flightrec: ${plural(refused.length, 'rule')} cannot run as SQL and ${refused.length === 1 ? 'is' : 'are'} left out of the hunt (replay --sigma runs them): ${refused.join('; ')}`);
+      if (selects.length === 0) throw new UsageError('--sigma: no rule of these can run as SQL');
+      const query = huntQuery(selects);
+      if (f.showSql) {
+        process.stdout.write(`${query};\n`);
+        return;
+      }
+      const { duckdbOutput, writeResult } = await import('../analyze/results.js');
+      const out: { file?: OutputFile } = {};
+      try {
+        const a = await openSources(recordings, f, () => {
+          const file = duckdbOutput(format, f.output);
+          if (file) out.file = file;
+          return { files: file ? [file.procPath] : [] };
+        });
+        try {
+          await writeResult(a, query, format, f.output, out.file, maxWidth);
+        } finally {
+          a.close();
+        }
+      } finally {
+        out.file?.abort();
+      }
     });
 }

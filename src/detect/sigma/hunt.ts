@@ -1,0 +1,122 @@
+// Sigma rules as SQL hunts: each log source of sources.ts as a query over flightrec's views
+// that gives the fields the JavaScript events give (detector.ts), row for row, and each rule
+// as one SELECT over its source. The same recording gives the same matches either way (a test
+// compares them): the process of an event is its latest proc row before it, unless that row
+// is its exit (ProcessTable), here an ASOF join on (ts, seq).
+import { sqlString, ruleSql, type SqlColumn } from './sql.js';
+import type { CompiledRule, Refusal } from './model.js';
+import { severityOf } from './detector.js';
+import { SOURCES, type SourceName } from './sources.js';
+
+/** The events' place in the recording's order, one number: ts, then seq. */
+const ORDER = (t: string): string => `((${t}.ts::UHUGEINT << 64) | ${t}.seq)`;
+
+/**
+ * An address's text (as the views give it: dotted IPv4, RFC 5952 IPv6) as 32 lowercase hex
+ * digits of its IPv6 form, IPv4 as ::ffff:a.b.c.d: what cidr tests compare. Inline SQL, so a
+ * hunt query runs in any DuckDB over the exported views.
+ */
+export function ipHexSql(t: string): string {
+  const v4 = (x: string): string => `array_to_string(list_transform(string_split(${x}, '.'), o -> printf('%02x', o::INTEGER)), '')`;
+  // IPv6: a dotted tail becomes two groups; `::` becomes the zero groups it stands for.
+  const groups = `string_split(CASE WHEN contains(${t}, '.') THEN regexp_replace(${t}, '[^:]*$', '') || substr(${v4(`regexp_extract(${t}, '[^:]*$')`)}, 1, 4) || ':' || substr(${v4(`regexp_extract(${t}, '[^:]*$')`)}, 5, 4) ELSE ${t} END, '::')`;
+  const part = (i: number): string => `list_filter(string_split(${groups}[${i}], ':'), g -> g <> '')`;
+  const full = `CASE WHEN len(${groups}) = 1 THEN ${part(1)} ELSE list_concat(${part(1)}, list_transform(range(8 - len(${part(1)}) - len(${part(2)})), z -> '0'), ${part(2)}) END`;
+  return `CASE WHEN ${t} IS NULL OR ${t} = '' THEN NULL WHEN NOT contains(${t}, ':') THEN '00000000000000000000ffff' || ${v4(t)} ELSE array_to_string(list_transform(${full}, g -> lpad(lower(g), 4, '0')), '') END`;
+}
+
+/** Fields of the event's process: its latest proc row `p` before the event, unless that is its exit. */
+const PROCESS_SQL = `CASE WHEN p.kind <> 'exit' THEN p.filename END AS "Image",
+    CASE WHEN p.kind <> 'exit' THEN coalesce(u.name, p.uid::VARCHAR) END AS "User",
+    e.pid AS "ProcessId"`;
+
+const PROCS = `SELECT recording, pid, kind, filename, argv, uid, ${ORDER('proc')} AS k FROM proc`;
+const USERS = `SELECT recording, id, min(name) AS name FROM account WHERE kind = 'user' GROUP BY ALL`;
+
+/** Each source's events with their fields, as a query. */
+const SOURCE_SQL: Readonly<Record<SourceName, string>> = {
+  process_creation: `
+  SELECT e.recording, e.host, e.ts, e.seq, e.time, e.pid,
+    e.filename AS "Image", array_to_string(e.argv, ' ') AS "CommandLine", e.cwd AS "CurrentDirectory",
+    coalesce(u.name, e.uid::VARCHAR) AS "User", e.pid AS "ProcessId", e.ppid AS "ParentProcessId",
+    CASE WHEN p.kind <> 'exit' THEN p.filename END AS "ParentImage",
+    CASE WHEN p.kind <> 'exit' THEN array_to_string(p.argv, ' ') END AS "ParentCommandLine"
+  FROM (SELECT *, ${ORDER('proc')} AS k FROM proc WHERE kind = 'exec') e
+  ASOF LEFT JOIN (${PROCS}) p ON p.recording = e.recording AND p.pid = e.ppid AND p.k < e.k
+  LEFT JOIN (${USERS}) u ON u.recording = e.recording AND u.id = e.uid`,
+  file_event: `
+  SELECT e.recording, e.host, e.ts, e.seq, e.time, e.pid,
+    CASE WHEN e.op IN ('rename', 'link', 'symlink') THEN e.path2 ELSE coalesce(e.abs_path, e.path) END AS "TargetFilename",
+    ${PROCESS_SQL}
+  FROM (SELECT *, ${ORDER('file')} AS k FROM file WHERE ret >= 0
+    AND (op IN ('creat', 'rename', 'link', 'symlink') OR (op = 'open' AND open_takes_mode(recording_arch(recording), flags)))) e
+  ASOF LEFT JOIN (${PROCS}) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
+  LEFT JOIN (${USERS}) u ON u.recording = e.recording AND u.id = p.uid`,
+  file_delete: `
+  SELECT e.recording, e.host, e.ts, e.seq, e.time, e.pid,
+    coalesce(e.abs_path, e.path) AS "TargetFilename",
+    ${PROCESS_SQL}
+  FROM (SELECT *, ${ORDER('file')} AS k FROM file WHERE ret >= 0 AND op IN ('unlink', 'rmdir')) e
+  ASOF LEFT JOIN (${PROCS}) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
+  LEFT JOIN (${USERS}) u ON u.recording = e.recording AND u.id = p.uid`,
+  network_connection: `
+  SELECT e.recording, e.host, e.ts, e.seq, e.time, e.pid,
+    CASE WHEN e.op = 'connect' THEN 'true' ELSE 'false' END AS "Initiated",
+    CASE e.proto WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' ELSE e.proto::VARCHAR END AS "Protocol",
+    CASE WHEN e.op = 'connect' THEN e.saddr ELSE e.daddr END AS "SourceIp",
+    CASE WHEN e.op = 'connect' THEN e.sport ELSE e.dport END AS "SourcePort",
+    CASE WHEN e.op = 'connect' THEN e.daddr ELSE e.saddr END AS "DestinationIp",
+    CASE WHEN e.op = 'connect' THEN e.dport ELSE e.sport END AS "DestinationPort",
+    CASE WHEN e.family = 10 THEN 'true' ELSE 'false' END AS "SourceIsIpv6",
+    CASE WHEN e.family = 10 THEN 'true' ELSE 'false' END AS "DestinationIsIpv6",
+    ${PROCESS_SQL}
+  FROM (SELECT *, ${ORDER('net')} AS k FROM net WHERE family IN (2, 10)
+    AND ((op = 'accept' AND ret >= 0) OR (op = 'connect' AND ret IN (0, -115)))) e
+  ASOF LEFT JOIN (${PROCS}) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
+  LEFT JOIN (${USERS}) u ON u.recording = e.recording AND u.id = p.uid`,
+};
+
+const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'SourcePort', 'DestinationPort']);
+const IPS = new Set(['SourceIp', 'DestinationIp']);
+
+/** A field of a source as SQL, for ruleSql. */
+function column(field: string): SqlColumn {
+  const sql = `"${field}"`;
+  if (NUMBERS.has(field)) return { sql, kind: 'number' };
+  if (IPS.has(field)) return { sql, kind: 'ip', ipHex: ipHexSql(sql) };
+  return { sql, kind: 'text' };
+}
+
+/** The source's query as a named CTE (materialized: every rule of the source reads it). */
+export function sourceCte(source: SourceName): string {
+  return `sigma_${source} AS MATERIALIZED (${SOURCE_SQL[source]}\n)`;
+}
+
+/** The columns every hunt row has, whichever rule and source. */
+export const HUNT_COLUMNS = ['recording', 'host', 'time', 'ts', 'seq', 'pid', 'severity', 'rule', 'rule_id', 'level', 'file', 'fields'];
+
+/**
+ * One rule as a SELECT over its source's CTE: the HUNT_COLUMNS of each matching event, the
+ * fields the rule reads as a JSON object. A refusal where the rule has no SQL of the same meaning.
+ */
+export function ruleSelect(rule: CompiledRule, source: SourceName, file: string): { sql: string } | Refusal {
+  const fields = SOURCES[source].fields;
+  const where = ruleSql(rule, (f) => (fields.has(f) ? column(f) : undefined));
+  if ('reason' in where) return where;
+  const r = rule.rule;
+  const lit = (v: string | undefined): string => (v === undefined ? 'NULL' : sqlString(v));
+  const json = rule.fields.length > 0 ? `json_object(${rule.fields.map((f) => `${sqlString(f)}, ${column(f).sql}`).join(', ')})::VARCHAR` : `'{}'`;
+  return {
+    sql: `SELECT recording, host, time, ts, seq, pid, ${sqlString(severityOf(r.level))} AS severity, ${sqlString(r.title)} AS rule, ${lit(r.id)} AS rule_id, ${lit(r.level)} AS level, ${sqlString(file)} AS file, ${json} AS fields
+FROM sigma_${source} WHERE ${where.sql}`,
+  };
+}
+
+/** The hunt of several rules: their sources once each, their SELECTs in one result, in the recording's order then the rules'. */
+export function huntQuery(selects: ReadonlyArray<{ source: SourceName; sql: string }>): string {
+  const sources = [...new Set(selects.map((s) => s.source))].sort();
+  return `WITH ${sources.map(sourceCte).join(',\n')}
+SELECT * EXCLUDE (rule_order) FROM (
+${selects.map((s, i) => `SELECT *, ${i} AS rule_order FROM (${s.sql})`).join('\nUNION ALL\n')}
+) ORDER BY recording, ts, seq, rule_order`;
+}
