@@ -1,6 +1,7 @@
 // The examples of each command, keyed by command path: shown at the end of its --help and
 // in the man page. They are run by test/cli/examples.test.ts, in this order, in a directory
-// where the first makes the synthetic recording `rec` the others read.
+// where the first makes the synthetic recording `rec` the others read, and `rules/` holds
+// Sigma rules (SigmaHQ's file_event rules).
 
 export interface Example {
   /** What it does, for a person. */
@@ -62,6 +63,14 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   replay: [
     { says: 'run the built-in detectors over rec and print their alerts', argv: ['replay', 'rec'] },
     { says: 'with the anomaly detector too, alerts as JSON Lines to a file', argv: ['replay', 'rec', '--baseline', 'baseline.json', '-f', 'jsonl', '-o', 'alerts.jsonl'] },
+    { says: 'with the Sigma rules of the directory rules/ beside the built-in detectors', argv: ['replay', 'rec', '--sigma', 'rules/'] },
+  ],
+  'sigma check': [
+    { says: 'which Sigma rules of the directory rules/ run on recordings, and why the others do not', argv: ['sigma', 'check', 'rules/'] },
+  ],
+  hunt: [
+    { says: 'every event of rec a Sigma rule of rules/ matches, found by SQL', argv: ['hunt', 'rec', '--sigma', 'rules/'] },
+    { says: 'the query, to run elsewhere', argv: ['hunt', '--sigma', 'rules/', '--show-sql'] },
   ],
   detectors: [
     { says: 'the built-in detectors and the tables they read', argv: ['detectors'] },

@@ -2,12 +2,14 @@
 // them, each parses through the program, and those that need no kernel run, in order, in
 // one directory, against the synthetic recording the first one makes.
 import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { allCommands, commandTree } from '../../src/cli/command-tree.js';
 import { EXAMPLES, exampleLine, examplesHelp } from '../../src/cli/examples.js';
 import { program } from '../../src/cli/program.js';
-import { CLI, cli, tempDir } from '../helpers.js';
+import { CLI, ROOT, cli, tempDir } from '../helpers.js';
 
 const ALL = Object.entries(EXAMPLES).flatMap(([path, list]) => list.map((e) => ({ path, e })));
 const root = commandTree(program());
@@ -63,6 +65,7 @@ describe('examples', () => {
 
   it('run, those that need no kernel, one after the other on the recording the first makes', () => {
     const cwd = tempDir();
+    cpSync(join(ROOT, 'fixtures', 'sigma', 'rules', 'linux', 'file_event'), join(cwd, 'rules'), { recursive: true });
     const ran: string[] = [];
     for (const { e } of ALL.filter((x) => x.e.kernel !== true)) {
       const r = spawnSync(process.execPath, [CLI, ...e.argv], { cwd, encoding: 'utf8', input: '', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
@@ -71,7 +74,7 @@ describe('examples', () => {
     }
     // the first made the recording the others read
     expect(ALL.find((x) => x.e.kernel !== true)!.e.argv).toEqual(['demo', '-o', 'rec']);
-    for (const c of ['info', 'verify', 'seal', 'replay', 'detectors', 'slice', 'sql', 'shell', 'export', 'notebook run', 'baseline learn', 'completion bash', 'man']) {
+    for (const c of ['info', 'verify', 'seal', 'replay', 'detectors', 'slice', 'sql', 'shell', 'export', 'notebook run', 'baseline learn', 'completion bash', 'man', 'sigma check', 'hunt']) {
       expect(ran.some((r) => r === c || r.startsWith(`${c} `) || r.split(' ')[0] === c), c).toBe(true);
     }
   }, 600_000);

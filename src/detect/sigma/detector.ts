@@ -2,7 +2,7 @@
 // (sources.ts), many rules per event at once (RuleSet), in the recording's order, live and in
 // replay alike. An alert is the rule's title at a severity from its level, with the rule's
 // id, level, file and tags and the fields that matched as evidence.
-import type { Detector, Event, Severity } from '../api.js';
+import type { Detector, Event, Handlers, Severity } from '../api.js';
 import { creatingOpenBits } from '../../schema/names.js';
 import { ARCHES, type Arch } from '../../schema/names.js';
 import { addressText } from '../../text/address.js';
@@ -149,7 +149,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
       const creates = sets.get('file_event');
       const deletes = sets.get('file_delete');
       const connects = sets.get('network_connection');
-      return {
+      const handlers: { -readonly [T in keyof Handlers]: Handlers[T] } = {
         proc(e) {
           if (e.kind === 'exec' && execs) {
             creation.e = e;
@@ -158,7 +158,10 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           }
           procs.update(e);
         },
-        file(e) {
+      };
+      // Only the tables declared: a rule set without file or network rules reads neither.
+      if (creates || deletes) {
+        handlers.file = (e: Event<'file'>) => {
           if (e.ret < 0n) return;
           const op = e.op;
           const set = FILE_DELETES.has(op) ? deletes : op !== 'open' || (e.flags & creating) !== 0 ? creates : undefined;
@@ -166,15 +169,18 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           file.e = e;
           file.pid = e.pid;
           raise(set.match(file));
-        },
-        net(e) {
-          if (!connects || (e.family !== 2 && e.family !== 10)) return;
+        };
+      }
+      if (connects) {
+        handlers.net = (e: Event<'net'>) => {
+          if (e.family !== 2 && e.family !== 10) return;
           if (e.op === 'accept' ? e.ret < 0n : e.ret !== 0n && e.ret !== EINPROGRESS) return;
           net.e = e;
           net.pid = e.pid;
           raise(connects.match(net));
-        },
-      };
+        };
+      }
+      return handlers;
     },
   };
 }
