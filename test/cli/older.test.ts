@@ -73,7 +73,7 @@ describe('commands on a schema-1 recording', () => {
     expect(cli('verify', out).code).toBe(0);
     for (const table of ['proc', 'file'] as const) {
       const stored = storedSchemaOf(fixtureFile(table, out));
-      expect(stored.metadata.get('flightrec.schema_version')).toBe('2');
+      expect(stored.metadata.get('flightrec.schema_version')).toBe('3');
       expect(stored.fields.map((f) => f.name)).toEqual(SCHEMAS[table].fields.map((f) => f.name));
     }
     const q = cli('sql', out, "SELECT (SELECT count(*) FROM proc) AS procs, (SELECT count(cwd) + count(start_ts) + count(kthread) FROM proc) AS proc_added, (SELECT count(*) FROM file) AS files, (SELECT count(abs_path) FROM file) AS file_added", '-f', 'json');
