@@ -346,7 +346,9 @@ __noinline int fr_dns_message(int i)
 	if (port != FR_DNS_PORT || (family != FR_AF_INET && family != FR_AF_INET6))
 		return 0;
 	__u64 avail = len < room ? len : room;
-	m->whole = avail == len && len <= FR_DNS_RESPONSE_MAX;
+	/* A datagram that filled the buffer may have been cut to fit: only one that left room is
+	 * known to be whole (and a malformed one, not one whose rest was not read). */
+	m->whole = len < room && len <= FR_DNS_RESPONSE_MAX;
 	if (avail > FR_DNS_RESPONSE_MAX)
 		avail = FR_DNS_RESPONSE_MAX;
 	if (avail < 17 || bpf_probe_read_user(m->pkt, avail & FR_DNS_MASK, data))
