@@ -150,7 +150,9 @@ static __always_inline int fr_calls_enter(struct task_struct *task, struct pt_re
 /* What a target's call does at exit, besides its syscall row: which family's function, and
  * with which operation. */
 enum fr_exit_kind {
-	FR_EXIT_NONE, FR_EXIT_READ, FR_EXIT_SEND, FR_EXIT_WRITE,
+	FR_EXIT_NONE, FR_EXIT_READ, FR_EXIT_WRITE,
+	FR_EXIT_RECV, FR_EXIT_SEND, /* read and write, and DNS on a UDP socket */
+	FR_EXIT_MMSG,     /* sendmmsg, recvmmsg: DNS (their result is a count of messages, not bytes) */
 	FR_EXIT_SPLICE,   /* (fd_in, off_in, fd_out, ...): copy_file_range, splice */
 	FR_EXIT_TEE,      /* (fd_in, fd_out, ...) */
 	FR_EXIT_SENDFILE, /* (out_fd, in_fd, ...) */
@@ -160,18 +162,22 @@ enum fr_exit_kind {
 static __always_inline enum fr_exit_kind fr_exit_kind(__u32 nr, __u32 *op)
 {
 	switch (nr) {
-	case FR_NR_read:
 	case FR_NR_pread64:
 	case FR_NR_readv:
 	case FR_NR_preadv:
 	case FR_NR_preadv2:
+		return FR_EXIT_READ;
+	case FR_NR_read: /* may be a DNS response on a connected socket */
 	case FR_NR_recvfrom:
 	case FR_NR_recvmsg:
-		return FR_EXIT_READ;
+		return FR_EXIT_RECV;
 	case FR_NR_write: /* may be a DNS question on a connected socket */
 	case FR_NR_sendto:
 	case FR_NR_sendmsg:
 		return FR_EXIT_SEND;
+	case FR_NR_sendmmsg:
+	case FR_NR_recvmmsg:
+		return FR_EXIT_MMSG;
 	case FR_NR_pwrite64:
 	case FR_NR_writev:
 	case FR_NR_pwritev:
@@ -237,9 +243,16 @@ static __always_inline void fr_calls_exit(struct pt_regs *regs, __u32 nr, __s64 
 	case FR_EXIT_READ:
 		fr_io_exit(regs->di, 0);
 		break;
-	case FR_EXIT_SEND:
-		if (fr_io_exit(regs->di, 1))
+	case FR_EXIT_RECV:
+		if (fr_io_exit(regs->di, 0) == FR_IO_UDP)
 			fr_dns_exit();
+		break;
+	case FR_EXIT_SEND:
+		if (fr_io_exit(regs->di, 1) == FR_IO_UDP)
+			fr_dns_exit();
+		break;
+	case FR_EXIT_MMSG:
+		fr_dns_exit();
 		break;
 	case FR_EXIT_WRITE:
 		fr_io_exit(regs->di, 1);

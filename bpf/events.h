@@ -12,6 +12,9 @@
 #define FR_PATH_MAX 4096
 #define FR_COMM_LEN 16
 #define FR_ARGV_MAX 4096
+#define FR_DNS_ANSWERS_MAX 8 /* A/AAAA rows of one response */
+#define FR_DNS_RECORDS_MAX 24 /* records of one response looked at */
+#define FR_DNS_RESPONSE_MAX 2048 /* bytes of one response read */
 
 enum fr_table {
 	FR_TABLE_SYSCALL = 1,
@@ -54,6 +57,8 @@ enum fr_table {
 #define FR_NET_OP_STATE 4
 #define FR_NET_OP_CLOSE 5
 #define FR_NET_OP_IO 6
+#define FR_DNS_KIND_QUERY 0
+#define FR_DNS_KIND_ANSWER 1
 #define FR_MEM_OP_MMAP 0
 #define FR_MEM_OP_MPROTECT 1
 #define FR_MEM_OP_MUNMAP 2
@@ -174,18 +179,30 @@ struct fr_net_event {
 #define FR_NET_TAIL_MAX 108
 #define FR_NET_HAS_UNIX_PATH (1 << 0) /* hdr.flags: unix_path is present */
 
-/* dns: DNS questions sent over UDP port 53 */
+/* dns: DNS over UDP port 53: the first question of each query sent, and (schema 3) the A and AAAA answers of each response received, a row each */
 struct fr_dns_event {
 	struct fr_header hdr;
 	__s32 fd;
+	__u32 ttl;
 	struct fr_var qname;
 	__u16 qtype;
 	__u16 qid;
 	__u16 family;
 	__u16 server_port;
+	__u16 answer_family;
 	__u8 server[16];
+	__u8 kind;
+	__u8 answer[16];
+	__u8 rcode;
+	__u8 answers_cut;
 };
 #define FR_DNS_TAIL_MAX 256
+#define FR_DNS_HAS_KIND (1 << 0) /* hdr.flags: kind is present */
+#define FR_DNS_HAS_ANSWER (1 << 1) /* hdr.flags: answer is present */
+#define FR_DNS_HAS_ANSWER_FAMILY (1 << 2) /* hdr.flags: answer_family is present */
+#define FR_DNS_HAS_TTL (1 << 3) /* hdr.flags: ttl is present */
+#define FR_DNS_HAS_RCODE (1 << 4) /* hdr.flags: rcode is present */
+#define FR_DNS_HAS_ANSWERS_CUT (1 << 5) /* hdr.flags: answers_cut is present */
 
 /* mem: memory mappings and protection changes */
 struct fr_mem_event {
@@ -1024,14 +1041,20 @@ _Static_assert(__builtin_offsetof(struct fr_net_event, saddr) == 88, "fr_net_eve
 _Static_assert(__builtin_offsetof(struct fr_net_event, daddr) == 104, "fr_net_event.daddr");
 _Static_assert(__builtin_offsetof(struct fr_net_event, old_state) == 120, "fr_net_event.old_state");
 _Static_assert(__builtin_offsetof(struct fr_net_event, new_state) == 121, "fr_net_event.new_state");
-_Static_assert(sizeof(struct fr_dns_event) == 80, "fr_dns_event size");
+_Static_assert(sizeof(struct fr_dns_event) == 112, "fr_dns_event size");
 _Static_assert(__builtin_offsetof(struct fr_dns_event, fd) == 48, "fr_dns_event.fd");
-_Static_assert(__builtin_offsetof(struct fr_dns_event, qname) == 52, "fr_dns_event.qname");
-_Static_assert(__builtin_offsetof(struct fr_dns_event, qtype) == 56, "fr_dns_event.qtype");
-_Static_assert(__builtin_offsetof(struct fr_dns_event, qid) == 58, "fr_dns_event.qid");
-_Static_assert(__builtin_offsetof(struct fr_dns_event, family) == 60, "fr_dns_event.family");
-_Static_assert(__builtin_offsetof(struct fr_dns_event, server_port) == 62, "fr_dns_event.server_port");
-_Static_assert(__builtin_offsetof(struct fr_dns_event, server) == 64, "fr_dns_event.server");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, ttl) == 52, "fr_dns_event.ttl");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, qname) == 56, "fr_dns_event.qname");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, qtype) == 60, "fr_dns_event.qtype");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, qid) == 62, "fr_dns_event.qid");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, family) == 64, "fr_dns_event.family");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, server_port) == 66, "fr_dns_event.server_port");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, answer_family) == 68, "fr_dns_event.answer_family");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, server) == 70, "fr_dns_event.server");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, kind) == 86, "fr_dns_event.kind");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, answer) == 87, "fr_dns_event.answer");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, rcode) == 103, "fr_dns_event.rcode");
+_Static_assert(__builtin_offsetof(struct fr_dns_event, answers_cut) == 104, "fr_dns_event.answers_cut");
 _Static_assert(sizeof(struct fr_mem_event) == 104, "fr_mem_event size");
 _Static_assert(__builtin_offsetof(struct fr_mem_event, addr) == 48, "fr_mem_event.addr");
 _Static_assert(__builtin_offsetof(struct fr_mem_event, len) == 56, "fr_mem_event.len");

@@ -71,9 +71,23 @@ static __always_inline int fr_close_begin(struct task_struct *task, int fd)
 	return 1;
 }
 
+/* What an fd is, as fr_io.sock keeps it: a socket, and which (the dns table reads UDP ones). */
+#define FR_IO_FILE 0
+#define FR_IO_SOCK 1
+#define FR_IO_UDP 2
+
+static __always_inline __u8 fr_io_kind(struct file *f)
+{
+	struct sock *sk = fr_file_sock(f);
+
+	if (!sk)
+		return FR_IO_FILE;
+	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP ? FR_IO_UDP : FR_IO_SOCK;
+}
+
 /* Bytes moved through an fd: added to its totals, written out once a second while busy.
- * Returns whether the fd is a socket (known from its totals after the first call, so the fd
- * is looked up once, not on every read and write). */
+ * Returns what the fd is, FR_IO_* (known from its totals after the first call, so the fd is
+ * looked up once, not on every read and write). */
 static __always_inline int fr_io_add(struct task_struct *task, int fd, __s64 ret, int written, __u64 now)
 {
 	struct fr_io_key k = { .tgid = fr_task_tgid(task), .fd = fd };
@@ -86,7 +100,7 @@ static __always_inline int fr_io_add(struct task_struct *task, int fd, __s64 ret
 		struct fr_io fresh = { .since = now };
 		if (!f)
 			return 0;
-		fresh.sock = fr_file_sock(f) != NULL;
+		fresh.sock = fr_io_kind(f);
 		if (!fr_table_on(fresh.sock ? FR_TABLE_NET : FR_TABLE_FILE))
 			return fresh.sock;
 		bpf_map_update_elem(&fr_ios, &k, &fresh, BPF_NOEXIST);
@@ -114,7 +128,7 @@ static __always_inline int fr_io_add(struct task_struct *task, int fd, __s64 ret
 }
 
 /* The global functions of both sides (common.h, struct fr_exiting): close(fd) at entry, and
- * the bytes a call moved through `fd` at exit (returns whether the fd is a socket). */
+ * the bytes a call moved through `fd` at exit (returns what the fd is, FR_IO_*). */
 __noinline int fr_close_enter(int fd)
 {
 	return fr_close_begin(fr_current_task(), fd);

@@ -47,7 +47,7 @@ struct fr_io {
 	__u64 read;
 	__u64 written;
 	__u64 since; /* first I/O after the last row */
-	__u8 sock;
+	__u8 sock; /* 0: not a socket; 1: a socket; 2: a UDP socket (io.h, FR_IO_*) */
 	__u8 _pad[7];
 };
 

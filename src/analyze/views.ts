@@ -122,7 +122,12 @@ tree AS (
 SELECT t.recording, n.host, t.pid, t.ppid, t.depth, t.path, t.path[1] AS root, n.comm, n.exe, n.argv, n.start_ts, n.end_ts, n.exit_code, n.exit_signal
 FROM tree t JOIN nodes n ON n.recording = t.recording AND n.pid = t.pid`],
 
-  ['connections', 'one row per socket a process connected or accepted, failed attempts included: endpoints, direction, outcome and errno, bytes, duration', `
+  ['dns_answers', 'one row per address a DNS response gave a process (its A and AAAA records): the name asked for, the address, its TTL, the server, when and who; responses without an address (NXDOMAIN, ...) are the dns rows of kind answer with answer null', `
+SELECT recording, host, ts, seq, time, pid, tid, comm, qname, qtype, qtype_name, answer, answer_family, ttl,
+  ts + ttl::UBIGINT * 1000000000 AS expires_ts, rcode, rcode_name, answers_cut, server, server_port, qid, fd
+FROM dns WHERE kind = 'answer' AND answer IS NOT NULL`],
+
+  ['connections', 'one row per socket a process connected or accepted, failed attempts included: endpoints, the name the remote address was looked up by (remote_name), direction, outcome and errno, bytes, duration', `
 -- A socket is a process's fd from its connect or accept until its close (a retry of a
 -- non-blocking connect on the same fd is the same socket). Its rows: the calls, the byte
 -- totals (close rows after shutdown() have no local port: they are matched by fd, not by
@@ -193,8 +198,17 @@ SELECT k.recording, k.host, k.pid, k.comm, k.fd, k.family, k.proto,
   ret_errno(k.connect_ret) AS errno,
   k.first_ts, k.last_ts, k.last_ts - k.first_ts AS duration_ns,
   k.bytes_sent, k.bytes_received,
-  tcp_state_name(l.last_state) AS last_state, k.closed, k.connects, k.connect_ret
+  tcp_state_name(l.last_state) AS last_state, k.closed, k.connects, k.connect_ret,
+  n.qname AS remote_name
 FROM sockets k LEFT JOIN lived l USING (recording, pid, fd, socket)
+-- The remote address's name: the latest DNS answer that gave it before the socket's first row,
+-- to any process of the recording (a resolver may be another process: a cache, a browser's
+-- network service). An IPv4 address reached through an IPv6 socket (::ffff:a.b.c.d) is the
+-- A record's address.
+ASOF LEFT JOIN (SELECT recording, answer, ts, qname FROM dns_answers) n
+  ON n.recording = k.recording
+  AND n.answer = CASE WHEN k.remote_addr LIKE '::ffff:%.%' THEN substr(k.remote_addr, 8) ELSE k.remote_addr END
+  AND n.ts <= k.first_ts
 WHERE k.family IS NOT NULL`],
 
   ['file_activity', 'one row per process and path: what it did to the file, bytes read and written, first and last time', `
@@ -239,7 +253,11 @@ SELECT ts, seq, time, recording, host, pid, tid, comm, 'net',
        WHEN op = 'state' THEN ' state ' || old_state_name || ' -> ' || new_state_name ELSE ' = ' || coalesce('-1 ' || errno, ret::VARCHAR) END
 FROM net
 UNION ALL
-SELECT ts, seq, time, recording, host, pid, tid, comm, 'dns', 'query ' || qname || ' ' || qtype_name || ' to ' || coalesce(server, '?') || ':' || server_port
+SELECT ts, seq, time, recording, host, pid, tid, comm, 'dns',
+  CASE WHEN kind = 'answer' THEN 'answer ' || qname || ' ' || qtype_name || ' ' ||
+      coalesce(answer || ' ttl ' || ttl, rcode_name) || CASE WHEN answers_cut THEN ' (cut)' ELSE '' END ||
+      ' from ' || coalesce(server, '?') || ':' || server_port
+    ELSE 'query ' || qname || ' ' || qtype_name || ' to ' || coalesce(server, '?') || ':' || server_port END
 FROM dns
 UNION ALL
 SELECT ts, seq, time, recording, host, pid, tid, comm, 'mem',

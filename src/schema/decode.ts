@@ -3,7 +3,7 @@
 // dependent flags take the recording's architecture from `recording_arch(recording)`, which
 // the query session defines from the manifests (x86_64 until it does).
 import {
-  ARCHES, type Arch, type FlagSet, atFdcwd, creatingOpenBits, dnsTypeNames, errnoNames, familyNames, mapFlags,
+  ARCHES, type Arch, type FlagSet, atFdcwd, creatingOpenBits, dnsRcodeNames, dnsTypeNames, errnoNames, familyNames, mapFlags,
   openFlags, protFlags, signalNames, tcpStateNames,
 } from './names.js';
 import type { Column, Decode } from './types.js';
@@ -60,6 +60,7 @@ export function decodeMacros(): string[] {
     `CREATE OR REPLACE MACRO family_name(f) AS coalesce(${lookup(familyNames(), 'f')}, 'AF_' || f)`,
     `CREATE OR REPLACE MACRO tcp_state_name(s) AS ${lookup(tcpStateNames(), 's')}`,
     `CREATE OR REPLACE MACRO dns_type_name(t) AS coalesce(${lookup(dnsTypeNames(), 't')}, 'TYPE' || t)`,
+    `CREATE OR REPLACE MACRO dns_rcode_name(r) AS coalesce(${lookup(dnsRcodeNames(), 'r')}, 'RCODE' || r)`,
     archFlags('open_flags_text', openFlags, null),
     archFlags('prot_text', protFlags, 'PROT_NONE'),
     archFlags('mmap_flags_text', mapFlags, null),
@@ -92,6 +93,7 @@ export function decodedColumns(c: Column & { decode: Decode }, opCode: (label: s
     case 'family': return [v, `${when(`family_name(${v})`)} AS ${q(`${c.name}_name`)}`];
     case 'tcp_state': return [v, `${when(`tcp_state_name(${v})`)} AS ${q(`${c.name}_name`)}`];
     case 'dns_type': return [v, `${when(`dns_type_name(${v})`)} AS ${q(`${c.name}_name`)}`];
+    case 'dns_rcode': return [v, `${when(`dns_rcode_name(${v})`)} AS ${q(`${c.name}_name`)}`];
     case 'open_flags': return [v, `${when(`open_flags_text(${arch}, ${v})`)} AS ${q(`${c.name}_text`)}`];
     case 'prot': return [v, `${when(`prot_text(${arch}, ${v})`)} AS ${q(`${c.name}_text`)}`];
     case 'mmap_flags': return [v, `${when(`mmap_flags_text(${arch}, ${v})`)} AS ${q(`${c.name}_text`)}`];

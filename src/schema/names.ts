@@ -153,6 +153,13 @@ export function dnsTypeNames(): Map<number, string> {
   return byNumber(types, (n) => n.replace(/^ns_t_/, '').toUpperCase());
 }
 
+/** DNS response codes (glibc's ns_rcode), upper case without the ns_r_ prefix: NOERROR, NXDOMAIN, ... */
+export function dnsRcodeNames(): Map<number, string> {
+  const codes = readEnum('glibc/resolv/arpa/nameser.h', /^ns_r_noerror$/);
+  codes.delete('ns_r_max');
+  return byNumber(codes, (n) => n.replace(/^ns_r_/, '').toUpperCase());
+}
+
 const FCNTL_FILES: Readonly<Record<Arch, readonly string[]>> = {
   x86_64: ['linux/include/uapi/asm-generic/fcntl.h'],
   arm64: ['linux/arch/arm64/include/uapi/asm/fcntl.h', 'linux/include/uapi/asm-generic/fcntl.h'],

@@ -165,7 +165,7 @@ export interface NetRow {
   ret: bigint;
 }
 
-/** DNS questions sent over UDP port 53 */
+/** DNS over UDP port 53: the first question of each query sent, and (schema 3) the A and AAAA answers of each response received, a row each */
 export interface DnsRow {
   /** CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time */
   ts: bigint;
@@ -179,7 +179,7 @@ export interface DnsRow {
   tid: number;
   /** task command name */
   comm: string;
-  /** question name */
+  /** question name (answer rows: the question of the response) */
   qname: string;
   /** question type: 1 A, 28 AAAA, ... */
   qtype: number;
@@ -187,12 +187,24 @@ export interface DnsRow {
   qid: number;
   /** address family: 2 AF_INET, 10 AF_INET6, 1 AF_UNIX */
   family: number;
-  /** server address */
+  /** server address: the one a query went to, the one a response came from */
   server: Uint8Array;
   /** server port */
   server_port: number;
   /** socket fd */
   fd: number;
+  /** query: a question sent; answer: a response received, one row per A or AAAA record in its answer section, or one row with answer null when it has none (null in recordings before schema 3, which have only queries) */
+  kind: 'query' | 'answer' | null;
+  /** answer: the address an A or AAAA record gives (CNAME and other records are passed over) */
+  answer: Uint8Array | null;
+  /** answer: the family of answer: 2 AF_INET (an A record), 10 AF_INET6 (AAAA) */
+  answer_family: number | null;
+  /** answer: the record's TTL in seconds */
+  ttl: number | null;
+  /** answer: the response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ... */
+  rcode: number | null;
+  /** answer: the response has answers these rows lack: more than 8 A/AAAA records, records past its first 2048 bytes or 24 records, or it is truncated (TC) */
+  answers_cut: boolean | null;
 }
 
 /** memory mappings and protection changes */

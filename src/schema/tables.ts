@@ -1,14 +1,14 @@
 // The event tables, declared once. Everything else is generated from this file:
 // `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
 import {
-  type Column, type Table, added, addedLabels, address, blob, bool, column, decoded, enumOf, i32, i64, inlineStr, str, strs,
-  u16, u32, u64, u64s, u8,
+  type Column, type Table, added, addedLabels, address, addressIn, blob, bool, column, decoded, enumOf, i32, i64, inlineStr, str,
+  strs, u16, u32, u64, u64s, u8,
 } from './types.js';
 
 /** The version of these declarations: a column or an enum label added bumps it (types.ts,
  * `added`, `addedLabels`); files written under an older version are read with the newer
  * columns null (format/stored-schema.ts). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const PATH_MAX = 4096;
 /** Alert severities, least to most severe: the alert table's enum, the detector API's type and
@@ -16,6 +16,9 @@ export const PATH_MAX = 4096;
 export const SEVERITIES = ['info', 'warning', 'critical', 'emergency'] as const;
 export const COMM_LEN = 16;
 export const ARGV_MAX = 4096;
+/** How much of a DNS response the kernel side reads: A/AAAA answers written (rows), records looked
+ * at, bytes read. A response with more sets answers_cut. */
+export const DNS_LIMITS = { answers: 8, records: 24, bytes: 2048 } as const;
 
 const ts = column('ts', u64, 'CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time');
 const seq = column('seq', u64, 'global record order, unique within a recording');
@@ -114,16 +117,22 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: 'dns', id: 5, source: 'kernel',
-    doc: 'DNS questions sent over UDP port 53',
+    doc: 'DNS over UDP port 53: the first question of each query sent, and (schema 3) the A and AAAA answers of each response received, a row each',
     columns: [
       ...HEADER,
-      column('qname', str(256), 'question name'),
+      column('qname', str(256), 'question name (answer rows: the question of the response)'),
       decoded(column('qtype', u16, 'question type: 1 A, 28 AAAA, ...'), 'dns_type'),
       column('qid', u16, 'DNS transaction id'),
       ADDRESS_FAMILY,
-      column('server', address, 'server address'),
+      column('server', address, 'server address: the one a query went to, the one a response came from'),
       column('server_port', u16, 'server port'),
       column('fd', i32, 'socket fd'),
+      added(3, 'kind', enumOf(addedLabels(3, 'query', 'answer')), 'query: a question sent; answer: a response received, one row per A or AAAA record in its answer section, or one row with answer null when it has none (null in recordings before schema 3, which have only queries)'),
+      added(3, 'answer', addressIn('answer_family'), 'answer: the address an A or AAAA record gives (CNAME and other records are passed over)'),
+      decoded(added(3, 'answer_family', u16, 'answer: the family of answer: 2 AF_INET (an A record), 10 AF_INET6 (AAAA)'), 'family'),
+      added(3, 'ttl', u32, 'answer: the record\'s TTL in seconds'),
+      decoded(added(3, 'rcode', u8, 'answer: the response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ...'), 'dns_rcode'),
+      added(3, 'answers_cut', bool, `answer: the response has answers these rows lack: more than ${DNS_LIMITS.answers} A/AAAA records, records past its first ${DNS_LIMITS.bytes} bytes or ${DNS_LIMITS.records} records, or it is truncated (TC)`),
     ],
   },
   {

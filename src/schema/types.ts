@@ -13,8 +13,9 @@ export type ColumnType =
   | { readonly kind: 'string'; readonly max: number; readonly inline: boolean }
   /** Bounded list of strings (argv), NUL-separated in the record tail. */
   | { readonly kind: 'strings'; readonly max: number }
-  /** Fixed-width bytes; `address`: an IPv4/IPv6 address (16 bytes) read with the row's `family`. */
-  | { readonly kind: 'bytes'; readonly width: number; readonly address: boolean }
+  /** Fixed-width bytes; `address`: an IPv4/IPv6 address (16 bytes) read with the row's family
+   * column `family` (`family` unless said otherwise). */
+  | { readonly kind: 'bytes'; readonly width: number; readonly address: boolean; readonly family?: string }
   /** Variable-length bytes, filled in user space (never in a BPF record). */
   | { readonly kind: 'blob' }
   /** A list of u64 values, filled in user space. */
@@ -40,7 +41,7 @@ export interface Column {
  * `<column>_text` (flags). `when`: only on rows whose `op` has one of these labels.
  */
 export interface Decode {
-  readonly as: 'errno' | 'wait_status' | 'signal' | 'family' | 'tcp_state' | 'dns_type' | 'open_flags' | 'prot' | 'mmap_flags';
+  readonly as: 'errno' | 'wait_status' | 'signal' | 'family' | 'tcp_state' | 'dns_type' | 'dns_rcode' | 'open_flags' | 'prot' | 'mmap_flags';
   readonly when?: readonly string[];
 }
 
@@ -80,8 +81,10 @@ export const str = (max: number): ColumnType => ({ kind: 'string', max, inline: 
 export const inlineStr = (max: number): ColumnType => ({ kind: 'string', max, inline: true });
 export const strs = (max: number): ColumnType => ({ kind: 'strings', max });
 export const bytes = (width: number): ColumnType => ({ kind: 'bytes', width, address: false });
-/** An IPv4 (first 4 bytes) or IPv6 address, shown as text in SQL. */
-export const address: ColumnType = { kind: 'bytes', width: 16, address: true };
+/** An IPv4 (first 4 bytes) or IPv6 address, shown as text in SQL, of the family in the row's column `family`. */
+export const addressIn = (family: string): ColumnType => ({ kind: 'bytes', width: 16, address: true, family });
+/** An address of the family in the row's `family` column. */
+export const address: ColumnType = addressIn('family');
 
 export function column(name: string, type: ColumnType, doc: string, nullable = false): Column {
   return { name, type, doc, nullable };

@@ -113,7 +113,7 @@ describe('the query cache', () => {
     }
     // An entry made under other table declarations has other columns: it is built again.
     const meta = join(cache, readdirSync(cache).find((f) => /^\d{6}-proc-[0-9a-f]+\.json$/.test(f))!);
-    writeFileSync(meta, readFileSync(meta, 'utf8').replace('"schema_version":2', '"schema_version":1'));
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace('"schema_version":3', '"schema_version":2'));
     const again = await Analysis.open([FIXTURE], { cache });
     again.close();
     expect(again.sources[0]!.cached.built).toBe(1);

@@ -35,7 +35,7 @@ describe('reading a file of an older schema version', () => {
       expect(read.reduce((n, b) => n + b.numRows, 0)).toBeGreaterThan(100);
       for (const [i, b] of read.entries()) {
         expect(b.schema.fields.map((f) => f.name)).toEqual(SCHEMAS[table].fields.map((f) => f.name));
-        expect(b.schema.metadata.get('flightrec.schema_version')).toBe('2');
+        expect(b.schema.metadata.get('flightrec.schema_version')).toBe('3');
         for (const f of raw[i]!.schema.fields) expect(values(b, f.name), f.name).toEqual(values(raw[i]!, f.name));
         for (const name of added) {
           expect(b.getChild(name)!.nullCount, name).toBe(b.numRows);

@@ -31,7 +31,7 @@ const replaced = (s: Schema, name: string, f: Field): Schema => new Schema(s.fie
 describe('the stored schema rule', () => {
   it('takes the declaration as it is: the current version, every column, the declared labels', () => {
     const s = accepted(SCHEMAS.proc, SCHEMAS.proc);
-    expect([s.version, s.complete, s.checked]).toEqual([2, true, SCHEMAS.proc]);
+    expect([s.version, s.complete, s.checked]).toEqual([3, true, SCHEMAS.proc]);
     expect(s.present.every(Boolean)).toBe(true);
   });
 
@@ -70,13 +70,16 @@ describe('the stored schema rule', () => {
   });
 
   it('holds a file of the current version to the declaration exactly, and goes by the version it records', () => {
-    expect(refusal(tagged(PROC_V1, '2'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table: 16 columns, expected 19');
+    expect(refusal(tagged(PROC_V1, '3'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table: 16 columns, expected 19');
+    // Schema 3 added nothing to proc: a file of version 2 has what the declaration has.
+    expect(accepted(tagged(SCHEMAS.proc, '2'), SCHEMAS.proc)).toMatchObject({ version: 2, complete: true });
+    expect(refusal(tagged(PROC_V1, '2'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table as of schema version 2: 16 columns, expected 19');
     const kind = SCHEMAS.proc.fields.find((f) => f.name === 'kind')!;
     expect(refusal(replaced(SCHEMAS.proc, 'kind', relabelled(kind, 'fork,exec,exit')), SCHEMAS.proc)).toMatch(/column 6 kind has labels fork,exec,exit, expected fork,exec,exit,snapshot$/);
     expect(refusal(tagged(SCHEMAS.proc, '1'), SCHEMAS.proc)).toMatch(/as of schema version 1: 19 columns, expected 16$/);
     expect(accepted(tagged(PROC_V1, '1'), SCHEMAS.proc).version).toBe(1);
-    expect(refusal(tagged(SCHEMAS.proc, '3'), SCHEMAS.proc)).toBe("written under schema version 3, newer than this flightrec's 2: read it with a newer flightrec");
-    expect(refusal(tagged(SCHEMAS.proc, '2\n'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema version "2\\n" is not a version number');
+    expect(refusal(tagged(SCHEMAS.proc, '4'), SCHEMAS.proc)).toBe("written under schema version 4, newer than this flightrec's 3: read it with a newer flightrec");
+    expect(refusal(tagged(SCHEMAS.proc, '3\n'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema version "3\\n" is not a version number');
     for (const v of ['0', '02', '-1', '1.5', '', '9999999']) expect(refusal(tagged(PROC_V1, v), SCHEMAS.proc), v).toMatch(/^corrupt Arrow stream: schema version ".*" is not a version number$/);
   });
 
@@ -103,7 +106,7 @@ describe('table files refused by the rule', () => {
     ['enum labels of another order', replaced(PROC_V1, 'kind', relabelled(kind, 'exit,exec,fork')), /corrupt Arrow stream: .*: column 6 kind has labels exit,exec,fork, expected fork,exec,exit/],
     ['a label added later in a file of version 1', replaced(PROC_V1, 'kind', relabelled(kind, 'fork,exec,exit,snapshot')), /corrupt Arrow stream: .*: column 6 kind has labels fork,exec,exit,snapshot, expected fork,exec,exit/],
     ['a type changed', replaced(PROC_V1, 'ppid', new Field('ppid', new Uint64(), false, ppid.metadata)), /corrupt Arrow stream: .*: column 7 is ppid: Uint64, expected ppid: Uint32/],
-    ['a version newer than this build', tagged(SCHEMAS.proc, '3'), /written under schema version 3, newer than this flightrec's 2: read it with a newer flightrec/],
+    ['a version newer than this build', tagged(SCHEMAS.proc, '4'), /written under schema version 4, newer than this flightrec's 3: read it with a newer flightrec/],
     ['a version that is not a number', tagged(SCHEMAS.proc, '2; rm -rf'), /corrupt Arrow stream: schema version "2; rm -rf" is not a version number/],
     ['the columns of version 2 under version 1', tagged(SCHEMAS.proc, '1'), /as of schema version 1: 19 columns, expected 16/],
   ];

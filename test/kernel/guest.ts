@@ -4,6 +4,9 @@
 // results.json there, for matrix.test.ts to check on the host with the same checks.
 //
 //   node dist/test/kernel/guest.js <shared directory>
+//
+// FLIGHTREC_SCENARIOS=<regular expression> runs only the scenarios whose names match (one
+// family of checks on a guest kernel, while working on it); the matrix runs them all.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { program } from '../../src/cli/program.js';
@@ -33,7 +36,9 @@ async function main(): Promise<void> {
   const shared = process.argv[2];
   if (!shared) throw new Error('usage: guest.js <shared directory>');
   const results: Array<{ name: string; result?: unknown; error?: string; seconds: number }> = [];
+  const only = process.env.FLIGHTREC_SCENARIOS ? new RegExp(process.env.FLIGHTREC_SCENARIOS) : undefined;
   for (const [i, s] of SCENARIOS.entries()) {
+    if (only && !only.test(s.name)) continue;
     const work = join(shared, String(i));
     mkdirSync(work, { recursive: true });
     const t0 = Date.now();

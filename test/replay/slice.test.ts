@@ -38,7 +38,7 @@ describe('slice of a schema-1 recording', () => {
       expect(cli('verify', dir).code).toBe(0);
       for (const table of ['proc', 'file'] as const) {
         const stored = storedSchemaOf(fixtureFile(table, dir));
-        expect(stored.metadata.get('flightrec.schema_version')).toBe('2');
+        expect(stored.metadata.get('flightrec.schema_version')).toBe('3');
         expect(stored.fields.map((f) => f.name)).toEqual(SCHEMAS[table].fields.map((f) => f.name));
       }
     }

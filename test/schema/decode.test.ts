@@ -20,11 +20,13 @@ describe('names for numbers', () => {
     expect([dir('x86_64'), dir('arm64')]).toEqual([0o200000, 0o40000]);
   });
 
-  it('read in SQL: errno, signals, wait status, families, TCP states, DNS types', async () => {
+  it('read in SQL: errno, signals, wait status, families, TCP states, DNS types and response codes', async () => {
     expect(await sql(`SELECT errno_name(111), ret_errno(-115), ret_errno(3), signal_name(9), signal_name(34),
       exit_code_of(7 << 8), exit_signal_of(7 << 8), exit_code_of(9), exit_signal_of(9 | 128),
-      family_name(10), tcp_state_name(2), dns_type_name(28), dns_type_name(32769)`)).toEqual(
-      ['ECONNREFUSED', 'EINPROGRESS', null, 'SIGKILL', 'SIGRTMIN+2', 7, null, null, 'SIGKILL', 'AF_INET6', 'SYN_SENT', 'AAAA', 'DLV']);
+      family_name(10), tcp_state_name(2), dns_type_name(28), dns_type_name(32769),
+      dns_rcode_name(0), dns_rcode_name(3), dns_rcode_name(5), dns_rcode_name(15)`)).toEqual(
+      ['ECONNREFUSED', 'EINPROGRESS', null, 'SIGKILL', 'SIGRTMIN+2', 7, null, null, 'SIGKILL', 'AF_INET6', 'SYN_SENT', 'AAAA', 'DLV',
+        'NOERROR', 'NXDOMAIN', 'REFUSED', 'RCODE15']);
   });
 
   it('write flags as strace does: the access mode first, wider names over their bits, the rest in hex', async () => {
