@@ -147,6 +147,32 @@ function stringTest(test: Extract<ValueTest, { kind: 'string' }>): (s: string) =
   }
 }
 
+/** Whether a text matches any of the patterns: equal values by a Set, the other shapes by loops. */
+function stringsTest(tests: readonly Extract<ValueTest, { kind: 'string' }>[]): (s: string) => boolean {
+  if (tests.length === 1) return stringTest(tests[0]!);
+  const eq = new Set<string>();
+  const prefix: string[] = [];
+  const suffix: string[] = [];
+  const contains: string[] = [];
+  const other: ((s: string) => boolean)[] = [];
+  for (const t of tests) {
+    const shape = shapeOf(t.cased ? t.parts : lowerParts(t.parts));
+    if (shape.kind === 'eq') eq.add(shape.text);
+    else if (shape.kind === 'prefix') prefix.push(shape.text);
+    else if (shape.kind === 'suffix') suffix.push(shape.text);
+    else if (shape.kind === 'contains') contains.push(shape.text);
+    else other.push(stringTest(t));
+  }
+  return (s) => {
+    if (eq.has(s)) return true;
+    for (const x of suffix) if (s.endsWith(x)) return true;
+    for (const x of prefix) if (s.startsWith(x)) return true;
+    for (const x of contains) if (s.includes(x)) return true;
+    for (const f of other) if (f(s)) return true;
+    return false;
+  };
+}
+
 /** A number or bigint from a value: numbers as they are, text when it is a plain decimal. */
 function numeric(v: string | number | bigint | boolean): number | bigint | undefined {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
@@ -254,9 +280,32 @@ class Compiler {
 
   item(it: Item): Pred {
     const slot = it.field === null ? -1 : this.slot(it.field);
-    const values = it.values.map((variants) => or(variants.map((t) => this.test(t, slot))));
-    const p = it.all ? and(values) : or(values);
+    const p = this.stringItem(it, slot) ?? (it.all ? and : or)(it.values.map((variants) => or(variants.map((t) => this.test(t, slot)))));
     return it.negated ? (c: EventContext) => !p(c) : p;
+  }
+
+  /**
+   * An item whose values are all text patterns of one case mode (most of SigmaHQ's: an
+   * `Image|endswith` list) as one test of the text: fetched once, then a Set for the equal
+   * values and loops over the prefixes, suffixes and substrings, not a closure per value.
+   */
+  private stringItem(it: Item, slot: number): Pred | undefined {
+    const tests = it.values.flat();
+    const first = tests[0];
+    if (first?.kind !== 'string' || !tests.every((t) => t.kind === 'string' && t.cased === first.cased)) return undefined;
+    const get = slot < 0 ? (first.cased ? (c: EventContext): Text => c.keywords() : (c: EventContext): Text => c.keywordsLower()) : first.cased ? (c: EventContext): Text => c.text(slot) : (c: EventContext): Text => c.lower(slot);
+    const anyOf = (ts: readonly ValueTest[]): ((s: string) => boolean) => stringsTest(ts as Extract<ValueTest, { kind: 'string' }>[]);
+    if (!it.all) {
+      const f = anyOf(tests);
+      return (c) => anyText(get(c), f);
+    }
+    // all: each value on its own, as a list field needs each value in some element.
+    const fs = it.values.map(anyOf);
+    return (c) => {
+      const t = get(c);
+      for (const f of fs) if (!anyText(t, f)) return false;
+      return true;
+    };
   }
 
   detection(d: Detection): Pred {
