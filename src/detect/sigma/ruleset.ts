@@ -2,8 +2,9 @@
 // rules read gets a slot; an event's value, its text and its lowercased text are computed at
 // most once per event per slot, however many rules read the field (a generation number marks
 // what belongs to the current event, so the caller resets nothing). Literal tests compile to
-// ===, startsWith, endsWith and includes on lowercased text; a RegExp only when a wildcard
-// sits inside the text. Evidence is gathered only for the rules that matched.
+// ===, startsWith, endsWith and includes on lowercased text; a wildcard inside the text to a
+// glob matcher that does not backtrack (pattern.ts). Evidence is gathered only for the rules
+// that matched.
 //
 // Semantics, where Sigma leaves them to the backend:
 // - a field value that is a list (argv) matches when any element matches;
@@ -15,7 +16,7 @@
 import type { BlockList } from 'node:net';
 import { cidrBlockList, inBlockList } from './ip.js';
 import type { CompiledRule, Condition, Detection, Item, ValueTest } from './model.js';
-import { lowerParts, lowerText, shapeOf, wildcardSource } from './pattern.js';
+import { globMatcher, lowerParts, lowerText, shapeOf } from './pattern.js';
 
 /** A field's value in an event: a list (e.g. argv) matches when any element does. */
 export type FieldValue = string | number | bigint | boolean | null | undefined | readonly string[];
@@ -140,10 +141,8 @@ function stringTest(test: Extract<ValueTest, { kind: 'string' }>): (s: string) =
       const t = shape.text;
       return (s) => s.includes(t);
     }
-    case 'wild': {
-      const re = new RegExp(wildcardSource(parts), 'su');
-      return (s) => re.test(s);
-    }
+    case 'wild':
+      return globMatcher(parts);
   }
 }
 

@@ -52,6 +52,19 @@ describe('values', () => {
     expect(hits(d, event({ a: 'x😀y', b: 'p\nq' }), event({ a: 'xy', b: 'pq' }), event({ a: 'x😀😀y', b: 'pq' }))).toEqual([true, false, false]);
   });
 
+  it('a hostile wildcard pattern costs time linear in the pattern: no backtracking', () => {
+    const d = `\n      s:\n          f: '${'*a'.repeat(300)}*b'\n      condition: s`;
+    const t0 = performance.now();
+    expect(hits(d, event({ f: 'a'.repeat(20_000) }), event({ f: `${'a'.repeat(300)}b` }), event({ f: `${'a'.repeat(299)}b` }))).toEqual([false, true, false]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('wildcards between pieces find the pieces in turn: *ab?d*, a*b?c, ?*x', () => {
+    const one = (value: string, text: string): boolean => hits(`\n      s:\n          f: '${value}'\n      condition: s`, event({ f: text }))[0]!;
+    expect([one('*ab?d*', 'xxabcdxx'), one('*ab?d*', 'abd'), one('a*b?c', 'aXbYc'), one('a*b?c', 'abbbc'), one('a*b?c', 'abc'), one('?*x', 'x'), one('?*x', '😀x'), one('a*?', 'a'), one('a*😀?', 'a😀😀')])
+      .toEqual([true, false, true, true, false, false, true, false, true]);
+  });
+
   it('escapes: \\* and \\? are plain, \\\\* is a backslash then a wildcard, \\\\\\* a backslash and a star, a lone \\ is plain', () => {
     const one = (value: string, text: string): boolean => hits(`\n      s:\n          f: '${value}'\n      condition: s`, event({ f: text }))[0]!;
     expect(one('a\\*b', 'a*b')).toBe(true);
