@@ -83,6 +83,13 @@ const DETECTIONS: string[] = [
   `s: {argv: '-c'}`,
   `s: {argv|contains: 'A?B'}`,
   `s: {CommandLine|contains: "a\\0b"}`,
+  `s: {CommandLine: "a\\0*"}`,
+  `s: {CommandLine: "*\\0?"}`,
+  `s: {CommandLine: '*C:\\\\Win*\\x'}`,
+  `s: {CommandLine: '*100%*a_b*'}`,
+  `s: {CommandLine: '*(*)*'}`,
+  `s: {CommandLine: '*[*'}`,
+  `s: {CommandLine: 'echo ?? *'}`,
   'sel: {CommandLine|contains: "a\\x00b"}',
   `s: {Image: ''}`,
   `s: {Image: null}`,
@@ -204,6 +211,18 @@ describe('hunts in DuckDB', () => {
 
   it('hostile literals stay literals: the table is intact after every rule ran', async () => {
     expect((await con.runAndReadAll('SELECT count(*)::INTEGER FROM ev')).getRowsJson()).toEqual([[ROWS.length]]);
+  });
+
+  it('hostile wildcard patterns run in time linear in the text (DuckDB\'s LIKE with _ backtracks; these do not reach it)', async () => {
+    for (const pattern of [`${'*a'.repeat(300)}*b`, `${'*a?'.repeat(300)}*b`, `${'*a\\_'.repeat(300)}*b`]) {
+      const rule = compiled(detection(`s: {CommandLine: '${pattern}'}`));
+      const q = ruleSql(rule, (f) => COLUMNS[f]);
+      if (isRefusal(q)) throw new Error(q.reason);
+      const t0 = performance.now();
+      const rows = (await con.runAndReadAll(`SELECT count(*)::INTEGER FROM (SELECT repeat('a', 20000) AS cmd) WHERE ${q.sql}`)).getRowsJson();
+      expect(rows).toEqual([[0]]);
+      expect(performance.now() - t0).toBeLessThan(5000);
+    }
   });
 
   it('refuses what RE2 cannot run the same way, and columns that cannot hold the test', () => {
