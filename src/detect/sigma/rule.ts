@@ -52,9 +52,12 @@ export const MAX_ALIASES = 50;
 const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
 const STATUSES = new Set(['stable', 'test', 'experimental', 'deprecated', 'unsupported']);
 
-/** One line: control characters (newlines from the YAML or the library) are escaped. */
+/** One line: control characters (newlines from the YAML or the library, terminal escapes) and lone surrogates are escaped. */
 export function oneLine(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return c === '\n' ? ' ' : code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
 }
 
 /** Quoted for a message, short enough to stay on a line. */

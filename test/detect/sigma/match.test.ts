@@ -241,6 +241,8 @@ describe('modifiers', () => {
     const evs = ['-param-1 -param2', '/param-1 \u2015param2', '\u2013param-1 \u2014param2', '-param/1 -param2'].map((CommandLine) => event({ CommandLine }));
     expect(hits(d, ...evs)).toEqual([true, true, true, false]);
     expect(refusal(`\n      s:\n          f|windash: '-a -b -c -d -e'\n      condition: s`)).toMatch(/more than 625 variants/);
+    const many = [...Array(200).keys()].map((i) => `              - '-a -b -c -d${i}'`).join('\n');
+    expect(refusal(`\n      s:\n          f|windash:\n${many}\n      condition: s`)).toBe("search identifier 's': the rule expands into more than 100000 values");
   });
 
   it('exists: true and false', () => {
@@ -277,6 +279,9 @@ describe('modifiers', () => {
     expect(refusal(`\n      s:\n          f|expand: '%servers%'\n      condition: s`)).toMatch(/placeholders \(modifier 'expand'\) are not supported/);
     expect(refusal(`\n      s:\n          f|hour: 3\n      condition: s`)).toMatch(/time modifiers \('hour'\) are not supported/);
     expect(refusal(`\n      s:\n          f|bogus: 3\n      condition: s`)).toBe("search identifier 's': unknown modifier 'bogus'");
+    expect(refusal(`\n      s:\n          f: 99999999999999999999\n      condition: s`)).toBe("search identifier 's': the number 100000000000000000000 cannot be compared exactly");
+    expect(refusal(`\n      s:\n          f: "\\ud800"\n      condition: s`)).toBe("search identifier 's': the value '\\ud800' is not valid Unicode");
+    expect(refusal(`\n      s:\n          f: {a: 1}\n      condition: s`)).toBe("search identifier 's': values must be strings, numbers, booleans or null, not a map");
   });
 });
 
