@@ -46,7 +46,6 @@ function typed(raw: unknown): Val {
     return { t: 'num', n: raw };
   }
   if (typeof raw === 'string') {
-    if (LONE_SURROGATE.test(raw)) throw new DetectionError(`the value ${quote(raw)} is not valid Unicode`);
     return { t: 'str', parts: parseSigmaString(raw), cased: false, bytes: false };
   }
   throw new DetectionError(`values must be strings, numbers, booleans or null, not ${Array.isArray(raw) ? 'a nested list' : 'a map'}`);
@@ -243,6 +242,8 @@ export function compileItem(key: string, value: unknown, budget: TestBudget): It
   const raws = Array.isArray(value) ? value : [value];
   if (raws.length === 0) throw new DetectionError(`${quote(key)} has an empty list of values`);
   const values = raws.map((raw) => {
+    // Nothing could match it, and DuckDB refuses such text in a query.
+    if (typeof raw === 'string' && LONE_SURROGATE.test(raw)) throw new DetectionError(`the value ${quote(raw)} is not valid Unicode`);
     let vals: Val[] = [chain[0] === 're' || chain[0] === 'cidr' || chain[0] === 'exists' ? { t: 'null' } : typed(raw)];
     chain.forEach((mod, position) => {
       vals = vals.flatMap((v) => apply(mod, v, position, raw, field));
