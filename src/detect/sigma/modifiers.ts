@@ -218,6 +218,7 @@ function toTest(v: Val, keyword: boolean): ValueTest {
     case 'cidr':
       return { kind: 'cidr', cidr: v.cidr, first: v.first, last: v.last };
     case 'cmp':
+      if (keyword) throw new DetectionError('a keyword cannot be compared as a number');
       return { kind: 'number', op: v.op, value: v.n };
     case 'null':
       if (keyword) throw new DetectionError('a keyword cannot be null');

@@ -299,6 +299,14 @@ describe('keywords', () => {
     expect(hits(`\n      keywords: 'rm *sh_history'\n      condition: keywords`, event({}, ['x; rm ~/.bash_history; y']))).toEqual([true]);
   });
 
+  it('numbers and booleans are keywords as their text; comparisons, null and field references are refused', () => {
+    expect(hits(`\n      keywords: [4688, true]\n      condition: keywords`, event({}, ['event 4688']), event({}, ['it is TRUE']), event({}, ['46']))).toEqual([true, true, false]);
+    expect(refusal(`\n      keywords: {'|gt': 5}\n      condition: keywords`)).toBe("search identifier 'keywords': a keyword cannot be compared as a number");
+    expect(refusal(`\n      keywords: [null]\n      condition: keywords`)).toBe("search identifier 'keywords': a keyword cannot be null");
+    expect(refusal(`\n      keywords: {'|fieldref': a}\n      condition: keywords`)).toBe("search identifier 'keywords': modifier 'fieldref' needs a field");
+    expect(refusal(`\n      keywords: {'|exists': true}\n      condition: keywords`)).toBe("search identifier 'keywords': modifier 'exists' needs a field");
+  });
+
   it('are refused where the log source has no keyword text', () => {
     expect(refusal(`\n      keywords:\n          - a\n      condition: keywords`, ANY_FIELD, false)).toBe('keyword search, and this log source has no keyword text');
   });
