@@ -60,6 +60,9 @@ export function oneLine(s: string): string {
   });
 }
 
+/** The YAML library's messages can quote a whole line of the file. */
+const clip = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
+
 /** Quoted for a message, short enough to stay on a line. */
 export function quote(s: string): string {
   return `'${oneLine(s.length > 80 ? `${s.slice(0, 77)}...` : s)}'`;
@@ -215,20 +218,20 @@ export function parseRuleFile(text: string, file: string): RuleFile {
     docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, schema: 'core' }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
   } catch (e) {
-    refuse(0, `not YAML: ${(e as Error).message}`);
+    refuse(0, `not YAML: ${clip((e as Error).message)}`);
     return { rules, refused };
   }
   docs.forEach((doc, i) => {
     let value: unknown;
     const err = doc.errors[0];
     if (err) {
-      refuse(i, `line ${lineOf(text, err.pos[0])}: YAML error: ${err.message}`);
+      refuse(i, `line ${lineOf(text, err.pos[0])}: YAML error: ${clip(err.message)}`);
       return;
     }
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (e) {
-      refuse(i, `YAML error: ${(e as Error).message}`);
+      refuse(i, `YAML error: ${clip((e as Error).message)}`);
       return;
     }
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing '---'
