@@ -7,9 +7,9 @@ import type { CompiledRule, Condition, Detection, Item, Refusal } from './model.
 import { DetectionError, MAX_RULE_TESTS, compileItem, type TestBudget } from './modifiers.js';
 import { quote, type SigmaRule } from './rule.js';
 
-/** What a log source offers rules: its field names, and whether events have keyword text. */
+/** What a log source offers rules: its field names (a Set will do), and whether events have keyword text. */
 export interface LogSourceFields {
-  readonly fields: ReadonlySet<string>;
+  readonly fields: { has(field: string): boolean };
   readonly keywords: boolean;
 }
 

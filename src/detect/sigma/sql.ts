@@ -4,9 +4,10 @@
 // lowercased on both sides; wildcards become LIKE or RE2; regular expressions run as their RE2 twin
 // (regex.ts) or the rule is refused for hunts; cidr compares fixed-width hex addresses.
 // Literals from rules are hostile input: every one goes through sqlString.
-import { ANY, ONE, type Part, type CompiledRule, type Condition, type Detection, type Item, type Refusal, type ValueTest } from './model.js';
+import { compileRule } from './compile.js';
+import { ANY, ONE, isRefusal, type Part, type CompiledRule, type Condition, type Detection, type Item, type Refusal, type ValueTest } from './model.js';
 import { lowerParts, shapeOf, type Shape } from './pattern.js';
-import { quote } from './rule.js';
+import { quote, type SigmaRule } from './rule.js';
 
 /**
  * A field as SQL: `sql` is an expression of its value. `list` is a VARCHAR[] (argv) that
@@ -161,11 +162,14 @@ const join = (xs: readonly string[], op: 'AND' | 'OR'): string => (xs.length ===
  * The rule as one boolean DuckDB expression over the columns (and `keywords`, a VARCHAR[]
  * expression of the texts keyword searches look in), or a refusal when a part of the rule
  * has no SQL of the same meaning (an RE2-incompatible regular expression, a field without a
- * column, cidr on a column that is not an address).
+ * column, cidr on a column that is not an address). A rule not yet compiled is compiled for
+ * the fields that have columns.
  */
-export function ruleSql(rule: CompiledRule, columns: SqlColumns, keywords?: string): { readonly sql: string } | Refusal {
+export function ruleSql(rule: CompiledRule | SigmaRule, columns: SqlColumns, keywords?: string): { readonly sql: string } | Refusal {
+  const compiled: CompiledRule | Refusal = 'detections' in rule ? rule : compileRule(rule, { fields: { has: (f) => columns(f) !== undefined }, keywords: keywords !== undefined });
+  if (isRefusal(compiled)) return compiled;
   try {
-    return { sql: new Builder(columns, keywords).condition(rule.condition, rule.detections) };
+    return { sql: new Builder(columns, keywords).condition(compiled.condition, compiled.detections) };
   } catch (e) {
     if (e instanceof Unsupported) return { reason: e.message };
     throw e;

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRefusal, ruleSql, RuleSet, sqlString, type CompiledRule, type FieldValue, type SqlColumn } from '../../../src/detect/sigma/index.js';
 import { ipHex } from '../../../src/detect/sigma/ip.js';
-import { compiled, event } from './helpers.js';
+import { compiled, event, rule as parsedRule } from './helpers.js';
 
 interface Row {
   Image: string | null;
@@ -240,5 +240,11 @@ describe('hunts in DuckDB', () => {
     expect(reason(`s: {argv|fieldref: User}`)).toMatch(/a list field cannot be compared/);
     expect(reason(`k: ['x']`)).toBe('keyword search, and the source has no keyword column');
     expect(reason(`s: {Hashes: 'x'}`)).toBe("field 'Hashes' has no column");
+  });
+
+  it('compiles a rule not yet compiled for the fields that have columns', () => {
+    expect(ruleSql(parsedRule(detection(`s: {Hashes: 'x'}`)), (f) => COLUMNS[f])).toEqual({ reason: "field 'Hashes' not in this log source" });
+    expect(ruleSql(parsedRule(detection(`k: ['x']`)), (f) => COLUMNS[f])).toEqual({ reason: 'keyword search, and this log source has no keyword text' });
+    expect(ruleSql(parsedRule(detection(`s: {Image: 'x'}`)), (f) => COLUMNS[f])).toEqual({ sql: "coalesce(lower(img) = 'x', false)" });
   });
 });
