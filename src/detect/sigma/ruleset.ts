@@ -86,7 +86,7 @@ class EventContext {
   text(slot: number): Text {
     if (this.textGen[slot] !== this.gen) {
       const v = this.raw(slot);
-      this.texts[slot] = v === null || v === undefined ? null : typeof v === 'string' || Array.isArray(v) ? (v as Text) : String(v);
+      this.texts[slot] = v === null || v === undefined ? null : typeof v === 'string' ? v : Array.isArray(v) ? listText(v) : String(v);
       this.textGen[slot] = this.gen;
     }
     return this.texts[slot]!;
@@ -116,6 +116,11 @@ class EventContext {
     }
     return this.kwLow;
   }
+}
+
+/** A list's texts: elements without a value dropped (as SQL's list_filter drops NULLs), others as text. */
+function listText(v: readonly unknown[]): readonly string[] {
+  return v.every((x) => typeof x === 'string') ? (v as readonly string[]) : v.filter((x) => x !== null && x !== undefined).map(String);
 }
 
 const anyText = (t: Text, f: (s: string) => boolean): boolean => (t === null ? false : typeof t === 'string' ? f(t) : t.some(f));

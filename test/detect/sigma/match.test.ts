@@ -128,6 +128,8 @@ describe('values', () => {
           argv|contains: '-enc'
       condition: s`;
     expect(hits(d, event({ argv: ['powershell', '-ENC', 'abc'] }), event({ argv: ['a', 'b'] }), event({ argv: [] }))).toEqual([true, false, false]);
+    // A list with holes (a hostile recording's argv) is read without them.
+    expect(hits(d, event({ argv: [null, '-enc'] as unknown as string[] }), event({ argv: [null] as unknown as string[] }))).toEqual([true, false]);
   });
 
   it('case-insensitive matching agrees with DuckDB lower(): İ is i, Σ is σ at the end of a word too', () => {
@@ -360,6 +362,7 @@ describe('conditions', () => {
     expect(refusal(d('sel_a AND sel_b'))).toBe("condition 'sel_a AND sel_b': unexpected 'AND' (operators are lowercase)");
     expect(refusal(d(`${'('.repeat(100)}sel_a${')'.repeat(100)}`))).toMatch(/nested more than 64 deep/);
     expect(refusal(d('sel_a sel_b'))).toBe("condition 'sel_a sel_b': unexpected 'sel_b'");
+    expect(refusal(d('2 of sel_*'))).toBe("condition '2 of sel_*': '2 of' is not Sigma: use '1 of' (any) or 'all of'");
   });
 });
 
