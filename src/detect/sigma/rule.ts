@@ -1,9 +1,10 @@
 // Sigma rule files: YAML documents read into plain rule records, or refused with a reason.
 // Rule files come from anywhere (a downloaded rule pack is attacker-controlled), so the text
-// is checked for nesting before the YAML library sees it (its parser recurses per level and
-// a file of 200k '- ' overflows the stack; 100k '[' exhausts memory), aliases are limited,
-// and every problem is one line naming the file and the rule. The caller bounds the size.
-import { CST, Lexer, parseAllDocuments, type Document } from 'yaml';
+// is checked for nesting and its count of documents before the YAML library sees it (its
+// parser recurses per level: a file of 200k '- ' overflows the stack, 100k '[' exhausts
+// memory), aliases are limited, duplicate keys are found in linear time, and every problem
+// is one line naming the file and the rule. The caller bounds the size (1 MiB).
+import { CST, Lexer, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 
 /** A Sigma detection rule as written, its detection not yet compiled (compile.ts). */
 export interface SigmaRule {
@@ -48,6 +49,8 @@ export interface RuleFile {
 export const MAX_YAML_DEPTH = 64;
 /** Aliases a file may expand (rules use none; each expansion copies a subtree). */
 export const MAX_ALIASES = 50;
+/** Documents in one file (each costs the parser a document object: 260,000 empty ones took 5 s and 270 MB). */
+export const MAX_DOCUMENTS = 1000;
 
 const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
 const STATUSES = new Set(['stable', 'test', 'experimental', 'deprecated', 'unsupported']);
@@ -68,18 +71,17 @@ export function quote(s: string): string {
   return `'${oneLine(s.length > 80 ? `${s.slice(0, 77)}...` : s)}'`;
 }
 
-/**
- * The deepest nesting of the text, over-estimated from its tokens without recursion: block
- * levels cannot exceed the indentation plus the indicators ('-', '?', ':') on a line, flow
- * levels are counted exactly. Returns the 1-based line where `limit` is first exceeded, or 0.
- */
-function tooDeep(text: string, limit: number): number {
+/** What the token scan found wrong, or undefined. */
+function scan(text: string): string | undefined {
   let line = 1;
   let indent = 0;
   let onLine = 0;
   let flow = 0;
+  let documents = 0;
   let atStart = true;
   let content = false;
+  // Nesting is over-estimated without recursion: block levels cannot exceed the indentation
+  // plus the indicators ('-', '?', ':') on a line; flow levels are counted exactly.
   for (const tok of new Lexer().lex(text)) {
     if (content) {
       // A scalar's source (a block scalar may span lines).
@@ -102,6 +104,10 @@ function tooDeep(text: string, limit: number): number {
         if (atStart) indent = tok.length;
         for (let i = tok.indexOf('\n'); i >= 0; i = tok.indexOf('\n', i + 1)) line++;
         continue;
+      case 'doc-start':
+      case 'doc-end':
+        if (++documents > MAX_DOCUMENTS) return `line ${line}: more than ${MAX_DOCUMENTS} YAML documents`;
+        break;
       case 'seq-item-ind':
       case 'explicit-key-ind':
       case 'map-value-ind':
@@ -119,9 +125,37 @@ function tooDeep(text: string, limit: number): number {
         break;
     }
     atStart = false;
-    if (indent + onLine + flow > limit) return line;
+    if (indent + onLine + flow > MAX_YAML_DEPTH) return `line ${line}: YAML nested more than ${MAX_YAML_DEPTH} levels deep`;
   }
-  return 0;
+  return undefined;
+}
+
+/**
+ * The first key a map of the document repeats, as a message (the library's own check,
+ * uniqueKeys, is quadratic: 90,000 keys took 68 s), or undefined. Keys must be scalars.
+ */
+function duplicateKey(doc: Document.Parsed, text: string): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (key !== null && !isScalar(key)) {
+          found = `line ${lineOf(text, (key as { range?: [number] }).range?.[0] ?? 0)}: map keys must be plain values`;
+          return visit.BREAK;
+        }
+        const name = key === null ? '' : String(key.value);
+        if (seen.has(name)) {
+          found = `line ${lineOf(text, key?.range?.[0] ?? 0)}: the key ${quote(name)} appears twice in a map`;
+          return visit.BREAK;
+        }
+        seen.add(name);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 type Fields = Record<string, unknown>;
@@ -208,14 +242,14 @@ export function parseRuleFile(text: string, file: string): RuleFile {
     const r = oneLine(reason);
     refused.push({ file, document, ...defined({ title, id }), reason: r, message: `${ruleLabel(file, title, id)}: ${r}` });
   };
-  const deep = tooDeep(text, MAX_YAML_DEPTH);
-  if (deep > 0) {
-    refuse(0, `line ${deep}: YAML nested more than ${MAX_YAML_DEPTH} levels deep`);
+  const wrong = scan(text);
+  if (wrong !== undefined) {
+    refuse(0, wrong);
     return { rules, refused };
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, schema: 'core' }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, schema: 'core' }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
   } catch (e) {
     refuse(0, `not YAML: ${clip((e as Error).message)}`);
@@ -226,6 +260,11 @@ export function parseRuleFile(text: string, file: string): RuleFile {
     const err = doc.errors[0];
     if (err) {
       refuse(i, `line ${lineOf(text, err.pos[0])}: YAML error: ${clip(err.message)}`);
+      return;
+    }
+    const dup = duplicateKey(doc, text);
+    if (dup !== undefined) {
+      refuse(i, dup);
       return;
     }
     try {
