@@ -1,7 +1,7 @@
 // Sigma rule files: YAML documents read into plain rule records, or refused with a reason.
-// Rule files come from anywhere (a downloaded rule pack is attacker-controlled), so the text
-// is checked for nesting and its count of documents before the YAML library sees it (its
-// parser recurses per level: a file of 200k '- ' overflows the stack, 100k '[' exhausts
+// Rule files come from anywhere (a downloaded rule pack is attacker-controlled), so the text's
+// nesting and its counts of documents and values are checked before the YAML library sees it
+// (its parser recurses per level: a file of 200k '- ' overflows the stack, 100k '[' exhausts
 // memory), aliases are limited, duplicate keys are found in linear time, and every problem
 // is one line naming the file and the rule. The caller bounds the size (1 MiB).
 import { CST, Lexer, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
@@ -49,6 +49,8 @@ export interface RuleFile {
 export const MAX_YAML_DEPTH = 64;
 /** Aliases a file may expand (rules use none; each expansion copies a subtree). */
 export const MAX_ALIASES = 50;
+/** Values (scalars and list items) in one file: 500,000 in a flow list took the parser 9 s and 460 MB. */
+export const MAX_NODES = 100_000;
 /** Documents in one file (each costs the parser a document object: 260,000 empty ones took 5 s and 270 MB). */
 export const MAX_DOCUMENTS = 1000;
 
@@ -78,6 +80,7 @@ function scan(text: string): string | undefined {
   let onLine = 0;
   let flow = 0;
   let documents = 0;
+  let nodes = 0;
   let atStart = true;
   let content = false;
   // Nesting is over-estimated without recursion: block levels cannot exceed the indentation
@@ -90,7 +93,11 @@ function scan(text: string): string | undefined {
       atStart = false;
       continue;
     }
-    switch (CST.tokenType(tok)) {
+    const type = CST.tokenType(tok);
+    if (type === 'scalar' || type === 'single-quoted-scalar' || type === 'double-quoted-scalar' || type === 'block-scalar-header' || type === 'seq-item-ind' || type === 'comma') {
+      if (++nodes > MAX_NODES) return `line ${line}: more than ${MAX_NODES} YAML values`;
+    }
+    switch (type) {
       case 'scalar':
         content = true;
         break;

@@ -127,6 +127,7 @@ describe('hostile rule files', () => {
     expect(quick(Array.from({ length: 30_000 }, (_, i) => `k${i}: v`).join('\n'), 5000).refused.map((r) => r.message)).toEqual(['rules/x.yml: the rule has no title']);
     expect(quick(`${Array.from({ length: 30_000 }, (_, i) => `k${i}: v`).join('\n')}\nk7: w\n`, 5000).refused.map((r) => r.message)).toEqual(["rules/x.yml: line 30001: the key 'k7' appears twice in a map"]);
     expect(quick('---\n'.repeat(250_000)).refused.map((r) => r.message)).toEqual(['rules/x.yml: line 1001: more than 1000 YAML documents']);
+    expect(quick(`a: [${'1,'.repeat(500_000)}]\n`).refused.map((r) => r.message)).toEqual(['rules/x.yml: line 1: more than 100000 YAML values']);
   });
 
   it('huge numbers, odd scalars, a megabyte of text: answers, no throw', () => {
