@@ -1,10 +1,8 @@
 // Compiled Sigma rules run over events, many rules on one event at once. Each field the set's
-// rules read gets a slot; an event's value, its text and its lowercased text are computed at
-// most once per event per slot, however many rules read the field (a generation number marks
-// what belongs to the current event, so the caller resets nothing). Literal tests compile to
-// ===, startsWith, endsWith and includes on lowercased text; a wildcard inside the text to a
-// glob matcher that does not backtrack (pattern.ts). Evidence is gathered only for the rules
-// that matched.
+// rules read gets a slot in the event memo (event.ts), so a field is read and lowercased once
+// per event however many rules read it. Literal tests compile to ===, startsWith, endsWith and
+// includes on lowercased text; a wildcard inside the text to a glob matcher that does not
+// backtrack (values.ts, pattern.ts). Evidence is gathered only for the rules that matched.
 //
 // Semantics, where Sigma leaves them to the backend:
 // - a field value that is a list (argv) matches when any element matches;
@@ -14,18 +12,13 @@
 // - null matches a field without a value (undefined or null); `exists: true` its opposite;
 // - keywords match when any keyword text of the event contains them (case-insensitively).
 import type { BlockList } from 'node:net';
+import { anyText, anyValue, EventContext, type FieldValue, type SigmaEvent, type Text } from './event.js';
 import { cidrBlockList, inBlockList } from './ip.js';
 import type { CompiledRule, Condition, Detection, Item, ValueTest } from './model.js';
-import { globMatcher, lowerParts, lowerText, shapeOf } from './pattern.js';
+import { lowerText } from './pattern.js';
+import { ANCHORS, compare, numeric, stringsTest, stringTest } from './values.js';
 
-/** A field's value in an event: a list (e.g. argv) matches when any element does. */
-export type FieldValue = string | number | bigint | boolean | null | undefined | readonly string[];
-
-/** An event as the rules see it: fields by name, and the texts keyword searches look in. */
-export interface SigmaEvent {
-  get(field: string): FieldValue;
-  keywords(): readonly string[];
-}
+export type { FieldValue, SigmaEvent } from './event.js';
 
 /** A field of a matching rule that took part in the match, with the event's value (null field: keywords). */
 export interface MatchedField {
@@ -41,175 +34,7 @@ export interface RuleMatch {
   readonly fields: readonly MatchedField[];
 }
 
-type Text = string | readonly string[] | null;
 type Pred = (ctx: EventContext) => boolean;
-
-const DECIMAL = /^-?[0-9]+(?:\.[0-9]+)?$/;
-
-/** The per-event memo of the set's fields. */
-class EventContext {
-  event!: SigmaEvent;
-  private gen = 0;
-  private readonly rawGen: Float64Array;
-  private readonly textGen: Float64Array;
-  private readonly lowGen: Float64Array;
-  private readonly raws: FieldValue[];
-  private readonly texts: Text[];
-  private readonly lows: Text[];
-  private kwGen = -1;
-  private kwLowGen = -1;
-  private kw: readonly string[] = [];
-  private kwLow: readonly string[] = [];
-
-  constructor(private readonly fields: readonly string[]) {
-    this.rawGen = new Float64Array(fields.length).fill(-1);
-    this.textGen = new Float64Array(fields.length).fill(-1);
-    this.lowGen = new Float64Array(fields.length).fill(-1);
-    this.raws = new Array<FieldValue>(fields.length);
-    this.texts = new Array<Text>(fields.length).fill(null);
-    this.lows = new Array<Text>(fields.length).fill(null);
-  }
-
-  start(event: SigmaEvent): void {
-    this.event = event;
-    this.gen++;
-  }
-
-  raw(slot: number): FieldValue {
-    if (this.rawGen[slot] !== this.gen) {
-      this.raws[slot] = this.event.get(this.fields[slot]!);
-      this.rawGen[slot] = this.gen;
-    }
-    return this.raws[slot];
-  }
-
-  text(slot: number): Text {
-    if (this.textGen[slot] !== this.gen) {
-      const v = this.raw(slot);
-      this.texts[slot] = v === null || v === undefined ? null : typeof v === 'string' ? v : Array.isArray(v) ? listText(v) : String(v);
-      this.textGen[slot] = this.gen;
-    }
-    return this.texts[slot]!;
-  }
-
-  lower(slot: number): Text {
-    if (this.lowGen[slot] !== this.gen) {
-      const t = this.text(slot);
-      this.lows[slot] = t === null ? null : typeof t === 'string' ? lowerText(t) : t.map(lowerText);
-      this.lowGen[slot] = this.gen;
-    }
-    return this.lows[slot]!;
-  }
-
-  keywords(): readonly string[] {
-    if (this.kwGen !== this.gen) {
-      this.kw = this.event.keywords();
-      this.kwGen = this.gen;
-    }
-    return this.kw;
-  }
-
-  keywordsLower(): readonly string[] {
-    if (this.kwLowGen !== this.gen) {
-      this.kwLow = this.keywords().map(lowerText);
-      this.kwLowGen = this.gen;
-    }
-    return this.kwLow;
-  }
-}
-
-/** A list's texts: elements without a value dropped (as SQL's list_filter drops NULLs), others as text. */
-function listText(v: readonly unknown[]): readonly string[] {
-  return v.every((x) => typeof x === 'string') ? (v as readonly string[]) : v.filter((x) => x !== null && x !== undefined).map(String);
-}
-
-const anyText = (t: Text, f: (s: string) => boolean): boolean => (t === null ? false : typeof t === 'string' ? f(t) : t.some(f));
-
-/** A text test: the cheapest JavaScript for the pattern's shape. */
-function stringTest(test: Extract<ValueTest, { kind: 'string' }>): (s: string) => boolean {
-  const parts = test.cased ? test.parts : lowerParts(test.parts);
-  const shape = shapeOf(parts);
-  switch (shape.kind) {
-    case 'eq': {
-      const t = shape.text;
-      return (s) => s === t;
-    }
-    case 'prefix': {
-      const t = shape.text;
-      return (s) => s.startsWith(t);
-    }
-    case 'suffix': {
-      const t = shape.text;
-      return (s) => s.endsWith(t);
-    }
-    case 'contains': {
-      const t = shape.text;
-      return (s) => s.includes(t);
-    }
-    case 'wild':
-      return globMatcher(parts);
-  }
-}
-
-/** Whether a text matches any of the patterns: equal values by a Set, the other shapes by loops. */
-function stringsTest(tests: readonly Extract<ValueTest, { kind: 'string' }>[]): (s: string) => boolean {
-  if (tests.length === 1) return stringTest(tests[0]!);
-  const eq = new Set<string>();
-  const prefix: string[] = [];
-  const suffix: string[] = [];
-  const contains: string[] = [];
-  const other: ((s: string) => boolean)[] = [];
-  for (const t of tests) {
-    const shape = shapeOf(t.cased ? t.parts : lowerParts(t.parts));
-    if (shape.kind === 'eq') eq.add(shape.text);
-    else if (shape.kind === 'prefix') prefix.push(shape.text);
-    else if (shape.kind === 'suffix') suffix.push(shape.text);
-    else if (shape.kind === 'contains') contains.push(shape.text);
-    else other.push(stringTest(t));
-  }
-  return (s) => {
-    if (eq.has(s)) return true;
-    for (const x of suffix) if (s.endsWith(x)) return true;
-    for (const x of prefix) if (s.startsWith(x)) return true;
-    for (const x of contains) if (s.includes(x)) return true;
-    for (const f of other) if (f(s)) return true;
-    return false;
-  };
-}
-
-/** A number or bigint from a value: numbers as they are, text when it is a plain decimal. */
-function numeric(v: string | number | bigint | boolean): number | bigint | undefined {
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  if (typeof v !== 'string' || !DECIMAL.test(v)) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function compare(a: number | bigint, op: string, b: number): boolean {
-  let x: number | bigint = a;
-  let y: number | bigint = b;
-  if (typeof a === 'bigint') {
-    if (Number.isInteger(b)) y = BigInt(b);
-    else x = Number(a);
-  }
-  switch (op) {
-    case 'eq': return x === y;
-    case 'gt': return x > y;
-    case 'gte': return x >= y;
-    case 'lt': return x < y;
-    default: return x <= y;
-  }
-}
-
-const anyValue = (v: FieldValue, f: (x: string | number | bigint | boolean) => boolean): boolean =>
-  v === null || v === undefined ? false : Array.isArray(v) ? (v as readonly string[]).some(f) : f(v as string | number | bigint | boolean);
-
-const ANCHORS = {
-  eq: (a: string, b: string) => a === b,
-  prefix: (a: string, b: string) => a.startsWith(b),
-  suffix: (a: string, b: string) => a.endsWith(b),
-  contains: (a: string, b: string) => a.includes(b),
-};
 
 class Compiler {
   readonly fields: string[] = [];
