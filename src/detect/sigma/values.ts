@@ -1,6 +1,6 @@
 // Value tests on one text or value: the cheapest JavaScript for each pattern shape, numbers
 // compared exactly where they can be.
-import type { ValueTest } from './model.js';
+import type { CompareOp, ValueTest } from './model.js';
 import { globMatcher, lowerParts, shapeOf } from './pattern.js';
 
 const DECIMAL = /^-?[0-9]+(?:\.[0-9]+)?$/;
@@ -66,7 +66,7 @@ export function numeric(v: string | number | bigint | boolean): number | bigint 
 }
 
 /** a op b, exactly for bigints against integers. */
-export function compare(a: number | bigint, op: string, b: number): boolean {
+export function compare(a: number | bigint, op: CompareOp, b: number): boolean {
   let x: number | bigint = a;
   let y: number | bigint = b;
   if (typeof a === 'bigint') {
