@@ -14,9 +14,11 @@
 //       values. An event is { get(field), keywords() }; each field is read and lowercased
 //       at most once per match() call. Matching semantics: ruleset.ts.
 //   ruleSql(compiledOrRule, columns, keywordsSql?) -> { sql } | { reason }
-//       One DuckDB boolean expression meaning what the matcher means (sql.ts).
+//       One DuckDB boolean expression meaning what the matcher means (sql.ts). ipHex(text)
+//       is the address form a column's ipHex expression must produce.
 export { parseRuleFile, ruleLabel, MAX_YAML_DEPTH, MAX_ALIASES, type SigmaRule, type RuleRefusal, type RuleFile } from './rule.js';
 export { compileRule, type LogSourceFields } from './compile.js';
 export { isRefusal, ANY, ONE, type CompiledRule, type Refusal, type Condition, type Detection, type Item, type ValueTest, type Part, type CompareOp, type Anchor } from './model.js';
-export { RuleSet, matches, type SigmaEvent, type FieldValue, type RuleMatch, type MatchedField } from './ruleset.js';
+export { RuleSet, type SigmaEvent, type FieldValue, type RuleMatch, type MatchedField } from './ruleset.js';
 export { ruleSql, sqlString, type SqlColumn, type SqlColumns } from './sql.js';
+export { ipHex } from './ip.js';

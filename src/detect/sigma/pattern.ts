@@ -146,7 +146,3 @@ export function lowerText(s: string): string {
 
 /** The parts with their literal text lowercased. */
 export const lowerParts = (parts: readonly Part[]): Part[] => parts.map((p) => (typeof p === 'string' ? lowerText(p) : p));
-
-/** The Sigma string that reads as these parts (for messages and evidence). */
-export const sigmaText = (parts: readonly Part[]): string =>
-  parts.map((p) => (p === ANY ? '*' : p === ONE ? '?' : p.replace(/[\\*?]/g, (c) => `\\${c}`))).join('');

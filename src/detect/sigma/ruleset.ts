@@ -252,8 +252,3 @@ export class RuleSet {
     return out;
   }
 }
-
-/** Whether one compiled rule matches one event (a RuleSet of one; for tests and one-offs). */
-export function matches(rule: CompiledRule, event: SigmaEvent): boolean {
-  return new RuleSet([rule]).match(event).length > 0;
-}
