@@ -213,6 +213,11 @@ export class RuleSet {
     this.ctx = new EventContext(this.compiler.fields);
   }
 
+  /** The fields the set's rules read, each once (what a caller must be able to get()). */
+  get fields(): readonly string[] {
+    return this.compiler.fields;
+  }
+
   /** The rules that match the event, in the set's order. */
   match(event: SigmaEvent): RuleMatch[] {
     const ctx = this.ctx;

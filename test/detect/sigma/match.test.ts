@@ -386,6 +386,7 @@ describe('log sources and rule sets', () => {
     const e = event({ Image: '/bin/sh', CommandLine: 'sh -c evil', User: 'alice' }, ['sh -c evil']);
     const m = set.match(e);
     expect(m.map((x) => x.index)).toEqual([0, 1]);
+    expect(set.fields).toEqual(['User', 'CommandLine', 'Image']);
     expect(m[0]!.fields).toEqual([{ field: 'User', value: 'alice' }, { field: null, value: ['sh -c evil'] }]);
     expect(m[1]!.fields).toEqual([{ field: 'CommandLine', value: 'sh -c evil' }, { field: 'Image', value: '/bin/sh' }]);
     expect(set.match(event({ Image: '/bin/sh', CommandLine: 'x', User: 'root' }))).toEqual([]);
