@@ -57,6 +57,9 @@ function shapeSql(shape: Exclude<Shape, { kind: 'wild' }>, t: string): string {
 }
 
 const VAR = 'sigma_v';
+
+/** A column name as it is; any other expression in parentheses, so `x IS NULL` means what it says. */
+const atom = (sql: string): string => (/^(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")*")(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")*"))*$/.test(sql) ? sql : `(${sql})`);
 const DECIMAL = `'-?[0-9]+(\\.[0-9]+)?'`;
 
 /** A numeric literal; the compiler allows only finite numbers, integers exactly representable. */
@@ -70,7 +73,7 @@ class Builder {
   private column(field: string): SqlColumn {
     const c = this.columns(field);
     if (!c) throw new Unsupported(`field ${quote(field)} has no column`);
-    return c;
+    return { kind: c.kind, sql: atom(c.sql), ...(c.ipHex !== undefined ? { ipHex: atom(c.ipHex) } : {}) };
   }
 
   /** `f` of each text the value has: the scalar's text, or any element of a list. */
@@ -131,7 +134,7 @@ class Builder {
     let field: string;
     if (it.field === null) {
       if (this.keywords === undefined) throw new Unsupported('keyword search, and the source has no keyword column');
-      c = { sql: this.keywords, kind: 'list' };
+      c = { sql: atom(this.keywords), kind: 'list' };
       field = 'keywords';
     } else {
       c = this.column(it.field);

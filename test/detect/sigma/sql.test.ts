@@ -247,4 +247,10 @@ describe('hunts in DuckDB', () => {
     expect(ruleSql(parsedRule(detection(`k: ['x']`)), (f) => COLUMNS[f])).toEqual({ reason: 'keyword search, and this log source has no keyword text' });
     expect(ruleSql(parsedRule(detection(`s: {Image: 'x'}`)), (f) => COLUMNS[f])).toEqual({ sql: "coalesce(lower(img) = 'x', false)" });
   });
+
+  it('puts a column given as an expression in parentheses', async () => {
+    const q = ruleSql(parsedRule(detection(`s: {Image: null}`)), () => ({ sql: "img || 'x'", kind: 'text' }));
+    expect(q).toEqual({ sql: "coalesce((img || 'x') IS NULL, false)" });
+    expect(await sqlMatches((q as { sql: string }).sql)).toEqual([2]);
+  });
 });
