@@ -18,6 +18,11 @@ export interface SqlColumn {
   readonly sql: string;
   readonly kind: 'text' | 'number' | 'bool' | 'list' | 'ip';
   readonly ipHex?: string;
+  /**
+   * The value lowercased as lower() does it (a list: each element), where the source has it
+   * ready: a hunt running many rules then lowercases each row once, not once per rule.
+   */
+  readonly lower?: string;
 }
 
 /** The column of a field, or undefined when the source has none. */
@@ -73,13 +78,17 @@ class Builder {
   private column(field: string): SqlColumn {
     const c = this.columns(field);
     if (!c) throw new Unsupported(`field ${quote(field)} has no column`);
-    return { kind: c.kind, sql: atom(c.sql), ...(c.ipHex !== undefined ? { ipHex: atom(c.ipHex) } : {}) };
+    return { kind: c.kind, sql: atom(c.sql), ...(c.ipHex !== undefined ? { ipHex: atom(c.ipHex) } : {}), ...(c.lower !== undefined ? { lower: atom(c.lower) } : {}) };
   }
 
-  /** `f` of each text the value has: the scalar's text, or any element of a list. */
-  private eachText(c: SqlColumn, f: (t: string) => string): string {
-    if (c.kind === 'list') return `len(list_filter(${c.sql}, lambda ${VAR}: ${f(VAR)})) > 0`;
-    return f(c.kind === 'number' || c.kind === 'bool' ? `CAST(${c.sql} AS VARCHAR)` : c.sql);
+  /** `f` of each text the value has (lowercased with `lower`): the scalar's text, or any element of a list. */
+  private eachText(c: SqlColumn, f: (t: string) => string, lower = false): string {
+    if (c.kind === 'number' || c.kind === 'bool') return f(`CAST(${c.sql} AS VARCHAR)`); // 'true', digits: lowercase already
+    const ready = lower && c.lower !== undefined;
+    const el = (x: string): string => (lower && !ready ? `lower(${x})` : x);
+    const base = ready ? c.lower! : c.sql;
+    if (c.kind === 'list') return `len(list_filter(${base}, lambda ${VAR}: ${f(el(VAR))})) > 0`;
+    return f(el(base));
   }
 
   private test(t: ValueTest, c: SqlColumn, field: string): string {
@@ -87,9 +96,8 @@ class Builder {
       case 'string': {
         const parts = t.cased ? t.parts : lowerParts(t.parts);
         const shape = shapeOf(parts);
-        const side = (x: string): string => (t.cased ? x : `lower(${x})`);
-        if (shape.kind === 'wild') return this.eachText(c, (x) => wildcardSql(parts, side(x)));
-        return this.eachText(c, (x) => shapeSql(shape, side(x)));
+        if (shape.kind === 'wild') return this.eachText(c, (x) => wildcardSql(parts, x), !t.cased);
+        return this.eachText(c, (x) => shapeSql(shape, x), !t.cased);
       }
       case 're':
         if (t.re2 === undefined) throw new Unsupported(`regular expression ${quote(t.source)}: ${t.re2Refusal ?? 'no RE2 form'}`);
@@ -106,7 +114,7 @@ class Builder {
       case 'bool':
         if (c.kind === 'bool') return `${c.sql} = ${String(t.value)}`;
         if (c.kind === 'number') return 'false';
-        return this.eachText(c, (x) => `lower(${x}) = '${String(t.value)}'`);
+        return this.eachText(c, (x) => `${x} = '${String(t.value)}'`, true);
       case 'null':
         return `${c.sql} IS NULL`;
       case 'exists':
@@ -115,8 +123,8 @@ class Builder {
         const o = this.column(t.field);
         if (c.kind === 'list' || o.kind === 'list') throw new Unsupported(`fieldref between ${quote(field)} and ${quote(t.field)}: a list field cannot be compared to another field`);
         const text = (x: SqlColumn): string => {
-          const s = x.kind === 'number' || x.kind === 'bool' ? `CAST(${x.sql} AS VARCHAR)` : x.sql;
-          return t.cased ? s : `lower(${s})`;
+          if (x.kind === 'number' || x.kind === 'bool') return `CAST(${x.sql} AS VARCHAR)`;
+          return t.cased ? x.sql : (x.lower ?? `lower(${x.sql})`);
         };
         const [a, b] = [text(c), text(o)];
         switch (t.anchor) {
