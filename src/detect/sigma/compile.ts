@@ -4,37 +4,37 @@
 // Nothing unsupported is skipped: a rule runs as written or not at all.
 import { parseCondition } from './condition.js';
 import type { CompiledRule, Condition, Detection, Item, Refusal } from './model.js';
-import { DetectionError, compileItem } from './modifiers.js';
+import { DetectionError, MAX_RULE_TESTS, compileItem, type TestBudget } from './modifiers.js';
 import { quote, type SigmaRule } from './rule.js';
 
-/** What a log source offers rules: its field names, and whether events have keyword text. */
+/** What a log source offers rules: its field names (a Set will do), and whether events have keyword text. */
 export interface LogSourceFields {
-  readonly fields: ReadonlySet<string>;
+  readonly fields: { has(field: string): boolean };
   readonly keywords: boolean;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function mapDetection(m: Record<string, unknown>): Detection {
+function mapDetection(m: Record<string, unknown>, budget: TestBudget): Detection {
   const keys = Object.keys(m);
   if (keys.length === 0) throw new DetectionError('a selection map is empty');
-  const children: Detection[] = keys.map((k) => ({ kind: 'item', item: compileItem(k, m[k]) }));
+  const children: Detection[] = keys.map((k) => ({ kind: 'item', item: compileItem(k, m[k], budget) }));
   return children.length === 1 ? children[0]! : { kind: 'and', children };
 }
 
-function searchIdentifier(name: string, value: unknown): Detection {
+function searchIdentifier(name: string, value: unknown, budget: TestBudget): Detection {
   try {
-    if (isMap(value)) return mapDetection(value);
+    if (isMap(value)) return mapDetection(value, budget);
     if (Array.isArray(value)) {
       if (value.length === 0) throw new DetectionError('it is an empty list');
       const maps = value.filter(isMap);
       const scalars = value.filter((v) => !isMap(v));
       if (scalars.some(Array.isArray)) throw new DetectionError('it holds a nested list');
-      const children: Detection[] = maps.map(mapDetection);
-      if (scalars.length > 0) children.unshift({ kind: 'item', item: compileItem('', scalars) });
+      const children: Detection[] = maps.map((m) => mapDetection(m, budget));
+      if (scalars.length > 0) children.unshift({ kind: 'item', item: compileItem('', scalars, budget) });
       return children.length === 1 ? children[0]! : { kind: 'or', children };
     }
-    if (typeof value === 'string' || typeof value === 'number') return { kind: 'item', item: compileItem('', value) };
+    if (typeof value === 'string' || typeof value === 'number') return { kind: 'item', item: compileItem('', value, budget) };
     throw new DetectionError(value === null || value === undefined ? 'it is empty' : 'it must be a map, a list or a keyword');
   } catch (e) {
     if (e instanceof DetectionError) throw new DetectionError(`search identifier ${quote(name)}: ${e.message}`);
@@ -64,7 +64,8 @@ export function compileRule(rule: SigmaRule, source: LogSourceFields): CompiledR
     const detections = new Map<string, Detection>();
     // In the rule's order, so the fields (and the evidence) come in the order the rule has them.
     const used = refs(condition, new Set());
-    for (const name of names) if (used.has(name)) detections.set(name, searchIdentifier(name, rule.detection.get(name)));
+    const budget: TestBudget = { left: MAX_RULE_TESTS };
+    for (const name of names) if (used.has(name)) detections.set(name, searchIdentifier(name, rule.detection.get(name), budget));
     const fields: string[] = [];
     let keywords = false;
     for (const d of detections.values()) {

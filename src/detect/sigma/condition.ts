@@ -66,6 +66,7 @@ export function parseCondition(text: string, names: readonly string[]): Conditio
       return refs.length === 1 ? refs[0]! : { kind: t === 'all' ? 'and' : 'or', children: refs };
     }
     if (KEYWORDS.has(t)) return fail(`unexpected ${quote(t)}`);
+    if (/^\d+$/.test(t) && tokens[pos + 1] === 'of') return fail(`'${t} of' is not Sigma: use '1 of' (any) or 'all of'`);
     if (!names.includes(t)) return fail(`${quote(t)} is not a search identifier of the rule`);
     pos++;
     return { kind: 'ref', name: t };

@@ -10,7 +10,7 @@ function v4Bytes(s: string): number[] | null {
 }
 
 /** The 16 bytes of an IPv6 address (without a zone), or null. */
-export function v6Bytes(s: string): number[] | null {
+function v6Bytes(s: string): number[] | null {
   if (!isIPv6(s) || s.includes('%')) return null;
   let tail: number[] = [];
   let text = s;

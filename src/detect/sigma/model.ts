@@ -73,4 +73,4 @@ export interface Refusal {
   readonly reason: string;
 }
 
-export const isRefusal = (r: CompiledRule | Refusal): r is Refusal => 'reason' in r;
+export const isRefusal = <T extends object>(r: T | Refusal): r is Refusal => 'reason' in r;

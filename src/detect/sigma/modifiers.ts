@@ -26,6 +26,13 @@ type Val =
 const DASHES = ['-', '/', '\u2013', '\u2014', '\u2015'];
 /** A value may expand into this many windash variants (5 per dash: four dashes). */
 export const MAX_VARIANTS = 625;
+/** Value tests a rule may have in all (SigmaHQ's largest has a few hundred); windash multiplies. */
+export const MAX_RULE_TESTS = 100_000;
+
+/** What is left of a rule's MAX_RULE_TESTS while its items compile. */
+export interface TestBudget {
+  left: number;
+}
 const ITEM_MODIFIERS = new Set(['all', 'neq']);
 const TIME_MODIFIERS = new Set(['minute', 'hour', 'day', 'week', 'month', 'year']);
 const RE_FLAGS: Record<string, string> = { i: 'i', ignorecase: 'i', m: 'm', multiline: 'm', s: 's', dotall: 's' };
@@ -39,7 +46,6 @@ function typed(raw: unknown): Val {
     return { t: 'num', n: raw };
   }
   if (typeof raw === 'string') {
-    if (LONE_SURROGATE.test(raw)) throw new DetectionError(`the value ${quote(raw)} is not valid Unicode`);
     return { t: 'str', parts: parseSigmaString(raw), cased: false, bytes: false };
   }
   throw new DetectionError(`values must be strings, numbers, booleans or null, not ${Array.isArray(raw) ? 'a nested list' : 'a map'}`);
@@ -212,6 +218,7 @@ function toTest(v: Val, keyword: boolean): ValueTest {
     case 'cidr':
       return { kind: 'cidr', cidr: v.cidr, first: v.first, last: v.last };
     case 'cmp':
+      if (keyword) throw new DetectionError('a keyword cannot be compared as a number');
       return { kind: 'number', op: v.op, value: v.n };
     case 'null':
       if (keyword) throw new DetectionError('a keyword cannot be null');
@@ -228,7 +235,7 @@ function toTest(v: Val, keyword: boolean): ValueTest {
  * The Item of `key: value` in a search identifier, where key is `field|mod|mod...` (an
  * empty field: a keyword search) and value a scalar or a list of scalars.
  */
-export function compileItem(key: string, value: unknown): Item {
+export function compileItem(key: string, value: unknown, budget: TestBudget): Item {
   const [name, ...mods] = key.split('|');
   const field = name === '' ? null : name!;
   if (mods.some((m) => m === '')) throw new DetectionError(`${quote(key)} has an empty modifier`);
@@ -236,11 +243,15 @@ export function compileItem(key: string, value: unknown): Item {
   const raws = Array.isArray(value) ? value : [value];
   if (raws.length === 0) throw new DetectionError(`${quote(key)} has an empty list of values`);
   const values = raws.map((raw) => {
+    // Nothing could match it, and DuckDB refuses such text in a query.
+    if (typeof raw === 'string' && LONE_SURROGATE.test(raw)) throw new DetectionError(`the value ${quote(raw)} is not valid Unicode`);
     let vals: Val[] = [chain[0] === 're' || chain[0] === 'cidr' || chain[0] === 'exists' ? { t: 'null' } : typed(raw)];
     chain.forEach((mod, position) => {
       vals = vals.flatMap((v) => apply(mod, v, position, raw, field));
       if (vals.length > MAX_VARIANTS) throw new DetectionError(`${quote(key)} expands into more than ${MAX_VARIANTS} values`);
     });
+    budget.left -= vals.length;
+    if (budget.left < 0) throw new DetectionError(`the rule expands into more than ${MAX_RULE_TESTS} values`);
     return vals.map((v) => toTest(v, field === null));
   });
   return { field, values, all: mods.includes('all'), negated: mods.includes('neq') };

@@ -1,6 +1,6 @@
 // Sigma strings: `*` and `?` wildcards with `\` escapes, parsed into parts, and the cheapest
-// test each shape needs (equality, prefix, suffix, substring; a RegExp only when a wildcard
-// sits inside the text).
+// test each shape needs (equality, prefix, suffix, substring; a glob matcher only when a
+// wildcard sits inside the text).
 import { ANY, ONE, type Part } from './model.js';
 
 /**
@@ -69,14 +69,70 @@ export function shapeOf(parts: readonly Part[]): Shape {
   return { kind: lead && trail ? 'contains' : lead ? 'suffix' : trail ? 'prefix' : 'eq', text };
 }
 
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
+type Chunk = readonly (string | typeof ONE)[];
 
-/** Text as a u-mode RegExp literal. */
-export const regexEscape = (s: string): string => s.replace(REGEX_SPECIAL, (c) => (c === '-' ? '\\x2d' : `\\${c}`));
+/** Where `chunk` ends when it starts at `i` in `s`, or -1. `?` is one code point. */
+function matchAt(s: string, i: number, chunk: Chunk): number {
+  for (const c of chunk) {
+    if (c === ONE) {
+      if (i >= s.length) return -1;
+      i += s.codePointAt(i)! > 0xffff ? 2 : 1;
+    } else if (s.startsWith(c, i)) {
+      i += c.length;
+    } else {
+      return -1;
+    }
+  }
+  return i;
+}
 
-/** An anchored RegExp source for the whole text (with flags 'su': `?` is one code point). */
-export function wildcardSource(parts: readonly Part[]): string {
-  return `^${parts.map((p) => (p === ANY ? '.*' : p === ONE ? '.' : regexEscape(p))).join('')}$`;
+/** Not inside a surrogate pair. */
+const boundary = (s: string, i: number): boolean => !(i > 0 && i < s.length && /[\uDC00-\uDFFF]/.test(s[i]!) && /[\uD800-\uDBFF]/.test(s[i - 1]!));
+
+/** The end of the leftmost match of `chunk` starting at or after `from`, or -1. */
+function findFrom(s: string, from: number, chunk: Chunk): number {
+  const lead = chunk[0];
+  for (let q = from; q <= s.length; q++) {
+    if (typeof lead === 'string') {
+      q = s.indexOf(lead, q);
+      if (q < 0) return -1;
+    } else if (!boundary(s, q)) {
+      continue;
+    }
+    const end = matchAt(s, q, chunk);
+    if (end >= 0) return end;
+  }
+  return -1;
+}
+
+/**
+ * A test of the whole text against a wildcard pattern that never backtracks: the pieces
+ * between `*`s are found leftmost-first in turn, which is exact for globs. A hostile
+ * `*a*a*a...b` costs O(text x pattern) here, where the RegExp `^.*a.*a...b$` takes
+ * exponential time.
+ */
+export function globMatcher(parts: readonly Part[]): (s: string) => boolean {
+  const chunks: (string | typeof ONE)[][] = [[]];
+  for (const p of parts) {
+    if (p === ANY) chunks.push([]);
+    else chunks[chunks.length - 1]!.push(p);
+  }
+  const first = chunks[0]!;
+  const middle = chunks.slice(1, -1);
+  const last = chunks.length > 1 ? chunks[chunks.length - 1]! : null;
+  const lastFixed = last !== null && last.every((c) => c !== ONE) ? last.join('') : null;
+  return (s) => {
+    let pos = matchAt(s, 0, first);
+    if (pos < 0) return false;
+    if (last === null) return pos === s.length;
+    for (const chunk of middle) {
+      pos = findFrom(s, pos, chunk);
+      if (pos < 0) return false;
+    }
+    if (lastFixed !== null) return s.length - lastFixed.length >= pos && s.endsWith(lastFixed);
+    for (let q = pos; q <= s.length; q++) if (boundary(s, q) && matchAt(s, q, last) === s.length) return true;
+    return false;
+  };
 }
 
 /**
@@ -90,7 +146,3 @@ export function lowerText(s: string): string {
 
 /** The parts with their literal text lowercased. */
 export const lowerParts = (parts: readonly Part[]): Part[] => parts.map((p) => (typeof p === 'string' ? lowerText(p) : p));
-
-/** The Sigma string that reads as these parts (for messages and evidence). */
-export const sigmaText = (parts: readonly Part[]): string =>
-  parts.map((p) => (p === ANY ? '*' : p === ONE ? '?' : p.replace(/[\\*?]/g, (c) => `\\${c}`))).join('');

@@ -4,6 +4,9 @@
 // rewritten where the meaning is certain (a leading `(?i)`, `\` before punctuation, `]` first
 // in a class), and an RE2 twin is made that means the same, or a reason why none can.
 //
+// Left different: with the i flag JavaScript's \w and \b also take U+017F and U+212A (they
+// fold to s and k); RE2 keeps them ASCII.
+//
 // ReDoS: JavaScript backtracks, so a pattern like `(a+)+$` can take exponential time on a
 // hostile event. The caller runs the engine under a time watchdog; detecting catastrophic
 // patterns reliably is beyond a cheap check, so none is attempted here.
@@ -63,6 +66,7 @@ export function parseRegex(pattern: string, subFlags: string): ParsedRegex {
       if (n === 'p' || n === 'P') noRe2('Unicode property escapes (\\p{...}) are named differently in RE2');
       if (n === 'c') noRe2('control escapes (\\cX) cannot run in RE2');
       if (n === 'S' && inClass) noRe2('\\S inside a character class cannot be spelled in RE2');
+      if (n === 'b' && inClass) noRe2('\\b (backspace) inside a character class cannot run in RE2');
       if (/[A-Za-z0-9]/.test(n) || U_SYNTAX.has(n) || (n === '-' && inClass)) {
         js += c + n;
         if (n === 's') re2 += inClass ? JS_SPACE : `[${JS_SPACE}]`;

@@ -1,9 +1,10 @@
 // Sigma rule files: YAML documents read into plain rule records, or refused with a reason.
-// Rule files come from anywhere (a downloaded rule pack is attacker-controlled), so the text
-// is checked for nesting before the YAML library sees it (its parser recurses per level and
-// a file of 200k '- ' overflows the stack; 100k '[' exhausts memory), aliases are limited,
-// and every problem is one line naming the file and the rule. The caller bounds the size.
-import { CST, Lexer, parseAllDocuments, type Document } from 'yaml';
+// Rule files come from anywhere (a downloaded rule pack is attacker-controlled), so the text's
+// nesting and its counts of documents and values are checked before the YAML library sees it
+// (its parser recurses per level: a file of 200k '- ' overflows the stack, 100k '[' exhausts
+// memory), aliases are limited, duplicate keys are found in linear time, and every problem
+// is one line naming the file and the rule. The caller bounds the size (1 MiB).
+import { CST, Lexer, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 
 /** A Sigma detection rule as written, its detection not yet compiled (compile.ts). */
 export interface SigmaRule {
@@ -48,32 +49,42 @@ export interface RuleFile {
 export const MAX_YAML_DEPTH = 64;
 /** Aliases a file may expand (rules use none; each expansion copies a subtree). */
 export const MAX_ALIASES = 50;
+/** Values (scalars and list items) in one file: 500,000 in a flow list took the parser 9 s and 460 MB. */
+export const MAX_NODES = 100_000;
+/** Documents in one file (each costs the parser a document object: 260,000 empty ones took 5 s and 270 MB). */
+export const MAX_DOCUMENTS = 1000;
 
 const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
 const STATUSES = new Set(['stable', 'test', 'experimental', 'deprecated', 'unsupported']);
 
-/** One line: control characters (newlines from the YAML or the library) are escaped. */
+/** One line: control characters (newlines from the YAML or the library, terminal escapes) and lone surrogates are escaped. */
 export function oneLine(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return c === '\n' ? ' ' : code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
 }
+
+/** The YAML library's messages can quote a whole line of the file. */
+const clip = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
 
 /** Quoted for a message, short enough to stay on a line. */
 export function quote(s: string): string {
   return `'${oneLine(s.length > 80 ? `${s.slice(0, 77)}...` : s)}'`;
 }
 
-/**
- * The deepest nesting of the text, over-estimated from its tokens without recursion: block
- * levels cannot exceed the indentation plus the indicators ('-', '?', ':') on a line, flow
- * levels are counted exactly. Returns the 1-based line where `limit` is first exceeded, or 0.
- */
-function tooDeep(text: string, limit: number): number {
+/** What the token scan found wrong, or undefined. */
+function scan(text: string): string | undefined {
   let line = 1;
   let indent = 0;
   let onLine = 0;
   let flow = 0;
+  let documents = 0;
+  let nodes = 0;
   let atStart = true;
   let content = false;
+  // Nesting is over-estimated without recursion: block levels cannot exceed the indentation
+  // plus the indicators ('-', '?', ':') on a line; flow levels are counted exactly.
   for (const tok of new Lexer().lex(text)) {
     if (content) {
       // A scalar's source (a block scalar may span lines).
@@ -82,7 +93,11 @@ function tooDeep(text: string, limit: number): number {
       atStart = false;
       continue;
     }
-    switch (CST.tokenType(tok)) {
+    const type = CST.tokenType(tok);
+    if (type === 'scalar' || type === 'single-quoted-scalar' || type === 'double-quoted-scalar' || type === 'block-scalar-header' || type === 'seq-item-ind' || type === 'comma') {
+      if (++nodes > MAX_NODES) return `line ${line}: more than ${MAX_NODES} YAML values`;
+    }
+    switch (type) {
       case 'scalar':
         content = true;
         break;
@@ -96,6 +111,10 @@ function tooDeep(text: string, limit: number): number {
         if (atStart) indent = tok.length;
         for (let i = tok.indexOf('\n'); i >= 0; i = tok.indexOf('\n', i + 1)) line++;
         continue;
+      case 'doc-start':
+      case 'doc-end':
+        if (++documents > MAX_DOCUMENTS) return `line ${line}: more than ${MAX_DOCUMENTS} YAML documents`;
+        break;
       case 'seq-item-ind':
       case 'explicit-key-ind':
       case 'map-value-ind':
@@ -113,9 +132,37 @@ function tooDeep(text: string, limit: number): number {
         break;
     }
     atStart = false;
-    if (indent + onLine + flow > limit) return line;
+    if (indent + onLine + flow > MAX_YAML_DEPTH) return `line ${line}: YAML nested more than ${MAX_YAML_DEPTH} levels deep`;
   }
-  return 0;
+  return undefined;
+}
+
+/**
+ * The first key a map of the document repeats, as a message (the library's own check,
+ * uniqueKeys, is quadratic: 90,000 keys took 68 s), or undefined. Keys must be scalars.
+ */
+function duplicateKey(doc: Document.Parsed, text: string): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (key !== null && !isScalar(key)) {
+          found = `line ${lineOf(text, (key as { range?: [number] }).range?.[0] ?? 0)}: map keys must be plain values`;
+          return visit.BREAK;
+        }
+        const name = key === null ? '' : String(key.value);
+        if (seen.has(name)) {
+          found = `line ${lineOf(text, key?.range?.[0] ?? 0)}: the key ${quote(name)} appears twice in a map`;
+          return visit.BREAK;
+        }
+        seen.add(name);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 type Fields = Record<string, unknown>;
@@ -202,30 +249,35 @@ export function parseRuleFile(text: string, file: string): RuleFile {
     const r = oneLine(reason);
     refused.push({ file, document, ...defined({ title, id }), reason: r, message: `${ruleLabel(file, title, id)}: ${r}` });
   };
-  const deep = tooDeep(text, MAX_YAML_DEPTH);
-  if (deep > 0) {
-    refuse(0, `line ${deep}: YAML nested more than ${MAX_YAML_DEPTH} levels deep`);
+  const wrong = scan(text);
+  if (wrong !== undefined) {
+    refuse(0, wrong);
     return { rules, refused };
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, schema: 'core' }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, schema: 'core' }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
   } catch (e) {
-    refuse(0, `not YAML: ${(e as Error).message}`);
+    refuse(0, `not YAML: ${clip((e as Error).message)}`);
     return { rules, refused };
   }
   docs.forEach((doc, i) => {
     let value: unknown;
     const err = doc.errors[0];
     if (err) {
-      refuse(i, `line ${lineOf(text, err.pos[0])}: YAML error: ${err.message}`);
+      refuse(i, `line ${lineOf(text, err.pos[0])}: YAML error: ${clip(err.message)}`);
+      return;
+    }
+    const dup = duplicateKey(doc, text);
+    if (dup !== undefined) {
+      refuse(i, dup);
       return;
     }
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (e) {
-      refuse(i, `YAML error: ${(e as Error).message}`);
+      refuse(i, `YAML error: ${clip((e as Error).message)}`);
       return;
     }
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing '---'

@@ -1,9 +1,8 @@
 // Compiled Sigma rules run over events, many rules on one event at once. Each field the set's
-// rules read gets a slot; an event's value, its text and its lowercased text are computed at
-// most once per event per slot, however many rules read the field (a generation number marks
-// what belongs to the current event, so the caller resets nothing). Literal tests compile to
-// ===, startsWith, endsWith and includes on lowercased text; a RegExp only when a wildcard
-// sits inside the text. Evidence is gathered only for the rules that matched.
+// rules read gets a slot in the event memo (event.ts), so a field is read and lowercased once
+// per event however many rules read it. Literal tests compile to ===, startsWith, endsWith and
+// includes on lowercased text; a wildcard inside the text to a glob matcher that does not
+// backtrack (values.ts, pattern.ts). Evidence is gathered only for the rules that matched.
 //
 // Semantics, where Sigma leaves them to the backend:
 // - a field value that is a list (argv) matches when any element matches;
@@ -13,18 +12,13 @@
 // - null matches a field without a value (undefined or null); `exists: true` its opposite;
 // - keywords match when any keyword text of the event contains them (case-insensitively).
 import type { BlockList } from 'node:net';
+import { anyText, anyValue, EventContext, type FieldValue, type SigmaEvent, type Text } from './event.js';
 import { cidrBlockList, inBlockList } from './ip.js';
 import type { CompiledRule, Condition, Detection, Item, ValueTest } from './model.js';
-import { lowerParts, lowerText, shapeOf, wildcardSource } from './pattern.js';
+import { lowerText } from './pattern.js';
+import { ANCHORS, compare, numeric, stringsTest, stringTest } from './values.js';
 
-/** A field's value in an event: a list (e.g. argv) matches when any element does. */
-export type FieldValue = string | number | bigint | boolean | null | undefined | readonly string[];
-
-/** An event as the rules see it: fields by name, and the texts keyword searches look in. */
-export interface SigmaEvent {
-  get(field: string): FieldValue;
-  keywords(): readonly string[];
-}
+export type { FieldValue, SigmaEvent } from './event.js';
 
 /** A field of a matching rule that took part in the match, with the event's value (null field: keywords). */
 export interface MatchedField {
@@ -40,146 +34,7 @@ export interface RuleMatch {
   readonly fields: readonly MatchedField[];
 }
 
-type Text = string | readonly string[] | null;
 type Pred = (ctx: EventContext) => boolean;
-
-const DECIMAL = /^-?[0-9]+(?:\.[0-9]+)?$/;
-
-/** The per-event memo of the set's fields. */
-class EventContext {
-  event!: SigmaEvent;
-  private gen = 0;
-  private readonly rawGen: Float64Array;
-  private readonly textGen: Float64Array;
-  private readonly lowGen: Float64Array;
-  private readonly raws: FieldValue[];
-  private readonly texts: Text[];
-  private readonly lows: Text[];
-  private kwGen = -1;
-  private kwLowGen = -1;
-  private kw: readonly string[] = [];
-  private kwLow: readonly string[] = [];
-
-  constructor(private readonly fields: readonly string[]) {
-    this.rawGen = new Float64Array(fields.length).fill(-1);
-    this.textGen = new Float64Array(fields.length).fill(-1);
-    this.lowGen = new Float64Array(fields.length).fill(-1);
-    this.raws = new Array<FieldValue>(fields.length);
-    this.texts = new Array<Text>(fields.length).fill(null);
-    this.lows = new Array<Text>(fields.length).fill(null);
-  }
-
-  start(event: SigmaEvent): void {
-    this.event = event;
-    this.gen++;
-  }
-
-  raw(slot: number): FieldValue {
-    if (this.rawGen[slot] !== this.gen) {
-      this.raws[slot] = this.event.get(this.fields[slot]!);
-      this.rawGen[slot] = this.gen;
-    }
-    return this.raws[slot];
-  }
-
-  text(slot: number): Text {
-    if (this.textGen[slot] !== this.gen) {
-      const v = this.raw(slot);
-      this.texts[slot] = v === null || v === undefined ? null : typeof v === 'string' || Array.isArray(v) ? (v as Text) : String(v);
-      this.textGen[slot] = this.gen;
-    }
-    return this.texts[slot]!;
-  }
-
-  lower(slot: number): Text {
-    if (this.lowGen[slot] !== this.gen) {
-      const t = this.text(slot);
-      this.lows[slot] = t === null ? null : typeof t === 'string' ? lowerText(t) : t.map(lowerText);
-      this.lowGen[slot] = this.gen;
-    }
-    return this.lows[slot]!;
-  }
-
-  keywords(): readonly string[] {
-    if (this.kwGen !== this.gen) {
-      this.kw = this.event.keywords();
-      this.kwGen = this.gen;
-    }
-    return this.kw;
-  }
-
-  keywordsLower(): readonly string[] {
-    if (this.kwLowGen !== this.gen) {
-      this.kwLow = this.keywords().map(lowerText);
-      this.kwLowGen = this.gen;
-    }
-    return this.kwLow;
-  }
-}
-
-const anyText = (t: Text, f: (s: string) => boolean): boolean => (t === null ? false : typeof t === 'string' ? f(t) : t.some(f));
-
-/** A text test: the cheapest JavaScript for the pattern's shape. */
-function stringTest(test: Extract<ValueTest, { kind: 'string' }>): (s: string) => boolean {
-  const parts = test.cased ? test.parts : lowerParts(test.parts);
-  const shape = shapeOf(parts);
-  switch (shape.kind) {
-    case 'eq': {
-      const t = shape.text;
-      return (s) => s === t;
-    }
-    case 'prefix': {
-      const t = shape.text;
-      return (s) => s.startsWith(t);
-    }
-    case 'suffix': {
-      const t = shape.text;
-      return (s) => s.endsWith(t);
-    }
-    case 'contains': {
-      const t = shape.text;
-      return (s) => s.includes(t);
-    }
-    case 'wild': {
-      const re = new RegExp(wildcardSource(parts), 'su');
-      return (s) => re.test(s);
-    }
-  }
-}
-
-/** A number or bigint from a value: numbers as they are, text when it is a plain decimal. */
-function numeric(v: string | number | bigint | boolean): number | bigint | undefined {
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  if (typeof v !== 'string' || !DECIMAL.test(v)) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function compare(a: number | bigint, op: string, b: number): boolean {
-  let x: number | bigint = a;
-  let y: number | bigint = b;
-  if (typeof a === 'bigint') {
-    if (Number.isInteger(b)) y = BigInt(b);
-    else x = Number(a);
-  }
-  switch (op) {
-    case 'eq': return x === y;
-    case 'gt': return x > y;
-    case 'gte': return x >= y;
-    case 'lt': return x < y;
-    default: return x <= y;
-  }
-}
-
-const anyValue = (v: FieldValue, f: (x: string | number | bigint | boolean) => boolean): boolean =>
-  v === null || v === undefined ? false : Array.isArray(v) ? (v as readonly string[]).some(f) : f(v as string | number | bigint | boolean);
-
-const ANCHORS = {
-  eq: (a: string, b: string) => a === b,
-  prefix: (a: string, b: string) => a.startsWith(b),
-  suffix: (a: string, b: string) => a.endsWith(b),
-  contains: (a: string, b: string) => a.includes(b),
-};
 
 class Compiler {
   readonly fields: string[] = [];
@@ -254,9 +109,32 @@ class Compiler {
 
   item(it: Item): Pred {
     const slot = it.field === null ? -1 : this.slot(it.field);
-    const values = it.values.map((variants) => or(variants.map((t) => this.test(t, slot))));
-    const p = it.all ? and(values) : or(values);
+    const p = this.stringItem(it, slot) ?? (it.all ? and : or)(it.values.map((variants) => or(variants.map((t) => this.test(t, slot)))));
     return it.negated ? (c: EventContext) => !p(c) : p;
+  }
+
+  /**
+   * An item whose values are all text patterns of one case mode (most of SigmaHQ's: an
+   * `Image|endswith` list) as one test of the text: fetched once, then a Set for the equal
+   * values and loops over the prefixes, suffixes and substrings, not a closure per value.
+   */
+  private stringItem(it: Item, slot: number): Pred | undefined {
+    const tests = it.values.flat();
+    const first = tests[0];
+    if (first?.kind !== 'string' || !tests.every((t) => t.kind === 'string' && t.cased === first.cased)) return undefined;
+    const get = slot < 0 ? (first.cased ? (c: EventContext): Text => c.keywords() : (c: EventContext): Text => c.keywordsLower()) : first.cased ? (c: EventContext): Text => c.text(slot) : (c: EventContext): Text => c.lower(slot);
+    const anyOf = (ts: readonly ValueTest[]): ((s: string) => boolean) => stringsTest(ts as Extract<ValueTest, { kind: 'string' }>[]);
+    if (!it.all) {
+      const f = anyOf(tests);
+      return (c) => anyText(get(c), f);
+    }
+    // all: each value on its own, as a list field needs each value in some element.
+    const fs = it.values.map(anyOf);
+    return (c) => {
+      const t = get(c);
+      for (const f of fs) if (!anyText(t, f)) return false;
+      return true;
+    };
   }
 
   detection(d: Detection): Pred {
@@ -335,6 +213,11 @@ export class RuleSet {
     this.ctx = new EventContext(this.compiler.fields);
   }
 
+  /** The fields the set's rules read, each once (what a caller must be able to get()). */
+  get fields(): readonly string[] {
+    return this.compiler.fields;
+  }
+
   /** The rules that match the event, in the set's order. */
   match(event: SigmaEvent): RuleMatch[] {
     const ctx = this.ctx;
@@ -373,9 +256,4 @@ export class RuleSet {
     if (keywords) out.push({ field: null, value: ctx.keywords() });
     return out;
   }
-}
-
-/** Whether one compiled rule matches one event (a RuleSet of one; for tests and one-offs). */
-export function matches(rule: CompiledRule, event: SigmaEvent): boolean {
-  return new RuleSet([rule]).match(event).length > 0;
 }

@@ -1,12 +1,13 @@
 // A compiled Sigma rule as one DuckDB boolean expression, for hunts over recordings (and the
 // same SQL on exported Parquet). It means what the JavaScript matcher (ruleset.ts) means:
 // every leaf is coalesced to false so NOT of a missing value holds as it does there; text is
-// lowercased on both sides; wildcards become LIKE; regular expressions run as their RE2 twin
+// lowercased on both sides; wildcards become LIKE or RE2; regular expressions run as their RE2 twin
 // (regex.ts) or the rule is refused for hunts; cidr compares fixed-width hex addresses.
 // Literals from rules are hostile input: every one goes through sqlString.
-import { ANY, ONE, type Part, type CompiledRule, type Condition, type Detection, type Item, type Refusal, type ValueTest } from './model.js';
+import { compileRule } from './compile.js';
+import { ANY, ONE, isRefusal, type Part, type CompiledRule, type Condition, type Detection, type Item, type Refusal, type ValueTest } from './model.js';
 import { lowerParts, shapeOf, type Shape } from './pattern.js';
-import { quote } from './rule.js';
+import { quote, type SigmaRule } from './rule.js';
 
 /**
  * A field as SQL: `sql` is an expression of its value. `list` is a VARCHAR[] (argv) that
@@ -17,6 +18,11 @@ export interface SqlColumn {
   readonly sql: string;
   readonly kind: 'text' | 'number' | 'bool' | 'list' | 'ip';
   readonly ipHex?: string;
+  /**
+   * The value lowercased as lower() does it (a list: each element), where the source has it
+   * ready: a hunt running many rules then lowercases each row once, not once per rule.
+   */
+  readonly lower?: string;
 }
 
 /** The column of a field, or undefined when the source has none. */
@@ -32,9 +38,17 @@ export function sqlString(s: string): string {
     .join(' || chr(0) || ');
 }
 
-/** A pattern as LIKE text (escape character '\'). */
-function likePattern(parts: readonly Part[]): string {
-  return parts.map((p) => (p === ANY ? '%' : p === ONE ? '_' : p.replace(/[\\%_]/g, (c) => `\\${c}`))).join('');
+/**
+ * A wildcard pattern's test of text `t`. DuckDB's LIKE backtracks once the pattern has `_` or
+ * an ESCAPE clause (300 pieces of '%a_' ran for over a minute on 20,000 characters) but not
+ * with `%` alone, so that form stays LIKE (readable, and fast); the rest is RE2, which is linear.
+ */
+function wildcardSql(parts: readonly Part[], t: string): string {
+  if (parts.every((p) => p !== ONE && (p === ANY || !/[\\%_]/.test(p)))) {
+    return `${t} LIKE ${sqlString(parts.map((p) => (p === ANY ? '%' : p)).join(''))}`;
+  }
+  const re = parts.map((p) => (p === ANY ? '.*' : p === ONE ? '.' : p.replace(/[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/g, '\\$&'))).join('');
+  return `regexp_full_match(${t}, ${sqlString(`(?s)${re}`)})`;
 }
 
 function shapeSql(shape: Exclude<Shape, { kind: 'wild' }>, t: string): string {
@@ -48,6 +62,9 @@ function shapeSql(shape: Exclude<Shape, { kind: 'wild' }>, t: string): string {
 }
 
 const VAR = 'sigma_v';
+
+/** A column name as it is; any other expression in parentheses, so `x IS NULL` means what it says. */
+const atom = (sql: string): string => (/^(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")*")(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")*"))*$/.test(sql) ? sql : `(${sql})`);
 const DECIMAL = `'-?[0-9]+(\\.[0-9]+)?'`;
 
 /** A numeric literal; the compiler allows only finite numbers, integers exactly representable. */
@@ -61,13 +78,17 @@ class Builder {
   private column(field: string): SqlColumn {
     const c = this.columns(field);
     if (!c) throw new Unsupported(`field ${quote(field)} has no column`);
-    return c;
+    return { kind: c.kind, sql: atom(c.sql), ...(c.ipHex !== undefined ? { ipHex: atom(c.ipHex) } : {}), ...(c.lower !== undefined ? { lower: atom(c.lower) } : {}) };
   }
 
-  /** `f` of each text the value has: the scalar's text, or any element of a list. */
-  private eachText(c: SqlColumn, f: (t: string) => string): string {
-    if (c.kind === 'list') return `len(list_filter(${c.sql}, lambda ${VAR}: ${f(VAR)})) > 0`;
-    return f(c.kind === 'number' || c.kind === 'bool' ? `CAST(${c.sql} AS VARCHAR)` : c.sql);
+  /** `f` of each text the value has (lowercased with `lower`): the scalar's text, or any element of a list. */
+  private eachText(c: SqlColumn, f: (t: string) => string, lower = false): string {
+    if (c.kind === 'number' || c.kind === 'bool') return f(`CAST(${c.sql} AS VARCHAR)`); // 'true', digits: lowercase already
+    const ready = lower && c.lower !== undefined;
+    const el = (x: string): string => (lower && !ready ? `lower(${x})` : x);
+    const base = ready ? c.lower! : c.sql;
+    if (c.kind === 'list') return `len(list_filter(${base}, lambda ${VAR}: ${f(el(VAR))})) > 0`;
+    return f(el(base));
   }
 
   private test(t: ValueTest, c: SqlColumn, field: string): string {
@@ -75,9 +96,8 @@ class Builder {
       case 'string': {
         const parts = t.cased ? t.parts : lowerParts(t.parts);
         const shape = shapeOf(parts);
-        const side = (x: string): string => (t.cased ? x : `lower(${x})`);
-        if (shape.kind === 'wild') return this.eachText(c, (x) => `${side(x)} LIKE ${sqlString(likePattern(parts))} ESCAPE '\\'`);
-        return this.eachText(c, (x) => shapeSql(shape, side(x)));
+        if (shape.kind === 'wild') return this.eachText(c, (x) => wildcardSql(parts, x), !t.cased);
+        return this.eachText(c, (x) => shapeSql(shape, x), !t.cased);
       }
       case 're':
         if (t.re2 === undefined) throw new Unsupported(`regular expression ${quote(t.source)}: ${t.re2Refusal ?? 'no RE2 form'}`);
@@ -94,7 +114,7 @@ class Builder {
       case 'bool':
         if (c.kind === 'bool') return `${c.sql} = ${String(t.value)}`;
         if (c.kind === 'number') return 'false';
-        return this.eachText(c, (x) => `lower(${x}) = '${String(t.value)}'`);
+        return this.eachText(c, (x) => `${x} = '${String(t.value)}'`, true);
       case 'null':
         return `${c.sql} IS NULL`;
       case 'exists':
@@ -103,8 +123,8 @@ class Builder {
         const o = this.column(t.field);
         if (c.kind === 'list' || o.kind === 'list') throw new Unsupported(`fieldref between ${quote(field)} and ${quote(t.field)}: a list field cannot be compared to another field`);
         const text = (x: SqlColumn): string => {
-          const s = x.kind === 'number' || x.kind === 'bool' ? `CAST(${x.sql} AS VARCHAR)` : x.sql;
-          return t.cased ? s : `lower(${s})`;
+          if (x.kind === 'number' || x.kind === 'bool') return `CAST(${x.sql} AS VARCHAR)`;
+          return t.cased ? x.sql : (x.lower ?? `lower(${x.sql})`);
         };
         const [a, b] = [text(c), text(o)];
         switch (t.anchor) {
@@ -122,7 +142,7 @@ class Builder {
     let field: string;
     if (it.field === null) {
       if (this.keywords === undefined) throw new Unsupported('keyword search, and the source has no keyword column');
-      c = { sql: this.keywords, kind: 'list' };
+      c = { sql: atom(this.keywords), kind: 'list' };
       field = 'keywords';
     } else {
       c = this.column(it.field);
@@ -153,11 +173,14 @@ const join = (xs: readonly string[], op: 'AND' | 'OR'): string => (xs.length ===
  * The rule as one boolean DuckDB expression over the columns (and `keywords`, a VARCHAR[]
  * expression of the texts keyword searches look in), or a refusal when a part of the rule
  * has no SQL of the same meaning (an RE2-incompatible regular expression, a field without a
- * column, cidr on a column that is not an address).
+ * column, cidr on a column that is not an address). A rule not yet compiled is compiled for
+ * the fields that have columns.
  */
-export function ruleSql(rule: CompiledRule, columns: SqlColumns, keywords?: string): { readonly sql: string } | Refusal {
+export function ruleSql(rule: CompiledRule | SigmaRule, columns: SqlColumns, keywords?: string): { readonly sql: string } | Refusal {
+  const compiled: CompiledRule | Refusal = 'detections' in rule ? rule : compileRule(rule, { fields: { has: (f) => columns(f) !== undefined }, keywords: keywords !== undefined });
+  if (isRefusal(compiled)) return compiled;
   try {
-    return { sql: new Builder(columns, keywords).condition(rule.condition, rule.detections) };
+    return { sql: new Builder(columns, keywords).condition(compiled.condition, compiled.detections) };
   } catch (e) {
     if (e instanceof Unsupported) return { reason: e.message };
     throw e;

@@ -52,6 +52,19 @@ describe('values', () => {
     expect(hits(d, event({ a: 'x😀y', b: 'p\nq' }), event({ a: 'xy', b: 'pq' }), event({ a: 'x😀😀y', b: 'pq' }))).toEqual([true, false, false]);
   });
 
+  it('a hostile wildcard pattern costs time linear in the pattern: no backtracking', () => {
+    const d = `\n      s:\n          f: '${'*a'.repeat(300)}*b'\n      condition: s`;
+    const t0 = performance.now();
+    expect(hits(d, event({ f: 'a'.repeat(20_000) }), event({ f: `${'a'.repeat(300)}b` }), event({ f: `${'a'.repeat(299)}b` }))).toEqual([false, true, false]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('wildcards between pieces find the pieces in turn: *ab?d*, a*b?c, ?*x', () => {
+    const one = (value: string, text: string): boolean => hits(`\n      s:\n          f: '${value}'\n      condition: s`, event({ f: text }))[0]!;
+    expect([one('*ab?d*', 'xxabcdxx'), one('*ab?d*', 'abd'), one('a*b?c', 'aXbYc'), one('a*b?c', 'abbbc'), one('a*b?c', 'abc'), one('?*x', 'x'), one('?*x', '😀x'), one('a*?', 'a'), one('a*😀?', 'a😀😀')])
+      .toEqual([true, false, true, true, false, false, true, false, true]);
+  });
+
   it('escapes: \\* and \\? are plain, \\\\* is a backslash then a wildcard, \\\\\\* a backslash and a star, a lone \\ is plain', () => {
     const one = (value: string, text: string): boolean => hits(`\n      s:\n          f: '${value}'\n      condition: s`, event({ f: text }))[0]!;
     expect(one('a\\*b', 'a*b')).toBe(true);
@@ -115,6 +128,8 @@ describe('values', () => {
           argv|contains: '-enc'
       condition: s`;
     expect(hits(d, event({ argv: ['powershell', '-ENC', 'abc'] }), event({ argv: ['a', 'b'] }), event({ argv: [] }))).toEqual([true, false, false]);
+    // A list with holes (a hostile recording's argv) is read without them.
+    expect(hits(d, event({ argv: [null, '-enc'] as unknown as string[] }), event({ argv: [null] as unknown as string[] }))).toEqual([true, false]);
   });
 
   it('case-insensitive matching agrees with DuckDB lower(): İ is i, Σ is σ at the end of a word too', () => {
@@ -228,6 +243,8 @@ describe('modifiers', () => {
     const evs = ['-param-1 -param2', '/param-1 \u2015param2', '\u2013param-1 \u2014param2', '-param/1 -param2'].map((CommandLine) => event({ CommandLine }));
     expect(hits(d, ...evs)).toEqual([true, true, true, false]);
     expect(refusal(`\n      s:\n          f|windash: '-a -b -c -d -e'\n      condition: s`)).toMatch(/more than 625 variants/);
+    const many = [...Array(200).keys()].map((i) => `              - '-a -b -c -d${i}'`).join('\n');
+    expect(refusal(`\n      s:\n          f|windash:\n${many}\n      condition: s`)).toBe("search identifier 's': the rule expands into more than 100000 values");
   });
 
   it('exists: true and false', () => {
@@ -264,6 +281,9 @@ describe('modifiers', () => {
     expect(refusal(`\n      s:\n          f|expand: '%servers%'\n      condition: s`)).toMatch(/placeholders \(modifier 'expand'\) are not supported/);
     expect(refusal(`\n      s:\n          f|hour: 3\n      condition: s`)).toMatch(/time modifiers \('hour'\) are not supported/);
     expect(refusal(`\n      s:\n          f|bogus: 3\n      condition: s`)).toBe("search identifier 's': unknown modifier 'bogus'");
+    expect(refusal(`\n      s:\n          f: 99999999999999999999\n      condition: s`)).toBe("search identifier 's': the number 100000000000000000000 cannot be compared exactly");
+    expect(refusal(`\n      s:\n          f: "\\ud800"\n      condition: s`)).toBe("search identifier 's': the value '\\ud800' is not valid Unicode");
+    expect(refusal(`\n      s:\n          f: {a: 1}\n      condition: s`)).toBe("search identifier 's': values must be strings, numbers, booleans or null, not a map");
   });
 });
 
@@ -279,6 +299,14 @@ describe('keywords', () => {
 
   it('a single string is a keyword, wildcards work inside it', () => {
     expect(hits(`\n      keywords: 'rm *sh_history'\n      condition: keywords`, event({}, ['x; rm ~/.bash_history; y']))).toEqual([true]);
+  });
+
+  it('numbers and booleans are keywords as their text; comparisons, null and field references are refused', () => {
+    expect(hits(`\n      keywords: [4688, true]\n      condition: keywords`, event({}, ['event 4688']), event({}, ['it is TRUE']), event({}, ['46']))).toEqual([true, true, false]);
+    expect(refusal(`\n      keywords: {'|gt': 5}\n      condition: keywords`)).toBe("search identifier 'keywords': a keyword cannot be compared as a number");
+    expect(refusal(`\n      keywords: [null]\n      condition: keywords`)).toBe("search identifier 'keywords': a keyword cannot be null");
+    expect(refusal(`\n      keywords: {'|fieldref': a}\n      condition: keywords`)).toBe("search identifier 'keywords': modifier 'fieldref' needs a field");
+    expect(refusal(`\n      keywords: {'|exists': true}\n      condition: keywords`)).toBe("search identifier 'keywords': modifier 'exists' needs a field");
   });
 
   it('are refused where the log source has no keyword text', () => {
@@ -334,6 +362,7 @@ describe('conditions', () => {
     expect(refusal(d('sel_a AND sel_b'))).toBe("condition 'sel_a AND sel_b': unexpected 'AND' (operators are lowercase)");
     expect(refusal(d(`${'('.repeat(100)}sel_a${')'.repeat(100)}`))).toMatch(/nested more than 64 deep/);
     expect(refusal(d('sel_a sel_b'))).toBe("condition 'sel_a sel_b': unexpected 'sel_b'");
+    expect(refusal(d('2 of sel_*'))).toBe("condition '2 of sel_*': '2 of' is not Sigma: use '1 of' (any) or 'all of'");
   });
 });
 
@@ -357,6 +386,7 @@ describe('log sources and rule sets', () => {
     const e = event({ Image: '/bin/sh', CommandLine: 'sh -c evil', User: 'alice' }, ['sh -c evil']);
     const m = set.match(e);
     expect(m.map((x) => x.index)).toEqual([0, 1]);
+    expect(set.fields).toEqual(['User', 'CommandLine', 'Image']);
     expect(m[0]!.fields).toEqual([{ field: 'User', value: 'alice' }, { field: null, value: ['sh -c evil'] }]);
     expect(m[1]!.fields).toEqual([{ field: 'CommandLine', value: 'sh -c evil' }, { field: 'Image', value: '/bin/sh' }]);
     expect(set.match(event({ Image: '/bin/sh', CommandLine: 'x', User: 'root' }))).toEqual([]);

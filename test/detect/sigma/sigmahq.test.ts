@@ -125,3 +125,45 @@ describe.skipIf(!existsSync(DIR))('the SigmaHQ Linux rules as hunts', () => {
     }
   });
 });
+
+describe.skipIf(!existsSync(DIR))('mutated SigmaHQ rules', () => {
+  it('never make parsing, compiling, matching or SQL throw: each answers or refuses', () => {
+    // A fixed-seed generator, so a failure reproduces.
+    let seed = 19;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const PIECES = ['|re', '|cidr', '|all', '|contains', '|base64offset', '|windash', '|exists', '|fieldref', '|gt', '|neq', '|i', '*', '?', '\\', "'", '"', '[', '{', '- ', ': ', '\n', '\n    ', ' and ', ' not ', ' 1 of ', ' all of them', '(', ')', 'null', '0x', '1e999', '&a', '*a', '!!binary', '\u2028', '\0'];
+    let refused = 0;
+    let compiledCount = 0;
+    const event1 = event({ Image: '/bin/sh', CommandLine: 'sh -c x', a0: '1', DestinationIp: '10.0.0.1' }, ['x']);
+    for (const file of ymlFiles(DIR)) {
+      const text = readFileSync(file, 'utf8');
+      for (let k = 0; k < 5; k++) {
+        let t = text;
+        for (let j = 1 + rand(3); j > 0; j--) {
+          const at = rand(t.length);
+          t = rand(2) ? t.slice(0, at) + PIECES[rand(PIECES.length)]! + t.slice(at) : t.slice(0, at) + t.slice(at + 1 + rand(8));
+        }
+        const parsed = parseRuleFile(t, 'mutant.yml');
+        refused += parsed.refused.length;
+        for (const r of parsed.refused) expect(r.message).not.toMatch(/\n/);
+        for (const rule of parsed.rules) {
+          const c = compileRule(rule, { fields: ANY_FIELD, keywords: true });
+          if (isRefusal(c)) {
+            refused++;
+            expect(c.reason).not.toMatch(/\n/);
+            continue;
+          }
+          compiledCount++;
+          new RuleSet([c]).match(event1);
+          ruleSql(c, column, 'keywords');
+        }
+      }
+    }
+    console.log(`mutants: ${compiledCount} compiled, ${refused} refused`);
+    expect(compiledCount).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+});
