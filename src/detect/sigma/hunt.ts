@@ -79,17 +79,21 @@ const SOURCE_SQL: Readonly<Record<SourceName, string>> = {
 const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'SourcePort', 'DestinationPort']);
 const IPS = new Set(['SourceIp', 'DestinationIp']);
 
+/** A text field lowercased, a column of its own: each row is lowercased once, not once per rule. */
+const lowered = (field: string): string => `"${field}__lower"`;
+
 /** A field of a source as SQL, for ruleSql. */
 function column(field: string): SqlColumn {
   const sql = `"${field}"`;
   if (NUMBERS.has(field)) return { sql, kind: 'number' };
-  if (IPS.has(field)) return { sql, kind: 'ip', ipHex: ipHexSql(sql) };
-  return { sql, kind: 'text' };
+  if (IPS.has(field)) return { sql, kind: 'ip', ipHex: ipHexSql(sql), lower: lowered(field) };
+  return { sql, kind: 'text', lower: lowered(field) };
 }
 
-/** The source's query as a named CTE (materialized: every rule of the source reads it). */
+/** The source's query as a named CTE (materialized: every rule of the source reads it), with its text fields lowercased. */
 export function sourceCte(source: SourceName): string {
-  return `sigma_${source} AS MATERIALIZED (${SOURCE_SQL[source]}\n)`;
+  const texts = [...SOURCES[source].fields].filter((f) => !NUMBERS.has(f));
+  return `sigma_${source} AS MATERIALIZED (SELECT *, ${texts.map((f) => `lower("${f}") AS ${lowered(f)}`).join(', ')} FROM (${SOURCE_SQL[source]}\n))`;
 }
 
 /** The columns every hunt row has, whichever rule and source. */
