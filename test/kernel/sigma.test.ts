@@ -20,6 +20,8 @@ sh -c 'echo ZWNobyBoZWxsbw== | base64 -d | sh'
 unshare -m --propagation private sh -c 'mount -t tmpfs none /etc && mkdir /etc/cron.d && echo "* * * * * root true" > /etc/cron.d/flightrec-test'
 # a setuid file
 sh -c 'f=$(mktemp) && chown root "$f" && chmod u+s "$f" && rm -f "$f"'
+# a connection to a tunnel service, named by the DNS answer that gave its address
+python3 ${join(ROOT, 'test', 'kernel', 'scripts', 'tunnel_lookup.py')} x1.tunnel.us.ngrok.com
 `;
 
 const BENIGN = (dir: string): string => `
@@ -65,7 +67,7 @@ describe.runIf(run)('Sigma rules on the real kernel', () => {
     const rec = record(ATTACK);
     const alerts = replayed(rec);
     const titles = new Set(alerts.map((a) => a.title));
-    for (const t of ['Decode Base64 Encoded Text', 'Linux Base64 Encoded Pipe to Shell', 'New Cron File Created', 'Setuid and Setgid']) {
+    for (const t of ['Decode Base64 Encoded Text', 'Linux Base64 Encoded Pipe to Shell', 'New Cron File Created', 'Setuid and Setgid', 'Communication To Ngrok Tunneling Service - Linux']) {
       expect(titles, `${t} among ${[...titles].join(', ')}`).toContain(t);
     }
     const matches = alerts.map((a) => `${a.seq} ${a.title}`);

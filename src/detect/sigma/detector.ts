@@ -78,9 +78,14 @@ class FileEvent extends ProcessEvent {
   }
 }
 
+/** An address as DNS answers name it: an IPv4-mapped IPv6 address is its A record's address. */
+export const answerKey = (text: string): string => (text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text);
+
 /** A connect or accept of an IP socket; the initiator is the source, as Sysmon has it. */
 class NetworkConnection extends ProcessEvent {
   e!: Event<'net'>;
+  /** Names by address (answerKey), from the DNS answers so far: the latest wins. */
+  readonly names = new Map<string, string>();
 
   get(field: string): FieldValue {
     const e = this.e;
@@ -93,6 +98,7 @@ class NetworkConnection extends ProcessEvent {
       case 'DestinationIp': return addressText(e.family, out ? e.daddr : e.saddr);
       case 'DestinationPort': return out ? e.dport : e.sport;
       case 'SourceIsIpv6': case 'DestinationIsIpv6': return e.family === 10 ? 'true' : 'false';
+      case 'DestinationHostname': return this.names.get(answerKey(addressText(e.family, out ? e.daddr : e.saddr)));
       default: return this.process(field);
     }
   }
@@ -121,7 +127,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
     tables: {
       proc: {},
       ...(fileOps.length > 0 ? { file: { where: { op: fileOps } } } : {}),
-      ...(sources.has('network_connection') ? { net: { where: { op: ['connect', 'accept'] } } } : {}),
+      ...(sources.has('network_connection') ? { net: { where: { op: ['connect', 'accept'] } }, dns: { where: { kind: ['answer'] } } } : {}),
     },
     create(ctx) {
       const sets = bySource(supported);
@@ -178,6 +184,10 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           net.e = e;
           net.pid = e.pid;
           raise(connects.match(net));
+        };
+        handlers.dns = (e: Event<'dns'>) => {
+          const a = e.answer;
+          if (a !== null && e.answer_family !== null) net.names.set(addressText(e.answer_family, a), e.qname);
         };
       }
       return handlers;

@@ -69,11 +69,15 @@ const SOURCE_SQL: Readonly<Record<SourceName, string>> = {
     CASE WHEN e.op = 'connect' THEN e.dport ELSE e.sport END AS "DestinationPort",
     CASE WHEN e.family = 10 THEN 'true' ELSE 'false' END AS "SourceIsIpv6",
     CASE WHEN e.family = 10 THEN 'true' ELSE 'false' END AS "DestinationIsIpv6",
+    n.qname AS "DestinationHostname",
     ${PROCESS_SQL}
-  FROM (SELECT *, ${ORDER('net')} AS k FROM net WHERE family IN (2, 10)
+  FROM (SELECT *, ${ORDER('net')} AS k, CASE WHEN op = 'connect' THEN daddr ELSE saddr END AS dest FROM net WHERE family IN (2, 10)
     AND ((op = 'accept' AND ret >= 0) OR (op = 'connect' AND ret IN (0, -115)))) e
   ASOF LEFT JOIN (${PROCS}) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
-  LEFT JOIN (${USERS}) u ON u.recording = e.recording AND u.id = p.uid`,
+  LEFT JOIN (${USERS}) u ON u.recording = e.recording AND u.id = p.uid
+  -- The name the latest DNS answer before the event gave the address (an IPv4-mapped address: its A record's).
+  ASOF LEFT JOIN (SELECT recording, answer, qname, ${ORDER('dns')} AS k FROM dns WHERE kind = 'answer' AND answer IS NOT NULL) n
+    ON n.recording = e.recording AND n.answer = CASE WHEN e.dest LIKE '::ffff:%.%' THEN substr(e.dest, 8) ELSE e.dest END AND n.k < e.k`,
 };
 
 const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'SourcePort', 'DestinationPort']);

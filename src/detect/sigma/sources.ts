@@ -8,7 +8,8 @@
 //   file_delete         unlink and rmdir that succeeded: TargetFilename
 //   network_connection  connect (Initiated true; in progress counts) and accept (Initiated false)
 //                       of an IP socket: Source*/Destination* as Sysmon names them (the initiator
-//                       is the source)
+//                       is the source); DestinationHostname: the name the latest DNS answer
+//                       before it (to any process) gave DestinationIp, as connections.remote_name
 //
 // Every source also has Image, User and ProcessId of the process. User is the name of the
 // real uid, from the recording's account table (the number when it has none).
@@ -44,7 +45,7 @@ export const SOURCES: Readonly<Record<SourceName, SourceSpec>> = {
   network_connection: {
     name: 'network_connection',
     fields: new Set([...PROCESS, 'Initiated', 'Protocol', 'SourceIp', 'SourcePort', 'SourceIsIpv6',
-      'DestinationIp', 'DestinationPort', 'DestinationIsIpv6']),
+      'DestinationIp', 'DestinationPort', 'DestinationIsIpv6', 'DestinationHostname']),
     keywords: false,
   },
 };
@@ -57,7 +58,6 @@ export const MISSING_FIELDS: Readonly<Record<string, string>> = {
   ParentProcessGuid: 'processes are named by pid and start time, not a GUID',
   Hashes: 'flightrec does not hash executables',
   IntegrityLevel: 'Linux processes have no integrity level',
-  DestinationHostname: 'flightrec does not record DNS answers yet, which name the address connected to',
 };
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
