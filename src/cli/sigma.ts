@@ -3,6 +3,7 @@
 // says of every rule whether it runs and, if not, why.
 import type { Command } from 'commander';
 import { FORMATS, chooseFormat } from '../analyze/formats.js';
+import type { HuntRule } from '../detect/sigma/hunt.js';
 import type { RefusedRule, RuleText, SupportedRule } from '../detect/sigma/rules.js';
 import { UsageError } from '../format/errors.js';
 import type { OutputFile } from '../format/output-file.js';
@@ -84,17 +85,17 @@ export function register(program: Command): void {
       const maxWidth = tableWidth(f.maxWidth, f.output);
       if (!f.showSql && f.fleet === undefined && recordings.length === 0) throw new UsageError('give the recordings to hunt in (or --fleet DIR)');
       const { rules, supported } = await loadRules(f.sigma!);
-      const { huntQuery, ruleSelect } = await import('../detect/sigma/hunt.js');
-      const selects: Array<{ source: SupportedRule['source']; sql: string }> = [];
+      const { huntQuery, huntRule } = await import('../detect/sigma/hunt.js');
+      const hunts: HuntRule[] = [];
       const refused: string[] = [];
       for (const s of supported) {
-        const q = ruleSelect(s.rule, s.source, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
-        if ('reason' in q) refused.push(`${s.rule.rule.title}: ${q.reason}`);
-        else selects.push({ source: s.source, sql: q.sql });
+        const h = huntRule(s.rule, s.source, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
+        if ('reason' in h) refused.push(`${s.rule.rule.title}: ${h.reason}`);
+        else hunts.push(h);
       }
       if (refused.length > 0) warn(`flightrec: ${plural(refused.length, 'rule')} cannot run as SQL and ${refused.length === 1 ? 'is' : 'are'} left out of the hunt (replay --sigma runs them): ${refused.join('; ')}`);
-      if (selects.length === 0) throw new UsageError('--sigma: no rule of these can run as SQL');
-      const query = huntQuery(selects);
+      if (hunts.length === 0) throw new UsageError('--sigma: no rule of these can run as SQL');
+      const query = huntQuery(hunts);
       if (f.showSql) {
         process.stdout.write(`${query};\n`);
         return;

@@ -103,28 +103,54 @@ export function sourceCte(source: SourceName): string {
 /** The columns every hunt row has, whichever rule and source. */
 export const HUNT_COLUMNS = ['recording', 'host', 'time', 'ts', 'seq', 'pid', 'severity', 'rule', 'rule_id', 'level', 'file', 'fields'];
 
-/**
- * One rule as a SELECT over its source's CTE: the HUNT_COLUMNS of each matching event, the
- * fields the rule reads as a JSON object. A refusal where the rule has no SQL of the same meaning.
- */
-export function ruleSelect(rule: CompiledRule, source: SourceName, file: string): { sql: string } | Refusal {
+/** A rule ready to hunt with: its source, its condition as SQL, what its rows say of it. */
+export interface HuntRule {
+  readonly source: SourceName;
+  readonly where: string;
+  /** The fields it reads, shown with each match. */
+  readonly fields: readonly string[];
+  readonly severity: string;
+  readonly title: string;
+  readonly id: string | undefined;
+  readonly level: string | undefined;
+  readonly file: string;
+}
+
+/** A rule as a hunt, or a refusal where it has no SQL of the same meaning. */
+export function huntRule(rule: CompiledRule, source: SourceName, file: string): HuntRule | Refusal {
   const fields = SOURCES[source].fields;
   const where = ruleSql(rule, (f) => (fields.has(f) ? column(f) : undefined));
   if ('reason' in where) return where;
   const r = rule.rule;
-  const lit = (v: string | undefined): string => (v === undefined ? 'NULL' : sqlString(v));
-  const json = rule.fields.length > 0 ? `json_object(${rule.fields.map((f) => `${sqlString(f)}, ${column(f).sql}`).join(', ')})::VARCHAR` : `'{}'`;
-  return {
-    sql: `SELECT recording, host, time, ts, seq, pid, ${sqlString(severityOf(r.level))} AS severity, ${sqlString(r.title)} AS rule, ${lit(r.id)} AS rule_id, ${lit(r.level)} AS level, ${sqlString(file)} AS file, ${json} AS fields
-FROM sigma_${source} WHERE ${where.sql}`,
-  };
+  return { source, where: where.sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
 }
 
-/** The hunt of several rules: their sources once each, their SELECTs in one result, in the recording's order then the rules'. */
-export function huntQuery(selects: ReadonlyArray<{ source: SourceName; sql: string }>): string {
-  const sources = [...new Set(selects.map((s) => s.source))].sort();
-  return `WITH ${sources.map(sourceCte).join(',\n')}
-SELECT * EXCLUDE (rule_order) FROM (
-${selects.map((s, i) => `SELECT *, ${i} AS rule_order FROM (${s.sql})`).join('\nUNION ALL\n')}
-) ORDER BY recording, ts, seq, rule_order`;
+const lit = (v: string | undefined): string => (v === undefined ? 'NULL' : sqlString(v));
+
+/**
+ * The hunt of several rules as one query. Each source is read once, and each of its events
+ * is tested against all of its rules in one projection (a list of the numbers of the rules
+ * that hold: DuckDB plans one scan, not one per rule); a row per match, with the rule's
+ * particulars from a VALUES table, in the recordings' order, then the rules'.
+ */
+export function huntQuery(rules: readonly HuntRule[]): string {
+  const sources = [...new Set(rules.map((r) => r.source))].sort();
+  const hits = sources.map((source) => {
+    const mine = rules.map((r, i) => ({ r, i })).filter((x) => x.r.source === source);
+    const tests = mine.map(({ r, i }) => `CASE WHEN ${r.where} THEN ${i} END`);
+    const fields = mine.map(({ r, i }) => `WHEN ${i} THEN ${r.fields.length > 0 ? `json_object(${r.fields.map((f) => `${sqlString(f)}, ${column(f).sql}`).join(', ')})::VARCHAR` : `'{}'`}`);
+    return `SELECT recording, host, time, ts, seq, pid, rule_order, CASE rule_order ${fields.join(' ')} END AS fields
+FROM (SELECT *, unnest(list_filter([
+  ${tests.join(',\n  ')}
+], x -> x IS NOT NULL)) AS rule_order FROM sigma_${source})`;
+  });
+  const values = rules.map((r, i) => `(${i}, ${sqlString(r.severity)}, ${sqlString(r.title)}, ${lit(r.id)}, ${lit(r.level)}, ${sqlString(r.file)})`);
+  return `WITH ${sources.map(sourceCte).join(',\n')},
+sigma_rules(rule_order, severity, rule, rule_id, level, file) AS (VALUES ${values.join(',\n  ')}),
+sigma_hits AS (
+${hits.join('\nUNION ALL\n')}
+)
+SELECT h.recording, h.host, h.time, h.ts, h.seq, h.pid, r.severity, r.rule, r.rule_id, r.level, r.file, h.fields
+FROM sigma_hits h JOIN sigma_rules r USING (rule_order)
+ORDER BY h.recording, h.ts, h.seq, h.rule_order`;
 }
