@@ -6,9 +6,8 @@ import { FORMATS, chooseFormat } from '../analyze/formats.js';
 import type { HuntRule } from '../detect/sigma/hunt.js';
 import type { RefusedRule, RuleText, SupportedRule } from '../detect/sigma/rules.js';
 import { UsageError } from '../format/errors.js';
-import type { OutputFile } from '../format/output-file.js';
 import { EXIT, plural, say, warn } from './output.js';
-import { openSources, sourceOptions, tableWidth, type SourceFlags } from './sql.js';
+import { runQuery, sourceOptions, tableWidth, type SourceFlags } from './sql.js';
 
 /** What a refusal is, for counting: its reason without the rule's particulars. */
 function kindOf(r: RefusedRule): string {
@@ -100,21 +99,6 @@ export function register(program: Command): void {
         process.stdout.write(`${query};\n`);
         return;
       }
-      const { duckdbOutput, writeResult } = await import('../analyze/results.js');
-      const out: { file?: OutputFile } = {};
-      try {
-        const a = await openSources(recordings, f, () => {
-          const file = duckdbOutput(format, f.output);
-          if (file) out.file = file;
-          return { files: file ? [file.procPath] : [] };
-        });
-        try {
-          await writeResult(a, query, format, f.output, out.file, maxWidth);
-        } finally {
-          a.close();
-        }
-      } finally {
-        out.file?.abort();
-      }
+      await runQuery(recordings, f, query, format, f.output, maxWidth);
     });
 }

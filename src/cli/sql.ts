@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import type { OutputFile } from '../format/output-file.js';
-import { FORMATS, chooseFormat } from '../analyze/formats.js';
+import { FORMATS, chooseFormat, type Format } from '../analyze/formats.js';
 import type { Analysis, SessionOptions, Writes } from '../analyze/session.js';
 import { escapeText } from '../text/escape.js';
 import { damageOption, reportDamage, type DamageFlags } from './damaged.js';
@@ -65,25 +65,29 @@ export function register(program: Command): void {
       if (opts.fleet === undefined && recordings.length === 0) {
         throw new UsageError(existsSync(args.at(-1)!) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
       }
-      const query = commandQuery(args.at(-1)!);
-      const { duckdbOutput, writeResult } = await import('../analyze/results.js');
-      // A Parquet file is written by DuckDB: its temp file is made before the session is confined, which allows exactly it.
-      const out: { file?: OutputFile } = {};
-      try {
-        const a = await openSources(recordings, opts, () => {
-          const file = duckdbOutput(format, opts.output);
-          if (file) out.file = file;
-          return { files: file ? [file.procPath] : [] };
-        });
-        try {
-          await writeResult(a, query, format, opts.output, out.file, maxWidth);
-        } finally {
-          a.close();
-        }
-      } finally {
-        out.file?.abort(); // after commit, nothing to do
-      }
+      await runQuery(recordings, opts, commandQuery(args.at(-1)!), format, opts.output, maxWidth);
     });
+}
+
+/** Runs one query over the recordings (or fleet) and writes its result as `format`, to `output` or stdout. */
+export async function runQuery(recordings: readonly string[], flags: SourceFlags, query: string, format: Format, output: string | undefined, maxWidth: number | undefined): Promise<void> {
+  const { duckdbOutput, writeResult } = await import('../analyze/results.js');
+  // A Parquet file is written by DuckDB: its temp file is made before the session is confined, which allows exactly it.
+  const out: { file?: OutputFile } = {};
+  try {
+    const a = await openSources(recordings, flags, () => {
+      const file = duckdbOutput(format, output);
+      if (file) out.file = file;
+      return { files: file ? [file.procPath] : [] };
+    });
+    try {
+      await writeResult(a, query, format, output, out.file, maxWidth);
+    } finally {
+      a.close();
+    }
+  } finally {
+    out.file?.abort(); // after commit, nothing to do
+  }
 }
 
 /** The query, or what a dot command of the shell that is a query (`.tables`) runs. */

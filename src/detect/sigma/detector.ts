@@ -2,23 +2,13 @@
 // (sources.ts), many rules per event at once (RuleSet), in the recording's order, live and in
 // replay alike. An alert is the rule's title at a severity from its level, with the rule's
 // id, level, file and tags and the fields that matched as evidence.
-import type { Detector, Event, Handlers, Severity } from '../api.js';
-import { creatingOpenBits } from '../../schema/names.js';
-import { ARCHES, type Arch } from '../../schema/names.js';
+import type { Detector, Event, Handlers } from '../api.js';
+import { ARCHES, creatingOpenBits, type Arch } from '../../schema/names.js';
 import { addressText } from '../../text/address.js';
-import { isRefusal, type CompiledRule } from './model.js';
+import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
 import { commandLine, ProcessTable, type SourceName } from './sources.js';
-import type { RuleText } from './rules.js';
-import { compileRules } from './rules.js';
-
-/** Sigma's levels as alert severities. */
-export const SEVERITY_OF_LEVEL: Readonly<Record<string, Severity>> = {
-  informational: 'info', low: 'info', medium: 'warning', high: 'critical', critical: 'emergency',
-};
-
-/** A rule without a level is informational. */
-export const severityOf = (level: string | undefined): Severity => SEVERITY_OF_LEVEL[level ?? 'informational'] ?? 'info';
+import { compileRules, severityOf, type RuleText } from './rules.js';
 
 const FILE_CREATES = new Set(['creat', 'open', 'rename', 'link', 'symlink']);
 const FILE_DELETES = new Set(['unlink', 'rmdir']);
@@ -27,13 +17,18 @@ const EINPROGRESS = -115n;
 /** Fields every source has: the process of the event. */
 abstract class ProcessEvent implements SigmaEvent {
   pid = 0;
-  constructor(protected readonly procs: ProcessTable, protected readonly userName: (uid: number) => string | undefined) {}
+  constructor(protected readonly procs: ProcessTable, private readonly userName: (uid: number) => string | undefined) {}
+
+  /** A uid as User: its name on the recorded host, else the number. */
+  protected user(uid: number): string {
+    return this.userName(uid) ?? String(uid);
+  }
 
   protected process(field: string): FieldValue {
     const p = this.procs.get(this.pid);
     switch (field) {
       case 'Image': return p?.exe;
-      case 'User': return p === undefined ? undefined : this.userName(p.uid) ?? String(p.uid);
+      case 'User': return p === undefined ? undefined : this.user(p.uid);
       case 'ProcessId': return this.pid;
       default: return undefined;
     }
@@ -56,7 +51,7 @@ class ProcessCreation extends ProcessEvent {
       case 'Image': return e.filename;
       case 'CommandLine': return commandLine(e.argv);
       case 'CurrentDirectory': return e.cwd;
-      case 'User': return this.userName(e.uid) ?? String(e.uid);
+      case 'User': return this.user(e.uid);
       case 'ProcessId': return e.pid;
       case 'ParentProcessId': return e.ppid;
       case 'ParentImage': return this.procs.get(e.ppid)?.exe;
@@ -199,5 +194,3 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
 function ruleFileOf(texts: readonly RuleText[], file: string): string {
   return texts.find((t) => t.file === file)?.name ?? file;
 }
-
-export { isRefusal };

@@ -5,7 +5,7 @@
 // is its exit (ProcessTable), here an ASOF join on (ts, seq).
 import { sqlString, ruleSql, type SqlColumn } from './sql.js';
 import type { CompiledRule, Refusal } from './model.js';
-import { severityOf } from './detector.js';
+import { severityOf } from './rules.js';
 import { SOURCES, type SourceName } from './sources.js';
 
 /** The events' place in the recording's order, one number: ts, then seq. */
@@ -99,9 +99,6 @@ export function sourceCte(source: SourceName): string {
   const texts = [...SOURCES[source].fields].filter((f) => !NUMBERS.has(f));
   return `sigma_${source} AS MATERIALIZED (SELECT *, ${texts.map((f) => `lower("${f}") AS ${lowered(f)}`).join(', ')} FROM (${SOURCE_SQL[source]}\n))`;
 }
-
-/** The columns every hunt row has, whichever rule and source. */
-export const HUNT_COLUMNS = ['recording', 'host', 'time', 'ts', 'seq', 'pid', 'severity', 'rule', 'rule_id', 'level', 'file', 'fields'];
 
 /** A rule ready to hunt with: its source, its condition as SQL, what its rows say of it. */
 export interface HuntRule {

@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readSync, readdirSync, constants } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { UsageError } from '../../format/errors.js';
+import type { Severity } from '../api.js';
 import { checkTags } from '../check.js';
 import { compileRule } from './compile.js';
 import { isRefusal, type CompiledRule } from './model.js';
@@ -32,6 +33,14 @@ export interface RefusedRule {
   /** One line: the rule and the reason. */
   readonly message: string;
 }
+
+/** Sigma's levels as alert severities. */
+const SEVERITY_OF_LEVEL: Readonly<Record<string, Severity>> = {
+  informational: 'info', low: 'info', medium: 'warning', high: 'critical', critical: 'emergency',
+};
+
+/** A rule's level as an alert's severity; a rule without a level is informational. */
+export const severityOf = (level: string | undefined): Severity => SEVERITY_OF_LEVEL[level ?? 'informational'] ?? 'info';
 
 /** A rule file is read up to this size; SigmaHQ's largest Linux rule is a few KiB. */
 export const MAX_RULE_FILE = 1 << 20;
