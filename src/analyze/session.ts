@@ -20,7 +20,7 @@ import { wallOffset } from '../format/host.js';
 import { RecordingDir } from '../format/recording-dir.js';
 import { maxTs, minTs } from '../format/summary.js';
 import { MACRO_DDL, RAW_COLUMNS, VIEW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
-import { SYSCALL_NAMES } from '../schema/syscalls.generated.js';
+import { SYSCALL_ARG_KINDS, SYSCALL_NAMES } from '../schema/syscalls.generated.js';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
 import { ident, lit } from './literals.js';
@@ -304,22 +304,31 @@ export class Analysis {
   /**
    * `syscall_name(recording, nr)`: the name of a syscall number on the architecture of the
    * recording a row comes from, as a lookup in a constant list (a join on 50M rows costs
-   * more than the rest of most queries); `recording_arch(recording)`, which the flag macros
-   * of the views use, the same way.
+   * more than the rest of most queries); `syscall_arg_kinds(recording, nr)` and
+   * `syscall_fd_arg(recording, nr)` (how its arguments read, for args_text) and
+   * `recording_arch(recording)`, which the flag macros of the views use, the same way.
    */
   private async defineSyscallName(): Promise<void> {
     const rows = (await this.query('SELECT DISTINCT recording, arch FROM recordings ORDER BY recording')).getRowsJson() as string[][];
     const byArch = new Map<string, string[]>();
     for (const [recording, arch] of rows) byArch.set(arch!, [...(byArch.get(arch!) ?? []), recording!]);
-    const lookup = (arch: string): string => {
-      const table = (SYSCALL_NAMES as Record<string, Record<number, string>>)[arch] ?? {};
+    const lookup = <T>(tables: Readonly<Record<string, Readonly<Record<number, T>>>>, sql: (v: T) => string | null = (v) => lit(String(v))) => (arch: string): string => {
+      const table = tables[arch] ?? {};
       const max = Math.max(-1, ...Object.keys(table).map(Number));
-      return `[${Array.from({ length: max + 1 }, (_, i) => (table[i] === undefined ? 'NULL' : lit(table[i]))).join(', ')}][nr + 1]`;
+      return `[${Array.from({ length: max + 1 }, (_, i) => (table[i] === undefined ? 'NULL' : sql(table[i]!) ?? 'NULL')).join(', ')}][nr + 1]`;
     };
     const arches = [...byArch.keys()];
     const perArch = (value: (arch: string) => string): string => (arches.length <= 1 ? value(arches[0] ?? 'x86_64')
       : `CASE ${arches.map((a) => `WHEN recording IN (${byArch.get(a)!.map(lit).join(', ')}) THEN ${value(a)}`).join(' ')} END`);
-    await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${perArch(lookup)}, 'syscall_' || nr)`);
+    await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_NAMES))}, 'syscall_' || nr)`);
+    await this.run(`CREATE MACRO syscall_arg_kinds(recording, nr) AS ${perArch(lookup(SYSCALL_ARG_KINDS))}`);
+    // Which argument (1-6) is a call's first fd or directory fd: a constant per call, not
+    // searched for in its kinds on every row.
+    const fdArg = (kinds: string): string | null => {
+      const i = kinds.search(/[fd]/);
+      return i < 0 ? null : String(i + 1);
+    };
+    await this.run(`CREATE MACRO syscall_fd_arg(recording, nr) AS ${perArch(lookup(SYSCALL_ARG_KINDS, fdArg))}`);
     await this.run(`CREATE OR REPLACE MACRO recording_arch(recording) AS ${perArch(lit)}`);
   }
 

@@ -71,6 +71,20 @@ export function decodeMacros(): string[] {
     `CREATE OR REPLACE MACRO fr_i32(x) AS CASE WHEN (x & 4294967295) >= 2147483648 THEN (x & 4294967295)::BIGINT - 4294967296 ELSE (x & 4294967295)::BIGINT END`,
     `CREATE OR REPLACE MACRO fr_quoted(s) AS '"' || replace(replace(s, '\\', '\\\\'), '"', '\\"') || '"'`,
     `CREATE OR REPLACE MACRO fr_mode(m) AS '0' || format('{:o}', m::UBIGINT)`,
+    `CREATE OR REPLACE MACRO fr_i64(x) AS CASE WHEN x >= 9223372036854775808 THEN -((18446744073709551615 - x)::BIGINT) - 1 ELSE x::BIGINT END`,
+    // One syscall argument by its kind letter (ArgKinds in syscalls.ts), as strace writes it.
+    `CREATE OR REPLACE MACRO fr_arg(kind, x) AS CASE kind
+  WHEN 'f' THEN fr_i32(x)::VARCHAR WHEN 'd' THEN dirfd_text(fr_i32(x)) WHEN 'i' THEN fr_i32(x)::VARCHAR
+  WHEN 'p' THEN CASE WHEN x = 0 THEN 'NULL' ELSE '0x' || lower(hex(x)) END
+  WHEN 'o' THEN fr_mode(x & 4294967295) WHEN 'l' THEN fr_i64(x)::VARCHAR WHEN 'w' THEN (x & 4294967295)::VARCHAR
+  ELSE x::VARCHAR END`,
+    // The arguments a syscall has, by their kinds (NULL: not known, the first three as numbers);
+    // the argument at fd_pos (its first fd) followed by the path it was opened with, as strace -y
+    // writes it.
+    `CREATE OR REPLACE MACRO fr_args(kinds, fd_pos, a0, a1, a2, a3, a4, a5, fd_path) AS concat_ws(', ',
+  ${[0, 1, 2, 3, 4, 5].map((i) => `CASE WHEN length(coalesce(kinds, 'uuu')) > ${i} THEN fr_arg(substr(coalesce(kinds, 'uuu'), ${i + 1}, 1), a${i})
+    || CASE WHEN fd_pos = ${i + 1} AND fd_path IS NOT NULL THEN '<' || fd_path || '>' ELSE '' END END`).join(',\n  ')})`,
+    `CREATE OR REPLACE MACRO fr_nth_arg(n, a0, a1, a2, a3, a4, a5) AS CASE n ${[0, 1, 2, 3, 4, 5].map((i) => `WHEN ${i + 1} THEN a${i}`).join(' ')} END`,
     // A socket address as strace writes it (the net views give the address as text already).
     `CREATE OR REPLACE MACRO fr_sockaddr(family, addr, port, path) AS CASE
   WHEN family = ${af('AF_INET')} THEN '{sa_family=AF_INET, sin_port=htons(' || port || '), sin_addr=inet_addr("' || addr || '")}'

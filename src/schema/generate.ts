@@ -7,7 +7,7 @@ import { packageRoot } from '../paths.js';
 import { headerLayout, recordLayout, VAR_SIZE, type CField } from './layout.js';
 import { addressMacros } from '../text/address.js';
 import { decodeMacros, decodedColumns } from './decode.js';
-import { SYSCALL_SOURCES, readSyscallTable, syscallTablesVersion } from './syscalls.js';
+import { SYSCALL_SOURCES, readSyscallPrototypes, readSyscallTable, syscallTablesVersion } from './syscalls.js';
 import { TABLES, PATH_MAX, COMM_LEN, ARGV_MAX, SCHEMA_VERSION, DNS_LIMITS } from './tables.js';
 import type { Column, ColumnType, Table } from './types.js';
 
@@ -64,7 +64,7 @@ export function eventsHeader(): string {
   // tables as syscalls.generated.ts.
   for (const src of SYSCALL_SOURCES) {
     out.push(`#ifdef __TARGET_ARCH_${src.arch === 'x86_64' ? 'x86' : src.arch}`);
-    for (const [nr, name] of readSyscallTable(src)) out.push(`#define FR_NR_${name} ${nr}`);
+    for (const [nr, { name }] of readSyscallTable(src)) out.push(`#define FR_NR_${name} ${nr}`);
     out.push('#endif', '');
   }
   out.push(...asserts, '', '#endif /* FLIGHTREC_EVENTS_H */', '');
@@ -299,11 +299,25 @@ export function sqlModule(): string {
 
 // ---------------------------------------------------------------- syscall names
 export function syscallsModule(): string {
-  const out = [`// ${BANNER}`, `// Source: the syscall tables of Linux ${syscallTablesVersion()}, vendored in vendor/linux/.`, ''];
+  const out = [`// ${BANNER}`, `// Source: the syscall tables of Linux ${syscallTablesVersion()} and the prototypes of include/linux/syscalls.h, vendored in vendor/linux/.`, ''];
+  const prototypes = readSyscallPrototypes();
+  const tables = SYSCALL_SOURCES.map((src) => [src.arch, readSyscallTable(src)] as const);
   out.push('export const SYSCALL_NAMES: Readonly<Record<\'x86_64\' | \'arm64\', Readonly<Record<number, string>>>> = {');
-  for (const src of SYSCALL_SOURCES) {
-    out.push(`  ${src.arch}: {`);
-    for (const [nr, name] of readSyscallTable(src)) out.push(`    ${nr}: '${name}',`);
+  for (const [arch, table] of tables) {
+    out.push(`  ${arch}: {`);
+    for (const [nr, { name }] of table) out.push(`    ${nr}: '${name}',`);
+    out.push('  },');
+  }
+  out.push('};', '');
+  out.push('/**', ' * How each argument of a syscall reads, one letter per argument (see ArgKinds in syscalls.ts):',
+    ' * numbers whose entry point has no prototype in the header (arch-specific calls) are absent.', ' */');
+  out.push('export const SYSCALL_ARG_KINDS: Readonly<Record<\'x86_64\' | \'arm64\', Readonly<Record<number, string>>>> = {');
+  for (const [arch, table] of tables) {
+    out.push(`  ${arch}: {`);
+    for (const [nr, { entry }] of table) {
+      const kinds = entry === undefined ? undefined : prototypes.get(entry);
+      if (kinds !== undefined) out.push(`    ${nr}: '${kinds}',`);
+    }
     out.push('  },');
   }
   out.push('};', '');

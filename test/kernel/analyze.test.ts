@@ -140,6 +140,24 @@ describe.runIf(run)('SQL names what happened, on a real recording', () => {
     expect(refused).toEqual([{ summary: `connect(3, {sa_family=AF_INET, sin_port=htons(${out.refused_port}), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED` }]);
   });
 
+  it('syscalls writes each argument by its kind, and strace(pid) names an fd by the path it was opened with', () => {
+    const cat = `(SELECT pid FROM proc WHERE kind = 'exec' AND filename LIKE '%/cat')`;
+    const calls = (from: string): string[] => sqlJson([dir, `SELECT name || '(' || args_text || ') = ' || ret AS call FROM ${from}
+      WHERE pid = ${cat} AND name IN ('read', 'close') ORDER BY seq`]).map((r) => String(r.call));
+    // read(unsigned int fd, char __user *buf, size_t count): the buffer in hex, the count in decimal.
+    expect(calls('syscalls').filter((c) => /^read\(3, 0x[0-9a-f]+, \d+\) = \d+$/.test(c)).length).toBeGreaterThan(0);
+    const traced = calls(`strace(${cat})`);
+    const hostname = traced.filter((c) => c.includes('</etc/hostname>'));
+    expect(hostname.map((c) => c.replace(/0x[0-9a-f]+/, 'BUF'))).toEqual([
+      expect.stringMatching(/^read\(3<\/etc\/hostname>, BUF, \d+\) = \d+$/), // the name, then
+      expect.stringMatching(/^read\(3<\/etc\/hostname>, BUF, \d+\) = 0$/), // the end of the file
+      'close(3</etc/hostname>) = 0',
+    ]);
+    // After its close, fd 3 names nothing until it is opened again.
+    const after = traced.slice(traced.indexOf('close(3</etc/hostname>) = 0') + 1);
+    expect(after.filter((c) => c.startsWith('read(3') || c.startsWith('close(3')).every((c) => !c.includes('hostname'))).toBe(true);
+  });
+
   it('connections has every attempt with its outcome, and the true totals of a socket that was shut down', () => {
     const rows = sqlJson([dir, `SELECT direction, local_port, remote_port, outcome, errno, bytes_sent, bytes_received
       FROM connections WHERE remote_port IN (${[out.refused_port, out.later_port, ...out.sweep, out.server_port, out.client_port].join(', ')})
