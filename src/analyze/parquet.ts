@@ -1,5 +1,5 @@
-// Arrow IPC batches to Parquet without decoding them: one row group per batch, one PLAIN
-// page per column (see parquet-pages.ts). This is what makes the query cache cheap to build:
+// Arrow IPC batches to Parquet, copying what needs no re-encoding: one row group per batch, one data page
+// per column (see parquet-pages.ts), with min/max statistics so DuckDB skips row groups. This is what makes the query cache cheap to build:
 // most bytes are copied, not decompressed and compressed again. Every file has the table's
 // declared schema: a column that a file written under an older schema version lacks is
 // written as nulls.
@@ -10,14 +10,13 @@ import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata
 import { writeAll } from '../format/confined-dir.js';
 import type { StoredSchema } from '../format/stored-schema.js';
 import { BodyReader } from './ipc-body.js';
-import { columnPage, nullPage, type Page } from './parquet-pages.js';
+import { ENCODING, columnPage, nullPage, type Page } from './parquet-pages.js';
 import { parquetSchema, type Leaf } from './parquet-schema.js';
 import { binary, bool, encodeStruct, i32, i64, list, struct, type ThriftStruct, type ThriftValue } from './thrift.js';
 
 const MAGIC = Buffer.from('PAR1');
 const CODEC = { UNCOMPRESSED: 0, ZSTD: 6 } as const;
-const ENCODING = { PLAIN: 0, RLE: 3 } as const;
-const DATA_PAGE_V2 = 3;
+const PAGE = { DICTIONARY: 2, DATA_V2: 3 } as const;
 
 interface ColumnWritten {
   readonly meta: ThriftStruct;
@@ -70,34 +69,53 @@ export class ParquetWriter {
   }
 
   private writePage(leaf: Leaf, page: Page, rows: number): ColumnWritten & { start: number; uncompressed: number } {
+    const start = this.offset;
+    let uncompressed = 0;
+    if (page.dictionary) {
+      const dict = page.dictionary;
+      const header = encodeStruct([
+        [1, i32(PAGE.DICTIONARY)],
+        [2, i32(dict.rawBytes)],
+        [3, i32(dict.values.length)],
+        [7, struct([[1, i32(dict.count)], [2, i32(ENCODING.PLAIN)]])],
+      ]);
+      this.write(header);
+      this.write(dict.values);
+      uncompressed += header.length + dict.rawBytes;
+    }
+    const dataStart = this.offset;
     const levels = page.rep.length + page.def.length;
     const header = encodeStruct([
-      [1, i32(DATA_PAGE_V2)],
+      [1, i32(PAGE.DATA_V2)],
       [2, i32(levels + page.rawValueBytes)],
       [3, i32(levels + page.values.length)],
       [8, struct([
-        [1, i32(page.levelCount)], [2, i32(page.nulls)], [3, i32(rows)], [4, i32(ENCODING.PLAIN)],
+        [1, i32(page.levelCount)], [2, i32(page.nulls)], [3, i32(rows)], [4, i32(page.encoding)],
         [5, i32(page.def.length)], [6, i32(page.rep.length)], [7, bool(page.compressed)],
       ])],
     ]);
-    const start = this.offset;
     this.write(header);
     this.write(page.rep);
     this.write(page.def);
     this.write(page.values);
-    const uncompressed = header.length + levels + page.rawValueBytes;
+    uncompressed += header.length + levels + page.rawValueBytes;
+    const encodings = page.dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE];
+    // Bounds only where the page's values are the leaf's (a list's leaf is its elements'; not written).
+    const bounds = leaf.maxRep === 0 ? page.bounds : undefined;
     return {
       start,
       uncompressed,
       meta: [
         [1, i32(leaf.physical)],
-        [2, list('i32', [i32(ENCODING.PLAIN), i32(ENCODING.RLE)])],
+        [2, list('i32', encodings.map((e) => i32(e)))],
         [3, list('binary', leaf.path.map((p) => binary(p)))],
         [4, i32(CODEC.ZSTD)],
         [5, i64(page.levelCount)],
         [6, i64(uncompressed)],
         [7, i64(this.offset - start)],
-        [9, i64(start)],
+        [9, i64(dataStart)],
+        [11, page.dictionary ? i64(start) : undefined],
+        [12, struct([[3, i64(page.nulls)], [5, bounds && binary(bounds.max)], [6, bounds && binary(bounds.min)]])],
       ],
     };
   }
@@ -112,6 +130,8 @@ export class ParquetWriter {
         [4, list('struct', this.rowGroups)],
         [5, list('struct', Object.entries(this.meta).map(([k, v]) => struct([[1, binary(k)], [2, binary(v)]])))],
         [6, binary('flightrec')],
+        // Type-defined order for every leaf: without it readers may not trust min_value/max_value.
+        [7, list('struct', this.leaves.map(() => struct([[1, struct([])]])))],
       ]);
       this.write(footer);
       const len = Buffer.alloc(4);
