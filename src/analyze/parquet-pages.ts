@@ -2,8 +2,9 @@
 // is laid out the same in both formats, so its zstd frame from the Arrow body becomes the
 // page as it is; narrow ints (Parquet has no 8- or 16-bit type), strings (Parquet
 // interleaves lengths, and dictionary-encodes those with few distinct values), lists and
-// columns with nulls are decoded and re-encoded. Int columns and dictionary-encoded strings
-// carry min/max bounds of the values written (parquet-stats.ts).
+// columns with nulls are decoded and re-encoded. Min/max bounds of the values written
+// (parquet-stats.ts) go with every int column that is decoded, with those copied as stored
+// when the writer asks (the columns that follow time), and with dictionary-encoded strings.
 //
 // What a body gives is checked before it becomes a page, as the Arrow reader checks its
 // batches (format/batch-check.ts): a page DuckDB cannot read would make every query over the
@@ -15,9 +16,9 @@
 import { isUtf8 } from 'node:buffer';
 import { Type, type DataType, type Field } from 'apache-arrow';
 import { offsetsProblem } from '../format/batch-check.js';
-import { zstdDecode, zstdEncode } from '../format/codec.js';
+import { zstdEncode } from '../format/codec.js';
 import { MAX_BUFFER_BYTES, MAX_LIST_ITEMS, MAX_STRING_BYTES } from '../format/limits.js';
-import type { BodyReader } from './ipc-body.js';
+import type { BodyReader, Scratch } from './ipc-body.js';
 import { dictionaryOf } from './parquet-dictionary.js';
 import { intInfo, type Leaf } from './parquet-schema.js';
 import { bytesBounds, int32Bounds, int64Bounds, type Bounds } from './parquet-stats.js';
@@ -187,13 +188,21 @@ function fixedBytes(t: DataType, n: number): number {
 function validityOf(body: BodyReader, nullCount: number, n: number, what: string): Uint8Array | undefined {
   const stored = body.nextStored();
   if (nullCount === 0) return undefined;
-  const bits = stored.frame ? zstdDecode(stored.bytes) : stored.bytes;
+  const bits = body.decoded(stored);
   if (bits.length < Math.ceil(n / 8)) body.corrupt(`${what}: validity bitmap too short for ${n} values`);
   return bits;
 }
 
+/** How a column is written. */
+export interface PageOptions {
+  /** Reused for values decoded only to bound them. */
+  readonly scratch: Scratch;
+  /** Whether an int column copied as it is stored is decoded for its bounds. */
+  readonly bound: boolean;
+}
+
 /** One column of one batch as a Parquet page. */
-export function columnPage(field: Field, body: BodyReader, rows: number): Page {
+export function columnPage(field: Field, body: BodyReader, rows: number, opts: PageOptions): Page {
   const t = field.type;
   const what = `column ${field.name}`;
   const node = body.nextNode();
@@ -206,16 +215,12 @@ export function columnPage(field: Field, body: BodyReader, rows: number): Page {
     const { def, nulls } = flatLevels(validity, rows, field.nullable);
     const narrow = t.typeId === Type.Int && intInfo(t).bits < 32;
     if (!validity && !narrow) {
-      // The Arrow buffer is already the PLAIN page; an int column's is decoded for its bounds.
-      let bounds: Bounds | undefined;
-      if (t.typeId === Type.Int) {
-        const decoded = values.frame ? zstdDecode(values.bytes) : values.bytes;
-        if (decoded.length !== values.rawLength) body.corrupt(`${what}: values buffer declares ${values.rawLength} bytes but holds ${decoded.length}`);
-        bounds = fixedBounds(t, decoded, rows);
-      }
+      // The Arrow buffer is already the PLAIN page (the reader has held its frame to the size
+      // the body declares); an int column's is decoded for its bounds when asked.
+      const bounds = t.typeId === Type.Int && opts.bound ? fixedBounds(t, body.decodedInto(values, opts.scratch), rows) : undefined;
       return { values: values.bytes, compressed: values.frame, rawValueBytes: values.rawLength, levelCount: rows, nulls: 0, def, rep: new Uint8Array(0), encoding: ENCODING.PLAIN, bounds };
     }
-    const decoded = values.frame ? zstdDecode(values.bytes) : values.bytes;
+    const decoded = body.decodedInto(values, opts.scratch);
     if (decoded.length < fixedBytes(t, rows)) body.corrupt(`${what}: values buffer holds ${decoded.length} bytes, too few for ${rows} values`);
     const labels = field.metadata.get('flightrec.enum')?.split(',');
     if (labels) {

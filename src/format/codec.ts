@@ -64,6 +64,28 @@ export function zstdDecode(data: Uint8Array): Uint8Array {
   return out;
 }
 
+let dctx: InstanceType<typeof zstd.DCtx> | undefined;
+
+/**
+ * zstdDecode into `out`, which must be exactly the size the frame declares: for a caller that
+ * only reads the values (the query cache's min/max statistics) and reuses one buffer, since a
+ * fresh buffer per frame cost more in page faults than the decompression itself (measured on
+ * 351 MB of syscall columns: 560 to 1010 ms allocating, 310 ms into one buffer).
+ */
+export function zstdDecodeInto(data: Uint8Array, out: Uint8Array): Uint8Array {
+  const size = zstdFrameContentSize(data);
+  if (size !== out.byteLength) throw new FrameError(`zstd frame declares ${size} bytes, ${out.byteLength} expected`);
+  dctx ??= new zstd.DCtx();
+  let n: number;
+  try {
+    n = dctx.decompress(out, data);
+  } catch (err) {
+    throw new FrameError(`zstd frame unreadable: ${(err as Error).message}`, { cause: err });
+  }
+  if (n !== size) throw new FrameError(`zstd frame declared ${size} bytes but held ${n}`);
+  return out;
+}
+
 /**
  * Buffers decompressed ahead of time (by the inflate workers), keyed by the compressed
  * frame's position: apache-arrow hands `decode` a view into the message body, and a view

@@ -1,14 +1,17 @@
 // The cache's Parquet files let DuckDB skip row groups: a `ts` window over 1% of the time range,
-// or one pid of many, reads at most 5% of them. DuckDB 1.5 reports no row groups read
+// or one pid of many, reads at most 5% of them. The bounds are those of the values: checked
+// against DuckDB's own min/max per row group. DuckDB 1.5 reports no row groups read
 // (EXPLAIN ANALYZE names files; operator_rows_scanned counts a file's rows once any of
 // it is read), so the test counts them another way: every row group whose statistics cannot
 // match is overwritten with garbage, and the query must still give the pristine answer.
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { ParquetWriter } from '../../src/analyze/parquet.js';
+import { Analysis } from '../../src/analyze/session.js';
 import { RecordingWriter, SCHEMAS, TableFile, makeBatch } from '../../src/index.js';
+import { followingTime } from '../../src/schema/tables.js';
 import { SyscallWorkload } from '../../src/testing/synthetic.js';
 import { tempDir } from '../helpers.js';
 
@@ -16,7 +19,10 @@ const GROUPS = 200;
 const ROWS = 1000;
 
 /** A syscall table of GROUPS batches transcoded to Parquet; pids rise over time, as the kernel hands them out. */
-function syscallParquet(columns: (k: number, n: number) => Record<string, BigUint64Array | BigInt64Array | Uint32Array> = (k, n) => ({ pid: new Uint32Array(n).map((_, i) => 1000 + k * 4 + (i % 4)) })): string {
+function syscallParquet(
+  columns: (k: number, n: number) => Record<string, BigUint64Array | BigInt64Array | Uint32Array> = (k, n) => ({ pid: new Uint32Array(n).map((_, i) => 1000 + k * 4 + (i % 4)) }),
+  bounded = followingTime('syscall'),
+): string {
   const dir = tempDir();
   const w = RecordingWriter.create(join(dir, 'rec'));
   const work = new SyscallWorkload(9);
@@ -28,7 +34,7 @@ function syscallParquet(columns: (k: number, n: number) => Record<string, BigUin
   w.close();
   const source = join(dir, 'rec', 'segments', '000001', 'syscall.arrow');
   const out = join(dir, 'syscall.parquet');
-  const writer = new ParquetWriter(openSync(out, 'w'), out, SCHEMAS.syscall);
+  const writer = new ParquetWriter(openSync(out, 'w'), out, SCHEMAS.syscall, {}, bounded);
   const f = new TableFile(source, SCHEMAS.syscall);
   for (const { header, body, stored } of f.rawBatches()) writer.writeBatch(header, body, stored, source);
   f.close();
@@ -102,11 +108,12 @@ describe('the query cache lets DuckDB skip row groups', () => {
 
   it('orders bounds as the column type does: unsigned 64-bit values past 2^63, negative signed ones', async () => {
     // Half the groups hold arg0 values with the top bit set and negative rets; a bound compared
-    // with the wrong signedness would have DuckDB skip groups that match.
+    // with the wrong signedness would have DuckDB skip groups that match. (The cache bounds
+    // neither column: they do not follow time; the writer is asked to here.)
     const file = syscallParquet((k, n) => ({
       arg0: new BigUint64Array(n).map((_, i) => (k % 2 === 0 ? (1n << 63n) + BigInt(i) : BigInt(i))),
       ret: new BigInt64Array(n).map((_, i) => (k % 2 === 0 ? -BigInt(i) - 1n : BigInt(i))),
-    }));
+    }), new Set(['arg0', 'ret']));
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     try {
@@ -117,6 +124,46 @@ describe('the query cache lets DuckDB skip row groups', () => {
       expect(await rows(con, `SELECT count(*) FROM '${file}' WHERE ret >= 0`)).toEqual([[half]]);
       const stats = await rows(con, `SELECT stats_min_value, stats_max_value FROM parquet_metadata('${file}') WHERE row_group_id = 0 AND path_in_schema IN ('arg0', 'ret') ORDER BY path_in_schema`);
       expect(stats).toEqual([[String(1n << 63n), String((1n << 63n) + BigInt(ROWS - 1))], [String(-ROWS), '-1']]);
+    } finally {
+      con.closeSync();
+    }
+  });
+
+  it('writes the bounds of ts, seq, pid and tid in every row group, as DuckDB computes them; none for columns that do not follow time', async () => {
+    const file = syscallParquet();
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      for (const column of ['ts', 'seq', 'pid', 'tid']) {
+        const stats = await rows(con, `SELECT row_group_id, stats_min_value, stats_max_value FROM parquet_metadata('${file}') WHERE path_in_schema = '${column}' ORDER BY row_group_id`);
+        const actual = await rows(con, `SELECT file_row_number // ${ROWS}, min(${column})::VARCHAR, max(${column})::VARCHAR FROM read_parquet('${file}', file_row_number = true) GROUP BY 1 ORDER BY 1`);
+        expect(stats.map(([g, lo, hi]) => [BigInt(g as number), lo, hi])).toEqual(actual);
+      }
+      expect(await rows(con, `SELECT DISTINCT stats_min_value, stats_max_value FROM parquet_metadata('${file}') WHERE path_in_schema IN ('arg0', 'latency_ns')`)).toEqual([[null, null]]);
+    } finally {
+      con.closeSync();
+    }
+  });
+
+  it('the query cache of a recording has them: every row group of every table bounds ts and pid', async () => {
+    const dir = join(tempDir(), 'rec');
+    const w = RecordingWriter.create(dir);
+    const work = new SyscallWorkload(4);
+    for (let k = 0; k < 3; k++) w.append('syscall', work.batch(ROWS));
+    w.sealSegment();
+    w.append('syscall', work.batch(ROWS));
+    w.close();
+    const cache = join(tempDir(), 'cache');
+    const a = await Analysis.open([dir], { cache });
+    a.close();
+    const files = readdirSync(cache).filter((f) => f.endsWith('.parquet')).map((f) => `'${join(cache, f)}'`);
+    expect(files).toHaveLength(2);
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      const stats = await rows(con, `SELECT path_in_schema, count(*), count(stats_min_value), count(stats_max_value) FROM parquet_metadata([${files.join(', ')}])
+        WHERE path_in_schema IN ('ts', 'pid') GROUP BY 1 ORDER BY 1`);
+      expect(stats).toEqual([['pid', 4n, 4n, 4n], ['ts', 4n, 4n, 4n]]);
     } finally {
       con.closeSync();
     }
