@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Analysis } from '../src/analyze/session.js';
 import { Recording } from '../src/format/recording.js';
 import { TABLE_NAMES } from '../src/schema/tables.js';
@@ -48,6 +49,7 @@ const lastTs = BigInt(syscallTs[syscallTs.length - 1]!.last_ts!);
 const windowFrom = firstTs + (lastTs - firstTs) / 2n;
 const windowTo = windowFrom + (lastTs - firstTs) / 100n;
 
+const PID = 4100;
 // The subtree under one process halfway down.
 const subtree = ROOT + 7;
 const QUERIES: Record<string, string> = {
@@ -59,7 +61,7 @@ const QUERIES: Record<string, string> = {
   events_per_second: 'SELECT make_timestamp_ns(sec * 1000000000) AS second, count(*) AS events FROM (SELECT epoch_ns(time) // 1000000000 AS sec FROM timeline) GROUP BY sec ORDER BY sec',
   time_window_1pct: `SELECT nr, count(*) AS calls, sum(latency_ns) AS latency FROM syscall WHERE ts BETWEEN ${windowFrom} AND ${windowTo} GROUP BY nr ORDER BY calls DESC`,
   // The synthetic syscall workload has its 8 pids in every batch: no row group can be skipped here.
-  pid_eq: 'SELECT count(*) AS calls, min(ts), max(ts) FROM syscall WHERE pid = 4100',
+  pid_eq: `SELECT count(*) AS calls, min(ts), max(ts) FROM syscall WHERE pid = ${PID}`,
 };
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
@@ -87,8 +89,30 @@ async function measure(open: (dirs: string[], opts: { cache: string }) => Promis
     queries[name] = { median_s: +median(times).toFixed(3), runs_s: times.map((t) => +t.toFixed(3)), rows: n };
   }
   a.close();
+  const syscallRowGroups = await rowGroups(cache);
   rmSync(cache, { recursive: true, force: true });
-  return { ingest_s: +ingestS.toFixed(2), ingest_rows_per_s: Math.round(rows / ingestS), cache_bytes: cacheBytes, queries };
+  return { ingest_s: +ingestS.toFixed(2), ingest_rows_per_s: Math.round(rows / ingestS), cache_bytes: cacheBytes, syscall_row_groups: syscallRowGroups, queries };
+}
+
+/**
+ * The cache's syscall row groups, and those the window and pid queries cannot skip: whose
+ * bounds (by parquet_metadata) meet the filter, or that have none. DuckDB reports no row
+ * groups read; test/analyze/pruning.test.ts shows it skips the others.
+ */
+async function rowGroups(cache: string): Promise<object> {
+  const files = readdirSync(cache).filter((f) => /^\d+-syscall-.*\.parquet$/.test(f)).map((f) => `'${join(cache, f)}'`);
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    const meeting = (column: string, lo: bigint | number, hi: bigint | number): string =>
+      `count(*) FILTER (path_in_schema = '${column}' AND (stats_min_value IS NULL OR NOT (TRY_CAST(stats_max_value AS UBIGINT) < ${lo} OR TRY_CAST(stats_min_value AS UBIGINT) > ${hi})))`;
+    const [row] = (await con.runAndReadAll(`SELECT count(*) FILTER (path_in_schema = 'ts'), ${meeting('ts', windowFrom, windowTo)}, ${meeting('pid', PID, PID)}
+      FROM parquet_metadata([${files.join(', ')}])`)).getRows();
+    const [total, windowRead, pidRead] = row!.map(Number);
+    return { total, time_window_1pct_read: windowRead, pid_eq_read: pidRead };
+  } finally {
+    con.closeSync();
+  }
 }
 
 // Beside the recording rather than in the user's cache, and emptied: ingest from cold.
