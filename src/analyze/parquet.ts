@@ -1,9 +1,8 @@
 // Arrow IPC batches to Parquet, copying what needs no re-encoding: one row group per batch,
 // one data page per column (see parquet-pages.ts), with min/max statistics so DuckDB skips
 // row groups. This is what makes the query cache cheap to build: most bytes are copied, not
-// decompressed and compressed again. Every file has the table's
-// declared schema: a column that a file written under an older schema version lacks is
-// written as nulls.
+// decompressed and compressed again. Every file has the table's declared schema: a column
+// that a file written under an older schema version lacks is written as nulls.
 import { createHash } from 'node:crypto';
 import { closeSync } from 'node:fs';
 import type { Schema } from 'apache-arrow';
@@ -107,8 +106,9 @@ export class ParquetWriter {
     this.write(page.values);
     uncompressed += header.length + levels + page.rawValueBytes;
     const encodings = page.dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE];
-    // Bounds only where the page's values are the leaf's (a list's leaf is its elements'; not written).
-    const bounds = leaf.maxRep === 0 ? page.bounds : undefined;
+    // Statistics only for a flat column: a list page counts empty lists with its nulls, and a
+    // reader taking that as the leaf's null count could skip groups for `IS NOT NULL`.
+    const stats = leaf.maxRep === 0 ? struct([[3, i64(page.nulls)], [5, page.bounds && binary(page.bounds.max)], [6, page.bounds && binary(page.bounds.min)]]) : undefined;
     return {
       start,
       uncompressed,
@@ -122,7 +122,7 @@ export class ParquetWriter {
         [7, i64(this.offset - start)],
         [9, i64(dataStart)],
         [11, page.dictionary ? i64(start) : undefined],
-        [12, struct([[3, i64(page.nulls)], [5, bounds && binary(bounds.max)], [6, bounds && binary(bounds.min)]])],
+        [12, stats],
       ],
     };
   }

@@ -145,7 +145,7 @@ describe('the query cache lets DuckDB skip row groups', () => {
     }
   });
 
-  it('the query cache of a recording has them: every row group of every table bounds ts and pid', async () => {
+  it('the query cache of a recording has them: every row group of every segment bounds ts and pid', async () => {
     const dir = join(tempDir(), 'rec');
     const w = RecordingWriter.create(dir);
     const work = new SyscallWorkload(4);
