@@ -12,13 +12,16 @@ export interface Stored {
   readonly rawLength: number;
 }
 
-/** One buffer reused for decoded bytes that are read and dropped, sized to the largest asked for. */
+/**
+ * One buffer reused for decoded bytes that are read and dropped, sized to the largest asked
+ * for (a size the reader has held to MAX_BUFFER_BYTES).
+ */
 export class Scratch {
   private buf = new Uint8Array(0);
 
   /** A view of `n` bytes, valid until the next call. */
   bytes(n: number): Uint8Array {
-    if (this.buf.byteLength < n) this.buf = new Uint8Array(Math.max(n, this.buf.byteLength * 2));
+    if (this.buf.byteLength < n) this.buf = new Uint8Array(n);
     return this.buf.subarray(0, n);
   }
 }
