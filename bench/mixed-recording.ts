@@ -8,6 +8,9 @@ import { SyscallWorkload, batchFromRows, rng } from '../src/testing/synthetic.js
 export const ROOT = 10_000;
 export const PROCESSES = 2000;
 
+/** The process-context columns schema 2 added, left null: the benchmarks do not read them. */
+const CONTEXT = { cwd: null, start_ts: null, kthread: null };
+
 /** Writes a recording of `total` rows at `dir`. */
 export function writeMixedRecording(dir: string, total: number): void {
 
@@ -31,12 +34,12 @@ export function writeMixedRecording(dir: string, total: number): void {
     const pid = ROOT + i;
     const ppid = i === 0 ? 1 : ROOT + Math.floor(rand() * i);
     parent.set(pid, ppid);
-    const id = { ppid, uid: 1000, gid: 1000, euid: 1000, cgroup_id: 1n, argv_truncated: false };
+    const id = { ppid, uid: 1000, gid: 1000, euid: 1000, cgroup_id: 1n, argv_truncated: false, ...CONTEXT };
     proc.push({ ...header(pid, 'sh'), kind: 'fork', ...id, filename: null, argv: null, exit_code: null });
     const exe = pick(['/usr/bin/curl', '/usr/bin/python3', '/bin/sh', '/usr/bin/tar', '/usr/bin/make']);
     proc.push({ ...header(pid, exe.slice(exe.lastIndexOf('/') + 1)), kind: 'exec', ...id, filename: exe, argv: [exe, '-x', String(i)], exit_code: null });
   }
-  for (let i = 0; i < PROCESSES; i++) proc.push({ ...header(ROOT + i, 'sh'), kind: 'exit', ppid: parent.get(ROOT + i), uid: 1000, gid: 1000, euid: 1000, cgroup_id: 1n, filename: null, argv: null, argv_truncated: false, exit_code: 0 });
+  for (let i = 0; i < PROCESSES; i++) proc.push({ ...header(ROOT + i, 'sh'), kind: 'exit', ppid: parent.get(ROOT + i), uid: 1000, gid: 1000, euid: 1000, cgroup_id: 1n, filename: null, argv: null, argv_truncated: false, exit_code: 0, ...CONTEXT });
   w.append('proc', batchFromRows('proc', proc));
 
   const paths = Array.from({ length: 1000 }, (_, i) => `/srv/data/${i % 37}/file-${i}.bin`);
@@ -47,7 +50,7 @@ export function writeMixedRecording(dir: string, total: number): void {
       const close = rand() < 0.5;
       return {
         ...header(pid, 'tar'), op: close ? 'close' : 'open', path: pick(paths), path2: null, dirfd: -100, fd: 3 + Math.floor(rand() * 10),
-        flags: close ? 0 : 65, mode: 0o644, owner: 0, group: 0, bytes_read: 0n, bytes_written: close ? BigInt(Math.floor(rand() * 1e6)) : 0n, ret: close ? 0n : 3n,
+        flags: close ? 0 : 65, mode: 0o644, owner: 0, group: 0, bytes_read: 0n, bytes_written: close ? BigInt(Math.floor(rand() * 1e6)) : 0n, ret: close ? 0n : 3n, abs_path: null,
       };
     })));
   }

@@ -5,7 +5,7 @@ import { ioError, type ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError } from '../format/errors.js';
 import type { Recording, SegmentRef } from '../format/recording.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
-import { SCHEMA_VERSION, type TableName } from '../schema/tables.js';
+import { SCHEMA_VERSION, followingTime, type TableName } from '../schema/tables.js';
 import { CACHE_VERSION, identityOf, writeMeta } from './cache-entry.js';
 import { ParquetWriter } from './parquet.js';
 
@@ -23,7 +23,7 @@ export function transcode(rec: Recording, seg: SegmentRef, table: TableName, dir
   const source = join(seg.path, `${table}.arrow`);
   if (st === undefined) throw new RecordingError('disappeared while it was read', { file: source });
   const tmp = dir.createTemp(`${name}.parquet`);
-  const writer = new ParquetWriter(tmp.fd, dir.display(`${name}.parquet`), SCHEMAS[table], { 'flightrec.table': table, 'flightrec.source': source });
+  const writer = new ParquetWriter(tmp.fd, dir.display(`${name}.parquet`), SCHEMAS[table], { 'flightrec.table': table, 'flightrec.source': source }, followingTime(table));
   let rows: number;
   let sha256: string | undefined;
   try {

@@ -13,9 +13,10 @@ import { SCHEMA_VERSION } from '../schema/tables.js';
 /**
  * Bumped when the transcoding or the entry changes, so old entries are not read as new ones.
  * 3: entries have the declared columns of their schema version (`schema_version`), those a
- * file lacks as nulls.
+ * file lacks as nulls. 4: min/max statistics and dictionary-encoded strings, which DuckDB
+ * trusts for skipping row groups: an older entry has none and would be scanned whole.
  */
-export const CACHE_VERSION = 3;
+export const CACHE_VERSION = 4;
 
 /** What an entry remembers about the file it was made from. */
 export interface Identity {

@@ -2,8 +2,29 @@
 // out (per field: validity, then offsets and values as its type has them), each as stored
 // (a zstd frame or raw bytes) or decoded.
 import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
-import { zstdDecode } from '../format/codec.js';
+import { FrameError, zstdDecode, zstdDecodeInto } from '../format/codec.js';
 import { RecordingError } from '../format/errors.js';
+
+/** A buffer as the body stores it: a zstd frame declaring `rawLength` bytes, or those bytes. */
+export interface Stored {
+  readonly bytes: Uint8Array;
+  readonly frame: boolean;
+  readonly rawLength: number;
+}
+
+/**
+ * One buffer reused for decoded bytes that are read and dropped, sized to the largest asked
+ * for (a size the reader has held to MAX_BUFFER_BYTES).
+ */
+export class Scratch {
+  private buf = new Uint8Array(0);
+
+  /** A view of `n` bytes, valid until the next call. */
+  bytes(n: number): Uint8Array {
+    if (this.buf.byteLength < n) this.buf = new Uint8Array(n);
+    return this.buf.subarray(0, n);
+  }
+}
 
 /** The buffers of one batch body, taken in the order Arrow IPC lays them out. */
 export class BodyReader {
@@ -19,7 +40,7 @@ export class BodyReader {
   }
 
   /** The next buffer as stored: a zstd frame, or raw bytes. */
-  nextStored(): { bytes: Uint8Array; frame: boolean; rawLength: number } {
+  nextStored(): Stored {
     const b = this.header.buffers[this.buffer++];
     if (!b) this.corrupt('fewer buffers than columns need');
     const bytes = this.body.subarray(Number(b.offset), Number(b.offset) + Number(b.length));
@@ -30,8 +51,29 @@ export class BodyReader {
   }
 
   nextDecoded(): Uint8Array {
-    const s = this.nextStored();
-    return s.frame ? zstdDecode(s.bytes) : s.bytes;
+    return this.decoded(this.nextStored());
+  }
+
+  /** A stored buffer's bytes; a frame that is not what it declares is a corrupt batch. */
+  decoded(s: Stored): Uint8Array {
+    if (!s.frame) return s.bytes;
+    try {
+      return zstdDecode(s.bytes);
+    } catch (err) {
+      if (err instanceof FrameError) this.corrupt(err.message);
+      throw err;
+    }
+  }
+
+  /** decoded(), into `scratch` (grown as needed) rather than a new buffer: for bytes only looked at. */
+  decodedInto(s: Stored, scratch: Scratch): Uint8Array {
+    if (!s.frame) return s.bytes;
+    try {
+      return zstdDecodeInto(s.bytes, scratch.bytes(s.rawLength));
+    } catch (err) {
+      if (err instanceof FrameError) this.corrupt(err.message);
+      throw err;
+    }
   }
 
   /** Throws a one-line error naming the file. */

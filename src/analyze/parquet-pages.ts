@@ -1,7 +1,10 @@
-// One column of one Arrow batch as a PLAIN Parquet data page. A fixed-width column without
-// nulls is laid out the same in both formats, so its zstd frame from the Arrow body becomes
-// the page as it is; narrow ints (Parquet has no 8- or 16-bit type), strings (Parquet
-// interleaves lengths), lists and columns with nulls are decoded and re-encoded.
+// One column of one Arrow batch as a Parquet data page. A fixed-width column without nulls
+// is laid out the same in both formats, so its zstd frame from the Arrow body becomes the
+// page as it is; narrow ints (Parquet has no 8- or 16-bit type), strings (Parquet
+// interleaves lengths, and dictionary-encodes those with few distinct values), lists and
+// columns with nulls are decoded and re-encoded. Min/max bounds of the values written
+// (parquet-stats.ts) go with every int column that is decoded, with those copied as stored
+// when the writer asks (the columns that follow time), and with dictionary-encoded strings.
 //
 // What a body gives is checked before it becomes a page, as the Arrow reader checks its
 // batches (format/batch-check.ts): a page DuckDB cannot read would make every query over the
@@ -13,10 +16,15 @@
 import { isUtf8 } from 'node:buffer';
 import { Type, type DataType, type Field } from 'apache-arrow';
 import { offsetsProblem } from '../format/batch-check.js';
-import { zstdDecode, zstdEncode } from '../format/codec.js';
+import { zstdEncode } from '../format/codec.js';
 import { MAX_BUFFER_BYTES, MAX_LIST_ITEMS, MAX_STRING_BYTES } from '../format/limits.js';
-import type { BodyReader } from './ipc-body.js';
+import type { BodyReader, Scratch } from './ipc-body.js';
+import { dictionaryOf } from './parquet-dictionary.js';
 import { intInfo, type Leaf } from './parquet-schema.js';
+import { bytesBounds, int32Bounds, int64Bounds, type Bounds } from './parquet-stats.js';
+
+/** Value encodings of a data page. */
+export const ENCODING = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
 
 /** What a column contributes to one row group. */
 export interface Page {
@@ -27,6 +35,11 @@ export interface Page {
   readonly nulls: number;
   readonly def: Uint8Array;
   readonly rep: Uint8Array;
+  /** PLAIN, or RLE_DICTIONARY with `dictionary` its dictionary page. */
+  readonly encoding: number;
+  readonly dictionary?: { readonly values: Uint8Array; readonly rawBytes: number; readonly count: number };
+  /** Bounds of the present values, when the column's type has them written. */
+  readonly bounds?: Bounds;
 }
 
 /** One RLE run of the RLE/bit-packing hybrid encoding: `count` times `level`, appended to `out`. */
@@ -61,7 +74,7 @@ export function nullPage(leaf: Leaf, rows: number): Page {
     levelRun(out, rows, 0);
     return Uint8Array.from(out);
   };
-  return { values: new Uint8Array(0), compressed: false, rawValueBytes: 0, levelCount: rows, nulls: rows, def: run(), rep: leaf.maxRep > 0 ? run() : new Uint8Array(0) };
+  return { values: new Uint8Array(0), compressed: false, rawValueBytes: 0, levelCount: rows, nulls: rows, def: run(), rep: leaf.maxRep > 0 ? run() : new Uint8Array(0), encoding: ENCODING.PLAIN };
 }
 
 const bit = (bits: Uint8Array, i: number): boolean => ((bits[i >> 3]! >> (i & 7)) & 1) === 1;
@@ -175,13 +188,21 @@ function fixedBytes(t: DataType, n: number): number {
 function validityOf(body: BodyReader, nullCount: number, n: number, what: string): Uint8Array | undefined {
   const stored = body.nextStored();
   if (nullCount === 0) return undefined;
-  const bits = stored.frame ? zstdDecode(stored.bytes) : stored.bytes;
+  const bits = body.decoded(stored);
   if (bits.length < Math.ceil(n / 8)) body.corrupt(`${what}: validity bitmap too short for ${n} values`);
   return bits;
 }
 
+/** How a column is written. */
+export interface PageOptions {
+  /** Reused for values decoded only to bound them. */
+  readonly scratch: Scratch;
+  /** Whether an int column copied as it is stored is decoded for its bounds. */
+  readonly bound: boolean;
+}
+
 /** One column of one batch as a Parquet page. */
-export function columnPage(field: Field, body: BodyReader, rows: number): Page {
+export function columnPage(field: Field, body: BodyReader, rows: number, opts: PageOptions): Page {
   const t = field.type;
   const what = `column ${field.name}`;
   const node = body.nextNode();
@@ -194,15 +215,19 @@ export function columnPage(field: Field, body: BodyReader, rows: number): Page {
     const { def, nulls } = flatLevels(validity, rows, field.nullable);
     const narrow = t.typeId === Type.Int && intInfo(t).bits < 32;
     if (!validity && !narrow) {
-      // The Arrow buffer is already the PLAIN page.
-      return { values: values.bytes, compressed: values.frame, rawValueBytes: values.rawLength, levelCount: rows, nulls: 0, def, rep: new Uint8Array(0) };
+      // The Arrow buffer is already the PLAIN page (the reader has held its frame to the size
+      // the body declares); an int column's is decoded for its bounds when asked.
+      const bounds = t.typeId === Type.Int && opts.bound ? fixedBounds(t, body.decodedInto(values, opts.scratch), rows) : undefined;
+      return { values: values.bytes, compressed: values.frame, rawValueBytes: values.rawLength, levelCount: rows, nulls: 0, def, rep: new Uint8Array(0), encoding: ENCODING.PLAIN, bounds };
     }
-    const decoded = values.frame ? zstdDecode(values.bytes) : values.bytes;
+    const decoded = body.decodedInto(values, opts.scratch);
+    if (decoded.length < fixedBytes(t, rows)) body.corrupt(`${what}: values buffer holds ${decoded.length} bytes, too few for ${rows} values`);
     const labels = field.metadata.get('flightrec.enum')?.split(',');
     if (labels) {
       for (let i = 0; i < rows; i++) if (decoded[i]! >= labels.length && !(validity && !bit(validity, i))) body.corrupt(`${what}: code ${decoded[i]} at row ${i} has no label`);
     }
-    return packed(plainFixed(t, decoded, validity, rows), rows, nulls, def, new Uint8Array(0));
+    const plain = plainFixed(t, decoded, validity, rows);
+    return { ...packed(plain, rows, nulls, def, new Uint8Array(0)), bounds: fixedBounds(t, plain, rows - nulls) };
   }
   if (t.typeId === Type.Utf8 || t.typeId === Type.Binary) {
     const offsets = int32s(body.nextDecoded());
@@ -211,6 +236,15 @@ export function columnPage(field: Field, body: BodyReader, rows: number): Page {
     const bad = offsetsProblem(offsets, rows, data.length, utf8 ? MAX_STRING_BYTES : MAX_BUFFER_BYTES, what);
     if (bad) body.corrupt(bad);
     const { def, nulls } = flatLevels(validity, rows, field.nullable);
+    const dict = dictionaryOf(offsets, data, validity, rows, utf8);
+    if (dict) {
+      const indices = zstdEncode(dict.indices);
+      return {
+        values: indices, compressed: true, rawValueBytes: dict.indices.length, levelCount: rows, nulls, def, rep: new Uint8Array(0), encoding: ENCODING.RLE_DICTIONARY,
+        dictionary: { values: zstdEncode(dict.plain), rawBytes: dict.plain.length, count: dict.entries.length },
+        bounds: utf8 ? bytesBounds(dict.entries) : undefined,
+      };
+    }
     return packed(plainBytes(offsets, data, validity, 0, rows, utf8), rows, nulls, def, new Uint8Array(0));
   }
   if (t.typeId === Type.List) return listPage(field, body, rows, validity);
@@ -219,7 +253,14 @@ export function columnPage(field: Field, body: BodyReader, rows: number): Page {
 
 function packed(raw: Uint8Array, levelCount: number, nulls: number, def: Uint8Array, rep: Uint8Array): Page {
   const z = zstdEncode(raw);
-  return { values: z, compressed: true, rawValueBytes: raw.length, levelCount, nulls, def, rep };
+  return { values: z, compressed: true, rawValueBytes: raw.length, levelCount, nulls, def, rep, encoding: ENCODING.PLAIN };
+}
+
+/** Bounds of `n` PLAIN values of an int column (as Parquet lays them out: 8- and 16-bit widened to 32); none for other types. */
+function fixedBounds(t: DataType, plain: Uint8Array, n: number): Bounds | undefined {
+  if (t.typeId !== Type.Int) return undefined;
+  const { bits, signed } = intInfo(t);
+  return bits === 64 ? int64Bounds(plain, n, signed) : int32Bounds(plain, n, signed || bits < 32);
 }
 
 /** A list column: repetition and definition levels per element, values of the present elements. */

@@ -3,6 +3,7 @@
 // content size, and a size over the limit is refused before anything is allocated.
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { Compressor, Decompressor } from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 import { MAX_BUFFER_BYTES } from './limits.js';
 
 export { MAX_BUFFER_BYTES } from './limits.js';
@@ -12,50 +13,24 @@ const ZSTD_MAGIC = 0xfd2fb528;
 export class FrameError extends Error {}
 
 /**
- * Walk one zstd frame's headers (RFC 8878 §3.1.1) without decompressing: returns the declared
- * content size. Throws FrameError unless `buf` is exactly one frame with a content size.
+ * The content size one zstd frame declares, read by libzstd (ZSTD_getFrameContentSize and
+ * ZSTD_findFrameCompressedSize, which walks the block headers) without decompressing.
+ * Throws FrameError unless `buf` is exactly one frame with a content size.
  */
 export function zstdFrameContentSize(buf: Uint8Array): number {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const need = (n: number, at: number): void => {
-    if (at + n > buf.byteLength) throw new FrameError(`zstd frame truncated at byte ${at}`);
-  };
-  need(5, 0);
-  if (view.getUint32(0, true) !== ZSTD_MAGIC) throw new FrameError('not a zstd frame (bad magic)');
-  const fhd = buf[4]!;
-  const fcsFlag = fhd >> 6;
-  const singleSegment = (fhd >> 5) & 1;
-  const checksum = (fhd >> 2) & 1;
-  const dictFlag = fhd & 3;
-  if ((fhd >> 3) & 1) throw new FrameError('zstd frame header has the reserved bit set');
-  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictFlag]!;
-  const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
-  if (fcsBytes === 0) throw new FrameError('zstd frame does not declare its content size');
-  need(fcsBytes, at);
-  let size: number;
-  switch (fcsBytes) {
-    case 1: size = buf[at]!; break;
-    case 2: size = view.getUint16(at, true) + 256; break;
-    case 4: size = view.getUint32(at, true); break;
-    default: {
-      const big = view.getBigUint64(at, true);
-      size = big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(big);
-    }
+  // Skippable frames have their own magic: libzstd would give them a size of 0.
+  if (buf.byteLength < 4 || new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true) !== ZSTD_MAGIC) throw new FrameError('not a zstd frame (bad magic)');
+  let size: number | null;
+  let length: number;
+  try {
+    size = zstd.getFrameContentSize(buf);
+    length = zstd.findFrameCompressedSize(buf);
+  } catch (err) {
+    throw new FrameError(`zstd frame unreadable: ${(err as Error).message}`, { cause: err });
   }
-  at += fcsBytes;
-  for (;;) {
-    need(3, at);
-    const h = buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16);
-    const last = h & 1;
-    const type = (h >> 1) & 3;
-    const blockSize = h >>> 3;
-    if (type === 3) throw new FrameError(`zstd block of reserved type at byte ${at}`);
-    at += 3 + (type === 1 ? 1 : blockSize);
-    if (last) break;
-  }
-  at += checksum ? 4 : 0;
-  if (at !== buf.byteLength) throw new FrameError(`zstd frame ends at byte ${at} of a ${buf.byteLength}-byte buffer`);
-  return size;
+  if (size === null) throw new FrameError('zstd frame does not declare its content size');
+  if (length !== buf.byteLength) throw new FrameError(`zstd frame ends at byte ${length} of a ${buf.byteLength}-byte buffer`);
+  return Math.min(size, Number.MAX_SAFE_INTEGER);
 }
 
 let compressor: Compressor | undefined;
@@ -86,6 +61,28 @@ export function zstdDecode(data: Uint8Array): Uint8Array {
   decompressor ??= new Decompressor();
   const out = decompressor.decompress(data);
   if (out.byteLength !== size) throw new FrameError(`zstd frame declared ${size} bytes but held ${out.byteLength}`);
+  return out;
+}
+
+let dctx: InstanceType<typeof zstd.DCtx> | undefined;
+
+/**
+ * zstdDecode into `out`, which must be exactly the size the frame declares: for a caller that
+ * only reads the values (the query cache's min/max statistics) and reuses one buffer, since a
+ * fresh buffer per frame cost more in page faults than the decompression itself (measured on
+ * 351 MB of syscall columns: 560 to 1010 ms allocating, 310 ms into one buffer).
+ */
+export function zstdDecodeInto(data: Uint8Array, out: Uint8Array): Uint8Array {
+  const size = zstdFrameContentSize(data);
+  if (size !== out.byteLength) throw new FrameError(`zstd frame declares ${size} bytes, ${out.byteLength} expected`);
+  dctx ??= new zstd.DCtx();
+  let n: number;
+  try {
+    n = dctx.decompress(out, data);
+  } catch (err) {
+    throw new FrameError(`zstd frame unreadable: ${(err as Error).message}`, { cause: err });
+  }
+  if (n !== size) throw new FrameError(`zstd frame declared ${size} bytes but held ${n}`);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The event tables, declared once. Everything else is generated from this file:
 // `npm run generate` rewrites bpf/events.h and src/schema/*.generated.ts.
 import {
-  type Column, type Table, added, addedLabels, address, addressIn, blob, bool, column, decoded, enumOf, i32, i64, inlineStr, str,
+  type Column, type Table, added, addedLabels, address, addressIn, blob, bool, column, decoded, enumOf, followsTime, i32, i64, inlineStr, str,
   strs, u16, u32, u64, u64s, u8,
 } from './types.js';
 
@@ -20,16 +20,16 @@ export const ARGV_MAX = 4096;
  * at, bytes read. A response with more sets answers_cut. */
 export const DNS_LIMITS = { answers: 8, records: 24, bytes: 2048 } as const;
 
-const ts = column('ts', u64, 'CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time');
-const seq = column('seq', u64, 'global record order, unique within a recording');
+const ts = followsTime(column('ts', u64, 'CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time'));
+const seq = followsTime(column('seq', u64, 'global record order, unique within a recording'));
 
 /** Columns every kernel event carries. */
 const HEADER: readonly Column[] = [
   ts,
   seq,
   column('cpu', u16, 'CPU the event was recorded on'),
-  column('pid', u32, 'process id (tgid)'),
-  column('tid', u32, 'thread id'),
+  followsTime(column('pid', u32, 'process id (tgid)')),
+  followsTime(column('tid', u32, 'thread id')),
   column('comm', inlineStr(COMM_LEN), 'task command name'),
 ];
 
@@ -59,7 +59,7 @@ export const TABLES: readonly Table[] = [
     columns: [
       ...HEADER,
       column('kind', enumOf('fork', 'exec', 'exit', addedLabels(2, 'snapshot')), 'lifecycle event; snapshot (schema 2): a process running when the recording started, from /proc'),
-      column('ppid', u32, 'parent tgid'),
+      followsTime(column('ppid', u32, 'parent tgid')),
       column('uid', u32, 'real uid'),
       column('gid', u32, 'real gid'),
       column('euid', u32, 'effective uid'),
@@ -195,17 +195,17 @@ export const TABLES: readonly Table[] = [
       ts, seq,
       column('cpu', u16, 'CPU whose records were lost'),
       column('lost', u64, 'events lost'),
-      column('first_ts', u64, 'earliest ts the loss may cover'),
-      column('last_ts', u64, 'latest ts the loss may cover'),
+      followsTime(column('first_ts', u64, 'earliest ts the loss may cover')),
+      followsTime(column('last_ts', u64, 'latest ts the loss may cover')),
     ],
   },
   {
     name: 'alert', id: 11, source: 'user',
     doc: 'detector alerts, live or from replay',
     columns: [
-      column('ts', u64, 'ts of the triggering event'),
-      column('seq', u64, 'seq of the triggering event'),
-      column('pid', u32, 'process the alert is about'),
+      followsTime(column('ts', u64, 'ts of the triggering event')),
+      followsTime(column('seq', u64, 'seq of the triggering event')),
+      followsTime(column('pid', u32, 'process the alert is about')),
       column('detector', str(128), 'detector name'),
       column('version', str(32), 'detector version'),
       column('severity', enumOf(...SEVERITIES), 'severity'),
@@ -252,4 +252,9 @@ export function table(name: string): Table {
   const t = TABLES.find((x) => x.name === name);
   if (!t) throw new Error(`unknown table '${name}' (tables: ${TABLE_NAMES.join(', ')})`);
   return t;
+}
+
+/** The names of a table's columns whose values follow time (`Column.followsTime`). */
+export function followingTime(name: string): ReadonlySet<string> {
+  return new Set(table(name).columns.filter((c) => c.followsTime).map((c) => c.name));
 }

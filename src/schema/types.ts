@@ -32,6 +32,10 @@ export interface Column {
   readonly since?: number;
   /** Names for the number, as extra view columns next to it (src/schema/decode.ts). */
   readonly decode?: Decode;
+  /** Values that follow time (ts, seq, pids as the kernel hands them out), so the rows of one
+   * stretch of a recording hold a narrow range of them: the query cache bounds them per row
+   * group, and a filter on them skips the rest (analyze/parquet-pages.ts). */
+  readonly followsTime?: boolean;
 }
 
 /**
@@ -93,6 +97,11 @@ export function column(name: string, type: ColumnType, doc: string, nullable = f
 /** A nullable column added in schema version `since`. */
 export function added(since: number, name: string, type: ColumnType, doc: string): Column {
   return { name, type, doc, nullable: true, since };
+}
+
+/** The column, its values following time (`Column.followsTime`). */
+export function followsTime(c: Column): Column {
+  return { ...c, followsTime: true };
 }
 
 /** The column, read in SQL through a table of names as well. */

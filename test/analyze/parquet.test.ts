@@ -2,7 +2,7 @@
 // before it becomes a Parquet page, and text DuckDB would refuse is made readable. A file of
 // an older schema version becomes a Parquet file of the declaration, nulls where it lacks a
 // column.
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Field, RecordBatchStreamWriter, Schema, Utf8, makeData } from 'apache-arrow';
@@ -55,6 +55,29 @@ describe('the cache transcoder on hostile batches', () => {
     const file = join(dir, 'segments', '000002', 'proc.arrow');
     writeFileSync(file, bytes, { mode: 0o600 });
     await expect(Analysis.open([dir], { cache: join(tempDir(), 'cache') })).rejects.toThrow(`${file}: corrupt Arrow batch: column comm: offsets run to`);
+  });
+
+  it('a values frame holding other than the body declares is a one-line error, whether the column is decoded for its bounds or copied', async () => {
+    // ts is decoded for its bounds, arg0 copied as stored, where DuckDB would fail on every read of a page that lies.
+    for (const [column, index] of [['ts', 1], ['arg0', 16]] as const) {
+      const source = join(tempDir(), 'source');
+      const s = RecordingWriter.create(source);
+      s.append('syscall', new SyscallWorkload(3).batch(100));
+      s.close();
+      const bytes = readFileSync(join(source, 'segments', '000001', 'syscall.arrow'));
+      const m = splitStream(bytes);
+      const at = m.schema.length + bufferOffset(m.batches[0]!, index).offset; // the uncompressed length before the frame
+      bytes.writeBigInt64LE(bytes.readBigInt64LE(at) + 8n, at);
+      // As the tail of a recording still being written: an unsealed segment, read without a hash to hold it to.
+      const dir = join(tempDir(), 'rec');
+      const w = RecordingWriter.create(dir);
+      w.append('syscall', new SyscallWorkload(2).batch(10));
+      w.sealSegment();
+      mkdirSync(join(dir, 'segments', '000002'), { mode: 0o700 });
+      const file = join(dir, 'segments', '000002', 'syscall.arrow');
+      writeFileSync(file, bytes, { mode: 0o600 });
+      await expect(Analysis.open([dir], { cache: join(tempDir(), 'cache') }), column).rejects.toThrow(/^\S+syscall\.arrow at offset \d+: corrupt Arrow stream: buffer claims \d+ bytes, its zstd frame \d+$/);
+    }
   });
 });
 
