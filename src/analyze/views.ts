@@ -288,7 +288,7 @@ LEFT JOIN (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'us
 LEFT JOIN cgroup c ON c.recording = a.recording AND c.id = l.cgroup_id`],
 ];
 
-/** Macros; `wall(ts)` is defined per query session, since it needs the recording's clock. */
+/** Macros; `wall()` and `ts_of()` are defined per query session (session.ts), since they need the recordings' clocks. */
 export const DERIVED_MACROS: readonly string[] = [
   // Every process below `root` in the tree, `root` included.
   `CREATE OR REPLACE MACRO descendants(root) AS TABLE SELECT * FROM process_tree WHERE list_contains(path, root)`,
