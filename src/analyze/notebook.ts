@@ -3,6 +3,7 @@
 // its cell, between markers, so a notebook that was run can be run again.
 import { readFileSync } from 'node:fs';
 import { RecordingError } from '../format/errors.js';
+import type { TimeZone } from '../text/time.js';
 import { renderTable } from './results.js';
 import type { Analysis } from './session.js';
 
@@ -20,6 +21,8 @@ export interface Cell {
 export interface NotebookOptions {
   /** Rows shown under a cell; the rest are counted. */
   readonly maxRows?: number;
+  /** The zone times are shown in (UTC by default). */
+  readonly tz?: TimeZone;
 }
 
 /** The notebook without results of an earlier run. */
@@ -58,7 +61,7 @@ export async function runNotebook(a: Analysis, path: string, opts: NotebookOptio
   const results = new Map<number, string>();
   for (const cell of cells) {
     try {
-      results.set(cell.end, renderTable(await a.query(cell.sql), { maxRows: opts.maxRows ?? 50 }));
+      results.set(cell.end, renderTable(await a.query(cell.sql), { maxRows: opts.maxRows ?? 50, tz: opts.tz ?? 'UTC' }));
     } catch (err) {
       throw new RecordingError(`cell ${cell.index} (line ${cell.line}): ${(err as Error).message}`, { file: path, cause: err });
     }

@@ -8,10 +8,9 @@ import type {
   DuckDBBlobValue, DuckDBDateValue, DuckDBListType, DuckDBListValue, DuckDBResultReader, DuckDBType, DuckDBValue,
 } from '@duckdb/node-api';
 import { duckdb } from './duckdb.js';
+import { timestampNanos } from './results.js';
 
-const {
-  DuckDBTimestampValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTypeId,
-} = duckdb;
+const { DuckDBTypeId } = duckdb;
 
 /** A result as an Arrow IPC stream or file. */
 export function arrowIpc(r: DuckDBResultReader, kind: 'stream' | 'file'): Uint8Array {
@@ -45,12 +44,7 @@ function arrowValue(v: DuckDBValue, t: DataType): unknown {
   if (t instanceof List) return (v as DuckDBListValue).items.map((x) => arrowValue(x, t.children[0]!.type));
   if (t instanceof Binary) return (v as DuckDBBlobValue).bytes;
   if (t instanceof DateDay) return new Date((v as DuckDBDateValue).days * 86_400_000);
-  if (t instanceof TimestampNanosecond) {
-    if (v instanceof DuckDBTimestampNanosecondsValue) return v.nanos;
-    if (v instanceof DuckDBTimestampValue) return v.micros * 1000n;
-    if (v instanceof DuckDBTimestampMillisecondsValue) return v.millis * 1_000_000n;
-    if (v instanceof DuckDBTimestampSecondsValue) return v.seconds * 1_000_000_000n;
-  }
+  if (t instanceof TimestampNanosecond) return timestampNanos(v) ?? null;
   if (t instanceof Utf8) return String(v);
   return v;
 }

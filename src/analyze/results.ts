@@ -1,35 +1,58 @@
 // Query results as text (an aligned table, CSV, JSON, JSON Lines) or as files other tools
 // read (Parquet through DuckDB's COPY, Arrow IPC through apache-arrow).
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import type { DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBResultReader, DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
 import { duckdb } from './duckdb.js';
 
-const { DuckDBBlobValue, DuckDBTypeId } = duckdb;
+const {
+  DuckDBBlobValue, DuckDBTypeId, JsonDuckDBValueConverter,
+  DuckDBTimestampValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampSecondsValue, DuckDBTimestampTZValue,
+} = duckdb;
 import { UsageError } from '../format/errors.js';
 import { OutputFile } from '../format/output-file.js';
 import { cutText } from '../text/escape.js';
 import { table } from '../text/table.js';
+import { isoTime, peopleTime, type TimeZone } from '../text/time.js';
 import { isText, type Format, type TextFormat } from './formats.js';
 import { lit, type Analysis } from './session.js';
 
 export { FORMATS, type Format, type TextFormat } from './formats.js';
 
-/** A value as a person reads it in a table cell. */
-export function display(v: DuckDBValue): string {
+/**
+ * A timestamp value as nanoseconds since the epoch, or undefined for any other value and for
+ * DuckDB's infinities. A TIMESTAMP without a zone is UTC here: the views' `time` is built so.
+ */
+export function timestampNanos(v: DuckDBValue): bigint | undefined {
+  if (v instanceof DuckDBTimestampNanosecondsValue) return v.isFinite ? v.nanos : undefined;
+  if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return v.isFinite ? v.micros * 1000n : undefined;
+  if (v instanceof DuckDBTimestampMillisecondsValue) return v.isFinite ? v.millis * 1_000_000n : undefined;
+  if (v instanceof DuckDBTimestampSecondsValue) return v.isFinite ? v.seconds * 1_000_000_000n : undefined;
+  return undefined;
+}
+
+/** A value as a person reads it in a table cell; a time in `tz`, its zone written. */
+export function display(v: DuckDBValue, tz: TimeZone = 'UTC'): string {
   if (v === null) return 'NULL';
   if (v instanceof DuckDBBlobValue) return `\\x${Buffer.from(v.bytes).toString('hex')}`;
-  return String(v);
+  const ns = timestampNanos(v);
+  return ns === undefined ? String(v) : peopleTime(ns, tz);
 }
+
+/** Values as JSON for programs (JSON, JSON Lines, CSV): DuckDB's own mapping, but times in RFC 3339 UTC with nanoseconds, in lists and structs too. */
+const machineJson: DuckDBValueConverter<Json> = (v, type, self) => {
+  const ns = timestampNanos(v);
+  return ns === undefined ? JsonDuckDBValueConverter(v, type, self) : isoTime(ns);
+};
 
 /**
  * Rows as an aligned text table: values escaped (a cell is one line, and shows control
  * characters as `\x1b`), long cells cut so a row stays readable (at `maxCell` characters, or
  * so each line fits `maxWidth` columns when given), rows past `maxRows` counted, not shown.
  */
-export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity, maxWidth }: { maxCell?: number; maxRows?: number; maxWidth?: number } = {}): string {
+export function renderTable(r: DuckDBResultReader, { maxCell = 120, maxRows = Infinity, maxWidth, tz = 'UTC' }: { maxCell?: number; maxRows?: number; maxWidth?: number; tz?: TimeZone } = {}): string {
   const all = r.getRows();
   const cell = maxWidth === undefined ? maxCell : Infinity;
-  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cutText(display(v), cell)))];
+  const rows = [r.columnNames(), ...all.slice(0, maxRows).map((row) => row.map((v) => cutText(display(v, tz), cell)))];
   const numeric = new Set(r.columnTypes().map((t, i) => (isNumeric(t) ? i : -1)).filter((i) => i >= 0));
   const hidden = all.length - (rows.length - 1);
   return `${table(rows, numeric, { rule: true, ...(maxWidth !== undefined ? { maxWidth } : {}) })}\n(${all.length} row${all.length === 1 ? '' : 's'}${hidden > 0 ? `, ${hidden} not shown` : ''})`;
@@ -100,7 +123,7 @@ export function duckdbOutput(format: Format, out: string | undefined): OutputFil
  * Runs `sql` and writes its result in `format` to `out` (a file) or stdout; `file` is
  * duckdbOutput(format, out), made beforehand; a table's lines fit `maxWidth` columns when given.
  */
-export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile, maxWidth?: number): Promise<void> {
+export async function writeResult(a: Analysis, sql: string, format: Format, out?: string, file?: OutputFile, maxWidth?: number, tz: TimeZone = 'UTC'): Promise<void> {
   if (!isText(format) && out === undefined && process.stdout.isTTY) {
     throw new UsageError(`--format ${format} is binary: write it to a file with -o FILE or pipe it`);
   }
@@ -138,7 +161,7 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
   let ok = false;
   try {
     if (format === 'arrow') sink.write((await import('./results-arrow.js')).arrowIpc(r, out === undefined ? 'stream' : 'file'));
-    else writeText(r, format, (s) => sink.write(s), { maxWidth });
+    else writeText(r, format, (s) => sink.write(s), { maxWidth, tz });
     ok = true;
   } finally {
     sink.close(ok);
@@ -147,17 +170,18 @@ export async function writeResult(a: Analysis, sql: string, format: Format, out?
 
 /**
  * A result as text in `format`, handed to `write` a piece at a time: a table's lines fit
- * `maxWidth` columns when given, and it shows at most `maxRows` rows.
+ * `maxWidth` columns when given, and it shows at most `maxRows` rows, its times in `tz`; the
+ * other formats are for programs, their times RFC 3339 UTC whatever `tz` says.
  */
-export function writeText(r: DuckDBResultReader, format: TextFormat, write: (s: string) => void, { maxWidth, maxRows }: { maxWidth?: number | undefined; maxRows?: number } = {}): void {
+export function writeText(r: DuckDBResultReader, format: TextFormat, write: (s: string) => void, { maxWidth, maxRows, tz }: { maxWidth?: number | undefined; maxRows?: number; tz?: TimeZone } = {}): void {
   switch (format) {
-    case 'table': write(`${renderTable(r, { ...(maxWidth !== undefined ? { maxWidth } : {}), ...(maxRows !== undefined ? { maxRows } : {}) })}\n`); break;
+    case 'table': write(`${renderTable(r, { ...(maxWidth !== undefined ? { maxWidth } : {}), ...(maxRows !== undefined ? { maxRows } : {}), ...(tz ? { tz } : {}) })}\n`); break;
     case 'csv': {
       write(`${r.columnNames().map(csvCell).join(',')}\n`);
-      for (const row of r.getRowsJson()) write(`${row.map(csvCell).join(',')}\n`);
+      for (const row of r.convertRows(machineJson)) write(`${row.map(csvCell).join(',')}\n`);
       break;
     }
-    case 'json': write(`${JSON.stringify(r.getRowObjectsJson(), null, 1)}\n`); break;
-    case 'jsonl': for (const row of r.getRowObjectsJson()) write(`${JSON.stringify(row)}\n`); break;
+    case 'json': write(`${JSON.stringify(r.convertRowObjects(machineJson), null, 1)}\n`); break;
+    case 'jsonl': for (const row of r.convertRowObjects(machineJson)) write(`${JSON.stringify(row)}\n`); break;
   }
 }

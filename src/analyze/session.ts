@@ -199,7 +199,6 @@ export class Analysis {
       if (files.has(t)) await this.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM ${scan(t)}`);
       else await this.emptyTable(t);
     }
-    await this.con.run(`CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
     await this.defineDerived();
   }
 
@@ -243,10 +242,6 @@ export class Analysis {
         this.defer(t, VIEW_DDL[t]);
       }
     }
-    const clocks = new Set(sources.map((s) => wallOffset(s.rec.manifest.clock)));
-    await this.con.run(clocks.size === 1
-      ? `CREATE MACRO wall(ts) AS make_timestamp_ns(ts::BIGINT + ${[...clocks][0]})`
-      : `CREATE MACRO wall(ts) AS error('wall(ts) needs a single recording: use the time column')`);
     await this.defineDerived();
   }
 
@@ -332,7 +327,33 @@ export class Analysis {
     await this.run(`CREATE OR REPLACE MACRO recording_arch(recording) AS ${perArch(lit)}`);
   }
 
+  /**
+   * The clock macros, from the `recordings` table: `wall(ts, recording)`, a recording's ts as
+   * wall-clock time (TIMESTAMP_NS, UTC), and its inverse `ts_of(text, recording)`, which reads
+   * a time as any command prints it (RFC 3339 or with a space for the T; `Z`, an offset or no
+   * zone, which is UTC; up to nine fraction digits) and gives the ts it is in that recording.
+   * Each recording has its own clock; the one-argument forms take the clock all the open
+   * recordings share, and refuse when they do not share one.
+   */
+  private async defineClocks(): Promise<void> {
+    const rows = (await this.query('SELECT DISTINCT recording, wall_offset_ns FROM recordings ORDER BY recording')).getRowsJson() as string[][];
+    const offsets = new Set(rows.map(([, off]) => off!));
+    const unknown = `error('no recording named ' || coalesce(recording, 'NULL') || ' is open (see the recordings table)')`;
+    await this.con.run(`CREATE MACRO wall_offset(recording) AS ${rows.length === 0 ? unknown : `CASE ${rows.map(([r, off]) => `WHEN recording = ${lit(r!)} THEN ${off}::BIGINT`).join(' ')} ELSE ${unknown} END`}`);
+    // Refused as a whole: in an expression, DuckDB would fold an error() argument away to NULL.
+    const shared = (call: string, f: (off: string) => string): string => (offsets.size === 1 ? f(`${[...offsets][0]}::BIGINT`)
+      : `error('${call}: ${rows.length} recordings with their own clocks are open: give the recording, ${call.replace(')', ', recording)')}, or use the time column')`);
+    // DuckDB's cast to TIMESTAMP_NS reads every form flightrec prints, offsets included, exactly to the nanosecond.
+    const parsed = `CASE WHEN try_cast(text AS TIMESTAMP_NS) IS NULL AND text IS NOT NULL
+      THEN error('ts_of(' || text || '): not a time; give one as flightrec prints it, such as 2026-12-01T14:21:39.898788670Z')
+      ELSE epoch_ns(try_cast(text AS TIMESTAMP_NS)) END`;
+    await this.con.run(`CREATE MACRO wall(ts) AS ${shared('wall(ts)', (off) => `make_timestamp_ns(ts::BIGINT + ${off})`)}, `
+      + '(ts, recording) AS make_timestamp_ns(ts::BIGINT + wall_offset(recording))');
+    await this.con.run(`CREATE MACRO ts_of(text) AS ${shared('ts_of(text)', (off) => `${parsed} - ${off}`)}, (text, recording) AS ${parsed} - wall_offset(recording)`);
+  }
+
   private async defineDerived(): Promise<void> {
+    await this.defineClocks();
     await this.defineSyscallName();
     for (const [name, , sql] of DERIVED_VIEWS) this.defer(name, `CREATE VIEW ${name} AS ${sql}`);
     for (const sql of DERIVED_MACROS) this.defer(/MACRO (\w+)/.exec(sql)![1]!, sql);

@@ -214,7 +214,7 @@ ASOF LEFT JOIN (SELECT recording, answer, ts, qname FROM dns_answers) n
   AND n.ts <= k.first_ts
 WHERE k.family IS NOT NULL`],
 
-  ['file_activity', 'one row per process and path: what it did to the file, bytes read and written, first and last time', `
+  ['file_activity', 'one row per process and path: what it did to the file, bytes read and written, whether it was created, truncated or removed, first and last time', `
 WITH touched AS (
   SELECT recording, host, pid, comm, ts, op, path, fd, flags, bytes_read, bytes_written, ret FROM file
   WHERE path IS NOT NULL AND path <> ''
@@ -230,6 +230,10 @@ SELECT recording, any_value(host) AS host, pid, arg_min(comm, ts) AS comm, path,
   sum(bytes_read) AS bytes_read, sum(bytes_written) AS bytes_written,
   sum(bytes_written) > 0 OR bool_or(op IN ('creat', 'truncate', 'rename_to', 'link_to', 'symlink_to', 'mkdir'))
     OR bool_or(op = 'open' AND ret >= 0 AND (flags & 3 <> 0 OR flags & 64 <> 0)) AS written,
+  -- Made (or opened to be made: an O_CREAT open of a file that was there reads the same) and
+  -- emptied: changes that write no bytes. O_CREAT and O_TRUNC have one value on every architecture.
+  bool_or(ret >= 0 AND (op IN ('creat', 'mkdir', 'link_to', 'symlink_to') OR (op = 'open' AND flags & 64 <> 0))) AS created,
+  bool_or(ret >= 0 AND (op IN ('truncate', 'creat') OR (op = 'open' AND flags & 512 <> 0))) AS truncated,
   bool_or(op IN ('unlink', 'rmdir', 'rename') AND ret = 0) AS removed
 FROM touched
 GROUP BY recording, pid, path`],
@@ -287,7 +291,7 @@ LEFT JOIN (SELECT recording, id, min(name) AS name FROM account WHERE kind = 'us
 LEFT JOIN cgroup c ON c.recording = a.recording AND c.id = l.cgroup_id`],
 ];
 
-/** Macros; `wall(ts)` is defined per query session, since it needs the recording's clock. */
+/** Macros; `wall()` and `ts_of()` are defined per query session (session.ts), since they need the recordings' clocks. */
 export const DERIVED_MACROS: readonly string[] = [
   // The syscalls of one process as strace -y writes them: each call's first fd (or directory
   // fd) with the path the process opened it with, from the latest open, io or close row of

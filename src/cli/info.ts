@@ -2,18 +2,22 @@
 import type { Command } from 'commander';
 import type { RecordingSummary } from '../format/summary.js';
 import type { table as Table } from '../text/table.js';
+import { parseTime, peopleTime, type TimeZone } from '../text/time.js';
 import { damageOption, openRecordingDir, type DamageFlags } from './damaged.js';
 import { formatBytes, plural, say } from './output.js';
+import { chooseTz, tzOption } from './tz.js';
 
 /** The summary as text; `table` is the renderer, loaded when a summary is shown rather than with the program. */
-function render(s: RecordingSummary, table: typeof Table): string {
+function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string {
+  // The summary's times are RFC 3339 UTC, for programs; a person gets them in the zone asked for.
+  const shown = (t: string | null): string => (t === null ? '-' : peopleTime(parseTime(t)!, tz));
   const lines = [
     `recording   ${s.path}`,
     `id          ${s.id}`,
     `host        ${s.host.hostname} (${s.host.arch}, Linux ${s.host.kernel_release}, boot ${s.host.boot_id})`,
     `recorder    flightrec ${s.recorder_version}: ${s.command_line.join(' ')}`,
     `state       ${s.state}${s.closed_by === 'seal' ? ' (sealed after a crash by `flightrec seal`)' : ''}`,
-    `time        ${s.start ?? '-'} .. ${s.end ?? '-'}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}`,
+    `time        ${shown(s.start)} .. ${shown(s.end)}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}`,
     `events      ${s.rows} rows, ${formatBytes(s.bytes)} on disk${s.compression_ratio === null ? '' : `, compression ${s.compression_ratio.toFixed(1)}x`}`,
     `losses      ${s.gaps === 0 ? 'none' : `${s.lost_events} event${s.lost_events === '1' ? '' : 's'} lost in ${plural(s.gaps, 'gap')}`}`,
     `probes      ${s.probes.length === 0 ? 'none' : s.probes.map((p) => String(p.name ?? JSON.stringify(p))).join(', ')}`,
@@ -30,23 +34,23 @@ function render(s: RecordingSummary, table: typeof Table): string {
   return lines.join('\n');
 }
 
-export async function printInfo(dir: string, json: boolean, flags: DamageFlags = {}): Promise<void> {
+export async function printInfo(dir: string, json: boolean, flags: DamageFlags = {}, tz: TimeZone = 'UTC'): Promise<void> {
   const [{ needsTables, summarize }, { table }] = await Promise.all([import('../format/summary.js'), import('../text/table.js')]);
   // A sealed recording without gap rows is summarized from its manifest, without loading Arrow.
   const rec = await openRecordingDir(dir, flags, needsTables);
   try {
     const s = summarize(rec);
     if (json) console.log(JSON.stringify(s, null, 2));
-    else say(render(s, table));
+    else say(render(s, table, tz));
   } finally {
     rec.close();
   }
 }
 
 export function register(program: Command): void {
-  damageOption(program.command('info')
+  tzOption(damageOption(program.command('info')
     .description('summarize a recording: time range, rows and bytes per table, losses, integrity')
     .argument('<recording>', 'recording directory')
-    .option('--json', 'print JSON'))
-    .action((dir: string, opts: DamageFlags & { json?: boolean }) => printInfo(dir, opts.json === true, opts));
+    .option('--json', 'print JSON')))
+    .action((dir: string, opts: DamageFlags & { json?: boolean; tz?: string }) => printInfo(dir, opts.json === true, opts, chooseTz(opts.tz)));
 }

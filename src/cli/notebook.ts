@@ -7,6 +7,7 @@ import { writeOutputFile } from '../format/output-file.js';
 import { packageRoot } from '../paths.js';
 import { escapeLines } from '../text/escape.js';
 import { openSources, sourceOptions, type SourceFlags } from './sql.js';
+import { chooseTz, tzOption } from './tz.js';
 
 /** The notebooks shipped in notebooks/, by name (`triage`). */
 export function shippedNotebooks(): string[] {
@@ -30,18 +31,19 @@ export function notebookPath(name: string): string {
 
 export function register(program: Command): void {
   const nb = program.command('notebook').description('analyst notebooks: Markdown with SQL cells');
-  sourceOptions(nb.command('run')
+  tzOption(sourceOptions(nb.command('run')
     .description('run every SQL cell of a notebook over recordings and print it with the results under each cell')
     .argument('<notebook>', 'the name of a shipped notebook (triage, process-tree, network, files), or the path of a Markdown file (./mine.md)')
     .argument('[recordings...]', 'recording directories')
     .option('-o, --output <file>', 'write the notebook with results to this file')
-    .option('--max-rows <n>', 'rows shown under a cell', '50'))
-    .action(async (notebook: string, recordings: string[], opts: SourceFlags & { output?: string; maxRows: string }) => {
+    .option('--max-rows <n>', 'rows shown under a cell', '50')))
+    .action(async (notebook: string, recordings: string[], opts: SourceFlags & { output?: string; maxRows: string; tz?: string }) => {
       const path = notebookPath(notebook);
+      const tz = chooseTz(opts.tz);
       const { runNotebook } = await import('../analyze/notebook.js');
       const a = await openSources(recordings, opts);
       try {
-        const text = await runNotebook(a, path, { maxRows: Math.max(1, Number(opts.maxRows) || 50) });
+        const text = await runNotebook(a, path, { maxRows: Math.max(1, Number(opts.maxRows) || 50), tz });
         if (opts.output !== undefined) writeOutputFile(opts.output, text);
         else process.stdout.write(escapeLines(text.endsWith('\n') ? text : `${text}\n`));
       } finally {

@@ -14,6 +14,7 @@ import { statsJson } from './json.js';
 import { EXIT, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
 import { chooseBudgets, chooseDetectors, detectorOptions, type DetectorFlags } from './detector-flags.js';
+import { chooseTz, tzOption } from './tz.js';
 
 export interface RecordFlags extends DetectorFlags {
   output: string;
@@ -34,6 +35,7 @@ export interface RecordFlags extends DetectorFlags {
   tables?: string;
   samples?: string;
   intelPt?: boolean;
+  tz?: string;
 }
 
 /** --tables and --samples: the tables to record and the sampling rate. */
@@ -90,11 +92,12 @@ async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
   const [{ alertLine }, { jsonlSink, syslogSink, webhookSink }, { loadAddon }] = await Promise.all([
     import('../detect/alert.js'), import('../detect/sinks.js'), import('../record/native.js')]);
   const clear = clearLine();
+  const tz = chooseTz(f.tz);
   const sinks: AlertSink[] = [];
   if (show) {
     sinks.push({
       name: 'stderr',
-      write: (alerts, clock) => { for (const a of alerts) process.stderr.write(`${clear}${alertLine(a, clock)}\n`); },
+      write: (alerts, clock) => { for (const a of alerts) process.stderr.write(`${clear}${alertLine(a, clock, tz)}\n`); },
       close: async () => undefined,
     });
   }
@@ -105,7 +108,7 @@ async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
 }
 
 export function register(program: Command): void {
-  detectorOptions(program.command('record')
+  tzOption(detectorOptions(program.command('record')
     .description('record what a command, processes, a cgroup or the whole host do in the kernel')
     .requiredOption('-o, --output <dir>', 'recording directory to create')
     .argument('[command...]', 'command to launch and record with its whole process tree (after --)')
@@ -125,7 +128,7 @@ export function register(program: Command): void {
     .option('--detect-backlog <events>', `with --detect: stop live detection (not the recording) once this many events wait for the detectors (default ${DEFAULT_BACKLOG_ROWS})`)
     .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
     .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
-    .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL'))
+    .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL')))
     .action(async (command: string[], f: RecordFlags) => process.exit(await recordAction(command, f)));
 }
 

@@ -8,18 +8,20 @@ import { writeOutputFile } from '../format/output-file.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { EXIT, say, warn } from './output.js';
 import { chooseBudgets, chooseDetectors, detectorOptions, type DetectorFlags } from './detector-flags.js';
+import { chooseTz, tzOption } from './tz.js';
 
 const FORMATS = ['table', 'json', 'jsonl'] as const;
 
 export function register(program: Command): void {
-  damageOption(detectorOptions(program.command('replay')
+  tzOption(damageOption(detectorOptions(program.command('replay')
     .description('run detectors over a recording in its recorded order: the same recording and detectors give the same alerts, byte for byte')
     .argument('<recording>', 'recording directory')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the alerts to this file')
-    .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ')))
-    .action(async (dir: string, f: DetectorFlags & DamageFlags & { format?: string; output?: string; checkStored?: boolean }) => {
+    .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ'))))
+    .action(async (dir: string, f: DetectorFlags & DamageFlags & { format?: string; output?: string; checkStored?: boolean; tz?: string }) => {
       const format = formatOf(FORMATS, f.format, f.output);
+      const tz = chooseTz(f.tz);
       const budgets = chooseBudgets(f);
       const { specs, options } = await chooseDetectors(f);
       const [{ alertJson, alertTable }, { storedAlerts }, { superviseReplay }] = await Promise.all([
@@ -45,7 +47,7 @@ export function register(program: Command): void {
       const clock = rec.manifest.clock;
       const json = format === 'table' ? [] : result.alerts.map((a) => alertJson(a, clock));
       const text = format === 'jsonl' ? json.map((j) => `${j}\n`).join('')
-        : format === 'json' ? `[${json.join(',\n')}]\n` : `${alertTable(result.alerts, clock)}\n`;
+        : format === 'json' ? `[${json.join(',\n')}]\n` : `${alertTable(result.alerts, clock, tz)}\n`;
       if (f.output !== undefined) writeOutputFile(f.output, text);
       else process.stdout.write(text);
       for (const x of result.failures) {

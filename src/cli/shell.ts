@@ -16,15 +16,18 @@ import { escapeLines, escapeText } from '../text/escape.js';
 import { QUERY_COMMANDS, dotWords } from './dot-commands.js';
 import { EXIT } from './output.js';
 import { openSources, sourceOptions, tableWidth, type SourceFlags } from './sql.js';
+import { chooseTz, tzOption } from './tz.js';
+import type { TimeZone } from '../text/time.js';
 
 export function register(program: Command): void {
-  sourceOptions(program.command('shell')
+  tzOption(sourceOptions(program.command('shell')
     .description('an interactive SQL prompt over recordings (.tables, .schema, .mode, .output, .read, .help); piped input runs as a script')
-    .argument('[recordings...]', 'recording directories'))
-    .action(async (recordings: string[], opts: SourceFlags) => {
+    .argument('[recordings...]', 'recording directories')))
+    .action(async (recordings: string[], opts: SourceFlags & { tz?: string }) => {
+      const tz = chooseTz(opts.tz);
       const a = await openSources(recordings, opts);
       try {
-        await shell(a);
+        await shell(a, tz);
       } finally {
         a.close();
       }
@@ -95,6 +98,7 @@ class Shell {
     private readonly writers: Writers,
     private readonly interactive: boolean,
     private readonly remember: (text: string) => void,
+    private readonly tz: TimeZone,
   ) {}
 
   /** Stops the running query and what would run after it (the rest of its text, of a `.read` file). */
@@ -163,7 +167,7 @@ class Shell {
     const tty = file === undefined && process.stdout.isTTY === true && this.mode !== 'table';
     const write = file ? (s: string): void => file.write(s) : (s: string): void => this.writers.writeStdout(tty ? escapeLines(s) : s);
     try {
-      this.writers.writeText(r, this.mode, write, { maxWidth: file ? undefined : tableWidth(undefined, undefined), maxRows: this.maxRows });
+      this.writers.writeText(r, this.mode, write, { maxWidth: file ? undefined : tableWidth(undefined, undefined), maxRows: this.maxRows, tz: this.tz });
     } catch (err) {
       // A file that could not take a result (a full disk) is dropped, not put in place half-written.
       if (file) {
@@ -363,7 +367,7 @@ function dropLine(rl: Interface): void {
 }
 
 /** Runs what stdin gives until its end or `.quit`: typed at a terminal, or piped in as a script. */
-async function shell(a: Analysis): Promise<void> {
+async function shell(a: Analysis, tz: TimeZone): Promise<void> {
   const writers = await import('../analyze/results.js');
   const interactive = process.stdin.isTTY === true;
   const file = historyFile();
@@ -374,7 +378,7 @@ async function shell(a: Analysis): Promise<void> {
       appendFileSync(file, `${text.replace(/\n/g, ' ')}\n`, { mode: 0o600 });
     } catch { /* history is a convenience */ }
   };
-  const sh = new Shell(a, writers, interactive, remember);
+  const sh = new Shell(a, writers, interactive, remember, tz);
   const input = new Input();
   let rl: Interface;
   // A line carries the number of Ctrl-Cs before it was read: one typed ahead of a Ctrl-C is dropped.

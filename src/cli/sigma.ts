@@ -8,6 +8,7 @@ import type { RefusedRule, RuleText, SupportedRule } from '../detect/sigma/rules
 import { UsageError } from '../format/errors.js';
 import { EXIT, plural, say, warn } from './output.js';
 import { runQuery, sourceOptions, tableWidth, type SourceFlags } from './sql.js';
+import { chooseTz, tzOption } from './tz.js';
 
 /** What a refusal is, for counting: its reason without the rule's particulars. */
 function kindOf(r: RefusedRule): string {
@@ -44,7 +45,7 @@ export async function sigmaOptions(paths: readonly string[]): Promise<{ rules: R
 }
 
 interface CheckFlags { json?: boolean; refused?: boolean }
-interface HuntFlags extends SourceFlags { sigma?: string[]; showSql?: boolean; format?: string; output?: string; maxWidth?: string }
+interface HuntFlags extends SourceFlags { sigma?: string[]; showSql?: boolean; format?: string; output?: string; maxWidth?: string; tz?: string }
 
 export function register(program: Command): void {
   const sigma = program.command('sigma').description('Sigma rules: which run on flightrec\'s recordings');
@@ -71,16 +72,17 @@ export function register(program: Command): void {
       process.exitCode = refused.length > 0 ? EXIT.failure : EXIT.ok;
     });
 
-  sourceOptions(program.command('hunt')
+  tzOption(sourceOptions(program.command('hunt')
     .description('run Sigma rules as SQL over recordings (or a fleet export): every event a rule matches, in the recordings\' order; the same matches replay --sigma finds')
     .argument('[recordings...]', 'recording directories (none with --fleet or --show-sql)')
     .requiredOption('--sigma <paths...>', 'Sigma rules: .yml files, or directories of them')
     .option('--show-sql', 'print the query instead of running it (it runs in flightrec sql, over recordings or a fleet)')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the matches to this file')
-    .option('--max-width <columns>', 'the widest a line of the table may be (default: the terminal\'s width; 0: no limit)'))
+    .option('--max-width <columns>', 'the widest a line of the table may be (default: the terminal\'s width; 0: no limit)')))
     .action(async (recordings: string[], f: HuntFlags) => {
       const format = chooseFormat(f.format, f.output);
+      const tz = chooseTz(f.tz);
       const maxWidth = tableWidth(f.maxWidth, f.output);
       if (!f.showSql && f.fleet === undefined && recordings.length === 0) throw new UsageError('give the recordings to hunt in (or --fleet DIR)');
       const { rules, supported } = await loadRules(f.sigma!);
@@ -99,6 +101,6 @@ export function register(program: Command): void {
         process.stdout.write(`${query};\n`);
         return;
       }
-      await runQuery(recordings, f, query, format, f.output, maxWidth);
+      await runQuery(recordings, f, query, format, f.output, maxWidth, tz);
     });
 }

@@ -3,11 +3,16 @@ import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
 import type { Recording } from '../format/recording.js';
+import { TIME_FORMS, parseTime as parseWallTime } from '../text/time.js';
 import { damageOption, openRecording, type DamageFlags } from './damaged.js';
 import { plural, warn } from './output.js';
 import { parseDurationNs } from './units.js';
 
-/** A time as a recording ts: +DURATION from the recording's first event (+90, +1m30s), an ISO wall time, or a raw ts. */
+/**
+ * A time as a recording ts: +DURATION from the recording's first event (+90, +1m30s), a wall
+ * time as any command prints it (text/time.ts: RFC 3339 or with a space for the T; no zone is
+ * UTC), or a raw ts.
+ */
 export async function parseTime(flag: string, v: string, rec: Recording): Promise<bigint> {
   const s = v.trim();
   if (s.startsWith('+')) {
@@ -18,10 +23,9 @@ export async function parseTime(flag: string, v: string, rec: Recording): Promis
     return BigInt(first) + offset;
   }
   if (/^\d+$/.test(s)) return BigInt(s);
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
-  const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
-  if (!m || Number.isNaN(ms)) throw new UsageError(`${flag} ${v}: give +DURATION from the start (+30s), an ISO time such as 2026-11-21T10:00:00.5Z, or a ts in nanoseconds`);
-  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0')) - wallOffset(rec.manifest.clock);
+  const wall = parseWallTime(s);
+  if (wall === undefined) throw new UsageError(`${flag} ${v}: give +DURATION from the start (+30s), ${TIME_FORMS}, or a ts in nanoseconds`);
+  return wall - wallOffset(rec.manifest.clock);
 }
 
 const pidList = (flag: string, vs: readonly string[] | undefined): number[] | undefined => vs?.map((v) => {
@@ -37,7 +41,7 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <dir>', 'the new recording')
     .option('--pid <pid...>', 'keep the rows of these processes')
     .option('--tree <pid...>', 'keep the rows of these processes and of all processes forked from them')
-    .option('--from <time>', 'keep rows from this time: +DURATION from the first event (+30, +1m30s), an ISO time, or a ts')
+    .option('--from <time>', 'keep rows from this time: +DURATION from the first event (+30, +1m30s), a time as sql and replay print it (2026-12-01T14:21:39.898788670Z; a space for the T, fewer digits and +01:00 are fine; no zone is UTC), or a ts')
     .option('--to <time>', 'keep rows up to this time (same forms)'))
     .action(async (dir: string, f: DamageFlags & { output: string; pid?: string[]; tree?: string[]; from?: string; to?: string }) => {
       const { slice } = await import('../replay/slice.js');

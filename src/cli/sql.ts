@@ -9,6 +9,8 @@ import type { Analysis, SessionOptions, Writes } from '../analyze/session.js';
 import { escapeText } from '../text/escape.js';
 import { damageOption, reportDamage, type DamageFlags } from './damaged.js';
 import { QUERY_COMMANDS, dotQuery } from './dot-commands.js';
+import { chooseTz, tzOption } from './tz.js';
+import type { TimeZone } from '../text/time.js';
 
 export interface SourceFlags extends DamageFlags {
   cache?: string;
@@ -52,25 +54,25 @@ export const sourceOptions = (c: Command): Command => damageOption(c
   .option('--allow-files', 'let the SQL read and write files besides the recordings (COPY, read_csv, ATTACH...); without it the SQL sees only the recordings. Only for SQL you trust'));
 
 export function register(program: Command): void {
-  sourceOptions(program.command('sql')
+  tzOption(sourceOptions(program.command('sql')
     .description('run SQL over recordings (DuckDB): tables, derived views such as processes, connections, timeline')
     .argument('<args...>', `recording directories, then the query (with --fleet: the query only), or one of the shell's ${[...QUERY_COMMANDS.values()].map((c) => c.usage).join(', ')}`)
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the result to this file')
-    .option('--max-width <columns>', 'the widest a line of the table may be, long cells cut to fit (default: the terminal\'s width; 0: no limit)'))
-    .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string; maxWidth?: string }) => {
+    .option('--max-width <columns>', 'the widest a line of the table may be, long cells cut to fit (default: the terminal\'s width; 0: no limit)')))
+    .action(async (args: string[], opts: SourceFlags & { format?: string; output?: string; maxWidth?: string; tz?: string }) => {
       const format = chooseFormat(opts.format, opts.output);
       const maxWidth = tableWidth(opts.maxWidth, opts.output);
       const recordings = args.slice(0, -1);
       if (opts.fleet === undefined && recordings.length === 0) {
         throw new UsageError(existsSync(args.at(-1)!) ? 'give the query after the recording: flightrec sql <recording> "<query>"' : 'give a recording before the query: flightrec sql <recording> "<query>"');
       }
-      await runQuery(recordings, opts, commandQuery(args.at(-1)!), format, opts.output, maxWidth);
+      await runQuery(recordings, opts, commandQuery(args.at(-1)!), format, opts.output, maxWidth, chooseTz(opts.tz));
     });
 }
 
-/** Runs one query over the recordings (or fleet) and writes its result as `format`, to `output` or stdout. */
-export async function runQuery(recordings: readonly string[], flags: SourceFlags, query: string, format: Format, output: string | undefined, maxWidth: number | undefined): Promise<void> {
+/** Runs one query over the recordings (or fleet) and writes its result as `format`, to `output` or stdout; a table shows times in `tz`. */
+export async function runQuery(recordings: readonly string[], flags: SourceFlags, query: string, format: Format, output: string | undefined, maxWidth: number | undefined, tz: TimeZone): Promise<void> {
   const { duckdbOutput, writeResult } = await import('../analyze/results.js');
   // A Parquet file is written by DuckDB: its temp file is made before the session is confined, which allows exactly it.
   const out: { file?: OutputFile } = {};
@@ -81,7 +83,7 @@ export async function runQuery(recordings: readonly string[], flags: SourceFlags
       return { files: file ? [file.procPath] : [] };
     });
     try {
-      await writeResult(a, query, format, output, out.file, maxWidth);
+      await writeResult(a, query, format, output, out.file, maxWidth, tz);
     } finally {
       a.close();
     }

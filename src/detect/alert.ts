@@ -7,32 +7,25 @@ import { wallOffset } from '../format/host.js';
 import type { ClockMapping } from '../format/manifest.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
+import { isoTime, peopleTime, type TimeZone } from '../text/time.js';
 import { makeCursor } from './cursor.js';
 import type { Alert } from './runtime.js';
 
-/** Wall-clock time of a ts as ISO 8601 UTC with nanoseconds. */
-export function isoTime(ts: bigint, offset: bigint): string {
-  const ns = ts + offset;
-  const ms = ns / 1_000_000n;
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return `${new Date(Number(ms)).toISOString().slice(0, 19)}.${frac}Z`;
-}
-
 export function alertJson(a: Alert, clock: ClockMapping): string {
-  return `{"time":${JSON.stringify(isoTime(a.ts, wallOffset(clock)))},"ts":${a.ts},"seq":${a.seq},"pid":${a.pid},`
+  return `{"time":${JSON.stringify(isoTime(a.ts + wallOffset(clock)))},"ts":${a.ts},"seq":${a.seq},"pid":${a.pid},`
     + `"detector":${JSON.stringify(a.detector)},"version":${JSON.stringify(a.version)},"severity":${JSON.stringify(a.severity)},`
     + `"title":${JSON.stringify(a.title)},"evidence":${a.evidence},"related_seqs":[${a.related_seqs.join(',')}]}`;
 }
 
 /** One line for a person watching alerts arrive (escaped: titles quote what the recording holds). */
-export function alertLine(a: Alert, clock: ClockMapping): string {
-  return escapeText(`${isoTime(a.ts, wallOffset(clock)).slice(11, 23)} ${a.severity.toUpperCase().padEnd(9)} ${a.detector} pid ${a.pid}: ${a.title}`);
+export function alertLine(a: Alert, clock: ClockMapping, tz: TimeZone = 'UTC'): string {
+  return escapeText(`${peopleTime(a.ts + wallOffset(clock), tz)} ${a.severity.toUpperCase().padEnd(9)} ${a.detector} pid ${a.pid}: ${a.title}`);
 }
 
-export function alertTable(alerts: readonly Alert[], clock: ClockMapping): string {
+export function alertTable(alerts: readonly Alert[], clock: ClockMapping, tz: TimeZone = 'UTC'): string {
   if (alerts.length === 0) return '(no alerts)';
   const off = wallOffset(clock);
-  const rows = alerts.map((a) => [isoTime(a.ts, off), a.severity, a.detector, String(a.pid), String(a.seq), a.title]);
+  const rows = alerts.map((a) => [peopleTime(a.ts + off, tz), a.severity, a.detector, String(a.pid), String(a.seq), a.title]);
   return `${table([['time', 'severity', 'detector', 'pid', 'seq', 'title'], ...rows], new Set([3, 4]), { rule: true })}\n(${alerts.length} alert${alerts.length === 1 ? '' : 's'})`;
 }
 

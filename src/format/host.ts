@@ -27,8 +27,3 @@ export function clockMapping(): ClockMapping {
 export function wallOffset(clock: ClockMapping): bigint {
   return BigInt(clock.wall_ns) - BigInt(clock.monotonic_ns);
 }
-
-/** Wall-clock Date for a recording ts. */
-export function wallTime(clock: ClockMapping, ts: bigint): Date {
-  return new Date(Number((ts + wallOffset(clock)) / 1_000_000n));
-}

@@ -4,7 +4,8 @@
 // RecordingDir alone (needsTables() says when a Recording is needed).
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { chainBreaks, chainHead, closeBroken } from './chain.js';
-import { wallTime } from './host.js';
+import { wallOffset } from './host.js';
+import { isoTime } from '../text/time.js';
 import type { Manifest } from './manifest.js';
 import type { Recording } from './recording.js';
 import type { RecordingDir, TornReport } from './recording-dir.js';
@@ -104,8 +105,8 @@ export function summarize(given: RecordingDir): RecordingSummary {
   return {
     path: rec.dir, id: m.id, host: m.host, recorder_version: m.recorder_version, command_line: m.command_line,
     targets: m.targets, probes: m.probes, state: m.state, closed_by: m.closed_by,
-    start: first === null ? null : wallTime(m.clock, BigInt(first)).toISOString(),
-    end: last === null ? null : wallTime(m.clock, BigInt(last)).toISOString(),
+    start: first === null ? null : isoTime(BigInt(first) + wallOffset(m.clock)),
+    end: last === null ? null : isoTime(BigInt(last) + wallOffset(m.clock)),
     duration_s: first === null || last === null ? null : Number(BigInt(last) - BigInt(first)) / 1e9,
     tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
     gaps, lost_events: lost.toString(),

@@ -75,7 +75,7 @@ describe('what a value is', () => {
     expect(kinds).toMatchObject({
       'record <command>': 'command', 'record --output': 'dir', 'record --tables': 'any', 'record --detectors': 'file', 'record --syslog': 'any',
       'record --webhook': 'any', 'record --summary-json': 'file', 'info <recording>': 'dir', 'sql <args>': 'dir', 'sql --output': 'file',
-      'sql --fleet': 'dir', 'slice --output': 'dir', 'slice --from': 'any', 'notebook run <notebook>': 'file', 'notebook run <recordings>': 'dir',
+      'sql --fleet': 'dir', 'slice --output': 'dir', 'slice --from': 'any', 'sql --tz': 'words:UTC,local', 'notebook run <notebook>': 'file', 'notebook run <recordings>': 'dir',
       'baseline learn <recordings>': 'dir', 'baseline learn --output': 'file', 'completion <shell>': 'words:bash,zsh,fish',
     });
   });
@@ -151,7 +151,7 @@ describe('zsh', () => {
     const list = (line: string): string[] | string => zshComplete(scripts.zsh!, cwd, line, 'list');
     const line = (typed: string): string[] | string => zshComplete(scripts.zsh!, cwd, typed, 'line');
     expect(list('flightrec re')).toEqual(['record', 'replay']);
-    expect(list('flightrec info --')).toEqual(['--allow-damaged', '--debug', '--help', '--json', '--version']);
+    expect(list('flightrec info --')).toEqual(['--allow-damaged', '--debug', '--help', '--json', '--tz', '--version']);
     expect(line('flightrec notebook r')).toBe('flightrec notebook run ');
     expect(line('flightrec completion z')).toBe('flightrec completion zsh ');
     // a recording is a directory: the only one here is taken
@@ -182,7 +182,7 @@ describe('fish', () => {
     expect([...complete('flightrec re').keys()]).toEqual(['record', 'replay']);
     expect(complete('flightrec ').get('info')).toBe('summarize a recording: time range, rows and bytes per table, losses, integrity');
     expect([...complete('flightrec notebook ').keys()]).toEqual(['help', 'run']);
-    expect([...complete('flightrec info --').keys()].sort()).toEqual(['--allow-damaged', '--debug', '--help', '--json', '--version']);
+    expect([...complete('flightrec info --').keys()].sort()).toEqual(['--allow-damaged', '--debug', '--help', '--json', '--tz', '--version']);
     expect([...complete('flightrec info ').keys()]).toEqual(['rec/']);
     expect([...complete('flightrec sql rec -o ').keys()].sort()).toEqual(['notes.txt', 'rec/']);
     expect([...complete('flightrec sql rec --output=').keys()].sort()).toEqual(['--output=notes.txt', '--output=rec/']);

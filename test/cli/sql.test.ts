@@ -5,7 +5,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeCursor } from '../../src/detect/cursor.js';
 import { Recording } from '../../src/format/recording.js';
-import { CLI, cli, tempDir } from '../helpers.js';
+import { CLI, ROOT, cli, cliWith, tempDir } from '../helpers.js';
 import { FIXTURE } from '../format/older.js';
 
 describe('flightrec sql, shell and notebook on a synthetic recording', () => {
@@ -119,5 +119,51 @@ describe('flightrec sql on a recording of an older schema version', () => {
     expect(query('SELECT op, count(*) AS n FROM file GROUP BY op ORDER BY op')).toEqual(labelCounts('file', 'op'));
     expect(query('SELECT kind, count(*) AS n FROM proc GROUP BY kind ORDER BY kind')).toEqual(labelCounts('proc', 'kind'));
     expect(query("SELECT count(*) AS n FROM file WHERE op = 'open' AND path <> ''")[0]!.n).not.toBe('0');
+  });
+});
+
+describe('flightrec sql: one time format, one clock per recording', () => {
+  // Two real recordings, each with its own clock (the fixtures were recorded one after the other).
+  const a = join(ROOT, 'fixtures', 'benign', 'rec');
+  const b = join(ROOT, 'fixtures', 'reverse-shell', 'rec');
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
+
+  it('JSON, JSON Lines and CSV give times as RFC 3339 UTC with nine digits; a table as people read them, zone written', () => {
+    const q = 'SELECT time, [time] AS times FROM proc ORDER BY seq LIMIT 5';
+    const json = JSON.parse(cli('sql', a, q, '-f', 'json').stdout) as Array<{ time: string; times: string[] }>;
+    expect(json).toHaveLength(5);
+    for (const r of json) {
+      expect(r.time).toMatch(ISO);
+      expect(r.times).toEqual([r.time]);
+    }
+    expect(cli('sql', a, q, '-f', 'jsonl').stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(json);
+    const csv = cli('sql', a, 'SELECT time FROM proc ORDER BY seq LIMIT 5', '-f', 'csv').stdout.trim().split('\n');
+    expect(csv).toEqual(['time', ...json.map((r) => r.time)]);
+    const table = cli('sql', a, 'SELECT time FROM proc ORDER BY seq LIMIT 5').stdout.split('\n').slice(2, 7);
+    expect(table).toEqual(json.map((r) => r.time.replace('T', ' ')));
+    const paris = cliWith({ TZ: 'Europe/Paris' }, 'sql', '--tz', 'local', a, 'SELECT time FROM proc ORDER BY seq LIMIT 1');
+    // The fixtures were recorded in November: Paris is an hour east of UTC.
+    const utc = new Date(json[0]!.time.slice(0, 23) + 'Z');
+    expect(paris.stdout.split('\n')[2]).toBe(`${new Date(utc.getTime() + 3_600_000).toISOString().slice(0, 19).replace('T', ' ')}${json[0]!.time.slice(19, 29)}+01:00`);
+    const bad = cli('sql', '--tz', 'Mars', a, 'SELECT 1');
+    expect([bad.code, bad.stderr]).toEqual([2, 'flightrec: --tz Mars: give UTC or local\n']);
+  });
+
+  it('wall(ts, recording) and ts_of(text, recording) use each recording\'s clock; the one-argument forms refuse two clocks in one line', () => {
+    const rows = JSON.parse(cli('sql', a, b, `SELECT recording, count(*) AS n,
+        count(*) FILTER (WHERE wall(ts, recording) = time) AS walls,
+        count(*) FILTER (WHERE ts_of(strftime(time, '%Y-%m-%d %H:%M:%S.') || lpad((epoch_ns(time) % 1000000000)::VARCHAR, 9, '0') || 'Z', recording) = ts) AS back
+      FROM proc GROUP BY recording ORDER BY recording`, '-f', 'json').stdout) as Array<{ n: string; walls: string; back: string }>;
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect([r.walls, r.back]).toEqual([r.n, r.n]);
+    for (const [q, call] of [['SELECT wall(ts) FROM proc', 'wall(ts)'], ["SELECT ts_of('2026-11-21T21:44:31Z')", 'ts_of(text)']] as const) {
+      const r = cli('sql', a, b, q);
+      expect([r.code, r.stderr]).toEqual([1, `flightrec: SQL: Invalid Input Error: ${call}: 2 recordings with their own clocks are open: give the recording, ${call.replace(')', ', recording)')}, or use the time column\n`]);
+    }
+    // One recording: one clock, and the one-argument forms answer.
+    const one = cli('sql', a, 'SELECT count(*) FILTER (WHERE wall(ts) = time AND ts_of(time::VARCHAR) = ts) = count(*) AS ok FROM proc', '-f', 'csv');
+    expect(one.stdout).toBe('ok\ntrue\n');
+    const garbage = cli('sql', a, "SELECT ts_of('yesterday')");
+    expect(garbage.stderr).toBe('flightrec: SQL: Invalid Input Error: ts_of(yesterday): not a time; give one as flightrec prints it, such as 2026-12-01T14:21:39.898788670Z\n');
   });
 });

@@ -12,7 +12,7 @@ const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 describe('alerts as text', () => {
   it('the live alert line shows control characters escaped, on one line', () => {
     const line = alertLine(hostile, clock);
-    expect(line).toBe('00:00:01.000 CRITICAL  dangerous-exec pid 42: ran /tmp/\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m');
+    expect(line).toBe('2025-12-01 00:00:01.000000000Z CRITICAL  dangerous-exec pid 42: ran /tmp/\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m');
     expect(line).not.toMatch(CONTROL);
     expect(line).not.toContain('\n');
   });

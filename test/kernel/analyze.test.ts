@@ -4,10 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cli, tempDir } from '../helpers.js';
+import { ROOT, cli, cliWith, tempDir } from '../helpers.js';
 import { kernelAvailable, record } from './kernel.js';
 import { TABLE_NAMES, table } from '../../src/schema/tables.js';
 import type { ConnectOutcomes } from './scenarios.js';
+import { parseNotebook } from '../../src/analyze/notebook.js';
+import { isoTime } from '../../src/text/time.js';
 
 const run = kernelAvailable();
 const SCRIPTS = join(ROOT, 'test', 'kernel', 'scripts');
@@ -23,6 +25,17 @@ function sqlJson(args: string[]): Array<Record<string, unknown>> {
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+}
+
+/** The SQL of the shipped triage notebook's cells, each under the heading it follows, in order. */
+function triageCells(): Array<{ heading: string; sql: string }> {
+  const { lines, cells } = parseNotebook(readFileSync(join(ROOT, 'notebooks', 'triage.md'), 'utf8'));
+  return cells.map((c) => ({ heading: lines.slice(0, c.line).filter((l) => l.startsWith('## ')).at(-1)?.slice(3) ?? '', sql: c.sql }));
+}
+
+/** The rows of the triage cell under `heading` (its first), as `sql -f json` gives them. */
+function triage(dir: string, heading: string): Array<Record<string, unknown>> {
+  return sqlJson([dir, triageCells().find((c) => c.heading === heading)!.sql]);
 }
 
 describe.runIf(run)('SQL over a real recording', () => {
@@ -78,6 +91,37 @@ describe.runIf(run)('SQL over a real recording', () => {
     ]);
   });
 
+  // Each of 4 sql calls and 7 slices is a process of its own: slow on a busy machine, not stuck.
+  it('the time sql prints for an event, in a table or CSV, given to slice --from and --to, selects that event', { timeout: 240_000 }, () => {
+    const q = `SELECT time, seq FROM proc WHERE kind = 'exec' AND filename LIKE '%/head'`;
+    const table = cli('sql', dir, q);
+    expect(table.stderr).toBe('');
+    const [, , row] = table.stdout.split('\n');
+    const [, shown, seq] = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}Z)\s+(\d+)$/.exec(row!)!;
+    const csv = cli('sql', dir, q, '-f', 'csv').stdout.split('\n')[1]!;
+    expect(csv).toBe(`${shown!.replace(' ', 'T')},${seq}`);
+    const paris = cliWith({ TZ: 'Europe/Paris' }, 'sql', '--tz', 'local', dir, q).stdout.split('\n')[2]!.split(/\s\s+/)[0]!;
+    expect(paris).toMatch(/[+-]\d\d:\d\d$/);
+    // Each printed form, and the time alone as both ends: the slice holds the event (by its seq, kept from the source).
+    for (const [i, [flags, time]] of ([
+      [['--from'], shown!], [['--from'], csv.split(',')[0]!], [['--from'], paris], [['--to'], shown!], [['--from', '--to'], csv.split(',')[0]!],
+    ] as const).entries()) {
+      const out = join(work, `at-${i}`);
+      const s = cli('slice', dir, ...flags.flatMap((f) => [f, time]), '-o', out);
+      expect(s.code, s.stderr).toBe(0);
+      expect(sqlJson([out, `SELECT seq, time FROM proc WHERE kind = 'exec' AND seq = ${seq}`]), `${flags.join(' ')} ${time}`)
+        .toEqual([{ seq, time: csv.split(',')[0] }]);
+    }
+    // A nanosecond later the event is out of a --from slice, a nanosecond earlier out of a --to one.
+    const ns = BigInt(sqlJson([dir, `SELECT epoch_ns(time) AS ns FROM proc WHERE seq = ${seq}`])[0]!.ns as string);
+    expect(isoTime(ns)).toBe(csv.split(',')[0]);
+    for (const [flag, time] of [['--from', isoTime(ns + 1n)], ['--to', isoTime(ns - 1n)]] as const) {
+      const out = join(work, `past${flag}`);
+      expect(cli('slice', dir, flag, time, '-o', out).code).toBe(0);
+      expect(sqlJson([out, `SELECT seq FROM proc WHERE kind = 'exec' AND seq = ${seq}`]), `${flag} ${time}`).toEqual([]);
+    }
+  });
+
   // 26 queries, each a process of its own: slow on a busy machine, not stuck.
   it('answers the same from its hive-partitioned Parquet export', { timeout: 240_000 }, () => {
     const out = join(work, 'fleet');
@@ -93,6 +137,36 @@ describe.runIf(run)('SQL over a real recording', () => {
       expect(there.stderr, q).toBe('');
       expect(there.stdout, q).toBe(here.stdout);
     }
+  });
+
+  it('triage leads with the alerts, then what ran with its parents, the files changed with their bytes (no /dev/null), the connections', () => {
+    expect([...new Set(triageCells().map((c) => c.heading))]).toEqual(
+      ['Alerts', 'The recording', 'What ran', 'What it changed', 'What it contacted', 'Processes by activity', 'Row counts per table']);
+    expect(triage(dir, 'Alerts')).toEqual([]); // recorded without --detect: the cell runs, and is empty
+    const ran = triage(dir, 'What ran');
+    const of = (exe: string): Record<string, unknown> => ran.find((r) => basename(String(r.exe)) === exe)!;
+    expect([of('cat').command_line, basename(String(of('cat').parent_exe)), of('cat').parent_command_line])
+      .toEqual(['cat /etc/hostname', 'sh', "sh -c /bin/true; cat /etc/hostname > /dev/null; exit 0"]);
+    expect([of('head').command_line, basename(String(of('head').parent_exe))]).toEqual([`head -c ${WRITTEN} /dev/zero`, 'sh']);
+    expect(of('head').ppid).toBe(of('mv').ppid);
+    // cat's output went to /dev/null, opened for writing: in file_activity, not in triage.
+    expect(sqlJson([dir, "SELECT count(*) AS n FROM file_activity WHERE path = '/dev/null' AND written"])[0]!.n).not.toBe('0');
+    const changed = triage(dir, 'What it changed');
+    expect(changed.filter((r) => String(r.path).startsWith('/dev/') || /^(pipe|socket):/.test(String(r.path)))).toEqual([]);
+    // The shell opens a redirection's file itself before it forks the command (dash does), which writes and closes it.
+    const flags = (r: Record<string, unknown>): string => ['created', 'truncated', 'removed'].filter((k) => r[k] === true).join('+') || '-';
+    expect(changed.filter((r) => String(r.path).startsWith(work)).map((r) =>
+      `${String(r.comm)} ${String(r.path).slice(work.length + 1)} ${String(r.bytes_written)} ${flags(r)} ${(r.ops as string[]).join(',')}`).sort()).toEqual([
+      `head a.txt ${WRITTEN} - close`,
+      'mv a.txt 0 removed rename',
+      'mv b.txt 0 - rename_to',
+      'rm b.txt 0 removed unlink',
+      'sh a.txt 0 created+truncated open',
+      // python's bytes to the stdout it inherited are in an io row without a path (the fd was opened before the fork).
+      expect.stringMatching(/^sh ports\.json \d+ created\+truncated open$/),
+    ]);
+    const contacted = triage(dir, 'What it contacted').filter((r) => r.remote_port === ports.server_port || r.remote_port === ports.client_port);
+    expect(contacted.map((r) => [r.direction, r.outcome, r.bytes_sent]).sort()).toEqual([['inbound', 'established', String(ECHOED)], ['outbound', 'established', String(SENT)]]);
   });
 
   it('runs every notebook in notebooks/ without error', () => {
@@ -156,6 +230,13 @@ describe.runIf(run)('SQL names what happened, on a real recording', () => {
     // After its close, fd 3 names nothing until it is opened again.
     const after = traced.slice(traced.indexOf('close(3</etc/hostname>) = 0') + 1);
     expect(after.filter((c) => c.startsWith('read(3') || c.startsWith('close(3')).every((c) => !c.includes('hostname'))).toBe(true);
+  });
+
+  it('triage lists every connection attempt with its outcome: the refused connect, the one refused later, the sweep', () => {
+    const ports = new Set([out.refused_port, out.later_port, ...out.sweep]);
+    const failed = triage(dir, 'What it contacted').filter((r) => ports.has(r.remote_port as number));
+    expect(failed.map((r) => [r.remote_port, r.outcome, r.errno])).toEqual([
+      [out.refused_port, 'refused', 'ECONNREFUSED'], [out.later_port, 'refused', 'EINPROGRESS'], ...out.sweep.map((p) => [p, 'refused', 'ECONNREFUSED'])]);
   });
 
   it('connections has every attempt with its outcome, and the true totals of a socket that was shut down', () => {
