@@ -1,0 +1,186 @@
+// auditd rules over flightrec's tables (the mapping: sources.ts). Which of the record types
+// flightrec makes a rule can match, decided from its `type` tests, so a rule that can match
+// only records flightrec never makes is refused rather than silently never firing, and each
+// record is tested only against the rules that can match its type; and the records themselves,
+// as the JavaScript matcher reads them (hunt.ts makes the same rows in SQL).
+import type { Event } from '../api.js';
+import type { CompiledRule, Condition, Detection, Item, Refusal } from './model.js';
+import type { FieldValue, SigmaEvent } from './event.js';
+import { quote } from './rule.js';
+import { auditArg, commandLine, type ProcessTable } from './sources.js';
+import { stringTest } from './values.js';
+
+export const AUDIT_TYPES = ['SYSCALL', 'EXECVE', 'PATH'] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+/** true, false, or null: not known from the record's type alone. */
+type Maybe = boolean | null;
+
+const not = (a: Maybe): Maybe => (a === null ? null : !a);
+function all(xs: readonly Maybe[]): Maybe {
+  return xs.includes(false) ? false : xs.includes(null) ? null : true;
+}
+function any(xs: readonly Maybe[]): Maybe {
+  return xs.includes(true) ? true : xs.includes(null) ? null : false;
+}
+
+/** A `type` item on a record of type `t`; any other field's item is not known. */
+function itemOn(it: Item, t: AuditType): Maybe {
+  if (it.field !== 'type') return null;
+  const value = (variants: Item['values'][number]): Maybe => any(variants.map((v) => {
+    switch (v.kind) {
+      case 'string': return stringTest(v)(v.cased ? t : t.toLowerCase());
+      case 'null': return false;
+      case 'exists': return v.value;
+      default: return null;
+    }
+  }));
+  const r = (it.all ? all : any)(it.values.map(value));
+  return it.negated ? not(r) : r;
+}
+
+function detectionOn(d: Detection, t: AuditType): Maybe {
+  if (d.kind === 'item') return itemOn(d.item, t);
+  const xs = d.children.map((c) => detectionOn(c, t));
+  return d.kind === 'and' ? all(xs) : any(xs);
+}
+
+function conditionOn(c: Condition, rule: CompiledRule, t: AuditType): Maybe {
+  switch (c.kind) {
+    case 'ref': return detectionOn(rule.detections.get(c.name)!, t);
+    case 'not': return not(conditionOn(c.child, rule, t));
+    default: {
+      const xs = c.children.map((x) => conditionOn(x, rule, t));
+      return c.kind === 'and' ? all(xs) : any(xs);
+    }
+  }
+}
+
+/** The literal `type` values a detection names (for saying which records a selection wants). */
+function typesNamed(d: Detection, out: Set<string>): Set<string> {
+  if (d.kind !== 'item') {
+    for (const c of d.children) typesNamed(c, out);
+  } else if (d.item.field === 'type' && !d.item.negated) {
+    for (const v of d.item.values.flat()) if (v.kind === 'string' && v.parts.every((p) => typeof p === 'string')) out.add((v.parts as string[]).join('').toUpperCase());
+  }
+  return out;
+}
+
+export interface AuditRule {
+  /** The record types the rule can match. */
+  readonly types: readonly AuditType[];
+  /** The selections that match no record flightrec makes, said for `sigma check`; undefined when none. */
+  readonly note?: string;
+}
+
+/**
+ * The record types an auditd rule can match, or a refusal when it can match none of them. A
+ * selection that only matches other types (ADD_USER, TTY, ...) then never holds, as it never
+ * holds on a SYSCALL, EXECVE or PATH record under auditd either: the rule means on flightrec's
+ * records what it means on auditd's, and only its matches on records flightrec does not make are
+ * lost (said in the note).
+ */
+export function auditRule(rule: CompiledRule): AuditRule | Refusal {
+  const types = AUDIT_TYPES.filter((t) => conditionOn(rule.condition, rule, t) !== false);
+  const never = [...rule.detections].filter(([, d]) => AUDIT_TYPES.every((t) => detectionOn(d, t) === false));
+  const named = (ds: readonly Detection[]): string => {
+    const names = new Set<string>();
+    for (const d of ds) typesNamed(d, names);
+    for (const t of AUDIT_TYPES) names.delete(t);
+    return names.size > 0 ? [...names].map(quote).join(', ') : 'no type flightrec makes';
+  };
+  if (types.length === 0) {
+    return { reason: `it matches only audit records of type ${named([...rule.detections.values()])}, which flightrec does not make (it makes ${AUDIT_TYPES.join(', ')} from the syscall, proc and file tables)` };
+  }
+  if (never.length === 0) return { types };
+  return { types, note: `${never.map(([n]) => quote(n)).join(', ')} never ${never.length === 1 ? 'matches' : 'match'}: type ${named(never.map(([, d]) => d))}, which flightrec does not make` };
+}
+
+/** `success` as audit has it: a return of -4095..-1 is an error, anything else succeeded. */
+export const auditSuccess = (ret: bigint): string => (ret < 0n && ret >= -4095n ? 'no' : 'yes');
+
+/** A SYSCALL record: a syscall row, with its process's program and parent from the process table. */
+export class SyscallRecord implements SigmaEvent {
+  e!: Event<'syscall'>;
+  constructor(private readonly procs: ProcessTable, private readonly name: (nr: number) => string) {}
+
+  get(field: string): FieldValue {
+    const e = this.e;
+    switch (field) {
+      case 'type': return 'SYSCALL';
+      case 'syscall': return e.nr;
+      case 'SYSCALL': return this.name(e.nr);
+      case 'a0': return e.arg0.toString(16);
+      case 'a1': return e.arg1.toString(16);
+      case 'a2': return e.arg2.toString(16);
+      case 'a3': return e.arg3.toString(16);
+      case 'success': return auditSuccess(e.ret);
+      case 'exit': return Number(e.ret);
+      case 'pid': return e.pid;
+      case 'ppid': return this.procs.get(e.pid)?.ppid;
+      case 'comm': return e.comm;
+      case 'exe': return this.procs.get(e.pid)?.exe;
+      default: return undefined;
+    }
+  }
+
+  keywords(): readonly string[] {
+    const exe = this.procs.get(this.e.pid)?.exe;
+    return exe === null || exe === undefined ? [this.e.comm] : [this.e.comm, exe];
+  }
+}
+
+/** An EXECVE record: an exec's arguments. */
+export class ExecveRecord implements SigmaEvent {
+  e!: Event<'proc'>;
+
+  get(field: string): FieldValue {
+    const argv = this.e.argv;
+    if (field === 'type') return 'EXECVE';
+    if (field === 'argc') return argv?.length;
+    const n = auditArg(field);
+    return n === undefined ? undefined : argv?.[n];
+  }
+
+  keywords(): readonly string[] {
+    const line = commandLine(this.e.argv);
+    return line === undefined ? [] : [line];
+  }
+}
+
+/** A PATH record: a name a call resolved, and what the call did to it. */
+export class PathRecord implements SigmaEvent {
+  name: string | null = null;
+  nametype = 'NORMAL';
+
+  get(field: string): FieldValue {
+    switch (field) {
+      case 'type': return 'PATH';
+      case 'name': return this.name;
+      case 'nametype': return this.nametype;
+      default: return undefined;
+    }
+  }
+
+  keywords(): readonly string[] {
+    return this.name === null ? [] : [this.name];
+  }
+}
+
+/** The PATH records of a file row, as [name, nametype] in audit's order (none for close and io). */
+export function filePaths(e: Event<'file'>, creating: number): readonly (readonly [string | null, string])[] {
+  const op = e.op;
+  if (op === 'close' || op === 'io') return [];
+  const failed = e.ret < 0n;
+  const type = (t: string): string => (failed ? 'UNKNOWN' : t);
+  const name = e.abs_path ?? e.path;
+  switch (op) {
+    case 'rename': return [[name, type('DELETE')], [e.path2, type('CREATE')]];
+    case 'link': return [[name, type('NORMAL')], [e.path2, type('CREATE')]];
+    case 'symlink': return [[e.path2, type('CREATE')]];
+    case 'unlink': case 'rmdir': return [[name, type('DELETE')]];
+    case 'creat': case 'mkdir': return [[name, type('CREATE')]];
+    case 'open': return [[name, type((e.flags & creating) !== 0 ? 'CREATE' : 'NORMAL')]];
+    default: return [[name, type('NORMAL')]];
+  }
+}
