@@ -83,17 +83,21 @@ export interface AuditRule {
 export function auditRule(rule: CompiledRule): AuditRule | Refusal {
   const types = AUDIT_TYPES.filter((t) => conditionOn(rule.condition, rule, t) !== false);
   const never = [...rule.detections].filter(([, d]) => AUDIT_TYPES.every((t) => detectionOn(d, t) === false));
-  const named = (ds: readonly Detection[]): string => {
+  /** The other types the detections name, quoted; undefined when they name none. */
+  const named = (ds: readonly Detection[]): string | undefined => {
     const names = new Set<string>();
     for (const d of ds) typesNamed(d, names);
     for (const t of AUDIT_TYPES) names.delete(t);
-    return names.size > 0 ? [...names].map(quote).join(', ') : 'no type flightrec makes';
+    return names.size > 0 ? [...names].map(quote).join(', ') : undefined;
   };
+  const makes = `it makes ${AUDIT_TYPES.join(', ')} from the syscall, proc and file tables`;
   if (types.length === 0) {
-    return { reason: `it matches only audit records of type ${named([...rule.detections.values()])}, which flightrec does not make (it makes ${AUDIT_TYPES.join(', ')} from the syscall, proc and file tables)` };
+    const others = named([...rule.detections.values()]);
+    return { reason: others !== undefined ? `it matches only audit records of type ${others}, which flightrec does not make (${makes})` : `it can match no audit record flightrec makes (${makes})` };
   }
   if (never.length === 0) return { types };
-  return { types, note: `${never.map(([n]) => quote(n)).join(', ')} never ${never.length === 1 ? 'matches' : 'match'}: type ${named(never.map(([, d]) => d))}, which flightrec does not make` };
+  const others = named(never.map(([, d]) => d));
+  return { types, note: `${never.map(([n]) => quote(n)).join(', ')} never ${never.length === 1 ? 'matches' : 'match'}${others !== undefined ? `: type ${others}, which flightrec does not make` : ''}` };
 }
 
 /** `success` as audit has it: a return of -4095..-1 is an error, anything else succeeded. */
