@@ -8,7 +8,7 @@ import { sigmaDetector } from '../../src/detect/sigma/detector.js';
 import { readRuleFiles } from '../../src/detect/sigma/rules.js';
 import { Recording } from '../../src/format/recording.js';
 import { replay } from '../../src/replay/replay.js';
-import { ROOT, cli, tempDir } from '../helpers.js';
+import { ROOT, cli, cliWithin, tempDir } from '../helpers.js';
 
 const SIGMA = join(ROOT, 'fixtures', 'sigma');
 const RULES = join(SIGMA, 'rules');
@@ -71,12 +71,15 @@ describe('flightrec sigma check', () => {
       expect(r.failures).toEqual([]);
       return r.alerts.map((a) => `${dir} ${a.seq} ${a.title} ${(JSON.parse(a.evidence) as { rule_id: string }).rule_id}`);
     });
-    const hunt = cli('hunt', ...fixtures, '--sigma', RULES, '-f', 'json');
+    // Every fixture's syscall rows are read for auditd's SYSCALL records: longer than cli()'s 30 s on a loaded machine.
+    const hunt = cliWithin(120_000, 'hunt', ...fixtures, '--sigma', RULES, '-f', 'json');
     expect(hunt.code, hunt.stderr).toBe(0);
     const hunted = (JSON.parse(hunt.stdout) as Array<{ recording: string; seq: string; rule: string; rule_id: string }>).map((m) => `${m.recording} ${m.seq} ${m.rule} ${m.rule_id}`);
     expect(hunted.sort()).toEqual(replayed.sort());
     expect(replayed.length).toBeGreaterThan(20);
-  });
+    // auditd rules take part, on each record type: SYSCALL, EXECVE (a keyword search), PATH.
+    for (const t of ['System Info Discovery via Sysinfo Syscall', 'Binary Padding - Linux', 'Use Of Hidden Paths Or Files']) expect(replayed.some((m) => m.includes(` ${t} `)), t).toBe(true);
+  }, 180_000);
 
   it('prints a hunt\'s SQL, which flightrec sql runs to the same matches', () => {
     const file = join(RULES, 'linux', 'process_creation', 'proc_creation_lnx_susp_execution_tmp_folder.yml');
