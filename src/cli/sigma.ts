@@ -88,7 +88,7 @@ export function register(program: Command): void {
       const hunts: HuntRule[] = [];
       const refused: string[] = [];
       for (const s of supported) {
-        const h = huntRule(s.rule, s.source, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
+        const h = huntRule(s, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
         if ('reason' in h) refused.push(`${s.rule.rule.title}: ${h.reason}`);
         else hunts.push(h);
       }

@@ -36,10 +36,15 @@ describe('flightrec sigma check', () => {
       'lnx_auditd_web_rce.yml': "field 'euid' not in this log source (euid: the identities of a process are those of its proc rows, which a set*id call inside it does not update)",
       'lnx_auditd_disable_system_firewall.yml': "it matches only audit records of type 'SERVICE_STOP', which flightrec does not make (it makes SYSCALL, EXECVE, PATH from the syscall, proc and file tables)",
     });
-    // Rules that run though a selection wants records flightrec does not make say so.
+    // Rules that run though a selection wants records flightrec does not make, or on the exec calls only, say so.
+    const exec = 'it names no syscall, so its SYSCALL records are those of execve and execveat (as the program watches, -w PROG -p x, of the audit rules it is written for log them)';
     expect(rows.filter((x) => x.note !== null).map((x) => `${x.file.split('/').at(-1)}: ${x.note}`)).toEqual([
+      `lnx_auditd_coinminer.yml: ${exec}`,
       "lnx_auditd_keylogging_with_pam_d.yml: 'selection_tty_events' never matches: type 'TTY', 'USER_TTY', which flightrec does not make",
-      "lnx_auditd_create_account.yml: 'selection_add_user_record_type' never matches: type 'ADD_USER', which flightrec does not make",
+      `lnx_auditd_create_account.yml: 'selection_add_user_record_type' never matches: type 'ADD_USER', which flightrec does not make; ${exec}`,
+      `lnx_auditd_load_module_insmod.yml: ${exec}`,
+      `lnx_auditd_split_file_into_pieces.yml: ${exec}`,
+      `lnx_auditd_susp_exe_folders.yml: ${exec}`,
     ]);
     const text = cli('sigma', 'check', RULES);
     expect(text.stdout).toMatch(/\n182 rules supported \(49 auditd, 8 file_event, 5 network_connection, 120 process_creation\), 28 refused: 15 no category or service: log lines; 5 field … not in this log source; .*1 it matches only audit records of type …/);

@@ -75,6 +75,7 @@ function hunted(...args: string[]): string[] {
   return (JSON.parse(r.stdout) as Array<{ seq: number; rule: string }>).map((m) => `${m.seq} ${m.rule}`);
 }
 
+// Recording, replay, hunt and a fleet export each: over a minute on a loaded machine.
 describe.runIf(run)('Sigma rules on the real kernel', () => {
   it('fires the rules written for scripted attacks, live and in replay alike; hunt finds the same, in the recording and in its export', () => {
     const rec = record(ATTACK);
@@ -89,7 +90,7 @@ describe.runIf(run)('Sigma rules on the real kernel', () => {
     const ex = cli('export', rec, '--parquet', fleet);
     expect(ex.code, ex.stderr).toBe(0);
     expect(hunted('--fleet', fleet)).toEqual(matches);
-  });
+  }, 180_000);
 
   it('fires SigmaHQ\'s auditd rules on SYSCALL, EXECVE and PATH records, live and in replay alike; hunt finds the same', () => {
     const rec = record(AUDITED);
@@ -105,7 +106,7 @@ describe.runIf(run)('Sigma rules on the real kernel', () => {
     const ex = cli('export', rec, '--parquet', fleet);
     expect(ex.code, ex.stderr).toBe(0);
     expect(hunted('--fleet', fleet)).toEqual(matches);
-  });
+  }, 180_000);
 
   it('raises nothing high or critical on a build and a backup with tar', () => {
     const work = tempDir();

@@ -66,9 +66,14 @@ function typesNamed(d: Detection, out: Set<string>): Set<string> {
   return out;
 }
 
+/** The calls whose SYSCALL records a rule that names no syscall runs on. */
+export const EXEC_CALLS = ['execve', 'execveat'] as const;
+
 export interface AuditRule {
   /** The record types the rule can match. */
   readonly types: readonly AuditType[];
+  /** It can match SYSCALL records but names no syscall: it runs on those of EXEC_CALLS only. */
+  readonly execOnly: boolean;
   /** The selections that match no record flightrec makes, said for `sigma check`; undefined when none. */
   readonly note?: string;
 }
@@ -95,9 +100,15 @@ export function auditRule(rule: CompiledRule): AuditRule | Refusal {
     const others = named([...rule.detections.values()]);
     return { reason: others !== undefined ? `it matches only audit records of type ${others}, which flightrec does not make (${makes})` : `it can match no audit record flightrec makes (${makes})` };
   }
-  if (never.length === 0) return { types };
-  const others = named(never.map(([, d]) => d));
-  return { types, note: `${never.map(([n]) => quote(n)).join(', ')} never ${never.length === 1 ? 'matches' : 'match'}${others !== undefined ? `: type ${others}, which flightrec does not make` : ''}` };
+  // A SYSCALL rule that names no call (exe, comm) is written for the program watches of audit
+  // rule sets (-w /usr/sbin/useradd -p x), which log the exec: on every call it would raise an
+  // alert per syscall of the program (a thousand for one useradd).
+  const execOnly = types.includes('SYSCALL') && !rule.fields.some((f) => f === 'SYSCALL' || f === 'syscall');
+  const notes = [
+    ...(never.length > 0 ? [`${never.map(([n]) => quote(n)).join(', ')} never ${never.length === 1 ? 'matches' : 'match'}${(() => { const o = named(never.map(([, d]) => d)); return o !== undefined ? `: type ${o}, which flightrec does not make` : ''; })()}`] : []),
+    ...(execOnly ? [`it names no syscall, so its SYSCALL records are those of ${EXEC_CALLS.join(' and ')} (as the program watches, -w PROG -p x, of the audit rules it is written for log them)`] : []),
+  ];
+  return { types, execOnly, ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };
 }
 
 /** `success` as audit has it: a return of -4095..-1 is an error, anything else succeeded. */

@@ -9,7 +9,7 @@ import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
 import { commandLine, ProcessTable } from './sources.js';
 import { compileRules, severityOf, type RuleText, type SupportedRule } from './rules.js';
-import { ExecveRecord, filePaths, PathRecord, SyscallRecord } from './auditd.js';
+import { EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord } from './auditd.js';
 
 const FILE_CREATES = new Set(['creat', 'open', 'rename', 'link', 'symlink']);
 const FILE_DELETES = new Set(['unlink', 'rmdir']);
@@ -146,11 +146,14 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
       proc: {},
       ...(fileTable !== undefined ? { file: fileTable } : {}),
       ...(sources.has('network_connection') ? { net: { where: { op: ['connect', 'accept'] } }, dns: { where: { kind: ['answer'] } } } : {}),
-      ...(auditTypes.has('SYSCALL') ? { syscall: {} } : {}),
+      // Only the exec calls where every SYSCALL rule is one of those that name no call.
+      ...(auditTypes.has('SYSCALL') ? { syscall: supported.some((r) => r.auditTypes?.includes('SYSCALL') && !r.execOnly) ? {} : { where: { nr: [...EXEC_CALLS] } } } : {}),
     },
     create(ctx) {
       const sets = rulesBy(supported, (r) => (r.source === 'auditd' ? [] : [r.source]));
-      const audit = rulesBy(supported, (r) => r.auditTypes ?? []);
+      // SYSCALL rules that name no call run on the exec calls' records only (auditd.ts).
+      const audit = rulesBy(supported, (r) => (r.auditTypes ?? []).map((t) => (t === 'SYSCALL' && r.execOnly ? 'SYSCALL of exec' : t)));
+      const execCalls = new Set(EXEC_CALLS.map((n) => ctx.syscall(n)).filter((nr) => nr >= 0));
       const procs = new ProcessTable();
       const userName = (uid: number): string | undefined => ctx.userName(uid);
       const creation = new ProcessCreation(procs, userName);
@@ -187,6 +190,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
       const deletes = sets.get('file_delete');
       const connects = sets.get('network_connection');
       const syscalls = audit.get('SYSCALL');
+      const execSyscalls = audit.get('SYSCALL of exec');
       const execves = audit.get('EXECVE');
       const paths = audit.get('PATH');
       const handlers: { -readonly [T in keyof Handlers]: Handlers[T] } = {
@@ -246,10 +250,11 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           if (a !== null && e.answer_family !== null) net.names.set(addressText(e.answer_family, a), e.qname);
         };
       }
-      if (syscalls) {
+      if (syscalls || execSyscalls) {
         handlers.syscall = (e: Event<'syscall'>) => {
           syscallRecord.e = e;
           test(syscalls, syscallRecord);
+          if (execCalls.has(e.nr)) test(execSyscalls, syscallRecord);
           raise();
         };
       }

@@ -4,8 +4,9 @@
 // compares them): the process of an event is its latest proc row before it, unless that row
 // is its exit (ProcessTable), here an ASOF join on (ts, seq).
 import { sqlString, ruleSql, type SqlColumn } from './sql.js';
-import type { CompiledRule, Refusal } from './model.js';
-import { severityOf } from './rules.js';
+import type { Refusal } from './model.js';
+import { EXEC_CALLS } from './auditd.js';
+import { severityOf, type SupportedRule } from './rules.js';
 import { AUDIT_FIELDS, SOURCES, auditArg, type SourceName } from './sources.js';
 
 /** The events' place in the recording's order, one number: ts, then seq. */
@@ -164,12 +165,15 @@ export interface HuntRule {
 }
 
 /** A rule as a hunt, or a refusal where it has no SQL of the same meaning. */
-export function huntRule(rule: CompiledRule, source: SourceName, file: string): HuntRule | Refusal {
+export function huntRule(s: SupportedRule, file: string): HuntRule | Refusal {
+  const { rule, source } = s;
   const fields = SOURCES[source].fields;
   const where = ruleSql(rule, (f) => (fields.has(f) ? column(source, f) : undefined), SOURCES[source].keywords ? 'keywords' : undefined);
   if ('reason' in where) return where;
+  // An auditd rule that names no syscall runs on the exec calls' SYSCALL records only (auditd.ts).
+  const sql = s.execOnly ? `(${where.sql} AND (${auditColumn('type')} <> 'SYSCALL' OR ${auditColumn('SYSCALL')} IN (${EXEC_CALLS.map(sqlString).join(', ')})))` : where.sql;
   const r = rule.rule;
-  return { source, where: where.sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
+  return { source, where: sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
 }
 
 const lit = (v: string | undefined): string => (v === undefined ? 'NULL' : sqlString(v));

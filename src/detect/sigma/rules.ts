@@ -26,6 +26,8 @@ export interface SupportedRule {
   readonly source: SourceName;
   /** auditd rules: the record types the rule can match (auditd.ts). */
   readonly auditTypes?: readonly AuditType[];
+  /** auditd rules: its SYSCALL records are those of the exec calls only (auditd.ts). */
+  readonly execOnly?: boolean;
   /** What of the rule never matches here, though it runs (auditd selections of types flightrec does not make). */
   readonly note?: string;
 }
@@ -122,7 +124,7 @@ function withWhy(reason: string): string {
 /** The record types an auditd rule can match, from the rule compiled as if every field existed. */
 function auditTypes(rule: SigmaRule): AuditRule | Refusal {
   const any = compileRule(rule, { fields: { has: () => true }, keywords: true });
-  return isRefusal(any) ? { types: [...AUDIT_TYPES] } : auditRule(any);
+  return isRefusal(any) ? { types: [...AUDIT_TYPES], execOnly: false } : auditRule(any);
 }
 
 /** Every rule of the files, supported (compiled for its log source) or refused with the reason. */
@@ -156,7 +158,7 @@ export function compileRules(texts: readonly RuleText[]): { supported: Supported
       }
       const compiled = compileRule(rule, source);
       if (isRefusal(compiled)) refuse(withWhy(compiled.reason));
-      else supported.push({ rule: compiled, source: source.name, ...(audit !== undefined ? { auditTypes: audit.types, ...(audit.note !== undefined ? { note: audit.note } : {}) } : {}) });
+      else supported.push({ rule: compiled, source: source.name, ...(audit !== undefined ? { auditTypes: audit.types, execOnly: audit.execOnly, ...(audit.note !== undefined ? { note: audit.note } : {}) } : {}) });
     }
   }
   return { supported, refused };

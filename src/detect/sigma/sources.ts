@@ -21,7 +21,10 @@
 //              table), a0..a3 (the argument registers in lowercase hex, no 0x, as audit prints
 //              them: personality(0x40000) is a0 40000), success (yes unless the return is
 //              -4095..-1), exit (the return), pid, ppid, comm, exe (the process's program, its
-//              latest proc row as for Image)
+//              latest proc row as for Image). A rule that names no syscall (exe, comm only) is
+//              written for an audit rule set's program watches (-w PROG -p x), which log the
+//              exec: it runs on the SYSCALL records of execve and execveat, not on every call
+//              of the program (an alert per syscall: a thousand for one useradd)
 //     EXECVE   an exec (proc row): argc, a0..aN the argument vector's elements (a0 as given)
 //     PATH     a path a call resolved (file row but close and io; an exec's program): name
 //              (made absolute where flightrec has it so: auditd prints it as the call gave it,

@@ -14,24 +14,26 @@ import { creatingOpenBits } from '../../../src/schema/names.js';
 const auditd = (detection: string, title = 'audit rule'): string =>
   `title: ${title}\nid: 00000000-0000-0000-0000-000000000001\nlogsource:\n    product: linux\n    service: auditd\ndetection:\n${detection.replace(/^\n/, '')}\nlevel: high\n`;
 
-function check(detection: string): { types?: readonly string[]; note?: string; reason?: string } {
+const EXEC = 'it names no syscall, so its SYSCALL records are those of execve and execveat (as the program watches, -w PROG -p x, of the audit rules it is written for log them)';
+
+function check(detection: string): { types?: readonly string[]; execOnly?: boolean; note?: string; reason?: string } {
   const { supported, refused } = compileRules([{ file: 'r.yml', name: 'r.yml', text: auditd(detection) }]);
   if (refused.length > 0) return { reason: refused[0]!.reason };
   const s = supported[0]!;
   expect(s.source).toBe('auditd');
-  return { types: s.auditTypes!, ...(s.note !== undefined ? { note: s.note } : {}) };
+  return { types: s.auditTypes!, execOnly: s.execOnly!, ...(s.note !== undefined ? { note: s.note } : {}) };
 }
 
 describe('auditd rules', () => {
-  it('run on the record types their type tests allow', () => {
-    expect(check(`    sel:\n        type: SYSCALL\n        SYSCALL: sysinfo\n    condition: sel`)).toEqual({ types: ['SYSCALL'] });
+  it('run on the record types their type tests allow; SYSCALL rules that name no call on the exec calls', () => {
+    expect(check(`    sel:\n        type: SYSCALL\n        SYSCALL: sysinfo\n    condition: sel`)).toEqual({ types: ['SYSCALL'], execOnly: false });
     // Case-insensitive, as every Sigma string; a rule that names no type can match any record.
-    expect(check(`    sel:\n        type: execve\n        a0: zip\n    condition: sel`)).toEqual({ types: ['EXECVE'] });
-    expect(check(`    sel:\n        a1|startswith: '--cpu-priority'\n    condition: sel`)).toEqual({ types: ['SYSCALL', 'EXECVE', 'PATH'] });
-    expect(check(`    a:\n        type: PATH\n        name: /etc/x\n    b:\n        type: EXECVE\n        a0: x\n    condition: 1 of them`)).toEqual({ types: ['EXECVE', 'PATH'] });
+    expect(check(`    sel:\n        type: execve\n        a0: zip\n    condition: sel`)).toEqual({ types: ['EXECVE'], execOnly: false });
+    expect(check(`    sel:\n        a1|startswith: '--cpu-priority'\n    condition: sel`)).toEqual({ types: ['SYSCALL', 'EXECVE', 'PATH'], execOnly: true, note: EXEC });
+    expect(check(`    a:\n        type: PATH\n        name: /etc/x\n    b:\n        type: EXECVE\n        a0: x\n    condition: 1 of them`)).toEqual({ types: ['EXECVE', 'PATH'], execOnly: false });
     // A filter of a type flightrec does not make never excludes one of its records, as under auditd.
     expect(check(`    sel:\n        comm: x\n    filter:\n        type: USER_LOGIN\n    condition: sel and not filter`))
-      .toEqual({ types: ['SYSCALL', 'EXECVE', 'PATH'], note: "'filter' never matches: type 'USER_LOGIN', which flightrec does not make" });
+      .toEqual({ types: ['SYSCALL', 'EXECVE', 'PATH'], execOnly: true, note: `'filter' never matches: type 'USER_LOGIN', which flightrec does not make; ${EXEC}` });
   });
 
   it('refuse what can match only records flightrec does not make, and fields it cannot give; note selections that never match', () => {
@@ -42,8 +44,10 @@ describe('auditd rules', () => {
     expect(check(`    sel:\n        type: SYSCALL\n        auid: 1000\n    condition: sel`).reason).toMatch(/^field 'auid' not in this log source/);
     expect(check(`    sel:\n        type: SYSCALL\n        euid: 33\n    condition: sel`).reason).toMatch(/set\*id call/);
     expect(check(`    s:\n        type: SYSCALL\n        exe|endswith: /useradd\n    u:\n        type: ADD_USER\n    condition: 1 of them`))
-      .toEqual({ types: ['SYSCALL'], note: "'u' never matches: type 'ADD_USER', which flightrec does not make" });
-    expect(check(`    sel:\n        type: EXECVE\n        a2047: x\n    condition: sel`)).toEqual({ types: ['EXECVE'] });
+      .toEqual({ types: ['SYSCALL'], execOnly: true, note: `'u' never matches: type 'ADD_USER', which flightrec does not make; ${EXEC}` });
+    // One that names its call runs on every SYSCALL record.
+    expect(check(`    sel:\n        type: SYSCALL\n        syscall: 165\n    condition: sel`)).toEqual({ types: ['SYSCALL'], execOnly: false });
+    expect(check(`    sel:\n        type: EXECVE\n        a2047: x\n    condition: sel`)).toEqual({ types: ['EXECVE'], execOnly: false });
     expect(check(`    sel:\n        type: EXECVE\n        a2048: x\n    condition: sel`).reason).toBe("field 'a2048' not in this log source");
   });
 });
