@@ -24,36 +24,56 @@ function any(xs: readonly Maybe[]): Maybe {
   return xs.includes(true) ? true : xs.includes(null) ? null : false;
 }
 
-/** A `type` item on a record of type `t`; any other field's item is not known. */
-function itemOn(it: Item, t: AuditType): Maybe {
-  if (it.field !== 'type') return null;
-  const value = (variants: Item['values'][number]): Maybe => any(variants.map((v) => {
+/** What the analysis knows of a record: its type and, for a SYSCALL record, maybe the call's name. */
+interface Known {
+  readonly type: AuditType;
+  readonly SYSCALL?: string;
+}
+
+/** An item on what is known of the record; any other field's item is not known. */
+function itemOn(it: Item, k: Known): Maybe {
+  const value = it.field === 'type' ? k.type : it.field === 'SYSCALL' ? k.SYSCALL : undefined;
+  if (value === undefined) return null;
+  const test = (variants: Item['values'][number]): Maybe => any(variants.map((v) => {
     switch (v.kind) {
-      case 'string': return stringTest(v)(v.cased ? t : t.toLowerCase());
+      case 'string': return stringTest(v)(v.cased ? value : value.toLowerCase());
       case 'null': return false;
       case 'exists': return v.value;
       default: return null;
     }
   }));
-  const r = (it.all ? all : any)(it.values.map(value));
+  const r = (it.all ? all : any)(it.values.map(test));
   return it.negated ? not(r) : r;
 }
 
-function detectionOn(d: Detection, t: AuditType): Maybe {
-  if (d.kind === 'item') return itemOn(d.item, t);
-  const xs = d.children.map((c) => detectionOn(c, t));
+function detectionOn(d: Detection, k: Known): Maybe {
+  if (d.kind === 'item') return itemOn(d.item, k);
+  const xs = d.children.map((c) => detectionOn(c, k));
   return d.kind === 'and' ? all(xs) : any(xs);
 }
 
-function conditionOn(c: Condition, rule: CompiledRule, t: AuditType): Maybe {
+function conditionOn(c: Condition, rule: CompiledRule, k: Known): Maybe {
   switch (c.kind) {
-    case 'ref': return detectionOn(rule.detections.get(c.name)!, t);
-    case 'not': return not(conditionOn(c.child, rule, t));
+    case 'ref': return detectionOn(rule.detections.get(c.name)!, k);
+    case 'not': return not(conditionOn(c.child, rule, k));
     default: {
-      const xs = c.children.map((x) => conditionOn(x, rule, t));
+      const xs = c.children.map((x) => conditionOn(x, rule, k));
       return c.kind === 'and' ? all(xs) : any(xs);
     }
   }
+}
+
+/**
+ * The calls (of `names`: every architecture's) whose SYSCALL records a rule can match, so a
+ * detector reads only those rows; undefined when its tests of the call do not decide that (a
+ * `syscall` number, a regular expression on `SYSCALL`).
+ */
+export function syscallsOf(rule: CompiledRule, names: Iterable<string>): string[] | undefined {
+  if (rule.fields.includes('syscall')) return undefined;
+  const items = (d: Detection): Item[] => (d.kind === 'item' ? [d.item] : d.children.flatMap(items));
+  const calls = [...rule.detections.values()].flatMap(items).filter((it) => it.field === 'SYSCALL');
+  if (!calls.every((it) => it.values.flat().every((v) => v.kind === 'string'))) return undefined;
+  return [...names].filter((name) => conditionOn(rule.condition, rule, { type: 'SYSCALL', SYSCALL: name }) !== false);
 }
 
 /** The literal `type` values a detection names (for saying which records a selection wants). */
@@ -86,8 +106,8 @@ export interface AuditRule {
  * lost (said in the note).
  */
 export function auditRule(rule: CompiledRule): AuditRule | Refusal {
-  const types = AUDIT_TYPES.filter((t) => conditionOn(rule.condition, rule, t) !== false);
-  const never = [...rule.detections].filter(([, d]) => AUDIT_TYPES.every((t) => detectionOn(d, t) === false));
+  const types = AUDIT_TYPES.filter((type) => conditionOn(rule.condition, rule, { type }) !== false);
+  const never = [...rule.detections].filter(([, d]) => AUDIT_TYPES.every((type) => detectionOn(d, { type }) === false));
   /** The other types the detections name, quoted; undefined when they name none. */
   const named = (ds: readonly Detection[]): string | undefined => {
     const names = new Set<string>();

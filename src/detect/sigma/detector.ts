@@ -9,7 +9,8 @@ import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
 import { commandLine, ProcessTable } from './sources.js';
 import { compileRules, severityOf, type RuleText, type SupportedRule } from './rules.js';
-import { EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord } from './auditd.js';
+import { EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord, syscallsOf } from './auditd.js';
+import { SYSCALL_NAMES } from '../../schema/syscalls.generated.js';
 
 const FILE_CREATES = new Set(['creat', 'open', 'rename', 'link', 'symlink']);
 const FILE_DELETES = new Set(['unlink', 'rmdir']);
@@ -120,6 +121,23 @@ function rulesBy<K>(rules: readonly SupportedRule[], keys: (r: SupportedRule) =>
   return new Map([...out].map(([k, x]) => [k, { set: new RuleSet(x.rules), order: x.order }]));
 }
 
+/**
+ * The calls whose syscall rows the SYSCALL rules can match (names of every architecture's
+ * table), or undefined when they need every row: a detector reads only those.
+ */
+function callsOf(rules: readonly SupportedRule[]): string[] | undefined {
+  const names = new Set<string>();
+  for (const r of rules) {
+    if (!r.auditTypes?.includes('SYSCALL')) continue;
+    const calls = r.execOnly ? EXEC_CALLS : syscallsOf(r.rule, ALL_SYSCALLS);
+    if (calls === undefined) return undefined;
+    for (const c of calls) names.add(c);
+  }
+  return [...names].sort();
+}
+
+const ALL_SYSCALLS: ReadonlySet<string> = new Set(Object.values(SYSCALL_NAMES).flatMap((t) => Object.values(t)));
+
 /** A match and where it falls among an event's matches: by rule, then by record (an event can make several). */
 interface Placed {
   readonly order: number;
@@ -137,6 +155,9 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
   const sources = new Set(supported.map((r) => r.source));
   const auditTypes = new Set(supported.flatMap((r) => r.auditTypes ?? []));
   const fileOps = [...(sources.has('file_event') ? FILE_CREATES : []), ...(sources.has('file_delete') ? FILE_DELETES : [])];
+  const syscallCalls = callsOf(supported);
+  // No call of any architecture can make a SYSCALL record its rules match (SYSCALL: 'nosuchcall').
+  const readsSyscalls = auditTypes.has('SYSCALL') && syscallCalls?.length !== 0;
   const fileTable = auditTypes.has('PATH') ? {} : fileOps.length > 0 ? { where: { op: fileOps } } : undefined;
   return {
     name: 'sigma',
@@ -146,8 +167,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
       proc: {},
       ...(fileTable !== undefined ? { file: fileTable } : {}),
       ...(sources.has('network_connection') ? { net: { where: { op: ['connect', 'accept'] } }, dns: { where: { kind: ['answer'] } } } : {}),
-      // Only the exec calls where every SYSCALL rule is one of those that name no call.
-      ...(auditTypes.has('SYSCALL') ? { syscall: supported.some((r) => r.auditTypes?.includes('SYSCALL') && !r.execOnly) ? {} : { where: { nr: [...EXEC_CALLS] } } } : {}),
+      ...(readsSyscalls ? { syscall: syscallCalls === undefined ? {} : { where: { nr: syscallCalls } } } : {}),
     },
     create(ctx) {
       const sets = rulesBy(supported, (r) => (r.source === 'auditd' ? [] : [r.source]));
@@ -250,7 +270,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           if (a !== null && e.answer_family !== null) net.names.set(addressText(e.answer_family, a), e.qname);
         };
       }
-      if (syscalls || execSyscalls) {
+      if (readsSyscalls) {
         handlers.syscall = (e: Event<'syscall'>) => {
           syscallRecord.e = e;
           test(syscalls, syscallRecord);

@@ -1,10 +1,14 @@
 // auditd rules over flightrec's tables: which record types a rule can match (and what is
 // refused or noted), and the SYSCALL, EXECVE and PATH records made from rows, fields encoded
 // as auditd writes them.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../../src/detect/api.js';
 import { syscallName, syscallNumbers } from '../../../src/detect/predicate.js';
-import { ExecveRecord, filePaths, PathRecord, SyscallRecord } from '../../../src/detect/sigma/auditd.js';
+import { ExecveRecord, filePaths, PathRecord, SyscallRecord, syscallsOf } from '../../../src/detect/sigma/auditd.js';
+import { sigmaDetector } from '../../../src/detect/sigma/detector.js';
+import { readRuleFiles } from '../../../src/detect/sigma/rules.js';
+import { ROOT } from '../../helpers.js';
 import { RuleSet } from '../../../src/detect/sigma/index.js';
 import { compileRules } from '../../../src/detect/sigma/rules.js';
 import { ProcessTable } from '../../../src/detect/sigma/sources.js';
@@ -49,6 +53,23 @@ describe('auditd rules', () => {
     expect(check(`    sel:\n        type: SYSCALL\n        syscall: 165\n    condition: sel`)).toEqual({ types: ['SYSCALL'], execOnly: false });
     expect(check(`    sel:\n        type: EXECVE\n        a2047: x\n    condition: sel`)).toEqual({ types: ['EXECVE'], execOnly: false });
     expect(check(`    sel:\n        type: EXECVE\n        a2048: x\n    condition: sel`).reason).toBe("field 'a2048' not in this log source");
+  });
+});
+
+describe('the syscall rows auditd rules read', () => {
+  const rule = (detection: string) => compileRules([{ file: 'r.yml', name: 'r.yml', text: auditd(detection) }]).supported[0]!.rule;
+  const names = ['execve', 'execveat', 'read', 'write'];
+
+  it('are the calls a rule\'s SYSCALL tests allow, or all when the tests do not decide it', () => {
+    expect(syscallsOf(rule(`    sel:\n        type: SYSCALL\n        SYSCALL:\n            - execve\n            - EXECVEAT\n    condition: sel`), names)).toEqual(['execve', 'execveat']);
+    expect(syscallsOf(rule(`    sel:\n        type: SYSCALL\n        exe: /x\n    filter:\n        SYSCALL: read\n    condition: sel and not filter`), names)).toEqual(['execve', 'execveat', 'write']);
+    expect(syscallsOf(rule(`    sel:\n        type: SYSCALL\n        SYSCALL|re: '^exec'\n    condition: sel`), names)).toBeUndefined();
+    expect(syscallsOf(rule(`    sel:\n        type: SYSCALL\n        syscall: 59\n    condition: sel`), names)).toBeUndefined();
+  });
+
+  it('are, for SigmaHQ\'s rules, the calls they name and the exec calls (for those naming none): the detector reads no others', () => {
+    const d = sigmaDetector(readRuleFiles([join(ROOT, 'fixtures', 'sigma', 'rules', 'linux', 'auditd')]));
+    expect(d.tables.syscall).toEqual({ where: { nr: ['execve', 'execveat', 'memfd_create', 'mknod', 'personality', 'sysinfo', 'syslog'] } });
   });
 });
 
