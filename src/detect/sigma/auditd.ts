@@ -9,6 +9,7 @@ import type { FieldValue, SigmaEvent } from './event.js';
 import { quote } from './rule.js';
 import { auditArg, commandLine, type ProcessTable } from './sources.js';
 import { stringTest } from './values.js';
+import { SYSCALL_NAMES } from '../../schema/syscalls.generated.js';
 
 export const AUDIT_TYPES = ['SYSCALL', 'EXECVE', 'PATH'] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
@@ -74,6 +75,31 @@ export function syscallsOf(rule: CompiledRule, names: Iterable<string>): string[
   const calls = [...rule.detections.values()].flatMap(items).filter((it) => it.field === 'SYSCALL');
   if (!calls.every((it) => it.values.flat().every((v) => v.kind === 'string'))) return undefined;
   return [...names].filter((name) => conditionOn(rule.condition, rule, { type: 'SYSCALL', SYSCALL: name }) !== false);
+}
+
+const ALL_SYSCALLS: ReadonlySet<string> = new Set(Object.values(SYSCALL_NAMES).flatMap((t) => Object.values(t)));
+
+/** An auditd rule as compileRules supports it: what callsOf reads. */
+interface AuditSupported {
+  readonly rule: CompiledRule;
+  readonly auditTypes?: readonly AuditType[];
+  readonly execOnly?: boolean;
+}
+
+/**
+ * The calls (names of every architecture's table) whose syscall rows the rules' SYSCALL
+ * records can match, or undefined when they need every row: the detector and hunts read only
+ * those rows.
+ */
+export function callsOf(rules: readonly AuditSupported[]): string[] | undefined {
+  const names = new Set<string>();
+  for (const r of rules) {
+    if (!r.auditTypes?.includes('SYSCALL')) continue;
+    const calls = r.execOnly ? EXEC_CALLS : syscallsOf(r.rule, ALL_SYSCALLS);
+    if (calls === undefined) return undefined;
+    for (const c of calls) names.add(c);
+  }
+  return [...names].sort();
 }
 
 /** The literal `type` values a detection names (for saying which records a selection wants). */

@@ -9,8 +9,7 @@ import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
 import { commandLine, ProcessTable } from './sources.js';
 import { compileRules, severityOf, type RuleText, type SupportedRule } from './rules.js';
-import { EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord, syscallsOf } from './auditd.js';
-import { SYSCALL_NAMES } from '../../schema/syscalls.generated.js';
+import { callsOf, EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord } from './auditd.js';
 
 const FILE_CREATES = new Set(['creat', 'open', 'rename', 'link', 'symlink']);
 const FILE_DELETES = new Set(['unlink', 'rmdir']);
@@ -120,23 +119,6 @@ function rulesBy<K>(rules: readonly SupportedRule[], keys: (r: SupportedRule) =>
   });
   return new Map([...out].map(([k, x]) => [k, { set: new RuleSet(x.rules), order: x.order }]));
 }
-
-/**
- * The calls whose syscall rows the SYSCALL rules can match (names of every architecture's
- * table), or undefined when they need every row: a detector reads only those.
- */
-function callsOf(rules: readonly SupportedRule[]): string[] | undefined {
-  const names = new Set<string>();
-  for (const r of rules) {
-    if (!r.auditTypes?.includes('SYSCALL')) continue;
-    const calls = r.execOnly ? EXEC_CALLS : syscallsOf(r.rule, ALL_SYSCALLS);
-    if (calls === undefined) return undefined;
-    for (const c of calls) names.add(c);
-  }
-  return [...names].sort();
-}
-
-const ALL_SYSCALLS: ReadonlySet<string> = new Set(Object.values(SYSCALL_NAMES).flatMap((t) => Object.values(t)));
 
 /** A match and where it falls among an event's matches: by rule, then by record (an event can make several). */
 interface Placed {

@@ -5,7 +5,7 @@
 // is its exit (ProcessTable), here an ASOF join on (ts, seq).
 import { sqlString, ruleSql, type SqlColumn } from './sql.js';
 import type { Refusal } from './model.js';
-import { EXEC_CALLS } from './auditd.js';
+import { callsOf, EXEC_CALLS } from './auditd.js';
 import { severityOf, type SupportedRule } from './rules.js';
 import { AUDIT_FIELDS, SOURCES, auditArg, type SourceName } from './sources.js';
 
@@ -84,11 +84,11 @@ const SOURCE_SQL: Readonly<Record<Exclude<SourceName, 'auditd'>, string>> = {
 /**
  * auditd's records (sources.ts) with the fields `fields` of the rules: SYSCALL records from the
  * syscall table, EXECVE and the program's PATH record (item 1) from exec rows, PATH records
- * from file rows (item 1: the new name of rename and link). A field a record type does not
- * have is NULL. Columns are named audit_<field>: auditd's lowercase names would meet the
+ * from file rows (item 1: the new name of rename and link); SYSCALL records only of `calls`
+ * where given (the calls the rules can match). A field a record type does not have is NULL. Columns are named audit_<field>: auditd's lowercase names would meet the
  * rows' own (pid).
  */
-function auditSql(fields: readonly string[]): string {
+function auditSql(fields: readonly string[], calls: readonly string[] | undefined): string {
   const args = fields.map((f) => [f, auditArg(f)] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
   const cols = (values: Readonly<Record<string, string>>, arg: (n: number) => string): string => [
     ...[...AUDIT_FIELDS].map((f) => `${values[f] ?? `NULL::${AUDIT_NUMBERS.has(f) ? 'BIGINT' : 'VARCHAR'}`} AS ${auditColumn(f)}`),
@@ -105,7 +105,7 @@ function auditSql(fields: readonly string[]): string {
     ppid: `CASE WHEN p.kind <> 'exit' THEN p.ppid END`, comm: 'e.comm', exe: `CASE WHEN p.kind <> 'exit' THEN p.filename END`,
   }, (n) => (n < 4 ? `lower(to_hex(e.arg${n}))` : 'NULL::VARCHAR'))},
     list_filter([e.comm, CASE WHEN p.kind <> 'exit' THEN p.filename END], x -> x IS NOT NULL) AS keywords
-  FROM (SELECT *, ${ORDER('syscall')} AS k FROM syscall) e
+  FROM (SELECT *, ${ORDER('syscall')} AS k FROM syscall${calls === undefined ? '' : ` WHERE ${calls.length === 0 ? 'false' : `syscall_name(recording, nr) IN (${calls.map(sqlString).join(', ')})`}`}) e
   ASOF LEFT JOIN (SELECT recording, pid, kind, filename, ppid, ${ORDER('proc')} AS k FROM proc) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
   UNION ALL
   SELECT ${HEAD}, 0 AS item, ${cols({ type: `'EXECVE'`, argc: 'len(e.argv)' }, (n) => `e.argv[${n + 1}]`)},
@@ -145,15 +145,17 @@ function column(source: SourceName, field: string): SqlColumn {
  * The source's query as a named CTE (materialized: every rule of the source reads it), with
  * the text fields the rules read (`fields`) lowercased.
  */
-export function sourceCte(source: SourceName, fields: readonly string[]): string {
+export function sourceCte(source: SourceName, fields: readonly string[], calls?: readonly string[]): string {
   const texts = fields.map((f) => column(source, f)).filter((c) => c.lower !== undefined);
-  const sql = source === 'auditd' ? auditSql(fields) : SOURCE_SQL[source];
+  const sql = source === 'auditd' ? auditSql(fields, calls) : SOURCE_SQL[source];
   return `sigma_${source} AS MATERIALIZED (SELECT *${texts.map((c) => `, lower(${c.sql}) AS ${c.lower!}`).join('')} FROM (${sql}\n))`;
 }
 
 /** A rule ready to hunt with: its source, its condition as SQL, what its rows say of it. */
 export interface HuntRule {
   readonly source: SourceName;
+  /** auditd: the calls whose syscall rows its SYSCALL records can match (undefined: any; auditd.ts). */
+  readonly calls?: readonly string[];
   readonly where: string;
   /** The fields it reads, shown with each match. */
   readonly fields: readonly string[];
@@ -173,7 +175,8 @@ export function huntRule(s: SupportedRule, file: string): HuntRule | Refusal {
   // An auditd rule that names no syscall runs on the exec calls' SYSCALL records only (auditd.ts).
   const sql = s.execOnly ? `(${where.sql} AND (${auditColumn('type')} <> 'SYSCALL' OR ${auditColumn('SYSCALL')} IN (${EXEC_CALLS.map(sqlString).join(', ')})))` : where.sql;
   const r = rule.rule;
-  return { source, where: sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
+  const calls = source === 'auditd' ? callsOf([s]) : [];
+  return { source, ...(calls !== undefined ? { calls } : {}), where: sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
 }
 
 const lit = (v: string | undefined): string => (v === undefined ? 'NULL' : sqlString(v));
@@ -197,7 +200,9 @@ FROM (SELECT *, unnest(list_filter([
   });
   const values = rules.map((r, i) => `(${i}, ${sqlString(r.severity)}, ${sqlString(r.title)}, ${lit(r.id)}, ${lit(r.level)}, ${sqlString(r.file)})`);
   const fieldsOf = (source: SourceName): string[] => [...new Set(rules.filter((r) => r.source === source).flatMap((r) => r.fields))];
-  return `WITH ${sources.map((s) => sourceCte(s, fieldsOf(s))).join(',\n')},
+  const audits = rules.filter((r) => r.source === 'auditd');
+  const calls = audits.some((r) => r.calls === undefined) ? undefined : [...new Set(audits.flatMap((r) => r.calls!))].sort();
+  return `WITH ${sources.map((s) => sourceCte(s, fieldsOf(s), calls)).join(',\n')},
 sigma_rules(rule_order, severity, rule, rule_id, level, file) AS (VALUES ${values.join(',\n  ')}),
 sigma_hits AS (
 ${hits.join('\nUNION ALL\n')}

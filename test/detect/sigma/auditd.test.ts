@@ -7,6 +7,7 @@ import type { Event } from '../../../src/detect/api.js';
 import { syscallName, syscallNumbers } from '../../../src/detect/predicate.js';
 import { ExecveRecord, filePaths, PathRecord, SyscallRecord, syscallsOf } from '../../../src/detect/sigma/auditd.js';
 import { sigmaDetector } from '../../../src/detect/sigma/detector.js';
+import { huntQuery, huntRule, type HuntRule } from '../../../src/detect/sigma/hunt.js';
 import { readRuleFiles } from '../../../src/detect/sigma/rules.js';
 import { ROOT } from '../../helpers.js';
 import { RuleSet } from '../../../src/detect/sigma/index.js';
@@ -70,6 +71,15 @@ describe('the syscall rows auditd rules read', () => {
   it('are, for SigmaHQ\'s rules, the calls they name and the exec calls (for those naming none): the detector reads no others', () => {
     const d = sigmaDetector(readRuleFiles([join(ROOT, 'fixtures', 'sigma', 'rules', 'linux', 'auditd')]));
     expect(d.tables.syscall).toEqual({ where: { nr: ['execve', 'execveat', 'memfd_create', 'mknod', 'personality', 'sysinfo', 'syslog'] } });
+  });
+
+  it('are, in a hunt, the only syscall rows its query reads', () => {
+    const texts = readRuleFiles([join(ROOT, 'fixtures', 'sigma', 'rules', 'linux', 'auditd')]);
+    const hunts = compileRules(texts).supported.map((s) => huntRule(s, s.rule.rule.file)).filter((h): h is HuntRule => !('reason' in h));
+    expect(hunts).toHaveLength(49);
+    expect(huntQuery(hunts)).toContain("FROM syscall WHERE syscall_name(recording, nr) IN ('execve', 'execveat', 'memfd_create', 'mknod', 'personality', 'sysinfo', 'syslog')");
+    const sysinfo = hunts.filter((h) => h.title === 'System Info Discovery via Sysinfo Syscall');
+    expect(huntQuery(sysinfo)).toContain("FROM syscall WHERE syscall_name(recording, nr) IN ('sysinfo')");
   });
 });
 
