@@ -58,13 +58,13 @@ export function register(program: Command): void {
       const [{ compileRules, readRuleFiles }, { table }] = await Promise.all([import('../detect/sigma/rules.js'), import('../text/table.js')]);
       const { supported, refused } = compileRules(readRuleFiles(paths));
       const rows = [
-        ...(f.refused ? [] : supported.map((s: SupportedRule) => ({ status: 'supported', file: s.rule.rule.file, title: s.rule.rule.title, id: s.rule.rule.id ?? null, source: s.source, reason: null }))),
-        ...refused.map((r) => ({ status: 'refused', file: r.file, title: r.title ?? null, id: r.id ?? null, source: null, reason: r.reason })),
+        ...(f.refused ? [] : supported.map((s: SupportedRule) => ({ status: 'supported', file: s.rule.rule.file, title: s.rule.rule.title, id: s.rule.rule.id ?? null, source: s.source, reason: null, note: s.note ?? null }))),
+        ...refused.map((r) => ({ status: 'refused', file: r.file, title: r.title ?? null, id: r.id ?? null, source: null, reason: r.reason, note: null })),
       ].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       if (f.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else {
-        say(table([['status', 'log source', 'rule', 'file', 'reason'], ...rows.map((r) => [r.status, r.source ?? '', r.title ?? '', r.file, r.reason ?? ''])], new Set(), { rule: true, ...(process.stdout.isTTY ? { maxWidth: process.stdout.columns } : {}) }));
+        say(table([['status', 'log source', 'rule', 'file', 'reason (or note)'], ...rows.map((r) => [r.status, r.source ?? '', r.title ?? '', r.file, r.reason ?? (r.note !== null ? `runs, but ${r.note}` : '')])], new Set(), { rule: true, ...(process.stdout.isTTY ? { maxWidth: process.stdout.columns } : {}) }));
         const bySource = new Map<string, number>();
         for (const s of supported) bySource.set(s.source, (bySource.get(s.source) ?? 0) + 1);
         say(`\n${plural(supported.length, 'rule')} supported${bySource.size > 0 ? ` (${[...bySource].map(([s, n]) => `${n} ${s}`).join(', ')})` : ''}, ${refused.length} refused${refused.length > 0 ? `: ${countRefusals(refused)}` : ''}`);
@@ -90,7 +90,7 @@ export function register(program: Command): void {
       const hunts: HuntRule[] = [];
       const refused: string[] = [];
       for (const s of supported) {
-        const h = huntRule(s.rule, s.source, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
+        const h = huntRule(s, rules.find((t) => t.file === s.rule.rule.file)?.name ?? s.rule.rule.file);
         if ('reason' in h) refused.push(`${s.rule.rule.title}: ${h.reason}`);
         else hunts.push(h);
       }

@@ -1,5 +1,6 @@
 // SigmaHQ's rules, unmodified (fixtures/sigma), on the real kernel: scripted attacker
-// behaviour fires the rules written for it, live and in replay alike, byte for byte; benign
+// behaviour fires the rules written for it (auditd's too, on the records flightrec makes of
+// the syscall, proc and file tables), live and in replay alike, byte for byte; benign
 // work (a build, a backup with tar) raises nothing high or critical; and `hunt` finds, as
 // SQL, what replay finds, over the recording and over its fleet export. Nothing here changes
 // the host: the cron file is written under a tmpfs over /etc in a mount namespace of its own.
@@ -22,6 +23,18 @@ unshare -m --propagation private sh -c 'mount -t tmpfs none /etc && mkdir /etc/c
 sh -c 'f=$(mktemp) && chown root "$f" && chmod u+s "$f" && rm -f "$f"'
 # a connection to a tunnel service, named by the DNS answer that gave its address
 python3 ${join(ROOT, 'test', 'kernel', 'scripts', 'tunnel_lookup.py')} x1.tunnel.us.ngrok.com
+`;
+
+// auditd's rules, on the records flightrec makes of the same work: personality() turning ASLR
+// off (a SYSCALL record), chmod 777 (EXECVE), split (SYSCALL by comm), ld.so.preload written
+// (PATH, on a tmpfs over /etc) and a new user (useradd in a copy of /etc, without lastlog and
+// home: the host is untouched).
+const AUDITED = `
+setarch x86_64 -R true
+f=$(mktemp) && chmod 777 "$f" && rm -f "$f"
+d=$(mktemp -d) && head -c 4096 /dev/zero > "$d/in" && split -b 1024 "$d/in" "$d/part" && rm -rf "$d"
+unshare -m --propagation private sh -c 'mount -t tmpfs none /etc && : > /etc/ld.so.preload'
+e=$(mktemp -d) && unshare -m --propagation private sh -c "mount -t tmpfs none $e && cp -a /etc/* $e/ && mount --bind $e /etc && useradd -l -M flightrec-sigma-test"; rmdir "$e"
 `;
 
 const BENIGN = (dir: string): string => `
@@ -62,6 +75,7 @@ function hunted(...args: string[]): string[] {
   return (JSON.parse(r.stdout) as Array<{ seq: number; rule: string }>).map((m) => `${m.seq} ${m.rule}`);
 }
 
+// Recording, replay, hunt and a fleet export each: over a minute on a loaded machine.
 describe.runIf(run)('Sigma rules on the real kernel', () => {
   it('fires the rules written for scripted attacks, live and in replay alike; hunt finds the same, in the recording and in its export', () => {
     const rec = record(ATTACK);
@@ -76,7 +90,23 @@ describe.runIf(run)('Sigma rules on the real kernel', () => {
     const ex = cli('export', rec, '--parquet', fleet);
     expect(ex.code, ex.stderr).toBe(0);
     expect(hunted('--fleet', fleet)).toEqual(matches);
-  });
+  }, 180_000);
+
+  it('fires SigmaHQ\'s auditd rules on SYSCALL, EXECVE and PATH records, live and in replay alike; hunt finds the same', () => {
+    const rec = record(AUDITED);
+    expect(spawnSync('grep', ['-q', 'flightrec-sigma-test', '/etc/passwd']).status).toBe(1);
+    const alerts = replayed(rec);
+    const titles = new Set(alerts.map((a) => a.title));
+    for (const t of ['ASLR Disabled Via Sysctl or Direct Syscall - Linux', 'Suspicious Commands Linux', 'Split A File Into Pieces - Linux', 'Modification of ld.so.preload', 'Creation Of An User Account', 'Password Policy Discovery - Linux']) {
+      expect(titles, `${t} among ${[...titles].join(', ')}`).toContain(t);
+    }
+    const matches = alerts.map((a) => `${a.seq} ${a.title}`);
+    expect(hunted(rec)).toEqual(matches);
+    const fleet = join(tempDir(), 'fleet');
+    const ex = cli('export', rec, '--parquet', fleet);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(hunted('--fleet', fleet)).toEqual(matches);
+  }, 180_000);
 
   it('raises nothing high or critical on a build and a backup with tar', () => {
     const work = tempDir();

@@ -7,8 +7,9 @@ import { ARCHES, creatingOpenBits, type Arch } from '../../schema/names.js';
 import { addressText } from '../../text/address.js';
 import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
-import { commandLine, ProcessTable, type SourceName } from './sources.js';
-import { compileRules, severityOf, type RuleText } from './rules.js';
+import { commandLine, ProcessTable } from './sources.js';
+import { compileRules, severityOf, type RuleText, type SupportedRule } from './rules.js';
+import { callsOf, EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord } from './auditd.js';
 
 const FILE_CREATES = new Set(['creat', 'open', 'rename', 'link', 'symlink']);
 const FILE_DELETES = new Set(['unlink', 'rmdir']);
@@ -99,11 +100,31 @@ class NetworkConnection extends ProcessEvent {
   }
 }
 
-/** The rules, compiled, per log source. */
-function bySource(rules: readonly { rule: CompiledRule; source: SourceName }[]): Map<SourceName, RuleSet> {
-  const out = new Map<SourceName, CompiledRule[]>();
-  for (const r of rules) out.set(r.source, [...(out.get(r.source) ?? []), r.rule]);
-  return new Map([...out].map(([s, list]) => [s, new RuleSet(list)]));
+/** Rules run together on one kind of event; `order` is each one's place among all the rules. */
+interface Rules {
+  readonly set: RuleSet;
+  readonly order: readonly number[];
+}
+
+/** The rules, compiled, per log source, and the auditd rules per record type they can match. */
+function rulesBy<K>(rules: readonly SupportedRule[], keys: (r: SupportedRule) => readonly K[]): Map<K, Rules> {
+  const out = new Map<K, { rules: CompiledRule[]; order: number[] }>();
+  rules.forEach((r, i) => {
+    for (const k of keys(r)) {
+      const x = out.get(k) ?? { rules: [], order: [] };
+      out.set(k, x);
+      x.rules.push(r.rule);
+      x.order.push(i);
+    }
+  });
+  return new Map([...out].map(([k, x]) => [k, { set: new RuleSet(x.rules), order: x.order }]));
+}
+
+/** A match and where it falls among an event's matches: by rule, then by record (an event can make several). */
+interface Placed {
+  readonly order: number;
+  readonly record: number;
+  readonly match: RuleMatch;
 }
 
 /**
@@ -114,27 +135,46 @@ function bySource(rules: readonly { rule: CompiledRule; source: SourceName }[]):
 export function sigmaDetector(texts: readonly RuleText[]): Detector {
   const { supported } = compileRules(texts);
   const sources = new Set(supported.map((r) => r.source));
+  const auditTypes = new Set(supported.flatMap((r) => r.auditTypes ?? []));
   const fileOps = [...(sources.has('file_event') ? FILE_CREATES : []), ...(sources.has('file_delete') ? FILE_DELETES : [])];
+  const syscallCalls = callsOf(supported);
+  // No call of any architecture can make a SYSCALL record its rules match (SYSCALL: 'nosuchcall').
+  const readsSyscalls = auditTypes.has('SYSCALL') && syscallCalls?.length !== 0;
+  const fileTable = auditTypes.has('PATH') ? {} : fileOps.length > 0 ? { where: { op: fileOps } } : undefined;
   return {
     name: 'sigma',
     version: '1',
-    description: `Sigma rules (--sigma): ${supported.length} rule${supported.length === 1 ? '' : 's'} over process_creation, file_event, file_delete and network_connection events; each alert is a rule's title, its severity from the rule's level (informational and low: info, medium: warning, high: critical, critical: emergency).`,
+    description: `Sigma rules (--sigma): ${supported.length} rule${supported.length === 1 ? '' : 's'} over process_creation, file_event, file_delete and network_connection events and auditd's SYSCALL, EXECVE and PATH records; each alert is a rule's title, its severity from the rule's level (informational and low: info, medium: warning, high: critical, critical: emergency).`,
     tables: {
       proc: {},
-      ...(fileOps.length > 0 ? { file: { where: { op: fileOps } } } : {}),
+      ...(fileTable !== undefined ? { file: fileTable } : {}),
       ...(sources.has('network_connection') ? { net: { where: { op: ['connect', 'accept'] } }, dns: { where: { kind: ['answer'] } } } : {}),
+      ...(readsSyscalls ? { syscall: syscallCalls === undefined ? {} : { where: { nr: syscallCalls } } } : {}),
     },
     create(ctx) {
-      const sets = bySource(supported);
+      const sets = rulesBy(supported, (r) => (r.source === 'auditd' ? [] : [r.source]));
+      // SYSCALL rules that name no call run on the exec calls' records only (auditd.ts).
+      const audit = rulesBy(supported, (r) => (r.auditTypes ?? []).map((t) => (t === 'SYSCALL' && r.execOnly ? 'SYSCALL of exec' : t)));
+      const execCalls = new Set(EXEC_CALLS.map((n) => ctx.syscall(n)).filter((nr) => nr >= 0));
       const procs = new ProcessTable();
       const userName = (uid: number): string | undefined => ctx.userName(uid);
       const creation = new ProcessCreation(procs, userName);
       const file = new FileEvent(procs, userName);
       const net = new NetworkConnection(procs, userName);
+      const syscallRecord = new SyscallRecord(procs, (nr) => ctx.syscallName(nr));
+      const execveRecord = new ExecveRecord();
+      const pathRecord = new PathRecord();
       const arch = ((ARCHES as readonly string[]).includes(ctx.arch) ? ctx.arch : 'x86_64') as Arch;
       const creating = creatingOpenBits(arch);
-      const raise = (matches: readonly RuleMatch[]): void => {
-        for (const m of matches) {
+      // An event's matches, raised in one order whatever made them: the rules' order, then the records'.
+      const placed: Placed[] = [];
+      const test = (rules: Rules | undefined, event: SigmaEvent, record = 0): void => {
+        if (rules) for (const m of rules.set.match(event)) placed.push({ order: rules.order[m.index]!, record, match: m });
+      };
+      const raise = (): void => {
+        if (placed.length === 0) return;
+        if (placed.length > 1) placed.sort((a, b) => a.order - b.order || a.record - b.record);
+        for (const { match: m } of placed) {
           const r = m.rule.rule;
           const matched: Record<string, FieldValue> = {};
           for (const f of m.fields) matched[f.field ?? 'keywords'] = f.value;
@@ -145,31 +185,57 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
             tags: r.tags,
           });
         }
+        placed.length = 0;
       };
       const execs = sets.get('process_creation');
       const creates = sets.get('file_event');
       const deletes = sets.get('file_delete');
       const connects = sets.get('network_connection');
+      const syscalls = audit.get('SYSCALL');
+      const execSyscalls = audit.get('SYSCALL of exec');
+      const execves = audit.get('EXECVE');
+      const paths = audit.get('PATH');
       const handlers: { -readonly [T in keyof Handlers]: Handlers[T] } = {
         proc(e) {
-          if (e.kind === 'exec' && execs) {
-            creation.e = e;
-            creation.pid = e.pid;
-            raise(execs.match(creation));
+          if (e.kind === 'exec') {
+            if (execs) {
+              creation.e = e;
+              creation.pid = e.pid;
+              test(execs, creation);
+            }
+            if (execves) {
+              execveRecord.e = e;
+              test(execves, execveRecord);
+            }
+            // auditd writes the program's PATH record after the EXECVE record.
+            if (paths) {
+              pathRecord.name = e.filename;
+              pathRecord.nametype = 'NORMAL';
+              test(paths, pathRecord, 1);
+            }
+            raise();
           }
           procs.update(e);
         },
       };
       // Only the tables declared: a rule set without file or network rules reads neither.
-      if (creates || deletes) {
+      if (creates || deletes || paths) {
         handlers.file = (e: Event<'file'>) => {
-          if (e.ret < 0n) return;
+          if (paths) {
+            filePaths(e, creating).forEach(([name, nametype], i) => {
+              pathRecord.name = name;
+              pathRecord.nametype = nametype;
+              test(paths, pathRecord, i);
+            });
+          }
           const op = e.op;
-          const set = FILE_DELETES.has(op) ? deletes : op !== 'open' || (e.flags & creating) !== 0 ? creates : undefined;
-          if (!set) return;
-          file.e = e;
-          file.pid = e.pid;
-          raise(set.match(file));
+          const set = e.ret < 0n ? undefined : FILE_DELETES.has(op) ? deletes : FILE_CREATES.has(op) && (op !== 'open' || (e.flags & creating) !== 0) ? creates : undefined;
+          if (set) {
+            file.e = e;
+            file.pid = e.pid;
+            test(set, file);
+          }
+          raise();
         };
       }
       if (connects) {
@@ -178,11 +244,20 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           if (e.op === 'accept' ? e.ret < 0n : e.ret !== 0n && e.ret !== EINPROGRESS) return;
           net.e = e;
           net.pid = e.pid;
-          raise(connects.match(net));
+          test(connects, net);
+          raise();
         };
         handlers.dns = (e: Event<'dns'>) => {
           const a = e.answer;
           if (a !== null && e.answer_family !== null) net.names.set(addressText(e.answer_family, a), e.qname);
+        };
+      }
+      if (readsSyscalls) {
+        handlers.syscall = (e: Event<'syscall'>) => {
+          syscallRecord.e = e;
+          test(syscalls, syscallRecord);
+          if (execCalls.has(e.nr)) test(execSyscalls, syscallRecord);
+          raise();
         };
       }
       return handlers;

@@ -4,9 +4,10 @@
 // compares them): the process of an event is its latest proc row before it, unless that row
 // is its exit (ProcessTable), here an ASOF join on (ts, seq).
 import { sqlString, ruleSql, type SqlColumn } from './sql.js';
-import type { CompiledRule, Refusal } from './model.js';
-import { severityOf } from './rules.js';
-import { SOURCES, type SourceName } from './sources.js';
+import type { Refusal } from './model.js';
+import { callsOf, EXEC_CALLS } from './auditd.js';
+import { severityOf, type SupportedRule } from './rules.js';
+import { AUDIT_FIELDS, SOURCES, auditArg, type SourceName } from './sources.js';
 
 /** The events' place in the recording's order, one number: ts, then seq. */
 const ORDER = (t: string): string => `((${t}.ts::UHUGEINT << 64) | ${t}.seq)`;
@@ -34,7 +35,7 @@ const PROCS = `SELECT recording, pid, kind, filename, argv, uid, ${ORDER('proc')
 const USERS = `SELECT recording, id, min(name) AS name FROM account WHERE kind = 'user' GROUP BY ALL`;
 
 /** Each source's events with their fields, as a query. */
-const SOURCE_SQL: Readonly<Record<SourceName, string>> = {
+const SOURCE_SQL: Readonly<Record<Exclude<SourceName, 'auditd'>, string>> = {
   process_creation: `
   SELECT e.recording, e.host, e.ts, e.seq, e.time, e.pid,
     e.filename AS "Image", array_to_string(e.argv, ' ') AS "CommandLine", e.cwd AS "CurrentDirectory",
@@ -80,29 +81,81 @@ const SOURCE_SQL: Readonly<Record<SourceName, string>> = {
     ON n.recording = e.recording AND n.answer = CASE WHEN e.dest LIKE '::ffff:%.%' THEN substr(e.dest, 8) ELSE e.dest END AND n.k < e.k`,
 };
 
-const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'SourcePort', 'DestinationPort']);
-const IPS = new Set(['SourceIp', 'DestinationIp']);
-
-/** A text field lowercased, a column of its own: each row is lowercased once, not once per rule. */
-const lowered = (field: string): string => `"${field}__lower"`;
-
-/** A field of a source as SQL, for ruleSql. */
-function column(field: string): SqlColumn {
-  const sql = `"${field}"`;
-  if (NUMBERS.has(field)) return { sql, kind: 'number' };
-  if (IPS.has(field)) return { sql, kind: 'ip', ipHex: ipHexSql(sql), lower: lowered(field) };
-  return { sql, kind: 'text', lower: lowered(field) };
+/**
+ * auditd's records (sources.ts) with the fields `fields` of the rules: SYSCALL records from the
+ * syscall table, EXECVE and the program's PATH record (item 1) from exec rows, PATH records
+ * from file rows (item 1: the new name of rename and link); SYSCALL records only of `calls`
+ * where given (the calls the rules can match). A field a record type does not have is NULL. Columns are named audit_<field>: auditd's lowercase names would meet the
+ * rows' own (pid).
+ */
+function auditSql(fields: readonly string[], calls: readonly string[] | undefined): string {
+  const args = fields.map((f) => [f, auditArg(f)] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
+  const cols = (values: Readonly<Record<string, string>>, arg: (n: number) => string): string => [
+    ...[...AUDIT_FIELDS].map((f) => `${values[f] ?? `NULL::${AUDIT_NUMBERS.has(f) ? 'BIGINT' : 'VARCHAR'}`} AS ${auditColumn(f)}`),
+    ...args.map(([f, n]) => `${arg(n)} AS ${auditColumn(f)}`),
+  ].join(', ');
+  const path = (name: string, nametype: string): Record<string, string> => ({ type: `'PATH'`, name, nametype });
+  const creating = `(op IN ('creat', 'mkdir') OR (op = 'open' AND open_takes_mode(recording_arch(recording), flags)))`;
+  const failed = (t: string): string => `CASE WHEN ret < 0 THEN 'UNKNOWN' ELSE ${t} END`;
+  const HEAD = 'e.recording, e.host, e.ts, e.seq, e.time, e.pid';
+  return `
+  SELECT ${HEAD}, 0 AS item, ${cols({
+    type: `'SYSCALL'`, syscall: 'e.nr', SYSCALL: 'syscall_name(e.recording, e.nr)',
+    success: `CASE WHEN e.ret BETWEEN -4095 AND -1 THEN 'no' ELSE 'yes' END`, exit: 'e.ret', pid: 'e.pid',
+    ppid: `CASE WHEN p.kind <> 'exit' THEN p.ppid END`, comm: 'e.comm', exe: `CASE WHEN p.kind <> 'exit' THEN p.filename END`,
+  }, (n) => (n < 4 ? `lower(to_hex(e.arg${n}))` : 'NULL::VARCHAR'))},
+    list_filter([e.comm, CASE WHEN p.kind <> 'exit' THEN p.filename END], x -> x IS NOT NULL) AS keywords
+  FROM (SELECT *, ${ORDER('syscall')} AS k FROM syscall${calls === undefined ? '' : ` WHERE ${calls.length === 0 ? 'false' : `syscall_name(recording, nr) IN (${calls.map(sqlString).join(', ')})`}`}) e
+  ASOF LEFT JOIN (SELECT recording, pid, kind, filename, ppid, ${ORDER('proc')} AS k FROM proc) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
+  UNION ALL
+  SELECT ${HEAD}, 0 AS item, ${cols({ type: `'EXECVE'`, argc: 'len(e.argv)' }, (n) => `e.argv[${n + 1}]`)},
+    CASE WHEN e.argv IS NULL THEN []::VARCHAR[] ELSE [array_to_string(e.argv, ' ')] END AS keywords
+  FROM proc e WHERE e.kind = 'exec'
+  UNION ALL
+  SELECT ${HEAD}, 1 AS item, ${cols(path('e.filename', `'NORMAL'`), () => 'NULL::VARCHAR')}, list_filter([e.filename], x -> x IS NOT NULL) AS keywords
+  FROM proc e WHERE e.kind = 'exec'
+  UNION ALL
+  SELECT ${HEAD}, 0 AS item, ${cols(path('e.name', 'e.nametype'), () => 'NULL::VARCHAR')}, list_filter([e.name], x -> x IS NOT NULL) AS keywords
+  FROM (SELECT *, CASE WHEN op = 'symlink' THEN path2 ELSE coalesce(abs_path, path) END AS name,
+      ${failed(`CASE WHEN op IN ('unlink', 'rmdir', 'rename') THEN 'DELETE' WHEN op = 'symlink' OR ${creating} THEN 'CREATE' ELSE 'NORMAL' END`)} AS nametype
+    FROM file WHERE op NOT IN ('close', 'io')) e
+  UNION ALL
+  SELECT ${HEAD}, 1 AS item, ${cols(path('e.path2', failed(`'CREATE'`)), () => 'NULL::VARCHAR')}, list_filter([e.path2], x -> x IS NOT NULL) AS keywords
+  FROM file e WHERE e.op IN ('rename', 'link')`;
 }
 
-/** The source's query as a named CTE (materialized: every rule of the source reads it), with its text fields lowercased. */
-export function sourceCte(source: SourceName): string {
-  const texts = [...SOURCES[source].fields].filter((f) => !NUMBERS.has(f));
-  return `sigma_${source} AS MATERIALIZED (SELECT *, ${texts.map((f) => `lower("${f}") AS ${lowered(f)}`).join(', ')} FROM (${SOURCE_SQL[source]}\n))`;
+const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'SourcePort', 'DestinationPort']);
+const IPS = new Set(['SourceIp', 'DestinationIp']);
+const AUDIT_NUMBERS = new Set(['syscall', 'exit', 'pid', 'ppid', 'argc']);
+
+/** SQL names ignore case, and auditd's enriched format names its interpreted values in capitals (syscall 59, SYSCALL execve). */
+const auditColumn = (field: string): string => `"audit_${field}${/[A-Z]/.test(field) ? '_interpreted' : ''}"`;
+
+/** A field of a source as SQL, for ruleSql. */
+function column(source: SourceName, field: string): SqlColumn {
+  const sql = source === 'auditd' ? auditColumn(field) : `"${field}"`;
+  // A text field lowercased is a column of its own: each row is lowercased once, not once per rule.
+  const lower = `"${sql.slice(1, -1)}__lower"`;
+  if (source === 'auditd' ? AUDIT_NUMBERS.has(field) : NUMBERS.has(field)) return { sql, kind: 'number' };
+  if (source !== 'auditd' && IPS.has(field)) return { sql, kind: 'ip', ipHex: ipHexSql(sql), lower };
+  return { sql, kind: 'text', lower };
+}
+
+/**
+ * The source's query as a named CTE (materialized: every rule of the source reads it), with
+ * the text fields the rules read (`fields`) lowercased.
+ */
+export function sourceCte(source: SourceName, fields: readonly string[], calls?: readonly string[]): string {
+  const texts = fields.map((f) => column(source, f)).filter((c) => c.lower !== undefined);
+  const sql = source === 'auditd' ? auditSql(fields, calls) : SOURCE_SQL[source];
+  return `sigma_${source} AS MATERIALIZED (SELECT *${texts.map((c) => `, lower(${c.sql}) AS ${c.lower!}`).join('')} FROM (${sql}\n))`;
 }
 
 /** A rule ready to hunt with: its source, its condition as SQL, what its rows say of it. */
 export interface HuntRule {
   readonly source: SourceName;
+  /** auditd: the calls whose syscall rows its SYSCALL records can match (undefined: any; auditd.ts). */
+  readonly calls?: readonly string[];
   readonly where: string;
   /** The fields it reads, shown with each match. */
   readonly fields: readonly string[];
@@ -114,12 +167,16 @@ export interface HuntRule {
 }
 
 /** A rule as a hunt, or a refusal where it has no SQL of the same meaning. */
-export function huntRule(rule: CompiledRule, source: SourceName, file: string): HuntRule | Refusal {
+export function huntRule(s: SupportedRule, file: string): HuntRule | Refusal {
+  const { rule, source } = s;
   const fields = SOURCES[source].fields;
-  const where = ruleSql(rule, (f) => (fields.has(f) ? column(f) : undefined));
+  const where = ruleSql(rule, (f) => (fields.has(f) ? column(source, f) : undefined), SOURCES[source].keywords ? 'keywords' : undefined);
   if ('reason' in where) return where;
+  // An auditd rule that names no syscall runs on the exec calls' SYSCALL records only (auditd.ts).
+  const sql = s.execOnly ? `(${where.sql} AND (${auditColumn('type')} <> 'SYSCALL' OR ${auditColumn('SYSCALL')} IN (${EXEC_CALLS.map(sqlString).join(', ')})))` : where.sql;
   const r = rule.rule;
-  return { source, where: where.sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
+  const calls = source === 'auditd' ? callsOf([s]) : [];
+  return { source, ...(calls !== undefined ? { calls } : {}), where: sql, fields: rule.fields, severity: severityOf(r.level), title: r.title, id: r.id, level: r.level, file };
 }
 
 const lit = (v: string | undefined): string => (v === undefined ? 'NULL' : sqlString(v));
@@ -135,19 +192,22 @@ export function huntQuery(rules: readonly HuntRule[]): string {
   const hits = sources.map((source) => {
     const mine = rules.map((r, i) => ({ r, i })).filter((x) => x.r.source === source);
     const tests = mine.map(({ r, i }) => `CASE WHEN ${r.where} THEN ${i} END`);
-    const fields = mine.map(({ r, i }) => `WHEN ${i} THEN ${r.fields.length > 0 ? `json_object(${r.fields.map((f) => `${sqlString(f)}, ${column(f).sql}`).join(', ')})::VARCHAR` : `'{}'`}`);
-    return `SELECT recording, host, time, ts, seq, pid, rule_order, CASE rule_order ${fields.join(' ')} END AS fields
+    const fields = mine.map(({ r, i }) => `WHEN ${i} THEN ${r.fields.length > 0 ? `json_object(${r.fields.map((f) => `${sqlString(f)}, ${column(source, f).sql}`).join(', ')})::VARCHAR` : `'{}'`}`);
+    return `SELECT recording, host, time, ts, seq, pid, ${source === 'auditd' ? 'item' : '0 AS item'}, rule_order, CASE rule_order ${fields.join(' ')} END AS fields
 FROM (SELECT *, unnest(list_filter([
   ${tests.join(',\n  ')}
 ], x -> x IS NOT NULL)) AS rule_order FROM sigma_${source})`;
   });
   const values = rules.map((r, i) => `(${i}, ${sqlString(r.severity)}, ${sqlString(r.title)}, ${lit(r.id)}, ${lit(r.level)}, ${sqlString(r.file)})`);
-  return `WITH ${sources.map(sourceCte).join(',\n')},
+  const fieldsOf = (source: SourceName): string[] => [...new Set(rules.filter((r) => r.source === source).flatMap((r) => r.fields))];
+  const audits = rules.filter((r) => r.source === 'auditd');
+  const calls = audits.some((r) => r.calls === undefined) ? undefined : [...new Set(audits.flatMap((r) => r.calls!))].sort();
+  return `WITH ${sources.map((s) => sourceCte(s, fieldsOf(s), calls)).join(',\n')},
 sigma_rules(rule_order, severity, rule, rule_id, level, file) AS (VALUES ${values.join(',\n  ')}),
 sigma_hits AS (
 ${hits.join('\nUNION ALL\n')}
 )
 SELECT h.recording, h.host, h.time, h.ts, h.seq, h.pid, r.severity, r.rule, r.rule_id, r.level, r.file, h.fields
 FROM sigma_hits h JOIN sigma_rules r USING (rule_order)
-ORDER BY h.recording, h.ts, h.seq, h.rule_order`;
+ORDER BY h.recording, h.ts, h.seq, h.rule_order, h.item`;
 }

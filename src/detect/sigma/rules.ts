@@ -9,8 +9,9 @@ import { UsageError } from '../../format/errors.js';
 import type { Severity } from '../api.js';
 import { checkTags } from '../check.js';
 import { compileRule } from './compile.js';
-import { isRefusal, type CompiledRule } from './model.js';
-import { parseRuleFile, ruleLabel } from './rule.js';
+import { AUDIT_TYPES, auditRule, type AuditRule, type AuditType } from './auditd.js';
+import { isRefusal, type CompiledRule, type Refusal } from './model.js';
+import { parseRuleFile, ruleLabel, type SigmaRule } from './rule.js';
 import { MISSING_FIELDS, sourceOf, type SourceName } from './sources.js';
 
 /** A rule file's text; `name` is how alerts name it: relative to the directory given, or its base name. */
@@ -23,6 +24,12 @@ export interface RuleText {
 export interface SupportedRule {
   readonly rule: CompiledRule;
   readonly source: SourceName;
+  /** auditd rules: the record types the rule can match (auditd.ts). */
+  readonly auditTypes?: readonly AuditType[];
+  /** auditd rules: its SYSCALL records are those of the exec calls only (auditd.ts). */
+  readonly execOnly?: boolean;
+  /** What of the rule never matches here, though it runs (auditd selections of types flightrec does not make). */
+  readonly note?: string;
 }
 
 export interface RefusedRule {
@@ -114,6 +121,12 @@ function withWhy(reason: string): string {
   return why.length > 0 ? `${reason} (${why.join('; ')})` : reason;
 }
 
+/** The record types an auditd rule can match, from the rule compiled as if every field existed. */
+function auditTypes(rule: SigmaRule): AuditRule | Refusal {
+  const any = compileRule(rule, { fields: { has: () => true }, keywords: true });
+  return isRefusal(any) ? { types: [...AUDIT_TYPES], execOnly: false } : auditRule(any);
+}
+
 /** Every rule of the files, supported (compiled for its log source) or refused with the reason. */
 export function compileRules(texts: readonly RuleText[]): { supported: SupportedRule[]; refused: RefusedRule[] } {
   const supported: SupportedRule[] = [];
@@ -136,9 +149,16 @@ export function compileRules(texts: readonly RuleText[]): { supported: Supported
         refuse(`tags ${JSON.stringify(rule.tags).slice(0, 200)}: Sigma tags are lower-case namespace.name (attack.t1059.004)`);
         continue;
       }
+      // An auditd rule's record types first: a rule wanting only records flightrec does not make
+      // is refused for that, not for the fields of those records (SERVICE_STOP's unit).
+      const audit = source.name === 'auditd' ? auditTypes(rule) : undefined;
+      if (audit !== undefined && isRefusal(audit)) {
+        refuse(audit.reason);
+        continue;
+      }
       const compiled = compileRule(rule, source);
       if (isRefusal(compiled)) refuse(withWhy(compiled.reason));
-      else supported.push({ rule: compiled, source: source.name });
+      else supported.push({ rule: compiled, source: source.name, ...(audit !== undefined ? { auditTypes: audit.types, execOnly: audit.execOnly, ...(audit.note !== undefined ? { note: audit.note } : {}) } : {}) });
     }
   }
   return { supported, refused };
