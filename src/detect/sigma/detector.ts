@@ -7,7 +7,9 @@ import { ARCHES, creatingOpenBits, type Arch } from '../../schema/names.js';
 import { addressText } from '../../text/address.js';
 import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
-import { commandLine, ProcessTable, type SourceName } from './sources.js';
+import { DnsNames } from '../dns-names.js';
+import { commandLine, ProcessTable } from '../process-table.js';
+import type { SourceName } from './sources.js';
 import { compileRules, severityOf, type RuleText } from './rules.js';
 
 const FILE_CREATES = new Set(['creat', 'open', 'rename', 'link', 'symlink']);
@@ -73,14 +75,10 @@ class FileEvent extends ProcessEvent {
   }
 }
 
-/** An address as DNS answers name it: an IPv4-mapped IPv6 address is its A record's address. */
-export const answerKey = (text: string): string => (text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text);
-
 /** A connect or accept of an IP socket; the initiator is the source, as Sysmon has it. */
 class NetworkConnection extends ProcessEvent {
   e!: Event<'net'>;
-  /** Names by address (answerKey), from the DNS answers so far: the latest wins. */
-  readonly names = new Map<string, string>();
+  readonly names = new DnsNames();
 
   get(field: string): FieldValue {
     const e = this.e;
@@ -93,7 +91,7 @@ class NetworkConnection extends ProcessEvent {
       case 'DestinationIp': return addressText(e.family, out ? e.daddr : e.saddr);
       case 'DestinationPort': return out ? e.dport : e.sport;
       case 'SourceIsIpv6': case 'DestinationIsIpv6': return e.family === 10 ? 'true' : 'false';
-      case 'DestinationHostname': return this.names.get(answerKey(addressText(e.family, out ? e.daddr : e.saddr)));
+      case 'DestinationHostname': return this.names.nameOf(addressText(e.family, out ? e.daddr : e.saddr));
       default: return this.process(field);
     }
   }
@@ -180,10 +178,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           net.pid = e.pid;
           raise(connects.match(net));
         };
-        handlers.dns = (e: Event<'dns'>) => {
-          const a = e.answer;
-          if (a !== null && e.answer_family !== null) net.names.set(addressText(e.answer_family, a), e.qname);
-        };
+        handlers.dns = (e: Event<'dns'>) => net.names.update(e);
       }
       return handlers;
     },
