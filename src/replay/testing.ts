@@ -2,7 +2,7 @@
 // detectors and compare with the expected alerts, and check that benign recordings raise
 // none. They throw an Error that says what differs, so any test runner can use them.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { alertJson } from '../detect/alert.js';
+import { alertJson, originOf } from '../detect/alert.js';
 import type { Detector } from '../detect/api.js';
 import { detectorsFor, loadOptions, type Options } from '../detect/load.js';
 import type { Alert } from '../detect/runtime.js';
@@ -48,7 +48,7 @@ export async function replayFixture(recording: string, o: FixtureOptions = {}): 
       const f = r.failures[0]!;
       throw new Error(`detector ${f.detector} threw at seq ${f.seq} of ${recording}: ${f.message}`);
     }
-    return { alerts: r.alerts, jsonl: r.alerts.map((a) => `${alertJson(a, rec.manifest.clock)}\n`).join('') };
+    return { alerts: r.alerts, jsonl: r.alerts.map((a) => `${alertJson(a, rec.manifest.clock, originOf(rec.manifest))}\n`).join('') };
   } finally {
     rec.close();
   }

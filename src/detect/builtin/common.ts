@@ -1,7 +1,8 @@
 // What several built-in detectors need: address tests, path tests and window counters
 // (process bookkeeping is ../process-table.ts). Each detector keeps its own instances (detectors
 // share no state).
-import { AF_INET, AF_INET6, isIpv4Mapped } from '../../text/address.js';
+import type { Endpoint, Event } from '../api.js';
+import { AF_INET, AF_INET6, addressText, isIpv4Mapped } from '../../text/address.js';
 
 export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'csh', 'tcsh', 'fish', 'busybox']);
 
@@ -11,6 +12,11 @@ export function basename(path: string): string {
 }
 
 export { AF_INET, AF_INET6, addressText } from '../../text/address.js';
+
+/** The other end of a connect (its destination) or an accept (its source), as an alert names it. */
+export function remoteOf(e: Pick<Event<'net'>, 'op' | 'family' | 'saddr' | 'sport' | 'daddr' | 'dport'>): Endpoint {
+  return e.op === 'accept' ? { address: addressText(e.family, e.saddr), port: e.sport, inbound: true } : { address: addressText(e.family, e.daddr), port: e.dport };
+}
 
 /** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
 export function isLoopback(family: number, a: Uint8Array): boolean {

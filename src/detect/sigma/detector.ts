@@ -2,7 +2,8 @@
 // (sources.ts), many rules per event at once (RuleSet), in the recording's order, live and in
 // replay alike. An alert is the rule's title at a severity from its level, with the rule's
 // id, level, file and tags and the fields that matched as evidence.
-import type { Detector, Event, Handlers } from '../api.js';
+import type { Detector, Endpoint, Event, Handlers } from '../api.js';
+import { remoteOf } from '../builtin/common.js';
 import { ARCHES, creatingOpenBits, type Arch } from '../../schema/names.js';
 import { addressText } from '../../text/address.js';
 import type { CompiledRule } from './model.js';
@@ -131,7 +132,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
       const net = new NetworkConnection(procs, userName);
       const arch = ((ARCHES as readonly string[]).includes(ctx.arch) ? ctx.arch : 'x86_64') as Arch;
       const creating = creatingOpenBits(arch);
-      const raise = (matches: readonly RuleMatch[]): void => {
+      const raise = (matches: readonly RuleMatch[], remote?: Endpoint): void => {
         for (const m of matches) {
           const r = m.rule.rule;
           const matched: Record<string, FieldValue> = {};
@@ -141,6 +142,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
             title: r.title,
             evidence: { rule_id: r.id ?? null, level: r.level ?? null, file: ruleFileOf(texts, r.file), matched },
             tags: r.tags,
+            ...(remote ? { remote } : {}),
           });
         }
       };
@@ -176,7 +178,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           if (e.op === 'accept' ? e.ret < 0n : e.ret !== 0n && e.ret !== EINPROGRESS) return;
           net.e = e;
           net.pid = e.pid;
-          raise(connects.match(net));
+          raise(connects.match(net), remoteOf(e));
         };
         handlers.dns = (e: Event<'dns'>) => net.names.update(e);
       }
