@@ -99,7 +99,9 @@ export function alertEcs(a: Alert, clock: ClockMapping, origin: AlertOrigin): st
     ecs: { version: ECS_VERSION },
     message: a.title,
     event: {
-      kind: 'alert', module: 'flightrec', dataset: 'flightrec.alert', severity: ECS_SEVERITY[a.severity], sequence: Number(a.seq),
+      kind: 'alert', module: 'flightrec', dataset: 'flightrec.alert', severity: ECS_SEVERITY[a.severity],
+      // A JSON number only where every reader reads it exactly; flightrec.seq always is.
+      ...(a.seq <= BigInt(Number.MAX_SAFE_INTEGER) ? { sequence: Number(a.seq) } : {}),
       ...(group ? { start: timeOf(group.first_ts, off), end: timeOf(group.last_ts, off) } : {}),
     },
     log: { level: a.severity },
