@@ -11,6 +11,8 @@
 const MAX_DEPTH = 64;
 /** Seqs kept of a group's alerts (as the summary's related_seqs). */
 const MAX_SEQS = 1000;
+/** Groups open at once: past this, an alert that would open one is raised ungrouped (a long-lived root with ever new titles must not grow memory without bound). */
+const MAX_OPEN = 100_000;
 
 export interface Group<T> {
   /** What the first alert was made of; the summary is made from it. */
@@ -27,6 +29,7 @@ export interface Group<T> {
 export class AlertGroups<T> {
   /** Open groups by root pid, then by detector and kind (an exit looks up its pid only). */
   private readonly open = new Map<number, Map<string, Group<T>>>();
+  private size = 0;
 
   /**
    * An alert of `key` (detector and kind) about `pid`: folded into the open group of the same
@@ -49,9 +52,11 @@ export class AlertGroups<T> {
       p = up === p ? undefined : up;
     }
     let groups = this.open.get(pid);
-    if (!groups) this.open.set(pid, (groups = new Map()));
+    if (!groups && this.size < MAX_OPEN) this.open.set(pid, (groups = new Map()));
     const g: Group<T> = { first: first(), root: pid, count: 1, lastTs: ts, lastSeq: seq, seqs: [seq], pids: [pid] };
+    if (!groups || this.size >= MAX_OPEN) return g;
     groups.set(key, g);
+    this.size++;
     return g;
   }
 
@@ -60,6 +65,7 @@ export class AlertGroups<T> {
     const groups = this.open.get(pid);
     if (!groups) return [];
     this.open.delete(pid);
+    this.size -= groups.size;
     return [...groups.values()].filter((g) => g.count > 1);
   }
 
@@ -68,6 +74,7 @@ export class AlertGroups<T> {
     const out: Group<T>[] = [];
     for (const groups of this.open.values()) for (const g of groups.values()) if (g.count > 1) out.push(g);
     this.open.clear();
+    this.size = 0;
     return out;
   }
 }
