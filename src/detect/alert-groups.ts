@@ -21,6 +21,7 @@ export interface Group<T> {
   count: number;
   lastTs: bigint;
   lastSeq: bigint;
+  /** Seqs of the events of its alerts, the first's too (the summary's related_seqs). */
   readonly seqs: bigint[];
   /** Processes whose alerts it holds, in the order they came. */
   readonly pids: number[];

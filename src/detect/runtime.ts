@@ -125,7 +125,7 @@ function alertOf(p: AlertParts, group?: { readonly g: Group<AlertParts>; readonl
     ts: group ? group.ts : p.ts, seq: group ? group.seq : p.seq, pid: p.pid, detector: d.name, version: d.version, severity: p.severity,
     title: group ? `${p.title} (${group.g.count} alerts from this process tree)` : p.title,
     evidence: JSON.stringify(evidence, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
-    related_seqs: group ? group.g.seqs.filter((s) => s !== group.seq) : p.related,
+    related_seqs: group ? group.g.seqs : p.related,
   };
 }
 
