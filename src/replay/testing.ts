@@ -10,7 +10,7 @@ import { Recording } from '../format/recording.js';
 import { replay } from './replay.js';
 
 export type { Alert } from '../detect/runtime.js';
-export { defineDetector, type Detector, type DetectorContext, type Event, type Handlers, type Severity } from '../detect/api.js';
+export { defineDetector, type Detector, type AlertInput, type DetectorContext, type Endpoint, type Event, type Handlers, type Severity } from '../detect/api.js';
 
 export interface FixtureOptions {
   /** Detector objects, or specs as `--detectors` takes them (default: the built-in set). */
