@@ -250,14 +250,14 @@ export class DetectorRuntime {
       c.seq = u64Halves(run.batch, 'seq');
     }
     const subs = this.subscribers.get(table) ?? NO_SUBSCRIBERS;
-    if (table !== 'proc' && table !== 'dns') return this.handle(run, subs, c.cursor, c.seq);
+    if (table !== 'proc' && table !== 'dns') return this.handle(run.batch, run.start, run.end, subs, c.cursor, c.seq);
     // One row at a time, so an alert raised on a row sees the process (and names) as of that row.
     const cursor = c.cursor;
     for (let r = run.start; r < run.end; r++) {
       cursor.row = r;
       if (table === 'dns') this.alertContext.dns(cursor as unknown as Event<'dns'>);
       else this.alertContext.procBefore(cursor as unknown as Event<'proc'>);
-      if (subs.length > 0) this.handle({ ...run, start: r, end: r + 1 }, subs, cursor, c.seq);
+      if (subs.length > 0) this.handle(run.batch, r, r + 1, subs, cursor, c.seq);
       if (table !== 'proc') continue;
       cursor.row = r;
       const e = cursor as unknown as Event<'proc'>;
@@ -268,10 +268,10 @@ export class DetectorRuntime {
   }
 
   /** The run's rows through each subscriber's handler. */
-  private handle(run: Run, subs: readonly Subscriber[], cursor: Cursor<EventTable>, seq: Uint32Array): void {
+  private handle(batch: RecordBatch, start: number, end: number, subs: readonly Subscriber[], cursor: Cursor<EventTable>, seq: Uint32Array): void {
     if (subs.length === 0) return;
     const beat = this.beat;
-    this.events += run.end - run.start;
+    this.events += end - start;
     // The tick moves with every run, so a supervisor sees progress even when every detector has stopped.
     beat[TICK] = this.ticks = (this.ticks + 1) | 0;
     beat[PHASE] = RUNNING;
@@ -284,7 +284,7 @@ export class DetectorRuntime {
       const handler = s.handler as (e: unknown) => void;
       try {
         if (!s.select) {
-          for (let r = run.start; r < run.end; r++) {
+          for (let r = start; r < end; r++) {
             cursor.row = r;
             beat[SEQ_LO] = seq[2 * r]!;
             beat[SEQ_HI] = seq[2 * r + 1]!;
@@ -292,15 +292,15 @@ export class DetectorRuntime {
           }
           continue;
         }
-        if (s.batch !== run.batch) {
-          s.batch = run.batch;
-          s.rows = s.select(run.batch);
+        if (s.batch !== batch) {
+          s.batch = batch;
+          s.rows = s.select(batch);
           s.pos = 0;
         }
         const rows = s.rows;
         let p = s.pos;
-        while (p < rows.length && rows[p]! < run.start) p++;
-        for (; p < rows.length && rows[p]! < run.end; p++) {
+        while (p < rows.length && rows[p]! < start) p++;
+        for (; p < rows.length && rows[p]! < end; p++) {
           const r = rows[p]!;
           cursor.row = r;
           beat[SEQ_LO] = seq[2 * r]!;
