@@ -17,7 +17,7 @@ export { makeBatch, type ColumnValues } from './format/batch.js';
 export { TableFile, MAX_BATCH_BYTES, MAX_BATCH_ROWS } from './format/table-file.js';
 export { MAX_BUFFER_BYTES, registerZstd, zstdFrameContentSize, setCompressionLevel } from './format/codec.js';
 export { readManifest, parseManifest, FORMAT_VERSION, type Manifest, type SegmentEntry, type TableEntry } from './format/manifest.js';
-export { defineDetector, SEVERITIES, type Detector, type DetectorContext, type Event, type EventTable, type Handlers, type Severity, type Where } from './detect/api.js';
+export { defineDetector, RUNTIME_EVIDENCE, SEVERITIES, type Detector, type DetectorContext, type Endpoint, type Event, type EventTable, type Handlers, type Severity, type Where } from './detect/api.js';
 export { BUILTIN } from './detect/builtin/index.js';
 export { DetectorRuntime, type Alert, type DetectorFailure } from './detect/runtime.js';
 export { loadDetectors, type DetectorSet } from './detect/load.js';

@@ -75,3 +75,18 @@ export function inMountNamespace(script: string): { code: number | null; stdout:
   }
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * The events alerts were raised on, as `seq title` lines: a group's summary
+ * stands for every alert folded into it (its related_seqs, the first's too), which hunts list
+ * one by one.
+ */
+export function alertEvents(alerts: ReadonlyArray<{ seq: bigint | number; title: string; evidence: string | object; related_seqs: ReadonlyArray<bigint | number> }>): string[] {
+  const out = new Set<string>();
+  for (const a of alerts) {
+    const evidence = (typeof a.evidence === 'string' ? JSON.parse(a.evidence) : a.evidence) as { group?: unknown };
+    if (evidence.group === undefined) out.add(`${a.seq} ${a.title}`);
+    else for (const s of a.related_seqs) out.add(`${s} ${a.title.replace(/ \(\d+ alerts from this process tree\)$/, '')}`);
+  }
+  return [...out];
+}

@@ -4,7 +4,7 @@ import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
 import { DEFAULTS, DEFAULT_BACKLOG_ROWS } from '../record/defaults.js';
 import type { Progress, RecordResult } from '../record/session.js';
-import { cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
+import { cgroup2Root, cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, type TableName } from '../schema/tables.js';
 import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
@@ -20,6 +20,7 @@ export interface RecordFlags extends DetectorFlags {
   output: string;
   detect?: boolean;
   alertsOut?: string;
+  alertsFormat?: string;
   detectBacklog?: string;
   syslog?: string | boolean;
   webhook?: string;
@@ -89,21 +90,25 @@ function report(m: string): void {
 
 /** The live alert sinks the flags ask for; on a terminal alerts are also shown as they happen. */
 async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
-  const [{ alertLine }, { jsonlSink, syslogSink, webhookSink }, { loadAddon }] = await Promise.all([
+  const [{ alertLine }, { ALERT_FORMATS, jsonlSink, syslogSink, webhookSink }, { loadAddon }] = await Promise.all([
     import('../detect/alert.js'), import('../detect/sinks.js'), import('../record/native.js')]);
+  const format = f.alertsFormat ?? 'json';
+  if (!(ALERT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--alerts-format ${format}: use ${ALERT_FORMATS.join(' or ')}`);
+  const as = format as (typeof ALERT_FORMATS)[number];
   const clear = clearLine();
   const tz = chooseTz(f.tz);
   const sinks: AlertSink[] = [];
   if (show) {
     sinks.push({
       name: 'stderr',
-      write: (alerts, clock) => { for (const a of alerts) process.stderr.write(`${clear}${alertLine(a, clock, tz)}\n`); },
+      write: (alerts, m) => { for (const a of alerts) process.stderr.write(`${clear}${alertLine(a, m.clock, tz)}
+`); },
       close: async () => undefined,
     });
   }
-  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut));
-  if (f.syslog !== undefined) sinks.push(syslogSink(f.syslog === true ? '/dev/log' : String(f.syslog), { send: (p, m) => loadAddon().sendDatagram(p, m) }, report));
-  if (f.webhook !== undefined) sinks.push(webhookSink(f.webhook, report));
+  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut, as));
+  if (f.syslog !== undefined) sinks.push(syslogSink(f.syslog === true ? '/dev/log' : String(f.syslog), { send: (p, m) => loadAddon().sendDatagram(p, m) }, report, as));
+  if (f.webhook !== undefined) sinks.push(webhookSink(f.webhook, report, as));
   return sinks;
 }
 
@@ -128,7 +133,8 @@ export function register(program: Command): void {
     .option('--detect-backlog <events>', `with --detect: stop live detection (not the recording) once this many events wait for the detectors (default ${DEFAULT_BACKLOG_ROWS})`)
     .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
     .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
-    .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL')))
+    .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL')
+    .option('--alerts-format <format>', 'how --alerts-out, --syslog and --webhook write an alert: json (flightrec\'s) or ecs (Elastic Common Schema; docs/alerts.md)')))
     .action(async (command: string[], f: RecordFlags) => process.exit(await recordAction(command, f)));
 }
 
@@ -148,8 +154,8 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const batchMs = f.batchMs === undefined ? undefined : parseDurationMs('--batch-ms', f.batchMs, 'ms');
   const live = !f.quiet && process.stderr.isTTY;
   const detect = f.detect === true || f.detectors !== undefined || f.sigma !== undefined;
-  if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined)) {
-    throw new UsageError('--alerts-out, --syslog and --webhook send the alerts of --detect: add --detect');
+  if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined || f.alertsFormat !== undefined)) {
+    throw new UsageError('--alerts-out, --syslog, --webhook and --alerts-format send the alerts of --detect: add --detect');
   }
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
@@ -162,7 +168,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   // The detectors load on their thread before anything is recorded: one that cannot run is refused first.
   const liveDetection = detect
     ? await LiveDetection.start({
-      specs, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), accounts, budgets, backlogRows, sinks,
+      specs, options, arch: hostArch(), ...(sampleHz !== undefined ? { sampleHz } : {}), accounts, cgroupRoot: cgroup2Root() ?? '/sys/fs/cgroup', budgets, backlogRows, sinks,
       report,
     })
     : undefined;

@@ -10,13 +10,13 @@ import { EXIT, say, warn } from './output.js';
 import { chooseBudgets, chooseDetectors, detectorOptions, type DetectorFlags } from './detector-flags.js';
 import { chooseTz, tzOption } from './tz.js';
 
-const FORMATS = ['table', 'json', 'jsonl'] as const;
+const FORMATS = ['table', 'json', 'jsonl', 'ecs'] as const;
 
 export function register(program: Command): void {
   tzOption(damageOption(detectorOptions(program.command('replay')
     .description('run detectors over a recording in its recorded order: the same recording and detectors give the same alerts, byte for byte')
     .argument('<recording>', 'recording directory')
-    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the one -o's extension names, else table)`)
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (ecs: Elastic Common Schema documents as JSON Lines, docs/alerts.md; default: the one -o's extension names, else table)`)
     .option('-o, --output <file>', 'write the alerts to this file')
     .option('--check-stored', 'compare with the alerts a live `record --detect` stored; exit 1 if they differ'))))
     .action(async (dir: string, f: DetectorFlags & DamageFlags & { format?: string; output?: string; checkStored?: boolean; tz?: string }) => {
@@ -24,8 +24,8 @@ export function register(program: Command): void {
       const tz = chooseTz(f.tz);
       const budgets = chooseBudgets(f);
       const { specs, options } = await chooseDetectors(f);
-      const [{ alertJson, alertTable }, { storedAlerts }, { superviseReplay }] = await Promise.all([
-        import('../detect/alert.js'), import('../replay/replay.js'), import('../replay/supervised.js')]);
+      const [{ alertJson, alertTable, originOf }, { alertEcs }, { storedAlerts }, { superviseReplay }] = await Promise.all([
+        import('../detect/alert.js'), import('../detect/ecs.js'), import('../replay/replay.js'), import('../replay/supervised.js')]);
       const rec = await openRecording(dir, f);
       // Recordings made before live detection was noted in the manifest still have their stored alerts to go by.
       if (f.checkStored && rec.manifest.source?.live_detectors === undefined && storedAlerts(rec).length === 0) {
@@ -45,8 +45,9 @@ export function register(program: Command): void {
       });
       if (tty) process.stderr.write('\r\x1b[K');
       const clock = rec.manifest.clock;
-      const json = format === 'table' ? [] : result.alerts.map((a) => alertJson(a, clock));
-      const text = format === 'jsonl' ? json.map((j) => `${j}\n`).join('')
+      const origin = originOf(rec.manifest);
+      const json = format === 'table' ? [] : result.alerts.map((a) => (format === 'ecs' ? alertEcs : alertJson)(a, clock, origin));
+      const text = format === 'jsonl' || format === 'ecs' ? json.map((j) => `${j}\n`).join('')
         : format === 'json' ? `[${json.join(',\n')}]\n` : `${alertTable(result.alerts, clock, tz)}\n`;
       if (f.output !== undefined) writeOutputFile(f.output, text);
       else process.stdout.write(text);
@@ -58,8 +59,8 @@ export function register(program: Command): void {
       }
       let code: number = result.failures.length > 0 || result.stopped.length > 0 ? EXIT.failure : EXIT.ok;
       if (f.checkStored) {
-        const live = storedAlerts(rec).map((a) => alertJson(a, clock));
-        const again = result.alerts.map((a) => alertJson(a, clock));
+        const live = storedAlerts(rec).map((a) => alertJson(a, clock, origin));
+        const again = result.alerts.map((a) => alertJson(a, clock, origin));
         const at = live.findIndex((l, i) => l !== again[i]);
         if (at < 0 && live.length === again.length) {
           warn(`flightrec: the ${live.length} stored live alerts equal the replay's`);

@@ -4,16 +4,24 @@
 import type { RecordBatch } from 'apache-arrow';
 import { makeBatch } from '../format/batch.js';
 import { wallOffset } from '../format/host.js';
-import type { ClockMapping } from '../format/manifest.js';
+import type { ClockMapping, Manifest } from '../format/manifest.js';
 import { escapeText } from '../text/escape.js';
 import { table } from '../text/table.js';
 import { isoTime, peopleTime, type TimeZone } from '../text/time.js';
 import { makeCursor } from './cursor.js';
 import type { Alert } from './runtime.js';
 
-export function alertJson(a: Alert, clock: ClockMapping): string {
+/** Where alerts come from: the recorded host and the recording, which every rendered alert names. */
+export interface AlertOrigin {
+  readonly host: string;
+  readonly recording: string;
+}
+
+export const originOf = (m: Pick<Manifest, 'id' | 'host'>): AlertOrigin => ({ host: m.host.hostname, recording: m.id });
+
+export function alertJson(a: Alert, clock: ClockMapping, origin: AlertOrigin): string {
   return `{"time":${JSON.stringify(isoTime(a.ts + wallOffset(clock)))},"ts":${a.ts},"seq":${a.seq},"pid":${a.pid},`
-    + `"detector":${JSON.stringify(a.detector)},"version":${JSON.stringify(a.version)},"severity":${JSON.stringify(a.severity)},`
+    + `"host":${JSON.stringify(origin.host)},"recording":${JSON.stringify(origin.recording)},"detector":${JSON.stringify(a.detector)},"version":${JSON.stringify(a.version)},"severity":${JSON.stringify(a.severity)},`
     + `"title":${JSON.stringify(a.title)},"evidence":${a.evidence},"related_seqs":[${a.related_seqs.join(',')}]}`;
 }
 

@@ -33,11 +33,23 @@ export interface TableNeeds {
   readonly where?: Where;
 }
 
+/** The other end of a connection, as the alert names it. */
+export interface Endpoint {
+  /** Its address as text (addressText of the net row's family and address). */
+  readonly address: string;
+  readonly port: number;
+  /** It connected to this process (an accept), rather than this process to it. */
+  readonly inbound?: boolean;
+}
+
+/** Evidence keys the runtime writes: the process context, the remote endpoint, the group and the tags. */
+export const RUNTIME_EVIDENCE = ['process', 'remote', 'group', 'tags'] as const;
+
 export interface AlertInput {
   readonly severity: Severity;
   /** One line. */
   readonly title: string;
-  /** JSON-serialisable facts (bigints are written as strings). */
+  /** JSON-serialisable facts (bigints are written as strings); the keys of RUNTIME_EVIDENCE are the runtime's. */
   readonly evidence?: Readonly<Record<string, unknown>>;
   /** The process the alert is about; default: the current event's pid. */
   readonly pid?: number;
@@ -45,6 +57,13 @@ export interface AlertInput {
   readonly related?: readonly bigint[];
   /** Tags of this alert, when they are not the detector's (see Detector.tags). */
   readonly tags?: readonly string[];
+  /** The remote end of the connection the alert is about, if it is about one (the runtime adds its DNS name). */
+  readonly remote?: Endpoint;
+  /**
+   * What happened, for grouping: alerts of one detector and kind about one process tree are
+   * grouped (the first is raised, the rest counted into a summary). Default: the title.
+   */
+  readonly kind?: string;
 }
 
 export interface DetectorContext {

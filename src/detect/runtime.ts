@@ -3,13 +3,18 @@
 // that pass its predicates, through that table's cursor. Alerts come out in the order of the
 // events that raised them, then of the detectors, whatever the run boundaries were: so live
 // detection (batches as they arrive) and replay (batches as stored) agree.
+// Every alert gets the context of its process and remote endpoint (alert-context.ts), and
+// repeats are grouped (alert-groups.ts); the runtime reads the proc and dns tables for that
+// whatever the detectors need, one row at a time, so an alert sees the process as of its event.
 // Whatever detector code runs is marked on a heartbeat (heartbeat.ts): which detector, and
 // the seq of the event it handles, so a thread supervising this one can name a detector that
 // does not come back.
 import type { RecordBatch } from 'apache-arrow';
 import { u64Halves, type Run } from '../format/merge.js';
 import type { AlertRow } from '../schema/rows.generated.js';
-import { SEVERITIES, type AlertInput, type Detector, type DetectorContext, type EventTable, type Handlers } from './api.js';
+import { RUNTIME_EVIDENCE, SEVERITIES, type AlertInput, type Detector, type DetectorContext, type Event, type EventTable, type Handlers } from './api.js';
+import { AlertContext, type ProcessContext, type RemoteContext } from './alert-context.js';
+import { AlertGroups, type Group } from './alert-groups.js';
 import { checkDetector, checkTags } from './check.js';
 import { makeCursor, type Cursor } from './cursor.js';
 import { IDLE, PHASE, RUNNING, SEQ_HI, SEQ_LO, STARTING, TICK, WHO, enter, leave, unwatchedHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -18,6 +23,7 @@ import { compileWhere, syscallName, syscallNumbers, type Selection } from './pre
 export type Alert = AlertRow;
 
 const NONE: Alert[] = [];
+const NO_SUBSCRIBERS: Subscriber[] = [];
 
 /** A detector that threw: it is stopped there, the others go on. */
 export interface DetectorFailure {
@@ -54,6 +60,30 @@ export interface RuntimeOptions {
   readonly heartbeat?: Heartbeat;
   /** The recorded host's user names by uid (usersOf() of its account table). */
   readonly users?: ReadonlyMap<number, string>;
+  /** The container a cgroup id is, from the recording's cgroup table (containersOf()) or, live, as the recorder resolves it. */
+  readonly containerOf?: (cgroupId: bigint) => string | undefined;
+}
+
+/** Container ids by cgroup id, from cgroup rows (the first row of an id counts). */
+export function containersOf(cgroups: Iterable<{ readonly id: bigint; readonly container_id: string | null }>): Map<bigint, string> {
+  const out = new Map<bigint, string>();
+  for (const c of cgroups) if (c.container_id !== null && !out.has(c.id)) out.set(c.id, c.container_id);
+  return out;
+}
+
+/** What an alert is made of before it is grouped: the summary of a group is made from its first. */
+interface AlertParts {
+  readonly ts: bigint;
+  readonly seq: bigint;
+  readonly pid: number;
+  readonly slot: Slot;
+  readonly severity: Alert['severity'];
+  readonly title: string;
+  readonly evidence: Readonly<Record<string, unknown>> | undefined;
+  readonly process: ProcessContext;
+  readonly remote: RemoteContext | undefined;
+  readonly tags: readonly string[] | undefined;
+  readonly related: bigint[];
 }
 
 /** User names by uid from account rows; a uid with several names gets the least, as SQL's min(name). */
@@ -78,9 +108,26 @@ function messageOf(err: unknown): string {
   return m.length > 500 ? `${m.slice(0, 500)}...` : m;
 }
 
-/** Evidence as JSON, the alert's tags last (`tags`, when it has any, is the runtime's key). */
-const evidenceJson = (v: Readonly<Record<string, unknown>> | undefined, tags: readonly string[] | undefined): string =>
-  JSON.stringify(tags && tags.length > 0 ? { ...v, tags } : (v ?? {}), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+/**
+ * An alert from its parts: the detector's evidence, then the runtime's keys (RUNTIME_EVIDENCE)
+ * in a fixed order: its process, the remote endpoint, the group a summary stands for, its tags.
+ */
+function alertOf(p: AlertParts, group?: { readonly g: Group<AlertParts>; readonly ts: bigint; readonly seq: bigint }): Alert {
+  const evidence = {
+    ...p.evidence,
+    process: p.process,
+    ...(p.remote ? { remote: p.remote } : {}),
+    ...(group ? { group: { count: group.g.count, first_ts: p.ts, last_ts: group.g.lastTs, pids: group.g.pids } } : {}),
+    ...(p.tags && p.tags.length > 0 ? { tags: p.tags } : {}),
+  };
+  const d = p.slot.detector;
+  return {
+    ts: group ? group.ts : p.ts, seq: group ? group.seq : p.seq, pid: p.pid, detector: d.name, version: d.version, severity: p.severity,
+    title: group ? `${p.title} (${group.g.count} alerts from this process tree)` : p.title,
+    evidence: JSON.stringify(evidence, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+    related_seqs: group ? group.g.seqs : p.related,
+  };
+}
 
 export class DetectorRuntime {
   /** The tables the detectors need, in schema order. */
@@ -97,6 +144,8 @@ export class DetectorRuntime {
   private currentCursor: Cursor<EventTable> | undefined;
   private readonly beat: Heartbeat;
   private ticks = 0;
+  private readonly alertContext: AlertContext;
+  private readonly groups = new AlertGroups<AlertParts>();
 
   /** Checks every detector (throwing an Error that names the first bad one) and starts them. */
   constructor(detectors: readonly Detector[], opts: RuntimeOptions) {
@@ -107,7 +156,9 @@ export class DetectorRuntime {
       names.add(d.name);
     }
     this.beat = opts.heartbeat ?? unwatchedHeartbeat();
-    const needed = new Set<EventTable>();
+    this.alertContext = new AlertContext((uid) => opts.users?.get(uid), opts.containerOf ?? (() => undefined));
+    // The alert context reads processes and DNS answers whatever the detectors read.
+    const needed = new Set<EventTable>(detectors.length > 0 ? ['proc', 'dns'] : []);
     detectors.forEach((detector, index) => {
       // Predicates and create() read the detector's own objects: its code, marked as running.
       enter(this.beat, STARTING, index);
@@ -170,29 +221,57 @@ export class DetectorRuntime {
     const pid = a.pid ?? e.pid ?? 0;
     if (!Number.isInteger(pid) || pid < 0 || pid > 0xffffffff) throw new Error('alert pid must be a process id');
     if (a.tags !== undefined) checkTags(a.tags, 'alert');
-    this.pending.push({
-      order: this.raised++,
-      alert: {
-        ts: e.ts, seq: e.seq, pid, detector: slot.detector.name, version: slot.detector.version,
-        severity, title: String(a.title), evidence: evidenceJson(a.evidence, a.tags ?? slot.detector.tags), related_seqs: [...(a.related ?? [])].map((x) => BigInt.asUintN(64, BigInt(x))),
-      },
+    const evidence = a.evidence;
+    if (evidence) for (const k of RUNTIME_EVIDENCE) if (Object.hasOwn(evidence, k)) throw new Error(`alert evidence key ${k} is the runtime's (${RUNTIME_EVIDENCE.join(', ')})`);
+    const title = String(a.title);
+    const parts = (): AlertParts => ({
+      ts: e.ts, seq: e.seq, pid, slot, severity, title, evidence, process: this.alertContext.process(pid),
+      remote: a.remote ? this.alertContext.remote(a.remote) : undefined, tags: a.tags ?? slot.detector.tags,
+      related: [...(a.related ?? [])].map((x) => BigInt.asUintN(64, BigInt(x))),
     });
+    const kind = a.kind === undefined ? title : String(a.kind);
+    const g = this.groups.add(`${slot.index}\0${kind}`, pid, e.ts, e.seq, (p) => this.alertContext.parentOf(p), parts);
+    if (g.count === 1) this.pending.push({ order: this.raised++, alert: alertOf(g.first) });
+  }
+
+  /** The summaries of groups that closed, at (ts, seq). */
+  private summarize(groups: readonly Group<AlertParts>[], at?: { ts: bigint; seq: bigint }): void {
+    for (const g of groups) this.pending.push({ order: this.raised++, alert: alertOf(g.first, { g, ts: at?.ts ?? g.lastTs, seq: at?.seq ?? g.lastSeq }) });
   }
 
   /** Hands one run of events to the detectors that need its table. */
   process(run: Run): void {
-    const subs = this.subscribers.get(run.table as EventTable);
-    if (!subs) return;
-    const c = this.cursors.get(run.table as EventTable)!;
+    const table = run.table as EventTable;
+    const c = this.cursors.get(table);
+    if (!c) return;
     if (c.batch !== run.batch) {
       c.cursor.bind(run.batch);
       c.batch = run.batch;
       c.seq = u64Halves(run.batch, 'seq');
     }
+    const subs = this.subscribers.get(table) ?? NO_SUBSCRIBERS;
+    if (table !== 'proc' && table !== 'dns') return this.handle(run.batch, run.start, run.end, subs, c.cursor, c.seq);
+    // One row at a time, so an alert raised on a row sees the process (and names) as of that row.
     const cursor = c.cursor;
-    const seq = c.seq;
+    for (let r = run.start; r < run.end; r++) {
+      cursor.row = r;
+      if (table === 'dns') this.alertContext.dns(cursor as unknown as Event<'dns'>);
+      else this.alertContext.procBefore(cursor as unknown as Event<'proc'>);
+      if (subs.length > 0) this.handle(run.batch, r, r + 1, subs, cursor, c.seq);
+      if (table !== 'proc') continue;
+      cursor.row = r;
+      const e = cursor as unknown as Event<'proc'>;
+      if (e.kind !== 'exit') continue;
+      this.alertContext.procAfter(e);
+      this.summarize(this.groups.closeRoot(e.pid), { ts: e.ts, seq: e.seq });
+    }
+  }
+
+  /** The run's rows through each subscriber's handler. */
+  private handle(batch: RecordBatch, start: number, end: number, subs: readonly Subscriber[], cursor: Cursor<EventTable>, seq: Uint32Array): void {
+    if (subs.length === 0) return;
     const beat = this.beat;
-    this.events += run.end - run.start;
+    this.events += end - start;
     // The tick moves with every run, so a supervisor sees progress even when every detector has stopped.
     beat[TICK] = this.ticks = (this.ticks + 1) | 0;
     beat[PHASE] = RUNNING;
@@ -205,7 +284,7 @@ export class DetectorRuntime {
       const handler = s.handler as (e: unknown) => void;
       try {
         if (!s.select) {
-          for (let r = run.start; r < run.end; r++) {
+          for (let r = start; r < end; r++) {
             cursor.row = r;
             beat[SEQ_LO] = seq[2 * r]!;
             beat[SEQ_HI] = seq[2 * r + 1]!;
@@ -213,15 +292,15 @@ export class DetectorRuntime {
           }
           continue;
         }
-        if (s.batch !== run.batch) {
-          s.batch = run.batch;
-          s.rows = s.select(run.batch);
+        if (s.batch !== batch) {
+          s.batch = batch;
+          s.rows = s.select(batch);
           s.pos = 0;
         }
         const rows = s.rows;
         let p = s.pos;
-        while (p < rows.length && rows[p]! < run.start) p++;
-        for (; p < rows.length && rows[p]! < run.end; p++) {
+        while (p < rows.length && rows[p]! < start) p++;
+        for (; p < rows.length && rows[p]! < end; p++) {
           const r = rows[p]!;
           cursor.row = r;
           beat[SEQ_LO] = seq[2 * r]!;
@@ -237,6 +316,12 @@ export class DetectorRuntime {
     beat[PHASE] = IDLE;
     beat[WHO] = -1;
     this.currentSlot = undefined;
+  }
+
+  /** The events ended (the recording stopped, or replay reached its end): the summaries of the groups still open. */
+  finish(): readonly Alert[] {
+    this.summarize(this.groups.closeAll());
+    return this.take();
   }
 
   /** The alerts raised since the last call, in event order, then detector order. */

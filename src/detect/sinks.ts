@@ -5,21 +5,32 @@ import { createSocket } from 'node:dgram';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UsageError } from '../format/errors.js';
-import type { ClockMapping } from '../format/manifest.js';
-import { alertJson } from './alert.js';
+import type { Manifest } from '../format/manifest.js';
+import { alertJson, originOf } from './alert.js';
+import { alertEcs } from './ecs.js';
 import type { Alert } from './runtime.js';
+
+/** The recording alerts come from: its clock maps ts to wall time, its id and host are named in each alert. */
+export type AlertSource = Pick<Manifest, 'clock' | 'id' | 'host'>;
+
+/** How machine sinks write an alert: flightrec's JSON or an ECS document. */
+export const ALERT_FORMATS = ['json', 'ecs'] as const;
+export type AlertFormat = (typeof ALERT_FORMATS)[number];
+
+/** An alert as one line of JSON in a format. */
+export const alertText = (a: Alert, m: AlertSource, format: AlertFormat): string =>
+  (format === 'ecs' ? alertEcs : alertJson)(a, m.clock, originOf(m));
 
 export interface AlertSink {
   readonly name: string;
-  /** `clock` maps the recording's ts to wall time. */
-  write(alerts: readonly Alert[], clock: ClockMapping): void;
+  write(alerts: readonly Alert[], m: AlertSource): void;
   /** Waits for what is under way (at most timeoutMs) and releases the sink. */
   close(timeoutMs?: number): Promise<void>;
 }
 
 type Report = (message: string) => void;
 
-export function jsonlSink(path: string): AlertSink {
+export function jsonlSink(path: string, format: AlertFormat = 'json'): AlertSink {
   let fd: number;
   try {
     fd = openSync(path, 'a', 0o600);
@@ -28,8 +39,8 @@ export function jsonlSink(path: string): AlertSink {
   }
   return {
     name: `--alerts-out ${path}`,
-    write(alerts, clock) {
-      if (alerts.length > 0) writeSync(fd, alerts.map((a) => `${alertJson(a, clock)}\n`).join(''));
+    write(alerts, m) {
+      if (alerts.length > 0) writeSync(fd, alerts.map((a) => `${alertText(a, m, format)}\n`).join(''));
     },
     async close() {
       closeSync(fd);
@@ -41,9 +52,9 @@ const SYSLOG_SEVERITY: Record<Alert['severity'], number> = { info: 6, warning: 4
 const LOCAL0 = 16;
 
 /** An RFC 5424 message: facility local0, the alert as structured JSON text. */
-export function syslogMessage(a: Alert, clock: ClockMapping, host = hostname()): string {
+export function syslogMessage(a: Alert, m: AlertSource, host = hostname(), format: AlertFormat = 'json'): string {
   const pri = LOCAL0 * 8 + SYSLOG_SEVERITY[a.severity];
-  return `<${pri}>1 ${new Date().toISOString()} ${host} flightrec ${process.pid} ${a.detector} - ${alertJson(a, clock)}`;
+  return `<${pri}>1 ${new Date().toISOString()} ${host} flightrec ${process.pid} ${a.detector} - ${alertText(a, m, format)}`;
 }
 
 export interface DatagramSender {
@@ -51,7 +62,7 @@ export interface DatagramSender {
 }
 
 /** target: a unix datagram socket path (default /dev/log) or udp://host:port. */
-export function syslogSink(target: string, unix: DatagramSender, report: Report): AlertSink {
+export function syslogSink(target: string, unix: DatagramSender, report: Report, format: AlertFormat = 'json'): AlertSink {
   const udp = /^udp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(target);
   if (!udp && !target.startsWith('/')) throw new UsageError(`--syslog ${target}: give a unix socket path (such as /dev/log) or udp://host:port`);
   const socket = udp ? createSocket(udp[1]!.includes(':') ? 'udp6' : 'udp4') : undefined;
@@ -63,10 +74,10 @@ export function syslogSink(target: string, unix: DatagramSender, report: Report)
   socket?.on('error', fail);
   return {
     name: `--syslog ${target}`,
-    write(alerts, clock) {
+    write(alerts, m) {
       for (const a of alerts) {
         if (failed) return;
-        const msg = Buffer.from(syslogMessage(a, clock));
+        const msg = Buffer.from(syslogMessage(a, m, hostname(), format));
         try {
           if (socket && udp) socket.send(msg, Number(udp[2]), udp[1]!.replace(/^\[|\]$/g, ''), (err) => err && fail(err));
           else unix.send(target, msg);
@@ -81,7 +92,7 @@ export function syslogSink(target: string, unix: DatagramSender, report: Report)
   };
 }
 
-export function webhookSink(url: string, report: Report): AlertSink {
+export function webhookSink(url: string, report: Report, format: AlertFormat = 'json'): AlertSink {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -102,9 +113,9 @@ export function webhookSink(url: string, report: Report): AlertSink {
   };
   return {
     name: `--webhook ${url}`,
-    write(alerts, clock) {
+    write(alerts, m) {
       for (const a of alerts) {
-        const body = alertJson(a, clock);
+        const body = alertText(a, m, format);
         chain = chain.then(() => post(body));
       }
     },

@@ -17,6 +17,7 @@ import { DetectorThread, type ThreadEnd } from '../detect/detector-thread.js';
 import type { Options } from '../detect/load.js';
 import { usersOf, type Alert, type DetectorFailure } from '../detect/runtime.js';
 import type { Account } from './accounts.js';
+import { cgroupBatch, type CgroupInfo } from './cgroups.js';
 import type { AlertSink } from '../detect/sinks.js';
 import type { DetectorInfo } from '../detect/thread-detectors.js';
 import { fromThreadError } from '../detect/thread-error.js';
@@ -36,6 +37,8 @@ export interface LiveOptions {
   readonly sampleHz?: number;
   /** The host's accounts, which the recording stores (record()'s `accounts`): detectors name uids by them. */
   readonly accounts: readonly Account[];
+  /** The cgroup2 mount: alerts name the container of their process. */
+  readonly cgroupRoot?: string;
   readonly budgets: DetectorBudgets;
   /** Live detection stops once this many events handed to it wait to be run. */
   readonly backlogRows: number;
@@ -60,6 +63,8 @@ export class LiveDetection {
   readonly failures: DetectorFailure[] = [];
   /** Detectors the watchdog stopped. */
   readonly stopped: DetectorStop[] = [];
+  /** Cgroups written to the recording with alerts (the recorder writes the others at stop). */
+  readonly cgroups = new Set<bigint>();
   /** Why live detection ended before the recording did, if it did. */
   ended: string | undefined;
 
@@ -131,24 +136,33 @@ export class LiveDetection {
    */
   async finish(graceMs?: number): Promise<void> {
     if (this.state === 'ended') return;
-    let timer: NodeJS.Timeout | undefined;
-    if (!this.settled()) {
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        if (graceMs !== undefined) timer = setTimeout(resolve, graceMs);
-      });
-      clearTimeout(timer);
-      this.waiter = undefined;
-    }
+    await this.settle(graceMs);
     // The thread may have ended meanwhile (an overrun with nobody to blame).
     if ((this.state as State) === 'ended') return;
     if (this.settled()) {
+      // The events ended: one more mark, answered with the summaries of the alert groups still open (as replay ends).
+      this.marks++;
+      this.thread.post({ kind: 'end' });
+      await this.settle(graceMs);
+      if ((this.state as State) === 'ended') return;
       this.state = 'ended';
       await this.thread.stop();
       return;
     }
     const left = this.posted - this.processed;
     this.end(`live detection did not finish before the recorder stopped: ${left > 0 ? `the last ${left.toLocaleString('en-US')} events were` : 'the events already recorded were'} not run through the detectors live (flightrec replay runs them)`, false);
+  }
+
+  /** Waits until every flush mark is answered, at most graceMs when given, or until abort(). */
+  private async settle(graceMs?: number): Promise<void> {
+    if (this.settled()) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.waiter = resolve;
+      if (graceMs !== undefined) timer = setTimeout(resolve, graceMs);
+    });
+    clearTimeout(timer);
+    this.waiter = undefined;
   }
 
   /** Stops waiting in finish() now (a second signal). */
@@ -179,7 +193,7 @@ export class LiveDetection {
    */
   private launch(catchUp: LiveRequest['catchUp'], ready?: () => void, refuse?: (err: Error) => void): void {
     const request: LiveRequest = {
-      specs: this.o.specs, options: this.o.options, arch: this.o.arch, users: usersOf(this.o.accounts), exclude: this.stopped.map((s) => s.detector),
+      specs: this.o.specs, options: this.o.options, arch: this.o.arch, users: usersOf(this.o.accounts), ...(this.o.cgroupRoot !== undefined ? { cgroupRoot: this.o.cgroupRoot } : {}), exclude: this.stopped.map((s) => s.detector),
       ...(this.o.sampleHz !== undefined ? { sampleHz: this.o.sampleHz } : {}), ...(catchUp ? { catchUp } : {}),
     };
     this.posted = 0;
@@ -223,21 +237,25 @@ export class LiveDetection {
     // A thread that caught up met again the throws the one before it had reported.
     for (const f of m.failures) if (!this.failures.some((x) => x.detector === f.detector)) this.failures.push(f);
     if (m.last) this.stored = m.last;
-    if (m.alerts.length > 0) this.store(m.alerts);
+    if (m.alerts.length > 0) this.store(m.alerts, m.cgroups);
     if (this.waiter && this.settled()) this.waiter();
   }
 
-  private store(alerts: readonly Alert[]): void {
+  private store(alerts: readonly Alert[], cgroups: readonly CgroupInfo[]): void {
     if (!this.writer) return;
     this.alerts += alerts.length;
     try {
+      // The cgroups the alerts name containers from, before them: a replay reads the same.
+      const fresh = cgroups.filter((c) => !this.cgroups.has(c.id));
+      if (fresh.length > 0) this.writer.append('cgroup', cgroupBatch(fresh, process.hrtime.bigint()));
+      for (const c of fresh) this.cgroups.add(c.id);
       this.writer.append('alert', alertBatch(alerts));
     } catch (err) {
       this.end('live detection stopped: its alerts could not be written', false);
       this.onWriteError(err);
       return;
     }
-    for (const s of this.o.sinks) s.write(alerts, this.writer.current.clock);
+    for (const s of this.o.sinks) s.write(alerts, this.writer.current);
   }
 
   /** A thread overran a budget or ended: leave its culprit out and go on without it. */

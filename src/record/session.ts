@@ -288,7 +288,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   for (const s of signals) process.off(s, onSignal);
   if (!failure && cgroupIds.length > 0) {
     try {
-      writer.append('cgroup', cgroupBatch(resolveCgroups(cgroupIds, cgroupRoot), process.hrtime.bigint()));
+      // Those live detection wrote with its alerts are there already.
+      const left = cgroupIds.filter((id) => !live?.cgroups.has(id));
+      if (left.length > 0) writer.append('cgroup', cgroupBatch(resolveCgroups(left, cgroupRoot), process.hrtime.bigint()));
     } catch (err) {
       failure = writeFailure(err, opts.out);
     }

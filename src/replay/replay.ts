@@ -5,7 +5,7 @@ import { alertRows } from '../detect/alert.js';
 import type { Detector } from '../detect/api.js';
 import type { Heartbeat } from '../detect/heartbeat.js';
 import { makeCursor } from '../detect/cursor.js';
-import { DetectorRuntime, usersOf, type Alert, type DetectorFailure } from '../detect/runtime.js';
+import { containersOf, DetectorRuntime, usersOf, type Alert, type DetectorFailure } from '../detect/runtime.js';
 import type { Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import type { Recording } from '../format/recording.js';
@@ -35,13 +35,25 @@ function* accounts(rec: Recording): Generator<{ kind: string; id: number; name: 
   }
 }
 
-/** The runtime for a recording: its architecture, sampling rate and user names; bad detectors are refused here. */
+/** The cgroup table's rows. */
+function* cgroups(rec: Recording): Generator<{ id: bigint; container_id: string | null }> {
+  const c = makeCursor('cgroup');
+  for (const b of rec.batches('cgroup')) {
+    c.bind(b);
+    for (let r = 0; r < b.numRows; r++) {
+      c.row = r;
+      yield { id: c.id, container_id: c.container_id };
+    }
+  }
+}
+
+/** The runtime for a recording: its architecture, sampling rate, user names and containers; bad detectors are refused here. */
 export function runtimeFor(rec: Recording, detectors: readonly Detector[], options: Options = {}, heartbeat?: Heartbeat): DetectorRuntime {
   const manifest = rec.manifest;
   const hz = (manifest.source as { sample_hz?: unknown } | undefined)?.sample_hz;
   try {
     return new DetectorRuntime(detectors, {
-      arch: manifest.host.arch, options, users: usersOf(accounts(rec)), ...(typeof hz === 'number' ? { sampleHz: hz } : {}), ...(heartbeat ? { heartbeat } : {}),
+      arch: manifest.host.arch, options, users: usersOf(accounts(rec)), containerOf: ((m) => (id: bigint) => m.get(id))(containersOf(cgroups(rec))), ...(typeof hz === 'number' ? { sampleHz: hz } : {}), ...(heartbeat ? { heartbeat } : {}),
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -64,6 +76,7 @@ export function replayWith(rec: Recording, runtime: DetectorRuntime, onProgress?
     for (const a of raised) alerts.push(a);
     if (onProgress && (++runs & 1023) === 0) onProgress({ events: runtime.events, total });
   }
+  for (const a of runtime.finish()) alerts.push(a);
   onProgress?.({ events: runtime.events, total });
   return { alerts, failures: runtime.failures, events: runtime.events };
 }

@@ -2,7 +2,7 @@
 // detectors and compare with the expected alerts, and check that benign recordings raise
 // none. They throw an Error that says what differs, so any test runner can use them.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { alertJson } from '../detect/alert.js';
+import { alertJson, originOf } from '../detect/alert.js';
 import type { Detector } from '../detect/api.js';
 import { detectorsFor, loadOptions, type Options } from '../detect/load.js';
 import type { Alert } from '../detect/runtime.js';
@@ -10,7 +10,7 @@ import { Recording } from '../format/recording.js';
 import { replay } from './replay.js';
 
 export type { Alert } from '../detect/runtime.js';
-export { defineDetector, type Detector, type DetectorContext, type Event, type Handlers, type Severity } from '../detect/api.js';
+export { defineDetector, type Detector, type AlertInput, type DetectorContext, type Endpoint, type Event, type Handlers, type Severity } from '../detect/api.js';
 
 export interface FixtureOptions {
   /** Detector objects, or specs as `--detectors` takes them (default: the built-in set). */
@@ -48,7 +48,7 @@ export async function replayFixture(recording: string, o: FixtureOptions = {}): 
       const f = r.failures[0]!;
       throw new Error(`detector ${f.detector} threw at seq ${f.seq} of ${recording}: ${f.message}`);
     }
-    return { alerts: r.alerts, jsonl: r.alerts.map((a) => `${alertJson(a, rec.manifest.clock)}\n`).join('') };
+    return { alerts: r.alerts, jsonl: r.alerts.map((a) => `${alertJson(a, rec.manifest.clock, originOf(rec.manifest))}\n`).join('') };
   } finally {
     rec.close();
   }

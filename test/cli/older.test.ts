@@ -55,7 +55,7 @@ describe('commands on a schema-1 recording', () => {
     writeFileSync(detector, `export default {
   name: 'added-columns', version: '1', description: 'test: what the columns added in schema 2 read as', tables: { proc: {}, file: {} },
   create: (ctx) => ({
-    proc: (e) => ctx.alert({ severity: e.cwd === null && e.start_ts === null && e.kthread === null ? 'info' : 'critical', title: e.kind }),
+    proc: (e) => ctx.alert({ severity: e.cwd === null && e.start_ts === null && e.kthread === null ? 'info' : 'critical', title: e.kind, kind: String(e.seq) }),
     file: (e) => { if (e.abs_path !== null || e.op === 'chdir') ctx.alert({ severity: 'critical', title: e.op }); },
   }),
 };
@@ -129,7 +129,7 @@ describe('commands on a recording whose dns file is of schema 2 (queries only, b
     writeFileSync(detector, `export default {
   name: 'added-dns-columns', version: '1', description: 'test: what the dns columns added in schema 3 read as', tables: { dns: {} },
   create: (ctx) => ({
-    dns: (e) => ctx.alert({ severity: [e.kind, e.answer, e.answer_family, e.ttl, e.rcode, e.answers_cut].every((v) => v === null) ? 'info' : 'critical', title: e.qname }),
+    dns: (e) => ctx.alert({ severity: [e.kind, e.answer, e.answer_family, e.ttl, e.rcode, e.answers_cut].every((v) => v === null) ? 'info' : 'critical', title: e.qname, kind: String(e.seq) }),
   }),
 };
 `);

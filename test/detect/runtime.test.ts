@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineDetector, type Detector } from '../../src/detect/api.js';
 import { blameOf, newHeartbeat, type Blame } from '../../src/detect/heartbeat.js';
-import { DetectorRuntime } from '../../src/detect/runtime.js';
+import { DetectorRuntime, type Alert } from '../../src/detect/runtime.js';
 import { makeBatch } from '../../src/format/batch.js';
 import { Recording } from '../../src/format/recording.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
@@ -50,17 +50,23 @@ function recording(n: number, batchRows: number, more?: (w: RecordingWriter) => 
   return dir;
 }
 
-/** Alerts on every getppid and every exec: a detector whose output shows the order it saw events in. */
+/** Alerts on every getppid and every exec: a detector whose output shows the order it saw events in (each its own kind, so none is grouped). */
 const tracer = defineDetector({
   name: 'tracer',
   version: '1',
   description: 'test',
   tables: { syscall: { where: { nr: ['getppid'] } }, proc: {} },
   create: (ctx) => ({
-    syscall: (e) => ctx.alert({ severity: 'info', title: `nr ${e.nr}`, evidence: { ns: e.ns } }),
-    proc: (e) => ctx.alert({ severity: 'warning', title: `exec ${e.filename}` }),
+    syscall: (e) => ctx.alert({ severity: 'info', title: `nr ${e.nr}`, evidence: { ns: e.ns }, kind: String(e.seq) }),
+    proc: (e) => ctx.alert({ severity: 'warning', title: `exec ${e.filename}`, kind: String(e.seq) }),
   }),
 });
+
+/** An alert's evidence without the process context the runtime adds. */
+const facts = (a: Alert): unknown => {
+  const { process: _, ...rest } = JSON.parse(a.evidence) as Record<string, unknown>;
+  return rest;
+};
 
 const run = (dir: string, detectors: Detector[]) => replay(Recording.open(dir), detectors);
 
@@ -73,7 +79,7 @@ describe('detector runtime', () => {
     expect(r.alerts.filter((a) => a.title.startsWith('exec')).length).toBe(100);
     const seqs = r.alerts.map((a) => a.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : 1)));
-    expect(JSON.parse(getppids[1]!.evidence)).toEqual({ ns: 1_002_000 });
+    expect(facts(getppids[1]!)).toEqual({ ns: 1_002_000 });
   });
 
   it('writes ATT&CK tags into the evidence: the detector\'s, or the alert\'s own; malformed tags stop the detector', () => {
@@ -85,10 +91,10 @@ describe('detector runtime', () => {
       }),
     });
     const r = run(recording(100, 64), [tagged]);
-    expect(r.alerts.map((a) => [a.title, JSON.parse(a.evidence)])).toEqual([['own', { n: 1, tags: ['attack.t1620'] }]]);
+    expect(r.alerts.map((a) => [a.title, facts(a)])).toEqual([['own', { n: 1, tags: ['attack.t1620'] }]]);
     expect(r.failures.map((f) => f.message)).toEqual(['alert: tags must be a list of at most 64 lower-case tags such as attack.t1059.004']);
     const plain = run(recording(100, 64), [{ ...tagged, name: 'plain', create: (ctx) => ({ proc: () => ctx.alert({ severity: 'info', title: 'default' }) }) }]);
-    expect(JSON.parse(plain.alerts[0]!.evidence)).toEqual({ tags: ['attack.execution', 'attack.t1059.004'] });
+    expect(facts(plain.alerts[0]!)).toEqual({ tags: ['attack.execution', 'attack.t1059.004'] });
     expect(() => run(recording(10, 64), [{ ...tagged, tags: 'attack.t1' as unknown as string[] }])).toThrow(/detector tagged: tags must be a list/);
   });
 
@@ -97,7 +103,7 @@ describe('detector runtime', () => {
       [{ kind: 'user', id: 0, name: 'toor' }, { kind: 'user', id: 0, name: 'root' }, { kind: 'group', id: 7, name: 'lp' }], 1n)));
     const names = defineDetector({
       name: 'names', version: '1', description: 'test', tables: { proc: {} },
-      create: (ctx) => ({ proc: (e) => ctx.alert({ severity: 'info', title: `${ctx.userName(e.uid)} ${ctx.userName(7)}` }) }),
+      create: (ctx) => ({ proc: (e) => ctx.alert({ severity: 'info', title: `${ctx.userName(e.uid)} ${ctx.userName(7)}`, kind: String(e.seq) }) }),
     });
     expect(run(dir, [names]).alerts.map((a) => a.title)).toEqual(['root undefined', 'root undefined']);
   });
@@ -216,7 +222,9 @@ describe('slice', () => {
     expect(of.segments[0]!.tables.syscall).toBe(src.manifest.segments[0]!.tables.syscall!.sha256);
     const kept = replay(cut, [tracer]).alerts;
     expect(kept.length).toBeGreaterThan(0);
-    expect(kept).toEqual(whole.filter((a) => r.pids!.includes(a.pid)));
+    // The same alerts; what they say of the tree's parent is what the slice leaves out.
+    const bare = (alerts: Alert[]): unknown[] => alerts.map((a) => ({ ...a, evidence: facts(a) }));
+    expect(bare(kept)).toEqual(bare(whole.filter((a) => r.pids!.includes(a.pid))));
     expect(cli('replay', out, '--detectors', 'reverse-shell', '-f', 'jsonl').stdout).toMatch(/"detector":"reverse-shell"/);
   });
 

@@ -47,7 +47,7 @@ export default defineDetector({
         if (n === 0 || !isRemote(e.family, e.daddr)) return;
         const total = sent.add(e.pid, e.ns, 0, n).total;
         if (total >= sendBytes && once('send', e.pid, e.ns)) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} sent ${(total / MiB).toFixed(0)} MiB to remote hosts within ${windowS} s`, evidence: { bytes_sent: total, window_s: windowS, last_peer: `${addressText(e.family, e.daddr)}:${e.dport}` }, tags: ['attack.exfiltration', 'attack.t1048'] });
+          ctx.alert({ severity: 'warning', title: `${e.comm} sent ${(total / MiB).toFixed(0)} MiB to remote hosts within ${windowS} s`, evidence: { bytes_sent: total, window_s: windowS, last_peer: `${addressText(e.family, e.daddr)}:${e.dport}` }, tags: ['attack.exfiltration', 'attack.t1048'], remote: { address: addressText(e.family, e.daddr), port: e.dport } });
         }
       },
     };

@@ -1,8 +1,8 @@
-// What several built-in detectors need: process bookkeeping from the proc table, address
-// tests, path tests and window counters. Each detector keeps its own instances (detectors
+// What several built-in detectors need: address tests, path tests and window counters
+// (process bookkeeping is ../process-table.ts). Each detector keeps its own instances (detectors
 // share no state).
-import type { Event } from '../api.js';
-import { AF_INET, AF_INET6, isIpv4Mapped } from '../../text/address.js';
+import type { Endpoint, Event } from '../api.js';
+import { AF_INET, AF_INET6, addressText, isIpv4Mapped } from '../../text/address.js';
 
 export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'csh', 'tcsh', 'fish', 'busybox']);
 
@@ -12,6 +12,11 @@ export function basename(path: string): string {
 }
 
 export { AF_INET, AF_INET6, addressText } from '../../text/address.js';
+
+/** The other end of a connect (its destination) or an accept (its source), as an alert names it. */
+export function remoteOf(e: Pick<Event<'net'>, 'op' | 'family' | 'saddr' | 'sport' | 'daddr' | 'dport'>): Endpoint {
+  return e.op === 'accept' ? { address: addressText(e.family, e.saddr), port: e.sport, inbound: true } : { address: addressText(e.family, e.daddr), port: e.dport };
+}
 
 /** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
 export function isLoopback(family: number, a: Uint8Array): boolean {
@@ -26,55 +31,6 @@ export function isRemote(family: number, a: Uint8Array): boolean {
   if (family !== AF_INET && family !== AF_INET6) return false;
   const n = family === AF_INET ? 4 : 16;
   return !isLoopback(family, a) && !a.subarray(0, n).every((b) => b === 0);
-}
-
-export interface Proc {
-  readonly pid: number;
-  ppid: number;
-  comm: string;
-  /** The file it executed last (undefined: not seen executing in this recording). */
-  exe: string | undefined;
-  uid: number;
-  euid: number;
-  /** Forked in the recording and not executed since: it runs its parent's program. */
-  forkedOnly: boolean;
-}
-
-/** Processes as the proc table tells them: fork, exec and exit. */
-export class Processes {
-  private readonly byPid = new Map<number, Proc>();
-
-  get(pid: number): Proc | undefined {
-    return this.byPid.get(pid);
-  }
-
-  /** Applies a proc row; returns the process as it is now (an exited one is forgotten). */
-  update(e: Event<'proc'>): Proc {
-    const kind = e.kind;
-    let p = this.byPid.get(e.pid);
-    if (kind === 'fork' || !p) {
-      const parent = this.byPid.get(e.ppid);
-      p = { pid: e.pid, ppid: e.ppid, comm: e.comm, exe: parent?.exe, uid: e.uid, euid: e.euid, forkedOnly: kind === 'fork' };
-      this.byPid.set(e.pid, p);
-    }
-    p.comm = e.comm;
-    p.uid = e.uid;
-    p.euid = e.euid;
-    if (kind === 'exec') {
-      p.exe = e.filename ?? p.exe;
-      p.forkedOnly = false;
-      p.ppid = e.ppid;
-    }
-    if (kind === 'exit') this.byPid.delete(e.pid);
-    return p;
-  }
-
-  /** Pids of the known live processes running the program at `path`. */
-  running(path: string): number[] {
-    const out: number[] = [];
-    for (const p of this.byPid.values()) if (p.exe === path) out.push(p.pid);
-    return out;
-  }
 }
 
 /** One owner's events within the window: keys[head..] oldest first, their count and the sum of their values. */

@@ -61,7 +61,7 @@ export default defineDetector({
         if (!POOL_PORTS.has(e.dport)) return;
         const peer = `${addressText(e.family, e.daddr)}:${e.dport}`;
         if (!suspects.has(e.pid)) suspects.set(e.pid, `connected to ${peer}`);
-        if (once(`net\0${e.pid}\0${peer}`)) ctx.alert({ severity: 'warning', title: `${e.comm} connected to mining pool port ${peer}`, evidence: { peer } });
+        if (once(`net\0${e.pid}\0${peer}`)) ctx.alert({ severity: 'warning', title: `${e.comm} connected to mining pool port ${peer}`, evidence: { peer }, remote: { address: addressText(e.family, e.daddr), port: e.dport } });
       },
       dns(e) {
         const name = e.qname;

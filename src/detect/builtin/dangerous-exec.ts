@@ -1,5 +1,6 @@
 import { defineDetector, type Severity } from '../api.js';
-import { basename, Processes, SHELLS, stringsOption } from './common.js';
+import { basename, SHELLS, stringsOption } from './common.js';
+import { ProcessTable } from '../process-table.js';
 
 const STAGING = ['/tmp/', '/var/tmp/', '/dev/shm/', '/run/shm/'];
 /** Executing an open file descriptor: fexecve of a memfd or of a deleted file. */
@@ -19,7 +20,7 @@ export default defineDetector({
   },
   create(ctx) {
     const tools = new Set(stringsOption(ctx.options, 'tools', TOOLS));
-    const procs = new Processes();
+    const procs = new ProcessTable();
     /** Processes that listened or accepted, and their children that have not executed since. */
     const services = new Set<number>();
     const raise = (severity: Severity, title: string, evidence: Record<string, unknown>, tags: readonly string[]): void => ctx.alert({ severity, title, evidence, tags });

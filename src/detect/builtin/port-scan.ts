@@ -38,7 +38,7 @@ export default defineDetector({
         }
         const windowS = windowNs / 1e9;
         if (portsOfHost.size >= portLimit) {
-          ctx.alert({ severity: 'warning', title: `${e.comm} connected to ${portsOfHost.size} ports of ${host} within ${windowS} s: port scan`, evidence: { host, ports: portsOfHost.size, attempts: w.count, first_port: Math.min(...portsOfHost), last_port: Math.max(...portsOfHost) } });
+          ctx.alert({ severity: 'warning', title: `${e.comm} connected to ${portsOfHost.size} ports of ${host} within ${windowS} s: port scan`, evidence: { host, ports: portsOfHost.size, attempts: w.count, first_port: Math.min(...portsOfHost), last_port: Math.max(...portsOfHost) }, remote: { address: host, port } });
         } else if (hostsOfPort.size >= hostLimit) {
           ctx.alert({ severity: 'warning', title: `${e.comm} connected to port ${port} of ${hostsOfPort.size} hosts within ${windowS} s: host sweep`, evidence: { port, hosts: hostsOfPort.size, attempts: w.count } });
         } else {

@@ -1,5 +1,6 @@
 import { defineDetector } from '../api.js';
-import { basename, Processes, stringsOption } from './common.js';
+import { basename, stringsOption } from './common.js';
+import { ProcessTable } from '../process-table.js';
 
 /** setuid-root programs whose job is to change identity. */
 const HELPERS = ['sudo', 'su', 'pkexec', 'passwd', 'chsh', 'chfn', 'newgrp', 'gpasswd', 'mount', 'umount', 'fusermount', 'fusermount3',
@@ -18,7 +19,7 @@ export default defineDetector({
   create(ctx) {
     const helpers = new Set(stringsOption(ctx.options, 'helpers', HELPERS));
     const [SETUID, SETREUID, SETRESUID, CAPSET] = ['setuid', 'setreuid', 'setresuid', 'capset'].map((n) => ctx.syscall(n));
-    const procs = new Processes();
+    const procs = new ProcessTable();
     const capset = new Set<number>();
     return {
       proc(e) {

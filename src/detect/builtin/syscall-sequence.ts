@@ -1,5 +1,8 @@
-import { defineDetector, type DetectorContext, type Event, type Severity } from '../api.js';
-import { addressText, isRemote, numberOption } from './common.js';
+import { defineDetector, type DetectorContext, type Endpoint, type Event, type Severity } from '../api.js';
+import { addressText, isRemote, numberOption, remoteOf } from './common.js';
+
+/** Where a step keeps the endpoint of a connection: not in the evidence, in the alert's remote. */
+const REMOTE = Symbol('remote');
 
 type Any = Event<'syscall'> | Event<'file'> | Event<'net'> | Event<'proc'>;
 type Table = 'syscall' | 'file' | 'net' | 'proc';
@@ -37,7 +40,7 @@ function rulesFor(ctx: DetectorContext): readonly SequenceRule[] {
       name: 'open-read-connect',
       severity: 'critical',
       tags: ['attack.exfiltration', 'attack.t1041'],
-      title: (g) => `read ${String(g.path)} then connected to ${String(g.remote)}`,
+      title: (g) => `read ${String(g.path)} then connected to ${String(g.peer)}`,
       steps: [
         { table: 'file', test: (e) => { const f = e as Event<'file'>; return f.op === 'open' && f.ret >= 0n && !ROUTINE.test(f.path) ? { path: f.path, fd: f.fd } : undefined; } },
         { table: 'syscall', test: (e, g) => { const s = e as Event<'syscall'>; return reads.has(s.nr) && s.ret > 0n && Number(s.arg0) === g.fd ? { bytes: Number(s.ret) } : undefined; } },
@@ -46,7 +49,8 @@ function rulesFor(ctx: DetectorContext): readonly SequenceRule[] {
           test: (e) => {
             const n = e as Event<'net'>;
             if (n.op !== 'connect' || !isRemote(n.family, n.daddr)) return undefined;
-            return { remote: `${addressText(n.family, n.daddr)}:${n.dport}`, connect_ret: Number(n.ret) };
+            // The endpoint goes to the alert's remote (the runtime's key), its text to the evidence.
+            return { peer: `${addressText(n.family, n.daddr)}:${n.dport}`, connect_ret: Number(n.ret), [REMOTE]: remoteOf(n) };
           },
         },
       ],
@@ -81,7 +85,7 @@ interface Progress { step: number; startNs: number; got: Record<string, unknown>
 
 export default defineDetector({
   name: 'syscall-sequence',
-  version: '2',
+  version: '3',
   description: 'Ordered event sequences within one process and a time window (option window_s, default 10): open→read→connect to a remote address (a file read and then a connection out), and setuid→setgid→execve (uid dropped to a user before the gid, so the gid change fails or keeps root\'s group, then a program run).',
   tables: {
     syscall: { columns: ['nr', 'arg0', 'arg1', 'ret'], where: { nr: [...READS, ...SETUIDS, ...SETGIDS] } },
@@ -122,7 +126,8 @@ export default defineDetector({
           continue;
         }
         byPid.delete(pid);
-        ctx.alert({ severity: rule.severity, title: `${e.comm}: ${rule.title(p.got)}`, evidence: { rule: rule.name, ...p.got }, related: p.seqs, tags: rule.tags });
+        const remote = (p.got as { [REMOTE]?: Endpoint })[REMOTE];
+        ctx.alert({ severity: rule.severity, title: `${e.comm}: ${rule.title(p.got)}`, evidence: { rule: rule.name, ...p.got }, related: p.seqs, tags: rule.tags, ...(remote ? { remote } : {}) });
       }
     };
     return {

@@ -7,7 +7,8 @@ import type { Event } from '../api.js';
 import type { CompiledRule, Condition, Detection, Item, Refusal } from './model.js';
 import type { FieldValue, SigmaEvent } from './event.js';
 import { quote } from './rule.js';
-import { auditArg, commandLine, type ProcessTable } from './sources.js';
+import { commandLine, type ProcessTable } from '../process-table.js';
+import { auditArg } from './sources.js';
 import { stringTest } from './values.js';
 import { SYSCALL_NAMES } from '../../schema/syscalls.generated.js';
 

@@ -2,12 +2,14 @@
 // (sources.ts), many rules per event at once (RuleSet), in the recording's order, live and in
 // replay alike. An alert is the rule's title at a severity from its level, with the rule's
 // id, level, file and tags and the fields that matched as evidence.
-import type { Detector, Event, Handlers } from '../api.js';
+import type { Detector, Endpoint, Event, Handlers } from '../api.js';
+import { remoteOf } from '../builtin/common.js';
 import { ARCHES, creatingOpenBits, type Arch } from '../../schema/names.js';
 import { addressText } from '../../text/address.js';
 import type { CompiledRule } from './model.js';
 import { RuleSet, type FieldValue, type RuleMatch, type SigmaEvent } from './ruleset.js';
-import { commandLine, ProcessTable } from './sources.js';
+import { DnsNames } from '../dns-names.js';
+import { commandLine, ProcessTable } from '../process-table.js';
 import { compileRules, severityOf, type RuleText, type SupportedRule } from './rules.js';
 import { callsOf, EXEC_CALLS, ExecveRecord, filePaths, PathRecord, SyscallRecord } from './auditd.js';
 
@@ -74,14 +76,10 @@ class FileEvent extends ProcessEvent {
   }
 }
 
-/** An address as DNS answers name it: an IPv4-mapped IPv6 address is its A record's address. */
-export const answerKey = (text: string): string => (text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text);
-
 /** A connect or accept of an IP socket; the initiator is the source, as Sysmon has it. */
 class NetworkConnection extends ProcessEvent {
   e!: Event<'net'>;
-  /** Names by address (answerKey), from the DNS answers so far: the latest wins. */
-  readonly names = new Map<string, string>();
+  readonly names = new DnsNames();
 
   get(field: string): FieldValue {
     const e = this.e;
@@ -94,7 +92,7 @@ class NetworkConnection extends ProcessEvent {
       case 'DestinationIp': return addressText(e.family, out ? e.daddr : e.saddr);
       case 'DestinationPort': return out ? e.dport : e.sport;
       case 'SourceIsIpv6': case 'DestinationIsIpv6': return e.family === 10 ? 'true' : 'false';
-      case 'DestinationHostname': return this.names.get(answerKey(addressText(e.family, out ? e.daddr : e.saddr)));
+      case 'DestinationHostname': return this.names.nameOf(addressText(e.family, out ? e.daddr : e.saddr));
       default: return this.process(field);
     }
   }
@@ -171,7 +169,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
       const test = (rules: Rules | undefined, event: SigmaEvent, record = 0): void => {
         if (rules) for (const m of rules.set.match(event)) placed.push({ order: rules.order[m.index]!, record, match: m });
       };
-      const raise = (): void => {
+      const raise = (remote?: Endpoint): void => {
         if (placed.length === 0) return;
         if (placed.length > 1) placed.sort((a, b) => a.order - b.order || a.record - b.record);
         for (const { match: m } of placed) {
@@ -183,6 +181,7 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
             title: r.title,
             evidence: { rule_id: r.id ?? null, level: r.level ?? null, file: ruleFileOf(texts, r.file), matched },
             tags: r.tags,
+            ...(remote ? { remote } : {}),
           });
         }
         placed.length = 0;
@@ -245,12 +244,9 @@ export function sigmaDetector(texts: readonly RuleText[]): Detector {
           net.e = e;
           net.pid = e.pid;
           test(connects, net);
-          raise();
+          raise(remoteOf(e));
         };
-        handlers.dns = (e: Event<'dns'>) => {
-          const a = e.answer;
-          if (a !== null && e.answer_family !== null) net.names.set(addressText(e.answer_family, a), e.qname);
-        };
+        handlers.dns = (e: Event<'dns'>) => net.names.update(e);
       }
       if (readsSyscalls) {
         handlers.syscall = (e: Event<'syscall'>) => {

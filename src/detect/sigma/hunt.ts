@@ -2,7 +2,7 @@
 // that gives the fields the JavaScript events give (detector.ts), row for row, and each rule
 // as one SELECT over its source. The same recording gives the same matches either way (a test
 // compares them): the process of an event is its latest proc row before it, unless that row
-// is its exit (ProcessTable), here an ASOF join on (ts, seq).
+// is its exit (detect/process-table.ts), here an ASOF join on (ts, seq).
 import { sqlString, ruleSql, type SqlColumn } from './sql.js';
 import type { Refusal } from './model.js';
 import { callsOf, EXEC_CALLS } from './auditd.js';

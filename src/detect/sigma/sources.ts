@@ -44,7 +44,6 @@
 //   from proc rows, which a set*id call inside the process does not update).
 //
 // What a source lacks is a refusal with a reason, never a field that silently never matches.
-import type { Event } from '../api.js';
 import { ARGV_MAX } from '../../schema/tables.js';
 
 export type SourceName = 'process_creation' | 'file_event' | 'file_delete' | 'network_connection' | 'auditd';
@@ -130,33 +129,3 @@ export function sourceOf(ls: LogSource): SourceSpec | { readonly reason: string 
 
 /** A field's value as the engine reads it (a list matches when any element does). */
 export type FieldValue = string | number | boolean | null | undefined | readonly string[];
-
-/** What the process table knows of a process, for the fields of its events and its children's. */
-export interface ProcessInfo {
-  readonly ppid: number;
-  readonly exe: string | null;
-  readonly argv: readonly string[] | null;
-  readonly uid: number;
-}
-
-/**
- * The processes of the recording as the proc table tells them: each as its latest proc row
- * says (exec and snapshot rows carry its program and arguments, fork rows its parent's, which
- * it runs until it execs), forgotten at its exit. Hunts read the same from SQL (an ASOF join
- * on the latest proc row: hunt.ts), so they must stay this simple.
- */
-export class ProcessTable {
-  private readonly byPid = new Map<number, ProcessInfo>();
-
-  get(pid: number): ProcessInfo | undefined {
-    return this.byPid.get(pid);
-  }
-
-  update(e: Event<'proc'>): void {
-    if (e.kind === 'exit') this.byPid.delete(e.pid);
-    else this.byPid.set(e.pid, { ppid: e.ppid, exe: e.filename, argv: e.argv, uid: e.uid });
-  }
-}
-
-/** A command line as Sysmon for Linux writes it: the arguments joined by spaces. */
-export const commandLine = (argv: readonly string[] | null | undefined): string | undefined => argv?.join(' ');
