@@ -12,7 +12,7 @@ import { readRuleFiles } from '../../../src/detect/sigma/rules.js';
 import { ROOT } from '../../helpers.js';
 import { RuleSet } from '../../../src/detect/sigma/index.js';
 import { compileRules } from '../../../src/detect/sigma/rules.js';
-import { ProcessTable } from '../../../src/detect/sigma/sources.js';
+import { ProcessTable } from '../../../src/detect/process-table.js';
 import { creatingOpenBits } from '../../../src/schema/names.js';
 
 /** An auditd rule of the detection (YAML lines, indented by four). */
