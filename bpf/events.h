@@ -122,6 +122,7 @@ struct fr_proc_event {
 	__u32 gid;
 	__u32 euid;
 	__s32 exit_code;
+	__u32 loginuid;
 	struct fr_var filename;
 	struct fr_var argv;
 	struct fr_var cwd;
@@ -136,6 +137,7 @@ struct fr_proc_event {
 #define FR_PROC_HAS_CWD (1 << 3) /* hdr.flags: cwd is present */
 #define FR_PROC_HAS_START_TS (1 << 4) /* hdr.flags: start_ts is present */
 #define FR_PROC_HAS_KTHREAD (1 << 5) /* hdr.flags: kthread is present */
+#define FR_PROC_HAS_LOGINUID (1 << 6) /* hdr.flags: loginuid is present */
 
 /* file: file operations with decoded paths; read/write byte totals per fd flushed on close */
 struct fr_file_event {
@@ -1006,12 +1008,13 @@ _Static_assert(__builtin_offsetof(struct fr_proc_event, uid) == 68, "fr_proc_eve
 _Static_assert(__builtin_offsetof(struct fr_proc_event, gid) == 72, "fr_proc_event.gid");
 _Static_assert(__builtin_offsetof(struct fr_proc_event, euid) == 76, "fr_proc_event.euid");
 _Static_assert(__builtin_offsetof(struct fr_proc_event, exit_code) == 80, "fr_proc_event.exit_code");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, filename) == 84, "fr_proc_event.filename");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, argv) == 88, "fr_proc_event.argv");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, cwd) == 92, "fr_proc_event.cwd");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, kind) == 96, "fr_proc_event.kind");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, argv_truncated) == 97, "fr_proc_event.argv_truncated");
-_Static_assert(__builtin_offsetof(struct fr_proc_event, kthread) == 98, "fr_proc_event.kthread");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, loginuid) == 84, "fr_proc_event.loginuid");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, filename) == 88, "fr_proc_event.filename");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, argv) == 92, "fr_proc_event.argv");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, cwd) == 96, "fr_proc_event.cwd");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, kind) == 100, "fr_proc_event.kind");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, argv_truncated) == 101, "fr_proc_event.argv_truncated");
+_Static_assert(__builtin_offsetof(struct fr_proc_event, kthread) == 102, "fr_proc_event.kthread");
 _Static_assert(sizeof(struct fr_file_event) == 112, "fr_file_event size");
 _Static_assert(__builtin_offsetof(struct fr_file_event, bytes_read) == 48, "fr_file_event.bytes_read");
 _Static_assert(__builtin_offsetof(struct fr_file_event, bytes_written) == 56, "fr_file_event.bytes_written");

@@ -8,7 +8,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Identity of `task` as seen in a proc record; the tail (filename, argv, cwd) empty. */
+/* Identity of `task` as seen in a proc record (ids, login uid, cgroup, start time); the tail (filename, argv, cwd) empty. */
 static __always_inline void fr_fill_identity(struct fr_proc_event *e, struct task_struct *task)
 {
 	const struct cred *cred = task->real_cred;
@@ -20,6 +20,11 @@ static __always_inline void fr_fill_identity(struct fr_proc_event *e, struct tas
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->start_ts = task->start_time; /* CLOCK_MONOTONIC, the clock of ts */
 	e->hdr.flags = FR_PROC_HAS_START_TS;
+	e->loginuid = 0;
+	if (bpf_core_field_exists(task->loginuid)) { /* CONFIG_AUDIT */
+		e->loginuid = BPF_CORE_READ(task, loginuid.val);
+		e->hdr.flags |= FR_PROC_HAS_LOGINUID;
+	}
 	e->filename.off = e->filename.len = 0;
 	e->argv.off = e->argv.len = 0;
 	e->cwd.off = e->cwd.len = 0;

@@ -56,19 +56,20 @@ static const struct fr_col fr_proc_cols[] = {
 	{ "pid", FR_COL_INT, 16, 4, -1 },
 	{ "tid", FR_COL_INT, 20, 4, -1 },
 	{ "comm", FR_COL_CHARS, 24, 16, -1 },
-	{ "kind", FR_COL_INT, 96, 1, -1 },
+	{ "kind", FR_COL_INT, 100, 1, -1 },
 	{ "ppid", FR_COL_INT, 64, 4, -1 },
 	{ "uid", FR_COL_INT, 68, 4, -1 },
 	{ "gid", FR_COL_INT, 72, 4, -1 },
 	{ "euid", FR_COL_INT, 76, 4, -1 },
 	{ "cgroup_id", FR_COL_INT, 48, 8, -1 },
-	{ "filename", FR_COL_STR, 84, 4, 0 },
-	{ "argv", FR_COL_STRS, 88, 4, 1 },
-	{ "argv_truncated", FR_COL_BOOL, 97, 1, -1 },
+	{ "filename", FR_COL_STR, 88, 4, 0 },
+	{ "argv", FR_COL_STRS, 92, 4, 1 },
+	{ "argv_truncated", FR_COL_BOOL, 101, 1, -1 },
 	{ "exit_code", FR_COL_INT, 80, 4, 2 },
-	{ "cwd", FR_COL_STR, 92, 4, 3 },
+	{ "cwd", FR_COL_STR, 96, 4, 3 },
 	{ "start_ts", FR_COL_INT, 56, 8, 4 },
-	{ "kthread", FR_COL_BOOL, 98, 1, 5 },
+	{ "kthread", FR_COL_BOOL, 102, 1, 5 },
+	{ "loginuid", FR_COL_INT, 84, 4, 6 },
 };
 
 static const struct fr_col fr_file_cols[] = {
@@ -198,7 +199,7 @@ static const struct fr_col fr_gap_cols[] = {
 
 static const struct fr_table_desc fr_tables[] = {
 	{ "syscall", 1, 120, 16, fr_syscall_cols },
-	{ "proc", 2, 104, 19, fr_proc_cols },
+	{ "proc", 2, 104, 20, fr_proc_cols },
 	{ "file", 3, 112, 19, fr_file_cols },
 	{ "net", 4, 128, 20, fr_net_cols },
 	{ "dns", 5, 112, 19, fr_dns_cols },

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <sstream>
@@ -88,6 +90,16 @@ void read_ids(pid_t pid, uint32_t& uid, uint32_t& euid, uint32_t& gid) {
     if (sscanf(line.c_str(), "Uid: %lu %lu", &r, &e) == 2) uid = r, euid = e;
     else if (sscanf(line.c_str(), "Gid: %lu", &r) == 1) gid = r;
   }
+}
+
+// The audit login uid from /proc/PID/loginuid (absent without CONFIG_AUDIT): false when unknown.
+bool read_loginuid(pid_t pid, uint32_t& loginuid) {
+  std::string s = slurp("/proc/" + std::to_string(pid) + "/loginuid", 16);
+  char* end = nullptr;
+  unsigned long v = strtoul(s.c_str(), &end, 10);
+  if (s.empty() || end == s.c_str() || v > UINT32_MAX) return false;
+  loginuid = static_cast<uint32_t>(v);
+  return true;
 }
 
 // A cgroup's id is its directory's inode number on the cgroup2 filesystem.
@@ -186,6 +198,7 @@ std::vector<std::vector<uint8_t>> snapshot_records(const std::vector<pid_t>& pid
     e.start_ts = static_cast<uint64_t>(static_cast<int64_t>(st.starttime * (1000000000ull / static_cast<unsigned long>(ticks))) + to_monotonic);
     e.kthread = (st.flags & kPfKthread) != 0;
     e.hdr.flags = FR_PROC_HAS_START_TS | FR_PROC_HAS_KTHREAD | FR_PROC_HAS_CWD;
+    if (read_loginuid(pid, e.loginuid)) e.hdr.flags |= FR_PROC_HAS_LOGINUID;
     std::vector<uint8_t> rec(reinterpret_cast<uint8_t*>(&e), reinterpret_cast<uint8_t*>(&e) + sizeof e);
     if (!e.kthread) {
       // The same bytes the exec record reads from the process's stack: NUL-separated.

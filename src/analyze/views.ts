@@ -59,6 +59,7 @@ SELECT recording, any_value(host) AS host, pid,
   coalesce(arg_max(argv, ts) FILTER (WHERE kind = 'exec'), arg_max(argv, ts) FILTER (WHERE kind IN ('fork', 'snapshot'))) AS argv,
   arg_max(cwd, ts) FILTER (WHERE cwd IS NOT NULL) AS cwd,
   arg_max(uid, ts) AS uid, arg_max(euid, ts) AS euid, arg_max(gid, ts) AS gid,
+  arg_max(loginuid, ts) AS loginuid,
   arg_max(cgroup_id, ts) AS cgroup_id,
   arg_max(comm, ts) AS comm,
   arg_max(exit_code, ts) FILTER (WHERE kind = 'exit') AS exit_code,
@@ -70,7 +71,7 @@ SELECT recording, any_value(host) AS host, pid,
   coalesce(bool_or(kthread), false) AS kthread
 FROM proc GROUP BY recording, pid`],
 
-  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran and where, who ran it (names from the account table), its container, how it ended', `
+  ['processes', 'one row per process, also those seen only in syscalls: start, end, parent, what it ran and where, who ran it and who logged in to start it (names from the account table), its container, how it ended', `
 WITH seen AS (
   SELECT recording, any_value(host) AS host, pid, min(ts) AS first_ts, max(ts) AS last_ts, arg_max(comm, ts) AS comm
   FROM syscall GROUP BY recording, pid
@@ -82,7 +83,7 @@ p AS (
     coalesce(l.recording, s.recording) AS recording,
     coalesce(l.host, s.host) AS host,
     coalesce(l.pid, s.pid) AS pid,
-    l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.cwd, l.uid, l.euid, l.gid, l.cgroup_id,
+    l.ppid, coalesce(l.comm, s.comm) AS comm, l.exe, l.argv, l.cwd, l.uid, l.euid, l.gid, l.loginuid, l.cgroup_id,
     coalesce(l.start_ts, least(l.first_ts, s.first_ts)) AS start_ts,
     coalesce(l.exit_ts, greatest(l.first_ts, s.last_ts)) AS end_ts,
     l.exit_ts IS NOT NULL AS exited,
@@ -94,11 +95,12 @@ p AS (
     coalesce(l.kthread, false) AS kthread
   FROM process_lifecycle l FULL OUTER JOIN seen s ON l.recording = s.recording AND l.pid = s.pid
 )
-SELECT p.*, u.name AS "user", eu.name AS euser, g.name AS "group",
+SELECT p.*, u.name AS "user", eu.name AS euser, g.name AS "group", lu.name AS login_user,
   c.path AS cgroup, c.container_id, c.runtime AS container_runtime, c.pod_uid
 FROM p
 LEFT JOIN users u ON u.recording = p.recording AND u.id = p.uid
 LEFT JOIN users eu ON eu.recording = p.recording AND eu.id = p.euid
+LEFT JOIN users lu ON lu.recording = p.recording AND lu.id = p.loginuid
 LEFT JOIN groups g ON g.recording = p.recording AND g.id = p.gid
 LEFT JOIN cgroup c ON c.recording = p.recording AND c.id = p.cgroup_id`],
 

@@ -15,6 +15,8 @@ export interface Proc {
   /** Real and effective uid; a detector that follows set*id calls may update its own table's. */
   uid: number;
   euid: number;
+  /** The audit login uid (4294967295 unset); null where the recording has none. */
+  readonly loginuid: number | null;
   readonly cgroupId: bigint;
   /** Forked in the recording and not executed since: it runs its parent's program. */
   readonly forkedOnly: boolean;
@@ -38,7 +40,7 @@ export class ProcessTable {
     // Recordings before schema 2 have fork rows without the parent's program: it is the parent's as known.
     const from = kind === 'fork' && e.filename === null ? this.byPid.get(e.ppid) : undefined;
     const p: Proc = {
-      pid: e.pid, ppid: e.ppid, comm: e.comm, exe: from ? from.exe : e.filename, argv: from ? from.argv : e.argv, cwd: from ? from.cwd : e.cwd, uid: e.uid, euid: e.euid,
+      pid: e.pid, ppid: e.ppid, comm: e.comm, exe: from ? from.exe : e.filename, argv: from ? from.argv : e.argv, cwd: from ? from.cwd : e.cwd, uid: e.uid, euid: e.euid, loginuid: e.loginuid,
       cgroupId: e.cgroup_id, forkedOnly: kind === 'fork',
     };
     if (kind === 'exit') this.byPid.delete(e.pid);

@@ -77,6 +77,8 @@ export interface ProcRow {
   start_ts: bigint | null;
   /** snapshot: a kernel thread (it has no program or arguments) */
   kthread: boolean | null;
+  /** audit login uid: the uid that logged in (pam_loginuid), kept across su and sudo; 4294967295 when unset (started by init, not from a login); null where the kernel has no audit */
+  loginuid: number | null;
 }
 
 /** file operations with decoded paths; read/write byte totals per fd flushed on close */

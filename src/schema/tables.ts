@@ -8,7 +8,7 @@ import {
 /** The version of these declarations: a column or an enum label added bumps it (types.ts,
  * `added`, `addedLabels`); files written under an older version are read with the newer
  * columns null (format/stored-schema.ts). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const PATH_MAX = 4096;
 /** Alert severities, least to most severe: the alert table's enum, the detector API's type and
@@ -71,6 +71,7 @@ export const TABLES: readonly Table[] = [
       added(2, 'cwd', str(PATH_MAX), 'working directory: exec, fork (the parent\'s, inherited) and snapshot'),
       added(2, 'start_ts', u64, 'when the process started, on the clock of ts: fork, exec and snapshot'),
       added(2, 'kthread', bool, 'snapshot: a kernel thread (it has no program or arguments)'),
+      added(4, 'loginuid', u32, 'audit login uid: the uid that logged in (pam_loginuid), kept across su and sudo; 4294967295 when unset (started by init, not from a login); null where the kernel has no audit'),
     ],
   },
   {

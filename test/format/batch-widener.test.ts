@@ -8,6 +8,7 @@ import { makeCursor } from '../../src/detect/cursor.js';
 import { BatchWidener } from '../../src/format/batch-widener.js';
 import { storedSchema, type StoredSchema } from '../../src/format/stored-schema.js';
 import { Recording, SCHEMAS, TableFile, registerZstd, type TableName } from '../../src/index.js';
+import { SCHEMA_VERSION } from '../../src/schema/tables.js';
 import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { FIXTURE, fixtureFile, narrowed, storedSchemaOf, streamOf, unsealedWith } from './older.js';
 
@@ -24,7 +25,7 @@ function accepted(found: Schema, declared: Schema): StoredSchema {
 const PROC_ARGV_ADDED = new Schema(SCHEMAS.proc.fields.map((f) => (f.name === 'argv' ? new Field(f.name, f.type, true, new Map([...f.metadata, ['flightrec.since', '2']])) : f)), SCHEMAS.proc.metadata);
 
 describe('reading a file of an older schema version', () => {
-  for (const [table, added] of [['proc', ['cwd', 'start_ts', 'kthread']], ['file', ['abs_path']]] as const) {
+  for (const [table, added] of [['proc', ['cwd', 'start_ts', 'kthread', 'loginuid']], ['file', ['abs_path']]] as const) {
     it(`${table} of a schema-1 fixture: the declared columns, the stored values as written, ${added.join(', ')} null`, () => {
       registerZstd();
       const raw = [...RecordBatchReader.from(readFileSync(fixtureFile(table)))];
@@ -35,7 +36,7 @@ describe('reading a file of an older schema version', () => {
       expect(read.reduce((n, b) => n + b.numRows, 0)).toBeGreaterThan(100);
       for (const [i, b] of read.entries()) {
         expect(b.schema.fields.map((f) => f.name)).toEqual(SCHEMAS[table].fields.map((f) => f.name));
-        expect(b.schema.metadata.get('flightrec.schema_version')).toBe('3');
+        expect(b.schema.metadata.get('flightrec.schema_version')).toBe(String(SCHEMA_VERSION));
         for (const f of raw[i]!.schema.fields) expect(values(b, f.name), f.name).toEqual(values(raw[i]!, f.name));
         for (const name of added) {
           expect(b.getChild(name)!.nullCount, name).toBe(b.numRows);
@@ -52,7 +53,7 @@ describe('reading a file of an older schema version', () => {
     for (const b of rec.batches('proc')) {
       e.bind(b);
       for (e.row = 0; e.row < b.numRows; e.row++) {
-        expect([e.cwd, e.start_ts, e.kthread]).toEqual([null, null, null]);
+        expect([e.cwd, e.start_ts, e.kthread, e.loginuid]).toEqual([null, null, null, null]);
         kinds.add(e.kind);
       }
     }

@@ -31,7 +31,7 @@ const replaced = (s: Schema, name: string, f: Field): Schema => new Schema(s.fie
 describe('the stored schema rule', () => {
   it('takes the declaration as it is: the current version, every column, the declared labels', () => {
     const s = accepted(SCHEMAS.proc, SCHEMAS.proc);
-    expect([s.version, s.complete, s.checked]).toEqual([3, true, SCHEMAS.proc]);
+    expect([s.version, s.complete, s.checked]).toEqual([4, true, SCHEMAS.proc]);
     expect(s.present.every(Boolean)).toBe(true);
   });
 
@@ -40,7 +40,7 @@ describe('the stored schema rule', () => {
     const proc = accepted(PROC_V1, SCHEMAS.proc);
     expect(proc.version).toBe(1);
     expect(proc.complete).toBe(false);
-    expect(SCHEMAS.proc.fields.filter((_, i) => !proc.present[i]).map((f) => f.name)).toEqual(['cwd', 'start_ts', 'kthread']);
+    expect(SCHEMAS.proc.fields.filter((_, i) => !proc.present[i]).map((f) => f.name)).toEqual(['cwd', 'start_ts', 'kthread', 'loginuid']);
     expect(proc.checked.fields.find((f) => f.name === 'kind')!.metadata.get('flightrec.enum')).toBe('fork,exec,exit');
     const file = accepted(FILE_V1, SCHEMAS.file);
     expect(SCHEMAS.file.fields.filter((_, i) => !file.present[i]).map((f) => f.name)).toEqual(['abs_path']);
@@ -70,16 +70,19 @@ describe('the stored schema rule', () => {
   });
 
   it('holds a file of the current version to the declaration exactly, and goes by the version it records', () => {
-    expect(refusal(tagged(PROC_V1, '3'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table: 16 columns, expected 19');
-    // Schema 3 added nothing to proc: a file of version 2 has what the declaration has.
-    expect(accepted(tagged(SCHEMAS.proc, '2'), SCHEMAS.proc)).toMatchObject({ version: 2, complete: true });
+    expect(refusal(tagged(PROC_V1, '4'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table: 16 columns, expected 20');
+    // Schema 3 added nothing to proc, schema 4 loginuid: a file of version 3 has version 2's columns.
+    const v2 = without(SCHEMAS.proc, 'loginuid');
+    expect(accepted(tagged(v2, '3'), SCHEMAS.proc)).toMatchObject({ version: 3, complete: false });
+    expect(accepted(tagged(v2, '2'), SCHEMAS.proc)).toMatchObject({ version: 2, complete: false });
+    expect(refusal(tagged(SCHEMAS.proc, '3'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table as of schema version 3: 20 columns, expected 19');
     expect(refusal(tagged(PROC_V1, '2'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table as of schema version 2: 16 columns, expected 19');
     const kind = SCHEMAS.proc.fields.find((f) => f.name === 'kind')!;
     expect(refusal(replaced(SCHEMAS.proc, 'kind', relabelled(kind, 'fork,exec,exit')), SCHEMAS.proc)).toMatch(/column 6 kind has labels fork,exec,exit, expected fork,exec,exit,snapshot$/);
-    expect(refusal(tagged(SCHEMAS.proc, '1'), SCHEMAS.proc)).toMatch(/as of schema version 1: 19 columns, expected 16$/);
+    expect(refusal(tagged(SCHEMAS.proc, '1'), SCHEMAS.proc)).toMatch(/as of schema version 1: 20 columns, expected 16$/);
     expect(accepted(tagged(PROC_V1, '1'), SCHEMAS.proc).version).toBe(1);
-    expect(refusal(tagged(SCHEMAS.proc, '4'), SCHEMAS.proc)).toBe("written under schema version 4, newer than this flightrec's 3: read it with a newer flightrec");
-    expect(refusal(tagged(SCHEMAS.proc, '3\n'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema version "3\\n" is not a version number');
+    expect(refusal(tagged(SCHEMAS.proc, '5'), SCHEMAS.proc)).toBe("written under schema version 5, newer than this flightrec's 4: read it with a newer flightrec");
+    expect(refusal(tagged(SCHEMAS.proc, '4\n'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema version "4\\n" is not a version number');
     for (const v of ['0', '02', '-1', '1.5', '', '9999999']) expect(refusal(tagged(PROC_V1, v), SCHEMAS.proc), v).toMatch(/^corrupt Arrow stream: schema version ".*" is not a version number$/);
   });
 
@@ -92,7 +95,7 @@ describe('the stored schema rule', () => {
 
   it('is what writers hold batches to, exactly', () => {
     expect(schemaMismatch(SCHEMAS.proc, SCHEMAS.proc)).toBeUndefined();
-    expect(schemaMismatch(PROC_V1, SCHEMAS.proc)).toBe('16 columns, expected 19');
+    expect(schemaMismatch(PROC_V1, SCHEMAS.proc)).toBe('16 columns, expected 20');
     const kind = SCHEMAS.proc.fields.find((f) => f.name === 'kind')!;
     expect(schemaMismatch(replaced(SCHEMAS.proc, 'kind', relabelled(kind, 'fork,exec,exit')), SCHEMAS.proc)).toMatch(/kind has labels fork,exec,exit, expected fork,exec,exit,snapshot/);
   });
@@ -106,9 +109,9 @@ describe('table files refused by the rule', () => {
     ['enum labels of another order', replaced(PROC_V1, 'kind', relabelled(kind, 'exit,exec,fork')), /corrupt Arrow stream: .*: column 6 kind has labels exit,exec,fork, expected fork,exec,exit/],
     ['a label added later in a file of version 1', replaced(PROC_V1, 'kind', relabelled(kind, 'fork,exec,exit,snapshot')), /corrupt Arrow stream: .*: column 6 kind has labels fork,exec,exit,snapshot, expected fork,exec,exit/],
     ['a type changed', replaced(PROC_V1, 'ppid', new Field('ppid', new Uint64(), false, ppid.metadata)), /corrupt Arrow stream: .*: column 7 is ppid: Uint64, expected ppid: Uint32/],
-    ['a version newer than this build', tagged(SCHEMAS.proc, '4'), /written under schema version 4, newer than this flightrec's 3: read it with a newer flightrec/],
+    ['a version newer than this build', tagged(SCHEMAS.proc, '5'), /written under schema version 5, newer than this flightrec's 4: read it with a newer flightrec/],
     ['a version that is not a number', tagged(SCHEMAS.proc, '2; rm -rf'), /corrupt Arrow stream: schema version "2; rm -rf" is not a version number/],
-    ['the columns of version 2 under version 1', tagged(SCHEMAS.proc, '1'), /as of schema version 1: 19 columns, expected 16/],
+    ['the columns of version 4 under version 1', tagged(SCHEMAS.proc, '1'), /as of schema version 1: 20 columns, expected 16/],
   ];
   for (const [what, schema, why] of cases) {
     it(`${what}: one line naming the file, from the reader and from the CLI`, () => {

@@ -54,6 +54,8 @@ export const HOLDS_EVERYTHING = ['--ring-size', '256M'] as const;
 
 const record = (r: Recorder, dir: string, args: readonly string[]): Promise<Recorded> => r.start(dir, ['-q', ...args]).done;
 
+/** A login uid no session of the host has. */
+const LOGINUID = 4321;
 const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Promise((res) => p.once('exit', (code) => res(code)));
 
 // ---------------------------------------------------------------- checks' helpers
@@ -684,11 +686,14 @@ export const SCENARIOS: readonly Scenario<never>[] = [
   }),
 
   scenario<Dir & { target: number; work: string }>({
-    name: 'process context: a server started before the recording has its program, arguments, directory and user, and roots the tree',
+    name: 'process context: a server started before the recording has its program, arguments, directory, user and login uid, and roots the tree',
     async run(r, at) {
       const go = join(at.work, 'go');
-      // Started (and in its directory) before the recorder, which must find all that in /proc.
-      const server = spawn('sh', ['-c', `cd ${at.work} && while [ ! -e ${go} ]; do sleep 0.05; done; cat /etc/hostname > /dev/null`], { stdio: 'ignore' });
+      // Started (in its directory, in a login session as pam_loginuid makes one) before the
+      // recorder, which must find all that in /proc; it says when it is ready.
+      const server = spawn('sh', ['-c', `echo ${LOGINUID} > /proc/self/loginuid && cd ${at.work} && echo ready && while [ ! -e ${go} ]; do sleep 0.05; done; cat /etc/hostname > /dev/null`],
+        { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((res) => server.stdout!.once('data', res));
       const dir = join(at.work, 'rec');
       const rec = r.start(dir, ['-q', '--pid', String(server.pid)]);
       await recorderAttached(rec.pid);
@@ -702,6 +707,12 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       expect(p[0]!.exe).toMatch(/\/(dash|sh|bash)$/);
       expect((p[0]!.argv as string[]).slice(0, 2)).toEqual(['sh', '-c']);
       expect([p[0]!.cwd, p[0]!.uid, p[0]!.user, p[0]!.running_at_start]).toEqual([work, process.getuid!(), 'root', true]);
+      // The login uid: the snapshot's from /proc, the child's fork and exec rows' from the kernel.
+      expect(sqlRows(dir, `SELECT loginuid FROM processes WHERE pid = ${target}`)).toEqual([{ loginuid: LOGINUID }]);
+      const proc = rows(dir, 'proc');
+      const cat = execs(proc).find((e) => argv(e)[0] === 'cat')!;
+      const ofCat = proc.filter((x) => x.pid === cat.pid).map((x) => x.loginuid);
+      expect(ofCat).toEqual(Array(ofCat.length).fill(LOGINUID));
       const roots = sqlRows(dir, 'SELECT DISTINCT root FROM process_tree').map((x) => x.root);
       expect(roots).toEqual([target]);
     },

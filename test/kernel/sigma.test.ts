@@ -1,9 +1,11 @@
 // SigmaHQ's rules, unmodified (fixtures/sigma), on the real kernel: scripted attacker
 // behaviour fires the rules written for it (auditd's too, on the records flightrec makes of
-// the syscall, proc and file tables), live and in replay alike, byte for byte; benign
+// the syscall, proc and file tables; the login session's audit loginuid as LogonId), live
+// and in replay alike, byte for byte; benign
 // work (a build, a backup with tar) raises nothing high or critical; and `hunt` finds, as
 // SQL, what replay finds, over the recording and over its fleet export. Nothing here changes
-// the host: the cron file is written under a tmpfs over /etc in a mount namespace of its own.
+// the host: the cron file is written under a tmpfs over /etc (the SCX agent's directory over
+// /var/opt) in a mount namespace of its own.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,8 @@ unshare -m --propagation private sh -c 'mount -t tmpfs none /etc && mkdir /etc/c
 sh -c 'f=$(mktemp) && chown root "$f" && chmod u+s "$f" && rm -f "$f"'
 # a connection to a tunnel service, named by the DNS answer that gave its address
 python3 ${join(ROOT, 'test', 'kernel', 'scripts', 'tunnel_lookup.py')} x1.tunnel.us.ngrok.com
+# OMIGOD: a shell the SCX agent runs as root in its directory (a tmpfs over /var/opt), in root's login session (audit loginuid 0)
+unshare -m --propagation private sh -c 'mount -t tmpfs none /var/opt && mkdir -p /var/opt/microsoft/scx/tmp && cd /var/opt/microsoft/scx/tmp && echo 0 > /proc/self/loginuid && /bin/sh -c "true /etc/opt/microsoft/scx/conf/tmpdir/scx1234"'
 `;
 
 // auditd's rules, on the records flightrec makes of the same work: personality() turning ASLR
@@ -81,7 +85,8 @@ describe.runIf(run)('Sigma rules on the real kernel', () => {
     const rec = record(ATTACK);
     const alerts = replayed(rec);
     const titles = new Set(alerts.map((a) => a.title));
-    for (const t of ['Decode Base64 Encoded Text', 'Linux Base64 Encoded Pipe to Shell', 'New Cron File Created', 'Setuid and Setgid', 'Communication To Ngrok Tunneling Service - Linux']) {
+    for (const t of ['Decode Base64 Encoded Text', 'Linux Base64 Encoded Pipe to Shell', 'New Cron File Created', 'Setuid and Setgid', 'Communication To Ngrok Tunneling Service - Linux',
+      'OMIGOD SCX RunAsProvider ExecuteScript', 'OMIGOD SCX RunAsProvider ExecuteShellCommand']) {
       expect(titles, `${t} among ${[...titles].join(', ')}`).toContain(t);
     }
     // Two connects of one tree to the tunnel are one alert and a summary of both; a hunt lists each.

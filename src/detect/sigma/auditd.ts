@@ -180,6 +180,7 @@ export class SyscallRecord implements SigmaEvent {
       case 'exit': return Number(e.ret);
       case 'pid': return e.pid;
       case 'ppid': return this.procs.get(e.pid)?.ppid;
+      case 'auid': return this.procs.get(e.pid)?.loginuid ?? undefined;
       case 'comm': return e.comm;
       case 'exe': return this.procs.get(e.pid)?.exe;
       default: return undefined;

@@ -54,6 +54,7 @@ class ProcessCreation extends ProcessEvent {
       case 'Image': return e.filename;
       case 'CommandLine': return commandLine(e.argv);
       case 'CurrentDirectory': return e.cwd;
+      case 'LogonId': return e.loginuid ?? undefined;
       case 'User': return this.user(e.uid);
       case 'ProcessId': return e.pid;
       case 'ParentProcessId': return e.ppid;

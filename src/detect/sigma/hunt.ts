@@ -38,7 +38,7 @@ const USERS = `SELECT recording, id, min(name) AS name FROM account WHERE kind =
 const SOURCE_SQL: Readonly<Record<Exclude<SourceName, 'auditd'>, string>> = {
   process_creation: `
   SELECT e.recording, e.host, e.ts, e.seq, e.time, e.pid,
-    e.filename AS "Image", array_to_string(e.argv, ' ') AS "CommandLine", e.cwd AS "CurrentDirectory",
+    e.filename AS "Image", array_to_string(e.argv, ' ') AS "CommandLine", e.cwd AS "CurrentDirectory", e.loginuid AS "LogonId",
     coalesce(u.name, e.uid::VARCHAR) AS "User", e.pid AS "ProcessId", e.ppid AS "ParentProcessId",
     CASE WHEN p.kind <> 'exit' THEN p.filename END AS "ParentImage",
     CASE WHEN p.kind <> 'exit' THEN array_to_string(p.argv, ' ') END AS "ParentCommandLine"
@@ -102,11 +102,11 @@ function auditSql(fields: readonly string[], calls: readonly string[] | undefine
   SELECT ${HEAD}, 0 AS item, ${cols({
     type: `'SYSCALL'`, syscall: 'e.nr', SYSCALL: 'syscall_name(e.recording, e.nr)',
     success: `CASE WHEN e.ret BETWEEN -4095 AND -1 THEN 'no' ELSE 'yes' END`, exit: 'e.ret', pid: 'e.pid',
-    ppid: `CASE WHEN p.kind <> 'exit' THEN p.ppid END`, comm: 'e.comm', exe: `CASE WHEN p.kind <> 'exit' THEN p.filename END`,
+    ppid: `CASE WHEN p.kind <> 'exit' THEN p.ppid END`, auid: `CASE WHEN p.kind <> 'exit' THEN p.loginuid END`, comm: 'e.comm', exe: `CASE WHEN p.kind <> 'exit' THEN p.filename END`,
   }, (n) => (n < 4 ? `lower(to_hex(e.arg${n}))` : 'NULL::VARCHAR'))},
     list_filter([e.comm, CASE WHEN p.kind <> 'exit' THEN p.filename END], x -> x IS NOT NULL) AS keywords
   FROM (SELECT *, ${ORDER('syscall')} AS k FROM syscall${calls === undefined ? '' : ` WHERE ${calls.length === 0 ? 'false' : `syscall_name(recording, nr) IN (${calls.map(sqlString).join(', ')})`}`}) e
-  ASOF LEFT JOIN (SELECT recording, pid, kind, filename, ppid, ${ORDER('proc')} AS k FROM proc) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
+  ASOF LEFT JOIN (SELECT recording, pid, kind, filename, ppid, loginuid, ${ORDER('proc')} AS k FROM proc) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
   UNION ALL
   SELECT ${HEAD}, 0 AS item, ${cols({ type: `'EXECVE'`, argc: 'len(e.argv)' }, (n) => `e.argv[${n + 1}]`)},
     CASE WHEN e.argv IS NULL THEN []::VARCHAR[] ELSE [array_to_string(e.argv, ' ')] END AS keywords
@@ -124,9 +124,9 @@ function auditSql(fields: readonly string[], calls: readonly string[] | undefine
   FROM file e WHERE e.op IN ('rename', 'link')`;
 }
 
-const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'SourcePort', 'DestinationPort']);
+const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'LogonId', 'SourcePort', 'DestinationPort']);
 const IPS = new Set(['SourceIp', 'DestinationIp']);
-const AUDIT_NUMBERS = new Set(['syscall', 'exit', 'pid', 'ppid', 'argc']);
+const AUDIT_NUMBERS = new Set(['syscall', 'exit', 'pid', 'ppid', 'auid', 'argc']);
 
 /** SQL names ignore case, and auditd's enriched format names its interpreted values in capitals (syscall 59, SYSCALL execve). */
 const auditColumn = (field: string): string => `"audit_${field}${/[A-Z]/.test(field) ? '_interpreted' : ''}"`;

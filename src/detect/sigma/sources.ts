@@ -2,7 +2,9 @@
 // those of Sysmon for Linux, which SigmaHQ's Linux rules are written against:
 //
 //   process_creation    a proc exec row: Image, CommandLine, CurrentDirectory, User, ProcessId,
-//                       and the parent as it was then: ParentImage, ParentCommandLine, ParentProcessId
+//                       LogonId (the audit login uid, as Sysmon for Linux gives it: 4294967295
+//                       unset), and the parent as it was then: ParentImage, ParentCommandLine,
+//                       ParentProcessId
 //   file_event          a file created or overwritten (creat, open with O_CREAT or O_TMPFILE,
 //                       the new name of rename and link, a symlink) that succeeded: TargetFilename
 //   file_delete         unlink and rmdir that succeeded: TargetFilename
@@ -21,7 +23,7 @@
 //              table), a0..a3 (the argument registers in lowercase hex, no 0x, as audit prints
 //              them: personality(0x40000) is a0 40000), success (yes unless the return is
 //              -4095..-1), exit (the return), pid, ppid, comm, exe (the process's program, its
-//              latest proc row as for Image). A rule that names no syscall (exe, comm only) is
+//              latest proc row as for Image), auid (its audit login uid, from the same row). A rule that names no syscall (exe, comm only) is
 //              written for an audit rule set's program watches (-w PROG -p x), which log the
 //              exec: it runs on the SYSCALL records of execve and execveat, not on every call
 //              of the program (an alert per syscall: a thousand for one useradd)
@@ -39,8 +41,8 @@
 //   user-space programs or audit itself, not from anything flightrec records: a rule that can
 //   match only those is refused; one that can also match a record above runs, and its check
 //   says which selections never match. `key` names the auditd rule (-k) that logged a record,
-//   from the machine's audit rule set, which a recording does not have: refused, as are auid
-//   and ses (the login session) and uid, euid and the other identities (flightrec knows them
+//   from the machine's audit rule set, which a recording does not have: refused, as are ses
+//   (the login session's number) and uid, euid and the other identities (flightrec knows them
 //   from proc rows, which a set*id call inside the process does not update).
 //
 // What a source lacks is a refusal with a reason, never a field that silently never matches.
@@ -67,7 +69,7 @@ const PROCESS = ['Image', 'User', 'ProcessId'];
 export const SOURCES: Readonly<Record<SourceName, SourceSpec>> = {
   process_creation: {
     name: 'process_creation',
-    fields: new Set([...PROCESS, 'CommandLine', 'CurrentDirectory', 'ParentImage', 'ParentCommandLine', 'ParentProcessId']),
+    fields: new Set([...PROCESS, 'CommandLine', 'CurrentDirectory', 'LogonId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId']),
     keywords: false,
   },
   file_event: { name: 'file_event', fields: new Set([...PROCESS, 'TargetFilename']), keywords: false },
@@ -82,7 +84,7 @@ export const SOURCES: Readonly<Record<SourceName, SourceSpec>> = {
 };
 
 /** The auditd fields flightrec makes (auditd.ts), besides the arguments a0, a1, ... */
-export const AUDIT_FIELDS: ReadonlySet<string> = new Set(['type', 'syscall', 'SYSCALL', 'success', 'exit', 'pid', 'ppid', 'comm', 'exe', 'argc', 'name', 'nametype']);
+export const AUDIT_FIELDS: ReadonlySet<string> = new Set(['type', 'syscall', 'SYSCALL', 'success', 'exit', 'pid', 'ppid', 'auid', 'comm', 'exe', 'argc', 'name', 'nametype']);
 
 /** An argv has at most ARGV_MAX / 2 elements (each at least a byte and its NUL). */
 const MAX_AUDIT_ARG = ARGV_MAX / 2;
@@ -96,14 +98,12 @@ export function auditArg(field: string): number | undefined {
 
 /** Fields Sysmon has that flightrec does not record, and why (said when a rule needs one). */
 export const MISSING_FIELDS: Readonly<Record<string, string>> = {
-  LogonId: 'flightrec does not record the login session (audit loginuid)',
   LogonGuid: 'flightrec does not record the login session',
   ProcessGuid: 'processes are named by pid and start time, not a GUID',
   ParentProcessGuid: 'processes are named by pid and start time, not a GUID',
   Hashes: 'flightrec does not hash executables',
   IntegrityLevel: 'Linux processes have no integrity level',
   key: 'the key of the auditd rule (-k) that logged the record: a recording is made without the host\'s audit rules',
-  auid: 'flightrec does not record the login session (audit loginuid)',
   ses: 'flightrec does not record the login session (audit sessionid)',
   uid: 'the identities of a process are those of its proc rows, which a set*id call inside it does not update',
   euid: 'the identities of a process are those of its proc rows, which a set*id call inside it does not update',

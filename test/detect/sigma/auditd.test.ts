@@ -46,7 +46,8 @@ describe('auditd rules', () => {
       .toBe("it matches only audit records of type 'SERVICE_STOP', which flightrec does not make (it makes SYSCALL, EXECVE, PATH from the syscall, proc and file tables)");
     expect(check(`    a:\n        type: SYSCALL\n    b:\n        type: PATH\n    condition: a and b`).reason).toBe('it can match no audit record flightrec makes (it makes SYSCALL, EXECVE, PATH from the syscall, proc and file tables)');
     expect(check(`    sel:\n        key: susp_activity\n    condition: sel`).reason).toMatch(/^field 'key' not in this log source \(key: the key of the auditd rule/);
-    expect(check(`    sel:\n        type: SYSCALL\n        auid: 1000\n    condition: sel`).reason).toMatch(/^field 'auid' not in this log source/);
+    expect(check(`    sel:\n        type: SYSCALL\n        ses: 3\n    condition: sel`).reason).toMatch(/^field 'ses' not in this log source/);
+    expect(check(`    sel:\n        type: SYSCALL\n        auid: 1000\n    condition: sel`)).toEqual({ types: ['SYSCALL'], execOnly: true, note: EXEC });
     expect(check(`    sel:\n        type: SYSCALL\n        euid: 33\n    condition: sel`).reason).toMatch(/set\*id call/);
     expect(check(`    s:\n        type: SYSCALL\n        exe|endswith: /useradd\n    u:\n        type: ADD_USER\n    condition: 1 of them`))
       .toEqual({ types: ['SYSCALL'], execOnly: true, note: `'u' never matches: type 'ADD_USER', which flightrec does not make; ${EXEC}` });
