@@ -78,9 +78,10 @@ describe('the syscall rows auditd rules read', () => {
     const texts = readRuleFiles([join(ROOT, 'fixtures', 'sigma', 'rules', 'linux', 'auditd')]);
     const hunts = compileRules(texts).supported.map((s) => huntRule(s, s.rule.rule.file)).filter((h): h is HuntRule => !('reason' in h));
     expect(hunts).toHaveLength(49);
-    expect(huntQuery(hunts)).toContain("FROM syscall WHERE syscall_name(recording, nr) IN ('execve', 'execveat', 'memfd_create', 'mknod', 'personality', 'sysinfo', 'syslog')");
+    // The numbers of those calls on x86_64 and arm64 first (a filter the scan takes), then the names on the recording's own.
+    expect(huntQuery(hunts)).toContain("FROM syscall WHERE nr IN (59, 92, 99, 103, 116, 133, 135, 179, 221, 279, 281, 319, 322) AND syscall_name(recording, nr) IN ('execve', 'execveat', 'memfd_create', 'mknod', 'personality', 'sysinfo', 'syslog')");
     const sysinfo = hunts.filter((h) => h.title === 'System Info Discovery via Sysinfo Syscall');
-    expect(huntQuery(sysinfo)).toContain("FROM syscall WHERE syscall_name(recording, nr) IN ('sysinfo')");
+    expect(huntQuery(sysinfo)).toContain("FROM syscall WHERE nr IN (99, 179) AND syscall_name(recording, nr) IN ('sysinfo')");
   });
 });
 
