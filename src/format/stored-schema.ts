@@ -57,8 +57,8 @@ function labelsAt(f: Field, version: number): string | undefined {
   return since.split(',').flatMap((v, i) => (Number(v) <= version ? [each[i]!] : [])).join(',');
 }
 
-/** What is shown of a file's text in a one-line message: escaped and cut short. */
-const shown = (s: string): string => cutText(s, 200);
+/** What is shown of a file's text in a one-line message: escaped and cut short (a damaged schema may have no text where a name belongs). */
+const shown = (s: string | null | undefined): string => (typeof s === 'string' ? cutText(s, 200) : '(none)');
 
 /** Names, types and enum labels, in order, against `want`: what differs, or undefined. */
 function fieldsDiffer(found: readonly Field[], want: readonly Field[]): string | undefined {

@@ -91,6 +91,8 @@ describe('the stored schema rule', () => {
     const why = refusal(replaced(PROC_V1, 'ppid', new Field(name, new Utf8(), true)), SCHEMAS.proc);
     expect(why).not.toMatch(/[\n\x1b]/);
     expect(why.length).toBeLessThan(400);
+    // A damaged schema message can leave a column without a name.
+    expect(refusal(replaced(PROC_V1, 'ppid', new Field(null as unknown as string, new Utf8(), true)), SCHEMAS.proc)).toMatch(/column 7 is \(none\): Utf8, expected ppid: Uint32$/);
   });
 
   it('is what writers hold batches to, exactly', () => {
