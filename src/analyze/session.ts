@@ -316,7 +316,8 @@ export class Analysis {
     const perArch = (value: (arch: string) => string): string => (arches.length <= 1 ? value(arches[0] ?? 'x86_64')
       : `CASE ${arches.map((a) => `WHEN recording IN (${byArch.get(a)!.map(lit).join(', ')}) THEN ${value(a)}`).join(' ')} END`);
     await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_NAMES))}, 'syscall_' || nr)`);
-    await this.run(`CREATE MACRO syscall_arg_kinds(recording, nr) AS ${perArch(lookup(SYSCALL_ARG_KINDS))}`);
+    // A call without known kinds (an arch-specific prototype) shows its first three registers.
+    await this.run(`CREATE MACRO syscall_arg_kinds(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_ARG_KINDS))}, 'uuu')`);
     // Which argument (1-6) is a call's first fd or directory fd: a constant per call, not
     // searched for in its kinds on every row.
     const fdArg = (kinds: string): string | null => {

@@ -78,11 +78,11 @@ export function decodeMacros(): string[] {
   WHEN 'p' THEN CASE WHEN x = 0 THEN 'NULL' ELSE '0x' || lower(hex(x)) END
   WHEN 'o' THEN fr_mode(x & 4294967295) WHEN 'l' THEN fr_i64(x)::VARCHAR WHEN 'w' THEN (x & 4294967295)::VARCHAR
   ELSE x::VARCHAR END`,
-    // The arguments a syscall has, by their kinds (NULL: not known, the first three as numbers);
-    // the argument at fd_pos (its first fd) followed by the path it was opened with, as strace -y
-    // writes it.
+    // The arguments a syscall has, by their kinds (syscall_arg_kinds: 'uuu' when not known, the
+    // first three as numbers); the argument at fd_pos (its first fd) followed by the path it was
+    // opened with, as strace -y writes it.
     `CREATE OR REPLACE MACRO fr_args(kinds, fd_pos, a0, a1, a2, a3, a4, a5, fd_path) AS concat_ws(', ',
-  ${[0, 1, 2, 3, 4, 5].map((i) => `CASE WHEN length(coalesce(kinds, 'uuu')) > ${i} THEN fr_arg(substr(coalesce(kinds, 'uuu'), ${i + 1}, 1), a${i})
+  ${[0, 1, 2, 3, 4, 5].map((i) => `CASE WHEN length(kinds) > ${i} THEN fr_arg(substr(kinds, ${i + 1}, 1), a${i})
     || CASE WHEN fd_pos = ${i + 1} AND fd_path IS NOT NULL THEN '<' || fd_path || '>' ELSE '' END END`).join(',\n  ')})`,
     `CREATE OR REPLACE MACRO fr_nth_arg(n, a0, a1, a2, a3, a4, a5) AS CASE n ${[0, 1, 2, 3, 4, 5].map((i) => `WHEN ${i + 1} THEN a${i}`).join(' ')} END`,
     // A socket address as strace writes it (the net views give the address as text already).

@@ -6,7 +6,7 @@ import { Analysis } from '../../src/analyze/session.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
 import { Recording } from '../../src/format/recording.js';
 import { RAW_COLUMNS } from '../../src/schema/sql.generated.js';
-import { TABLE_NAMES, type TableName } from '../../src/schema/tables.js';
+import { SCHEMA_VERSION, TABLE_NAMES, type TableName } from '../../src/schema/tables.js';
 import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { tempDir } from '../helpers.js';
 import { FIXTURE } from '../format/older.js';
@@ -106,14 +106,14 @@ describe('the query cache', () => {
         expect(want.length, t).toBeGreaterThan(100);
         expect(await rawRows(a, t), t).toEqual(want);
       }
-      expect(await count(a, 'SELECT count(*) FROM proc WHERE cwd IS NOT NULL OR start_ts IS NOT NULL OR kthread IS NOT NULL')).toBe(0);
+      expect(await count(a, 'SELECT count(*) FROM proc WHERE cwd IS NOT NULL OR start_ts IS NOT NULL OR kthread IS NOT NULL OR loginuid IS NOT NULL')).toBe(0);
       expect(await count(a, 'SELECT count(*) FROM file WHERE abs_path IS NOT NULL')).toBe(0);
     } finally {
       a.close();
     }
     // An entry made under other table declarations has other columns: it is built again.
     const meta = join(cache, readdirSync(cache).find((f) => /^\d{6}-proc-[0-9a-f]+\.json$/.test(f))!);
-    writeFileSync(meta, readFileSync(meta, 'utf8').replace('"schema_version":3', '"schema_version":2'));
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace(`"schema_version":${SCHEMA_VERSION}`, '"schema_version":2'));
     const again = await Analysis.open([FIXTURE], { cache });
     again.close();
     expect(again.sources[0]!.cached.built).toBe(1);
