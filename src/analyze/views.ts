@@ -11,8 +11,10 @@ export const META_COLUMNS = {
   syscall_names: 'arch VARCHAR, nr UINTEGER, name VARCHAR',
 } as const;
 
-/** The calls whose args_text comes from the file or net row written with them. */
-const JOINED_CALLS = "'open', 'openat', 'openat2', 'creat', 'connect', 'bind'";
+/** The calls whose args_text comes from the net row written with them (the address), and from the file row (the path). */
+const NET_CALLS = "'connect', 'bind'";
+const OPEN_CALLS = "'open', 'openat', 'openat2', 'creat'";
+const JOINED_CALLS = `${OPEN_CALLS}, ${NET_CALLS}`;
 
 export const DERIVED_VIEWS: ReadonlyArray<readonly [name: string, doc: string, sql: string]> = [
   ['syscalls', 'syscall rows with the syscall name of the recording\'s architecture and the arguments as text (args_text), strace-style where the recording has them: fds with the path they were opened with', `
@@ -26,8 +28,8 @@ UNION ALL
 SELECT s.*, fr_i32(s.arg0) || ', ' ||
   coalesce(CASE s.name WHEN 'connect' THEN fr_sockaddr(n.family, n.daddr, n.dport, n.unix_path) ELSE fr_sockaddr(n.family, n.saddr, n.sport, n.unix_path) END,
     '0x' || lower(hex(s.arg1))) || ', ' || (s.arg2 & 4294967295) AS args_text
-FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_name(recording, nr) IN ('connect', 'bind')) s
-LEFT JOIN (SELECT recording, tid, ts, op, family, saddr, sport, daddr, dport, unix_path FROM net WHERE op IN ('connect', 'bind')) n
+FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_name(recording, nr) IN (${NET_CALLS})) s
+LEFT JOIN (SELECT recording, tid, ts, op, family, saddr, sport, daddr, dport, unix_path FROM net WHERE op IN (${NET_CALLS})) n
   ON n.recording = s.recording AND n.tid = s.tid AND n.ts = s.ts AND n.op = s.name
 UNION ALL
 -- The opens: a file row is written at the same instant as its syscall row (ts) by the same
@@ -42,7 +44,7 @@ SELECT s.*,
       CASE WHEN open_takes_mode(recording_arch(s.recording), coalesce(f.flags, (CASE s.name WHEN 'open' THEN s.arg1 ELSE s.arg2 END) & 4294967295))
         THEN ', ' || fr_mode(coalesce(f.mode, CASE s.name WHEN 'open' THEN s.arg2 ELSE s.arg3 END)) ELSE '' END
   END AS args_text
-FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_name(recording, nr) IN ('open', 'openat', 'openat2', 'creat')) s
+FROM (SELECT *, syscall_name(recording, nr) AS name FROM syscall WHERE syscall_name(recording, nr) IN (${OPEN_CALLS})) s
 LEFT JOIN (SELECT recording, tid, ts, path, dirfd, flags, mode FROM file WHERE op IN ('open', 'creat')) f
   ON f.recording = s.recording AND f.tid = s.tid AND f.ts = s.ts`],
 

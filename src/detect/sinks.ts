@@ -66,6 +66,7 @@ export function syslogSink(target: string, unix: DatagramSender, report: Report,
   const udp = /^udp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(target);
   if (!udp && !target.startsWith('/')) throw new UsageError(`--syslog ${target}: give a unix socket path (such as /dev/log) or udp://host:port`);
   const socket = udp ? createSocket(udp[1]!.includes(':') ? 'udp6' : 'udp4') : undefined;
+  const host = hostname();
   let failed = false;
   const fail = (err: unknown): void => {
     if (!failed) report(`syslog ${target}: ${(err as Error).message}; later alerts are not sent there`);
@@ -77,7 +78,7 @@ export function syslogSink(target: string, unix: DatagramSender, report: Report,
     write(alerts, m) {
       for (const a of alerts) {
         if (failed) return;
-        const msg = Buffer.from(syslogMessage(a, m, hostname(), format));
+        const msg = Buffer.from(syslogMessage(a, m, host, format));
         try {
           if (socket && udp) socket.send(msg, Number(udp[2]), udp[1]!.replace(/^\[|\]$/g, ''), (err) => err && fail(err));
           else unix.send(target, msg);
