@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { sigmaDetector } from '../../src/detect/sigma/detector.js';
 import { readRuleFiles } from '../../src/detect/sigma/rules.js';
 import { Recording } from '../../src/format/recording.js';
+import { RecordingWriter } from '../../src/format/recording-writer.js';
+import { syscallNumbers } from '../../src/detect/predicate.js';
+import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { replay } from '../../src/replay/replay.js';
 import { ROOT, alertEvents, cli, cliWithin, tempDir } from '../helpers.js';
 
@@ -85,6 +88,35 @@ describe('flightrec sigma check', () => {
     // auditd rules take part, on each record type: SYSCALL, EXECVE (a keyword search), PATH.
     for (const t of ['System Info Discovery via Sysinfo Syscall', 'Binary Padding - Linux', 'Use Of Hidden Paths Or Files']) expect(replayed.some((m) => m.includes(` ${t} `)), t).toBe(true);
   }, 180_000);
+
+  it('LogonId and auditd\'s auid are the login uid of proc rows: replay and hunt find the same', () => {
+    // Two execs, of the same program, in a login session of uid 1000 and outside any (unset).
+    const dir = join(tempDir(), 'rec');
+    const w = RecordingWriter.create(dir);
+    const rand = rng(5);
+    const clock = new SyntheticClock(rand);
+    const execve = syscallNumbers('x86_64').get('execve')!;
+    const [proc, sys] = [syntheticRows('proc', 2, clock, rand), syntheticRows('syscall', 2, clock, rand)];
+    [1000, 4294967295].forEach((loginuid, i) => {
+      Object.assign(proc[i]!, { pid: 10 + i, tid: 10 + i, kind: 1, filename: '/usr/bin/id', argv: ['id'], uid: 0, loginuid });
+      Object.assign(sys[i]!, { pid: 10 + i, tid: 10 + i, nr: execve, ret: 0n });
+    });
+    w.append('proc', batchFromRows('proc', proc));
+    w.append('syscall', batchFromRows('syscall', sys));
+    w.close();
+    const rules = join(tempDir(), 'rules');
+    mkdirSync(rules);
+    const rule = (id: string, logsource: string, selection: string): void => writeFileSync(join(rules, `${id}.yml`),
+      `title: ${id}\nid: ${id}\nlogsource:\n${logsource}\ndetection:\n    sel:\n${selection}\n    condition: sel\nlevel: high\n`);
+    rule('logon-1000', '    product: linux\n    category: process_creation', '        LogonId: 1000\n        Image|endswith: /id');
+    rule('auid-1000', '    product: linux\n    service: auditd', '        type: SYSCALL\n        auid: 1000\n        exe|endswith: /id');
+    const r = replay(Recording.open(dir), [sigmaDetector(readRuleFiles([rules]))]);
+    const replayed = r.alerts.map((a) => `${a.seq} ${(JSON.parse(a.evidence) as { rule_id: string }).rule_id}`).sort();
+    expect(replayed).toEqual([`${proc[0]!.seq} logon-1000`, `${sys[0]!.seq} auid-1000`].sort());
+    const hunt = cli('hunt', dir, '--sigma', rules, '-f', 'json');
+    expect(hunt.code, hunt.stderr).toBe(0);
+    expect((JSON.parse(hunt.stdout) as Array<{ seq: string; rule_id: string }>).map((m) => `${m.seq} ${m.rule_id}`).sort()).toEqual(replayed);
+  });
 
   it('prints a hunt\'s SQL, which flightrec sql runs to the same matches', () => {
     const file = join(RULES, 'linux', 'process_creation', 'proc_creation_lnx_susp_execution_tmp_folder.yml');

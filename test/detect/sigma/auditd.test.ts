@@ -89,7 +89,7 @@ const row = <T extends 'syscall' | 'proc' | 'file'>(fields: Partial<Event<T>>): 
 
 describe('auditd records', () => {
   const procs = new ProcessTable();
-  procs.update(row<'proc'>({ kind: 'exec', pid: 50, ppid: 7, uid: 0, filename: '/usr/bin/setarch', argv: ['setarch', 'x86_64', '-R', 'true'] }));
+  procs.update(row<'proc'>({ kind: 'exec', pid: 50, ppid: 7, uid: 0, loginuid: 1000, filename: '/usr/bin/setarch', argv: ['setarch', 'x86_64', '-R', 'true'] }));
   const nr = syscallNumbers('x86_64').get('personality')!;
   const sys = new SyscallRecord(procs, (n) => syscallName('x86_64', n));
   sys.e = row<'syscall'>({ pid: 50, comm: 'setarch', nr, arg0: 0x40000n, arg1: 0n, arg2: 0xffffffffffffffffn, arg3: 0x7ffd1234n, ret: -22n });
@@ -97,7 +97,7 @@ describe('auditd records', () => {
   it('SYSCALL: the call named from the arch table, arguments in hex as audit prints them, the process from its proc rows', () => {
     const f = (k: string): unknown => sys.get(k);
     expect([f('type'), f('syscall'), f('SYSCALL'), f('a0'), f('a1'), f('a2'), f('a3'), f('a4')]).toEqual(['SYSCALL', nr, 'personality', '40000', '0', 'ffffffffffffffff', '7ffd1234', undefined]);
-    expect([f('success'), f('exit'), f('pid'), f('ppid'), f('comm'), f('exe'), f('name')]).toEqual(['no', -22, 50, 7, 'setarch', '/usr/bin/setarch', undefined]);
+    expect([f('success'), f('exit'), f('pid'), f('ppid'), f('auid'), f('comm'), f('exe'), f('name')]).toEqual(['no', -22, 50, 7, 1000, 'setarch', '/usr/bin/setarch', undefined]);
     expect(sys.keywords()).toEqual(['setarch', '/usr/bin/setarch']);
     // SigmaHQ's ASLR rule writes personality's 0x40000 as audit prints it: 40000.
     const { supported } = compileRules([{ file: 'r.yml', name: 'r.yml', text: auditd(`    sel:\n        type: SYSCALL\n        SYSCALL: personality\n        a0: 40000\n    condition: sel`) }]);
