@@ -9,6 +9,7 @@ import { Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { addedSince } from '../../src/format/stored-schema.js';
 import { SCHEMAS } from '../../src/index.js';
+import { SCHEMA_VERSION } from '../../src/schema/tables.js';
 import { batchFromRows } from '../../src/testing/synthetic.js';
 import { cli, tempDir } from '../helpers.js';
 import { FIXTURE, fixtureFile, narrowed, storedSchemaOf, streamOf, tagged, unsealedWith } from '../format/older.js';
@@ -77,10 +78,10 @@ describe('commands on a schema-1 recording', () => {
     expect(cli('verify', out).code).toBe(0);
     for (const table of ['proc', 'file'] as const) {
       const stored = storedSchemaOf(fixtureFile(table, out));
-      expect(stored.metadata.get('flightrec.schema_version')).toBe('3');
+      expect(stored.metadata.get('flightrec.schema_version')).toBe(String(SCHEMA_VERSION));
       expect(stored.fields.map((f) => f.name)).toEqual(SCHEMAS[table].fields.map((f) => f.name));
     }
-    const q = cli('sql', out, "SELECT (SELECT count(*) FROM proc) AS procs, (SELECT count(cwd) + count(start_ts) + count(kthread) FROM proc) AS proc_added, (SELECT count(*) FROM file) AS files, (SELECT count(abs_path) FROM file) AS file_added", '-f', 'json');
+    const q = cli('sql', out, "SELECT (SELECT count(*) FROM proc) AS procs, (SELECT count(cwd) + count(start_ts) + count(kthread) + count(loginuid) FROM proc) AS proc_added, (SELECT count(*) FROM file) AS files, (SELECT count(abs_path) FROM file) AS file_added", '-f', 'json');
     expect(q.code, q.stderr).toBe(0);
     expect(JSON.parse(q.stdout)).toEqual([{ procs: String(PROC_ROWS), proc_added: '0', files: String(FILE_ROWS), file_added: '0' }]);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { Recording, SCHEMAS, slice, verifyRecording } from '../../src/index.js';
+import { SCHEMA_VERSION } from '../../src/schema/tables.js';
 import { cli, tempDir } from '../helpers.js';
 import { FIXTURE, fixtureFile, storedSchemaOf } from '../format/older.js';
 
@@ -38,7 +39,7 @@ describe('slice of a schema-1 recording', () => {
       expect(cli('verify', dir).code).toBe(0);
       for (const table of ['proc', 'file'] as const) {
         const stored = storedSchemaOf(fixtureFile(table, dir));
-        expect(stored.metadata.get('flightrec.schema_version')).toBe('3');
+        expect(stored.metadata.get('flightrec.schema_version')).toBe(String(SCHEMA_VERSION));
         expect(stored.fields.map((f) => f.name)).toEqual(SCHEMAS[table].fields.map((f) => f.name));
       }
     }
