@@ -44,7 +44,9 @@ export function markPruned(m: Manifest, indexes: readonly number[], at = new Dat
 
 /**
  * Removes what is left of `entries` that are marked pruned (all of a segment, or what a crash
- * left of it); returns how many directories it removed. Call only once a manifest marking them is on disk.
+ * left of it); returns how many directories it removed. Call only once a manifest marking them
+ * is durable (writeManifest fsyncs it). The removal itself is not fsynced: a crash that undoes
+ * it leaves a pruned segment's files, which readers ignore and seal removes.
  */
 export function removePruned(segments: ConfinedDir, entries: readonly SegmentEntry[]): number {
   let removed = 0;
@@ -53,6 +55,5 @@ export function removePruned(segments: ConfinedDir, entries: readonly SegmentEnt
     segments.removeTree(s.dir);
     removed++;
   }
-  if (removed > 0) segments.fsync();
   return removed;
 }
