@@ -24,7 +24,8 @@ export function segmentBytes(s: SegmentEntry): number {
 /** Indexes of the kept sealed segments to prune, oldest first, for the bound to hold at wall time `nowMs`. */
 export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number): number[] {
   const kept = m.segments.filter((s) => !isPruned(s));
-  let bytes = kept.reduce((n, s) => n + segmentBytes(s), 0);
+  // Summed only for a size bound: the recorder checks a time bound alone every few milliseconds.
+  let bytes = keep.keepBytes === undefined ? 0 : kept.reduce((n, s) => n + segmentBytes(s), 0);
   const out: number[] = [];
   for (const s of kept) {
     const over = keep.keepBytes !== undefined && bytes > keep.keepBytes;

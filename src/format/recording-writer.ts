@@ -43,6 +43,7 @@ export class RecordingWriter {
   private readonly maxBytes: number;
   private readonly maxMs: number;
   private readonly keep: Retention | undefined;
+  private nextAgeCheckMs = 0;
   private readonly now: () => number;
   private closed = false;
 
@@ -125,7 +126,11 @@ export class RecordingWriter {
   tick(): void {
     const s = this.segment;
     if (s && (s.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs || s.maxBatches >= MAX_BATCHES_PER_FILE)) this.sealSegment();
-    else if (this.keep?.keepMs !== undefined) this.prune(this.manifest);
+    else if (this.keep?.keepMs !== undefined && this.now() >= this.nextAgeCheckMs) {
+      // The list is walked at most once a second; a --keep-time is seconds or more.
+      this.nextAgeCheckMs = this.now() + 1000;
+      this.prune(this.manifest);
+    }
   }
 
   sealSegment(): void {

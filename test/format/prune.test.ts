@@ -124,6 +124,9 @@ describe('pruning to --keep-time', () => {
     w.tick();
     expect(w.current.segments.filter(isPruned)).toEqual([]);
     now += 1;
+    w.tick(); // within a second of the last check: not walked again
+    expect(w.current.segments.filter(isPruned)).toEqual([]);
+    now += 1_000;
     w.tick();
     expect(w.current.segments.filter(isPruned).map((s) => s.index)).toEqual([1, 2, 3]);
     expect(segmentDirs(dir)).toEqual([]);
