@@ -6,7 +6,7 @@
 // leaves out its own `pruned_at`, so pruning changes no link already made, only the head. The
 // head is what `verify` prints: pinning it pins every byte a reader interprets.
 import { createHash } from 'node:crypto';
-import type { Manifest, SegmentEntry } from './manifest.js';
+import { isPruned, type Manifest, type SegmentEntry } from './manifest.js';
 
 /** Stable JSON: object keys sorted, so the chain does not depend on key order. */
 export function canonicalJson(v: unknown): string {
@@ -39,7 +39,7 @@ export function chainLink(prev: string, entry: Omit<SegmentEntry, 'chain'> & { c
 
 /** The link over which segments were pruned and when, after the last segment's. */
 export function pruneLink(prev: string, segments: readonly SegmentEntry[]): string {
-  const pruned = segments.filter((s) => s.pruned_at !== undefined).map((s) => ({ index: s.index, pruned_at: s.pruned_at }));
+  const pruned = segments.filter(isPruned).map((s) => ({ index: s.index, pruned_at: s.pruned_at }));
   return pruned.length === 0 ? prev : sha256(`${prev}\npruned\n${canonicalJson(pruned)}`);
 }
 

@@ -59,6 +59,10 @@ export function inspect(root: ConfinedDir, m: Manifest): Layout {
   } else if (closeBroken(m)) {
     damage.push({ file: manifestFile, message: 'hash chain broken at the close record: the state or close time was edited' });
   }
+  // The writer prunes oldest first; a pruned segment after a kept one was marked by someone else.
+  const firstKept = m.segments.findIndex((s) => !isPruned(s));
+  const lateMark = firstKept < 0 ? undefined : m.segments.slice(firstKept).find(isPruned);
+  if (lateMark) damage.push({ file: manifestFile, message: `segment ${lateMark.dir} is marked pruned but an older one is kept: the recorder prunes oldest first, so it was edited` });
   const segs = subdir(root, 'segments', damage, 'segments directory is missing');
   for (const [i, seg] of m.segments.entries()) {
     if (seg.index !== i + 1) {

@@ -169,6 +169,18 @@ describe('the chain across the gap', () => {
     expect(cli('verify', dir).code).toBe(1);
   });
 
+  it('an open recording with a segment marked pruned after a kept one is damaged', () => {
+    const { dir, w } = ring(6, {});
+    const root = ConfinedDir.open(dir);
+    writeManifest(root, markPruned(w.current, [2]));
+    root.close();
+    rmSync(join(dir, 'segments', '000002'), { recursive: true });
+    const r = verifyRecording(dir);
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]!.message).toMatch(/segment 000002 is marked pruned but an older one is kept/);
+    expect(() => Recording.open(dir)).toThrow(/marked pruned but an older one is kept/);
+  });
+
   it('the chain head changes with the pruning', () => {
     const { dir, w } = ring(4, {});
     const before = chainHead(w.current);
