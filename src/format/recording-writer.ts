@@ -112,8 +112,8 @@ export class RecordingWriter {
   append(table: TableName, batch: RecordBatch): void {
     if (this.closed) throw new Error('recording is closed');
     if (!this.segment) {
-      this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex));
       this.segmentOpenedMs = this.now();
+      this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex), new Date(this.segmentOpenedMs).toISOString());
     }
     this.segment.append(table, SCHEMAS[table], batch);
     this.tick();
