@@ -8,6 +8,7 @@ export { SYSCALL_NAMES } from './schema/syscalls.generated.js';
 export { recordLayout, headerLayout, type RecordLayout, type CField } from './schema/layout.js';
 export { RecordingError, UsageError } from './format/errors.js';
 export { RecordingWriter, type RecordingWriterOptions } from './format/recording-writer.js';
+export type { Retention } from './format/prune.js';
 export { Recording, type SegmentRef, type TornReport } from './format/recording.js';
 export { mergeTables, type Run } from './format/merge.js';
 export { verifyRecording, type VerifyReport, type Problem } from './format/verify.js';

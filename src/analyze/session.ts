@@ -17,6 +17,7 @@ import { duckdb } from './duckdb.js';
 import { ConfinedDir } from '../format/confined-dir.js';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { wallOffset } from '../format/host.js';
+import { keptSegments } from '../format/manifest.js';
 import { RecordingDir } from '../format/recording-dir.js';
 import { maxTs, minTs } from '../format/summary.js';
 import { MACRO_DDL, RAW_COLUMNS, VIEW_COLUMNS, VIEW_DDL } from '../schema/sql.generated.js';
@@ -222,13 +223,14 @@ export class Analysis {
     await this.con.run(`CREATE TABLE recordings (${META_COLUMNS.recordings})`);
     for (const s of sources) {
       const m = s.rec.manifest;
-      const sealed = m.segments.flatMap((seg) => Object.values(seg.tables));
+      const kept = keptSegments(m);
+      const sealed = kept.flatMap((seg) => Object.values(seg.tables));
       const first = sealed.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
       const last = sealed.reduce<string | null>((a, t) => maxTs(a, t.last_ts), null);
       await this.con.run(`INSERT INTO recordings VALUES (${[
         lit(s.name), lit(m.host.hostname), lit(m.id), lit(m.host.arch), lit(m.host.kernel_release), lit(m.host.boot_id),
         `[${m.command_line.map(lit).join(', ')}]::VARCHAR[]`, lit(JSON.stringify(m.targets)), lit(m.recorder_version),
-        lit(m.created_at), m.closed_at === null ? 'NULL' : lit(m.closed_at), String(wallOffset(s.rec.manifest.clock)), String(m.segments.length),
+        lit(m.created_at), m.closed_at === null ? 'NULL' : lit(m.closed_at), String(wallOffset(s.rec.manifest.clock)), String(kept.length),
         first ?? 'NULL', last ?? 'NULL', String(m.writer_pid),
       ].join(', ')})`);
     }

@@ -17,11 +17,12 @@ function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string 
     `host        ${s.host.hostname} (${s.host.arch}, Linux ${s.host.kernel_release}, boot ${s.host.boot_id})`,
     `recorder    flightrec ${s.recorder_version}: ${s.command_line.join(' ')}`,
     `state       ${s.state}${s.closed_by === 'seal' ? ' (sealed after a crash by `flightrec seal`)' : ''}`,
-    `time        ${shown(s.start)} .. ${shown(s.end)}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}`,
+    `time        ${shown(s.start)} .. ${shown(s.end)}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}${s.pruned.length > 0 ? ', what is kept' : ''}`,
     `events      ${s.rows} rows, ${formatBytes(s.bytes)} on disk${s.compression_ratio === null ? '' : `, compression ${s.compression_ratio.toFixed(1)}x`}`,
     `losses      ${s.gaps === 0 ? 'none' : `${s.lost_events} event${s.lost_events === '1' ? '' : 's'} lost in ${plural(s.gaps, 'gap')}`}`,
     `probes      ${s.probes.length === 0 ? 'none' : s.probes.map((p) => String(p.name ?? JSON.stringify(p))).join(', ')}`,
-    `segments    ${s.segments.sealed} sealed${s.segments.recovered ? ` (${s.segments.recovered} recovered)` : ''}, ${s.segments.unsealed} unsealed`,
+    `segments    ${s.segments.sealed} sealed${s.segments.recovered ? ` (${s.segments.recovered} recovered)` : ''}, ${s.segments.unsealed} unsealed${s.segments.pruned ? `, ${s.segments.pruned} pruned` : ''}`,
+    ...prunedLine(s.pruned, shown),
     `integrity   ${s.integrity}${s.integrity === 'unsealed tail' ? ' (the recorder did not close it: run `flightrec seal`)' : ''}; run \`flightrec verify\` to hash every file`,
   ];
   for (const t of s.torn) lines.push(`torn tail   ${t.file} at offset ${t.offset}: ${t.bytes} bytes ignored (${t.reason})`);
@@ -32,6 +33,17 @@ function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string 
     ], new Set([1, 2, 3, 4])));
   }
   return lines.join('\n');
+}
+
+/** What pruning deleted, in one line: the segments, their rows and bytes, and the time they covered. */
+function prunedLine(pruned: RecordingSummary['pruned'], shown: (t: string | null) => string): string[] {
+  if (pruned.length === 0) return [];
+  const first = pruned[0]!;
+  const last = pruned.at(-1)!;
+  const rows = pruned.reduce((n, p) => n + p.rows, 0);
+  const bytes = pruned.reduce((n, p) => n + p.bytes, 0);
+  const which = pruned.length === 1 ? `segment ${first.index}` : `segments ${first.index}..${last.index}`;
+  return [`pruned      ${which}: ${rows} rows, ${formatBytes(bytes)}, ${shown(first.start)} .. ${shown(last.end)} (entries and hashes kept in the chain)`];
 }
 
 export async function printInfo(dir: string, json: boolean, flags: DamageFlags = {}, tz: TimeZone = 'UTC'): Promise<void> {

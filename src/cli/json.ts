@@ -9,6 +9,7 @@ export function verifyJson(r: VerifyReport): unknown {
     ok: r.ok,
     problems: r.problems.map((p) => ({ file: p.file, message: p.message })),
     sealed_segments: r.sealedSegments,
+    pruned_segments: r.prunedSegments,
     unsealed: r.unsealed.map((u) => ({ file: u.file, rows: u.rows, bytes: u.bytes, torn: u.torn ? { offset: u.torn.offset, bytes: u.torn.bytes, reason: u.torn.reason } : null })),
     open: r.open,
     chain_head: r.chainHead,

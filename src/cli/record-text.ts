@@ -32,12 +32,14 @@ export function progressLine(p: Progress, last: Progress | undefined, width: num
 export function summary(out: string, r: RecordResult): string {
   const events = Object.entries(r.stats.rows).filter(([t]) => t !== 'gap').reduce((a, [, n]) => a + n, 0);
   const rows = TABLE_NAMES.filter((t) => (r.stats.rows[t] ?? 0) > 0).map((t) => [t, String(r.stats.rows[t]), `${rate(r.stats.rows[t]!, r.elapsedMs)}/s`]);
+  const pruned = r.prunedSegments;
   const exit = r.exit ? (r.exit.signal !== null ? `killed by signal ${r.exit.signal}` : `exited with code ${r.exit.code}`) : undefined;
   return [
     `flightrec: recorded ${(r.elapsedMs / 1000).toFixed(2)} s into ${out} (stopped: ${r.reason}${exit ? `; the command ${exit}` : ''})`,
     ...(rows.length ? [table([['table', 'rows', 'rate'], ...rows], new Set([1, 2])).replace(/^/gm, '  ')] : ['  no events']),
     `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
     `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${compression(r.stats.ringBytes, r.bytesWritten)}`,
+    ...(pruned > 0 ? [`  kept      ${formatBytes(r.bytesKept)}: ${pruned} oldest segment${pruned === 1 ? ' was' : 's were'} pruned (--keep-size/--keep-time)`] : []),
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,
     ...(r.snapshot ? [`  snapshot  ${r.snapshot.processes} processes running at start, read in ${r.snapshot.ms.toFixed(0)} ms`] : []),
     ...(r.live ? [`  alerts    ${r.live.alerts}${r.live.late > 0 ? ` (${r.live.late} events arrived after their place in the order: replay may differ)` : ''}`] : []),

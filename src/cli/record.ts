@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../format/errors.js';
 import { writeOutputFile } from '../format/output-file.js';
+import { DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS } from '../format/rotation.js';
 import { DEFAULTS, DEFAULT_BACKLOG_ROWS } from '../record/defaults.js';
-import type { Progress, RecordResult } from '../record/session.js';
+import type { Progress, RecordOptions, RecordResult } from '../record/session.js';
 import { cgroup2Root, cgroupTarget, commandTarget, pidTarget, type Target } from '../record/target.js';
 import { DEFAULT_TABLES, RECORDABLE_TABLES, type TableName } from '../schema/tables.js';
 import type { AlertSink } from '../detect/sinks.js';
@@ -31,6 +32,10 @@ export interface RecordFlags extends DetectorFlags {
   ringSize?: string;
   batchRows?: string;
   batchMs?: string;
+  segmentSize?: string;
+  segmentTime?: string;
+  keepSize?: string;
+  keepTime?: string;
   quiet?: boolean;
   summaryJson?: string;
   tables?: string;
@@ -60,6 +65,23 @@ function parsePositive(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${v}: not a positive number`);
   return n;
+}
+
+/** --segment-size, --segment-time, --keep-size and --keep-time: when segments are sealed and which are kept. */
+function chooseSegments(f: RecordFlags): Pick<RecordOptions, 'maxSegmentBytes' | 'maxSegmentMs' | 'keep'> {
+  const maxSegmentBytes = f.segmentSize === undefined ? undefined : parseSize('--segment-size', f.segmentSize);
+  const maxSegmentMs = f.segmentTime === undefined ? undefined : parseDurationMs('--segment-time', f.segmentTime, 's');
+  const keepBytes = f.keepSize === undefined ? undefined : parseSize('--keep-size', f.keepSize);
+  const keepMs = f.keepTime === undefined ? undefined : parseDurationMs('--keep-time', f.keepTime, 's');
+  const segmentBytes = maxSegmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  if (keepBytes !== undefined && keepBytes < segmentBytes) {
+    throw new UsageError(`--keep-size ${f.keepSize}: less than one segment (${formatBytes(segmentBytes)}), so every sealed segment would be deleted at once; give a larger --keep-size or a smaller --segment-size`);
+  }
+  return {
+    ...(maxSegmentBytes !== undefined ? { maxSegmentBytes } : {}),
+    ...(maxSegmentMs !== undefined ? { maxSegmentMs } : {}),
+    ...(keepBytes !== undefined || keepMs !== undefined ? { keep: { ...(keepBytes !== undefined ? { keepBytes } : {}), ...(keepMs !== undefined ? { keepMs } : {}) } } : {}),
+  };
 }
 
 function chooseTarget(command: readonly string[], f: RecordFlags): Target {
@@ -124,6 +146,10 @@ export function register(program: Command): void {
     .option('--ring-size <size>', `kernel buffer memory, a power of two such as 64M or 1G: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
     .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
     .option('--batch-ms <time>', `longest a row waits before it is written: 50ms, 1s; a bare number is milliseconds (default ${DEFAULTS.batchMs})`)
+    .option('--segment-size <size>', `seal a segment once it holds this much: 16M, 1G (default ${formatBytes(DEFAULT_SEGMENT_BYTES)})`)
+    .option('--segment-time <time>', `seal a segment once it has been open this long: 30s, 5m; a bare number is seconds (default ${DEFAULT_SEGMENT_MS / 1000}s)`)
+    .option('--keep-size <size>', 'keep at most this much of sealed segments, deleting the oldest (their entries and hashes stay in the manifest): 256M, 2G')
+    .option('--keep-time <time>', 'keep the segments sealed within this long, deleting older ones (their entries and hashes stay in the manifest): 10m, 1h')
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -152,6 +178,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const durationMs = f.duration === undefined ? undefined : parseDurationMs('--duration', f.duration, 's');
   const ringBytes = f.ringSize === undefined ? undefined : parseSize('--ring-size', f.ringSize);
   const batchMs = f.batchMs === undefined ? undefined : parseDurationMs('--batch-ms', f.batchMs, 'ms');
+  const segments = chooseSegments(f);
   const live = !f.quiet && process.stderr.isTTY;
   const detect = f.detect === true || f.detectors !== undefined || f.sigma !== undefined;
   if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined || f.alertsFormat !== undefined)) {
@@ -182,6 +209,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       ...(ringBytes !== undefined ? { ringBytes } : {}),
       ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
       ...(batchMs !== undefined ? { batchMs } : {}),
+      ...segments,
       tables,
       ...(sampleHz !== undefined ? { sampleHz } : {}),
       debug: process.argv.includes('--debug'),
@@ -207,7 +235,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
 export function summaryJson(output: string, result: RecordResult): unknown {
   return {
     output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
-    bytes_written: result.bytesWritten, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+    bytes_written: result.bytesWritten, bytes_kept: result.bytesKept, pruned_segments: result.prunedSegments, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
     error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
     snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,

@@ -9,7 +9,8 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: { force?: boolean }) => {
       const { sealRecording } = await import('../format/seal.js');
       const r = sealRecording(dir, opts);
-      if (r.alreadySealed) say(`${dir}: already sealed, nothing to do`);
-      else say(`${dir}: sealed ${r.sealed} segment(s)${r.tornBytes ? `; ${r.tornBytes} torn bytes kept aside in *.torn files` : ''}`);
+      const removed = r.prunedRemoved > 0 ? `; removed what was left of ${r.prunedRemoved} pruned segment(s)` : '';
+      if (r.alreadySealed) say(`${dir}: already sealed${removed || ', nothing to do'}`);
+      else say(`${dir}: sealed ${r.sealed} segment(s)${r.tornBytes ? `; ${r.tornBytes} torn bytes kept aside in *.torn files` : ''}${removed}`);
     });
 }

@@ -18,7 +18,8 @@ export function register(program: Command): void {
         warn(`flightrec: verify failed: ${first.file}: ${first.message}`);
         for (const p of r.problems.slice(1)) warn(`  also: ${p.file}: ${p.message}`);
       } else {
-        say(`verified: ${plural(r.sealedSegments, 'sealed segment')}, chain head ${r.chainHead ?? '(none)'}`);
+        const pruned = r.prunedSegments > 0 ? ` (and ${plural(r.prunedSegments, 'pruned segment')}, proved by the chain)` : '';
+        say(`verified: ${plural(r.sealedSegments, 'sealed segment')}${pruned}, chain head ${r.chainHead ?? '(none)'}`);
         for (const u of r.unsealed) {
           say(`unsealed: ${u.file}: ${u.rows} rows readable${u.torn ? `, torn tail of ${u.torn.bytes} bytes at offset ${u.torn.offset}` : ''}`);
         }

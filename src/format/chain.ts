@@ -1,10 +1,12 @@
 // The hash chain that puts every value of a manifest under one head. The genesis hashes the
 // header (everything the writer fixes at creation: host, kernel, boot id, clock mapping,
 // command line, targets, probes, source...), each sealed segment's entry is chained onto the
-// one before, and closing chains the close record (state, time, by whom) last. The head is
-// what `verify` prints: pinning it pins every byte a reader interprets.
+// one before, the pruned segments (index and time, see prune.ts) are chained after the last
+// segment, and closing chains the close record (state, time, by whom) last. A segment's link
+// leaves out its own `pruned_at`, so pruning changes no link already made, only the head. The
+// head is what `verify` prints: pinning it pins every byte a reader interprets.
 import { createHash } from 'node:crypto';
-import type { Manifest, SegmentEntry } from './manifest.js';
+import { isPruned, type Manifest, type SegmentEntry } from './manifest.js';
 
 /** Stable JSON: object keys sorted, so the chain does not depend on key order. */
 export function canonicalJson(v: unknown): string {
@@ -31,8 +33,14 @@ export function genesis(m: Manifest): string {
 }
 
 export function chainLink(prev: string, entry: Omit<SegmentEntry, 'chain'> & { chain?: string }): string {
-  const { chain: _ignored, ...rest } = entry;
+  const { chain: _chain, pruned_at: _prunedAt, ...rest } = entry;
   return sha256(`${prev}\n${canonicalJson(rest)}`);
+}
+
+/** The link over which segments were pruned and when, after the last segment's. */
+export function pruneLink(prev: string, segments: readonly SegmentEntry[]): string {
+  const pruned = segments.filter(isPruned).map((s) => ({ index: s.index, pruned_at: s.pruned_at }));
+  return pruned.length === 0 ? prev : sha256(`${prev}\npruned\n${canonicalJson(pruned)}`);
 }
 
 /** The link that closes a chain: the close record after the last segment (or the genesis). */
@@ -40,11 +48,12 @@ export function closeLink(prev: string, m: Pick<Manifest, 'state' | 'closed_at' 
   return sha256(`${prev}\nclosed\n${canonicalJson({ state: m.state, closed_at: m.closed_at, closed_by: m.closed_by })}`);
 }
 
-const lastLink = (m: Manifest): string => m.segments.at(-1)?.chain ?? genesis(m);
+const lastSegmentLink = (m: Manifest): string => m.segments.at(-1)?.chain ?? genesis(m);
+const lastLink = (m: Manifest): string => pruneLink(lastSegmentLink(m), m.segments);
 
 /** The manifest with `entry` sealed onto the end of its chain. */
 export function appendSegment(m: Manifest, entry: Omit<SegmentEntry, 'chain'>): Manifest {
-  return { ...m, segments: [...m.segments, { ...entry, chain: chainLink(lastLink(m), entry) }] };
+  return { ...m, segments: [...m.segments, { ...entry, chain: chainLink(lastSegmentLink(m), entry) }] };
 }
 
 /** The manifest closed (by its writer, or by `seal` after a crash), its close record chained. */
@@ -64,12 +73,12 @@ export function chainBreaks(m: Manifest): SegmentEntry[] {
   return broken;
 }
 
-/** Whether a closed manifest's close record does not follow from its last link (an open one has none). */
+/** Whether a closed manifest's close record does not follow from its last link, the pruning included (an open one has none). */
 export function closeBroken(m: Manifest): boolean {
   return m.state === 'closed' && m.closed_chain !== closeLink(lastLink(m), m);
 }
 
-/** The value to publish to pin the recording: the close link, else the last segment's, else the genesis. */
+/** The value to publish to pin the recording: the close link, else the pruning's or the last segment's, else the genesis. */
 export function chainHead(m: Manifest): string {
   return m.closed_chain ?? lastLink(m);
 }

@@ -1,13 +1,15 @@
 // What a recording's directory says against its manifest, found before anything is read:
 // a broken chain, segments missing, reordered or not listed, table files missing, resized,
-// replaced by links or special files, files nobody listed. Readers refuse a damaged
+// replaced by links or special files, files nobody listed. A pruned segment's directory is
+// neither expected nor damage: gone, or left by a crash before its deletion (see prune.ts).
+// Readers refuse a damaged
 // recording unless told to read what is intact (--allow-damaged); `verify` reports it all.
 import type { Stats } from 'node:fs';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { chainBreaks, closeBroken } from './chain.js';
 import { kindOf, type ConfinedDir } from './confined-dir.js';
 import { RecordingError } from './errors.js';
-import { MANIFEST, segmentDirName, type Manifest } from './manifest.js';
+import { isPruned, MANIFEST, segmentDirName, type Manifest } from './manifest.js';
 
 export interface Damage {
   readonly file: string;
@@ -57,6 +59,10 @@ export function inspect(root: ConfinedDir, m: Manifest): Layout {
   } else if (closeBroken(m)) {
     damage.push({ file: manifestFile, message: 'hash chain broken at the close record: the state or close time was edited' });
   }
+  // The writer prunes oldest first; a pruned segment after a kept one was marked by someone else.
+  const firstKept = m.segments.findIndex((s) => !isPruned(s));
+  const lateMark = firstKept < 0 ? undefined : m.segments.slice(firstKept).find(isPruned);
+  if (lateMark) damage.push({ file: manifestFile, message: `segment ${lateMark.dir} is marked pruned but an older one is kept: the recorder prunes oldest first, so it was edited` });
   const segs = subdir(root, 'segments', damage, 'segments directory is missing');
   for (const [i, seg] of m.segments.entries()) {
     if (seg.index !== i + 1) {
@@ -64,7 +70,7 @@ export function inspect(root: ConfinedDir, m: Manifest): Layout {
     }
   }
   if (!segs) {
-    for (const seg of m.segments) damage.push({ file: root.display(`segments/${seg.dir}`), message: 'segment directory is missing', skip: { segment: seg.dir } });
+    for (const seg of m.segments) if (!isPruned(seg)) damage.push({ file: root.display(`segments/${seg.dir}`), message: 'segment directory is missing', skip: { segment: seg.dir } });
     return { unsealed: [], damage };
   }
   try {
@@ -95,6 +101,7 @@ export function inspect(root: ConfinedDir, m: Manifest): Layout {
     }
 
     for (const seg of m.segments) {
+      if (isPruned(seg)) continue;
       const d = subdir(segs, seg.dir, damage, 'segment directory is missing', { segment: seg.dir });
       if (!d) continue;
       try {

@@ -53,7 +53,12 @@ export interface SegmentEntry {
   readonly sealed_at: string;
   readonly tables: Readonly<Record<string, TableEntry>>;
   readonly recovered?: Recovery;
-  /** sha256(previous chain + "\n" + canonical JSON of this entry without `chain`). */
+  /**
+   * When the segment's files were deleted to keep the recording within its bound (`record
+   * --keep-size/--keep-time`); the entry stays, so the chain still proves what was there.
+   */
+  readonly pruned_at?: string;
+  /** sha256(previous chain + "\n" + canonical JSON of this entry without `chain` and `pruned_at`). */
   readonly chain: string;
 }
 
@@ -92,6 +97,11 @@ export function segmentDirName(index: number): string {
   return String(index).padStart(6, '0');
 }
 
+export const isPruned = (s: SegmentEntry): boolean => s.pruned_at !== undefined;
+
+/** The sealed segments whose files are kept (not pruned), in order. */
+export const keptSegments = (m: Manifest): SegmentEntry[] => m.segments.filter((s) => !isPruned(s));
+
 /** What `crypto.randomUUID()` makes; an id names cache directories and export files. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -128,6 +138,7 @@ function checkSegment(s: unknown, i: number, file: string): void {
       bytes: isNum, raw_bytes: isNum, sha256: isHash,
     }, `${where}tables.${name}.`, file);
   }
+  if (seg.pruned_at !== undefined && !isStr(seg.pruned_at)) throw new RecordingError(`field '${where}pruned_at' has the wrong type or value`, { file });
   if (seg.recovered === undefined) return;
   if (!isObj(seg.recovered)) throw new RecordingError(`field '${where}recovered' is not an object`, { file });
   const rec = seg.recovered as Record<string, unknown>;

@@ -8,7 +8,7 @@ import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { ConfinedDir } from './confined-dir.js';
 import { inspect, type Damage } from './damage.js';
 import { RecordingError } from './errors.js';
-import { readManifestIn, segmentDirName, type Manifest, type SegmentEntry } from './manifest.js';
+import { isPruned, readManifestIn, segmentDirName, type Manifest, type SegmentEntry } from './manifest.js';
 import type { TornTail } from './table-file.js';
 
 export interface SegmentRef {
@@ -82,9 +82,12 @@ export class RecordingDir {
     return { index, name, path: this.root.display(`segments/${name}`), entry };
   }
 
-  /** Sealed segments in manifest order, then unsealed segment directories in index order; damaged ones left out. */
+  /**
+   * Sealed segments in manifest order, then unsealed segment directories in index order; pruned
+   * and damaged ones left out (what a crash left of a pruned one is never read).
+   */
   segments(): SegmentRef[] {
-    const sealed = this.manifest.segments.filter((e) => !this.leftOut(e.dir)).map((e) => this.ref(e.index, e));
+    const sealed = this.manifest.segments.filter((e) => !isPruned(e) && !this.leftOut(e.dir)).map((e) => this.ref(e.index, e));
     return [...sealed, ...this.unsealed.filter((i) => !this.leftOut(segmentDirName(i))).map((i) => this.ref(i, undefined))];
   }
 
@@ -111,9 +114,14 @@ export class RecordingDir {
     return TABLE_NAMES.filter((t) => found.has(t));
   }
 
+  /** The `segments` directory, reached without following links; the caller closes it. */
+  segmentsDir(): ConfinedDir {
+    return this.root.subdir('segments');
+  }
+
   /** A segment's directory, reached without following links; the caller closes it. */
   segmentDir(seg: SegmentRef): ConfinedDir {
-    const segments = this.root.subdir('segments');
+    const segments = this.segmentsDir();
     try {
       return segments.subdir(seg.name);
     } finally {

@@ -1,5 +1,6 @@
 // Appends batches to a recording directory, rotating segments by size, by time and by batch
-// count, and sealing each segment into the manifest's hash chain. Everything is created new
+// count, sealing each segment into the manifest's hash chain, and pruning the oldest sealed
+// segments beyond a retention bound (prune.ts). Everything is created new
 // inside the directory it holds open (see confined-dir.ts): nothing is written through a link.
 import { randomUUID } from 'node:crypto';
 import { fchmodSync } from 'node:fs';
@@ -12,7 +13,9 @@ import { ConfinedDir } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { clockMapping, hostInfo } from './host.js';
 import { MAX_BATCHES_PER_FILE } from './limits.js';
-import { FORMAT_NAME, FORMAT_VERSION, segmentDirName, writeManifest, type Manifest } from './manifest.js';
+import { FORMAT_NAME, FORMAT_VERSION, isPruned, segmentDirName, writeManifest, type Manifest } from './manifest.js';
+import { DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS } from './rotation.js';
+import { markPruned, removePruned, segmentBytes, segmentsToPrune, type Retention } from './prune.js';
 import { SegmentWriter } from './segment-writer.js';
 
 export interface RecordingWriterOptions {
@@ -20,13 +23,15 @@ export interface RecordingWriterOptions {
   readonly maxSegmentBytes?: number;
   /** Seal the open segment once it has been open this long (checked on append and on tick()). */
   readonly maxSegmentMs?: number;
+  /** Prune the oldest sealed segments beyond these bounds (checked on sealing and on tick()). */
+  readonly keep?: Retention;
   readonly commandLine?: readonly string[];
   readonly targets?: Record<string, unknown>;
   readonly probes?: ReadonlyArray<Record<string, unknown>>;
   readonly source?: Record<string, unknown>;
   /** A recording derived from another (a slice): its host, clock, recorder pid, targets and probes are the source's. */
   readonly derivedFrom?: Manifest;
-  /** Milliseconds clock for time rotation; injectable for tests. */
+  /** Milliseconds clock (wall time) for rotation, seal times and retention; injectable for tests. */
   readonly now?: () => number;
 }
 
@@ -37,13 +42,16 @@ export class RecordingWriter {
   private nextIndex = 1;
   private readonly maxBytes: number;
   private readonly maxMs: number;
+  private readonly keep: Retention | undefined;
+  private nextAgeCheckMs = 0;
   private readonly now: () => number;
   private closed = false;
 
   private constructor(readonly dir: string, private readonly root: ConfinedDir, private readonly segmentsDir: ConfinedDir, manifest: Manifest, opts: RecordingWriterOptions) {
     this.manifest = manifest;
-    this.maxBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
-    this.maxMs = opts.maxSegmentMs ?? 60_000;
+    this.maxBytes = opts.maxSegmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.maxMs = opts.maxSegmentMs ?? DEFAULT_SEGMENT_MS;
+    this.keep = opts.keep?.keepBytes !== undefined || opts.keep?.keepMs !== undefined ? opts.keep : undefined;
     this.now = opts.now ?? Date.now;
   }
 
@@ -87,27 +95,42 @@ export class RecordingWriter {
     return this.segment?.bytes ?? 0;
   }
 
-  /** Bytes of table files written so far, sealed segments and the open one. */
+  /** Bytes of table files written so far, sealed segments (pruned ones too) and the open one. */
   get bytesWritten(): number {
     let n = this.openSegmentBytes;
-    for (const s of this.manifest.segments) for (const t of Object.values(s.tables)) n += t.bytes;
+    for (const s of this.manifest.segments) n += segmentBytes(s);
+    return n;
+  }
+
+  /** Bytes of table files on disk: the kept sealed segments and the open one. */
+  get bytesKept(): number {
+    let n = this.openSegmentBytes;
+    for (const s of this.manifest.segments) if (!isPruned(s)) n += segmentBytes(s);
     return n;
   }
 
   append(table: TableName, batch: RecordBatch): void {
     if (this.closed) throw new Error('recording is closed');
     if (!this.segment) {
-      this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex));
       this.segmentOpenedMs = this.now();
+      this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex), new Date(this.segmentOpenedMs).toISOString());
     }
     this.segment.append(table, SCHEMAS[table], batch);
     this.tick();
   }
 
-  /** Seal the open segment if it is over its size, age or batch count; call periodically when idle. */
+  /**
+   * Seal the open segment if it is over its size, age or batch count, and prune sealed ones
+   * past --keep-time; call periodically when idle.
+   */
   tick(): void {
     const s = this.segment;
     if (s && (s.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs || s.maxBatches >= MAX_BATCHES_PER_FILE)) this.sealSegment();
+    else if (this.keep?.keepMs !== undefined && this.now() >= this.nextAgeCheckMs) {
+      // The list is walked at most once a second; a --keep-time is seconds or more.
+      this.nextAgeCheckMs = this.now() + 1000;
+      this.prune(this.manifest);
+    }
   }
 
   sealSegment(): void {
@@ -115,11 +138,29 @@ export class RecordingWriter {
     if (!seg) return;
     this.segment = undefined;
     const tables = seg.seal();
-    this.manifest = appendSegment(this.manifest, {
-      index: this.nextIndex, dir: segmentDirName(this.nextIndex), opened_at: seg.openedAt, sealed_at: new Date().toISOString(), tables,
+    const sealed = appendSegment(this.manifest, {
+      index: this.nextIndex, dir: segmentDirName(this.nextIndex), opened_at: seg.openedAt, sealed_at: new Date(this.now()).toISOString(), tables,
     });
     this.nextIndex++;
+    // The seal and the pruning it brings go in one manifest write.
+    if (!this.prune(sealed)) {
+      this.manifest = sealed;
+      writeManifest(this.root, this.manifest);
+    }
+  }
+
+  /**
+   * Writes `m` with the segments beyond the retention bound marked pruned, then removes their
+   * files; false (nothing written) when none is beyond it.
+   */
+  private prune(m: Manifest): boolean {
+    if (!this.keep) return false;
+    const indexes = segmentsToPrune(m, this.keep, this.now());
+    if (indexes.length === 0) return false;
+    this.manifest = markPruned(m, indexes, new Date(this.now()).toISOString());
     writeManifest(this.root, this.manifest);
+    removePruned(this.segmentsDir, this.manifest.segments.filter((s) => indexes.includes(s.index)));
+    return true;
   }
 
   close(): Manifest {

@@ -6,7 +6,8 @@
 // where a table file belongs, a file nobody wrote) and writes only new files of its own. It
 // is done in two steps: everything that needs disk space (the torn copies, the new manifest)
 // is written to temp files first, and only then are the table files cut and the temps
-// renamed into place. A full disk therefore stops it before anything changed.
+// renamed into place. A full disk therefore stops it before anything changed. What a crash left
+// of segments the manifest marks pruned is removed first, as the recorder would have.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, readFileSync } from 'node:fs';
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
@@ -14,6 +15,7 @@ import { appendSegment, closeManifest } from './chain.js';
 import { ConfinedDir, ioError, isOrphanTemp, readExactly, writeAll } from './confined-dir.js';
 import { RecordingError } from './errors.js';
 import { MANIFEST, readManifestIn, renderManifest, type Manifest, type TableEntry, type TornEntry } from './manifest.js';
+import { removePruned } from './prune.js';
 import { Recording, type SegmentRef } from './recording.js';
 import { END_OF_STREAM } from './segment-writer.js';
 import { TsRange } from './ts-range.js';
@@ -22,6 +24,8 @@ export interface SealResult {
   readonly sealed: number;
   readonly tornBytes: number;
   readonly alreadySealed: boolean;
+  /** Directories of pruned segments a crash left, removed. */
+  readonly prunedRemoved: number;
 }
 
 function writerAlive(pid: number): boolean {
@@ -172,10 +176,17 @@ export function sealRecording(dir: string, opts: { force?: boolean } = {}): Seal
       throw new RecordingError(`${d.message}: refusing to seal a damaged recording; run \`flightrec verify\``, { file: d.file });
     }
     const pending = rec.segments().filter((s) => !s.entry);
-    if (m.state === 'closed' && pending.length === 0) return { sealed: 0, tornBytes: 0, alreadySealed: true };
     if (m.state === 'recording' && !opts.force && writerAlive(m.writer_pid)) {
       throw new RecordingError(`is still being written by process ${m.writer_pid}; stop it first (or pass --force if that process is not flightrec)`, { file: dir });
     }
+    const segments = rec.segmentsDir();
+    let prunedRemoved: number;
+    try {
+      prunedRemoved = removePruned(segments, m.segments);
+    } finally {
+      segments.close();
+    }
+    if (m.state === 'closed' && pending.length === 0) return { sealed: 0, tornBytes: 0, alreadySealed: true, prunedRemoved };
     // Step 1: read everything, write the torn copies and the new manifest to temp files.
     const plan: Array<{ dir: ConfinedDir; cuts: Cut[] }> = [];
     let tornBytes = 0;
@@ -219,7 +230,7 @@ export function sealRecording(dir: string, opts: { force?: boolean } = {}): Seal
     }
     root.commitTemp(manifestTemp, MANIFEST);
     root.fsync();
-    return { sealed: pending.length, tornBytes, alreadySealed: false };
+    return { sealed: pending.length, tornBytes, alreadySealed: false, prunedRemoved };
   } finally {
     for (const d of dirs) d.close(); // uncommitted temp files go with them
     root?.close();

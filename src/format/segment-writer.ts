@@ -91,11 +91,10 @@ class TableFileWriter {
 
 export class SegmentWriter {
   private readonly tables = new Map<string, TableFileWriter>();
-  readonly openedAt = new Date().toISOString();
   private readonly dir: ConfinedDir;
 
   /** Makes directory `name` in `segments` (one already there is refused) and writes into it. */
-  constructor(segments: ConfinedDir, name: string) {
+  constructor(segments: ConfinedDir, name: string, readonly openedAt: string) {
     registerZstd();
     this.dir = segments.mkdir(name);
   }

@@ -1,12 +1,14 @@
 // What `flightrec info` reports: computed from the manifest for sealed segments and by
 // scanning the unsealed tail, so a crashed recording is described as well as a closed one.
+// Rows, bytes and times are of what is kept; pruned segments are listed apart.
 // Loads no Arrow itself: a sealed recording without gap rows is summarized from its
 // RecordingDir alone (needsTables() says when a Recording is needed).
 import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { chainBreaks, chainHead, closeBroken } from './chain.js';
 import { wallOffset } from './host.js';
 import { isoTime } from '../text/time.js';
-import type { Manifest } from './manifest.js';
+import { isPruned, keptSegments, type Manifest, type SegmentEntry } from './manifest.js';
+import { segmentBytes } from './prune.js';
 import type { Recording } from './recording.js';
 import type { RecordingDir, TornReport } from './recording-dir.js';
 import { TsRange } from './ts-range.js';
@@ -18,6 +20,16 @@ export interface TableSummary {
   raw_bytes: number;
   first_ts: string | null;
   last_ts: string | null;
+}
+
+/** A segment whose files were deleted to keep the recording within its bound; its entry stays chained. */
+export interface PrunedSegment {
+  index: number;
+  start: string | null;
+  end: string | null;
+  rows: number;
+  bytes: number;
+  pruned_at: string;
 }
 
 export interface RecordingSummary {
@@ -40,7 +52,9 @@ export interface RecordingSummary {
   compression_ratio: number | null;
   gaps: number;
   lost_events: string;
-  segments: { sealed: number; unsealed: number; recovered: number };
+  /** Sealed segments kept (pruned ones not counted), those pruned, and the unsealed tail. */
+  segments: { sealed: number; pruned: number; unsealed: number; recovered: number };
+  pruned: PrunedSegment[];
   torn: TornReport[];
   /** Manifest-level integrity (chain and listing); `flightrec verify` also hashes every file. */
   integrity: 'chain ok' | 'chain broken' | 'damaged' | 'unsealed tail';
@@ -99,19 +113,34 @@ export function summarize(given: RecordingDir): RecordingSummary {
     }
   }
   const chainOk = chainBreaks(m).length === 0 && !closeBroken(m);
+  const wall = (ts: string | null): string | null => (ts === null ? null : isoTime(BigInt(ts) + wallOffset(m.clock)));
+  const kept = keptSegments(m);
   const rows = tables.reduce((n, t) => n + t.rows, 0);
   const bytes = tables.reduce((n, t) => n + t.bytes, 0);
   const raw = tables.reduce((n, t) => n + t.raw_bytes, 0);
   return {
     path: rec.dir, id: m.id, host: m.host, recorder_version: m.recorder_version, command_line: m.command_line,
     targets: m.targets, probes: m.probes, state: m.state, closed_by: m.closed_by,
-    start: first === null ? null : isoTime(BigInt(first) + wallOffset(m.clock)),
-    end: last === null ? null : isoTime(BigInt(last) + wallOffset(m.clock)),
+    start: wall(first),
+    end: wall(last),
     duration_s: first === null || last === null ? null : Number(BigInt(last) - BigInt(first)) / 1e9,
     tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
     gaps, lost_events: lost.toString(),
-    segments: { sealed: m.segments.length, unsealed: unsealedSegments.length, recovered: m.segments.filter((s) => s.recovered).length },
+    segments: { sealed: kept.length, pruned: m.segments.length - kept.length, unsealed: unsealedSegments.length, recovered: kept.filter((s) => s.recovered).length },
+    pruned: m.segments.filter(isPruned).map((s) => prunedSummary(s, wall)),
     torn, integrity: !chainOk ? 'chain broken' : rec.damage.length > 0 ? 'damaged' : unsealedSegments.length > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
     chain_head: chainHead(m),
+  };
+}
+
+function prunedSummary(s: SegmentEntry, wall: (ts: string | null) => string | null): PrunedSegment {
+  const tables = Object.values(s.tables);
+  return {
+    index: s.index,
+    start: wall(tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null)),
+    end: wall(tables.reduce<string | null>((a, t) => maxTs(a, t.last_ts), null)),
+    rows: tables.reduce((n, t) => n + t.rows, 0),
+    bytes: segmentBytes(s),
+    pruned_at: s.pruned_at!,
   };
 }

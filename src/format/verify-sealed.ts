@@ -1,13 +1,14 @@
 // Verify's checks that need no table read: the manifest is byte for byte what flightrec writes
 // for its content, the segment list on disk is the manifest's, and every sealed file has its
-// recorded size and SHA-256. Apart from verify.ts (which adds the unsealed tail, read with
-// Arrow) so that verifying a sealed recording loads no Arrow.
+// recorded size and SHA-256; a pruned segment is proved by its chained entry alone. Apart from
+// verify.ts (which adds the unsealed tail, read with Arrow) so that verifying a sealed
+// recording loads no Arrow.
 import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { chainHead } from './chain.js';
 import { RecordingError } from './errors.js';
 import { sha256Of } from './hash.js';
-import { MANIFEST, renderManifest } from './manifest.js';
+import { keptSegments, MANIFEST, renderManifest } from './manifest.js';
 import { RecordingDir } from './recording-dir.js';
 import type { TornTail } from './table-file.js';
 
@@ -26,7 +27,10 @@ export interface UnsealedFile {
 export interface VerifyReport {
   readonly ok: boolean;
   readonly problems: readonly Problem[];
+  /** Sealed segments kept, each hashed. */
   readonly sealedSegments: number;
+  /** Segments pruned: their entries are chained, their files gone. */
+  readonly prunedSegments: number;
   readonly unsealed: readonly UnsealedFile[];
   /** The manifest still says `recording`: its writer is running or crashed before closing it. */
   readonly open: boolean;
@@ -40,7 +44,7 @@ export function openForVerify<T extends RecordingDir>(dir: string, open: (opts: 
     return open({ allowDamaged: true });
   } catch (err) {
     if (!(err instanceof RecordingError)) throw err;
-    return { ok: false, problems: [{ file: err.file ?? join(dir, MANIFEST), message: err.reason }], sealedSegments: 0, unsealed: [], open: false, chainHead: null };
+    return { ok: false, problems: [{ file: err.file ?? join(dir, MANIFEST), message: err.reason }], sealedSegments: 0, prunedSegments: 0, unsealed: [], open: false, chainHead: null };
   }
 }
 
@@ -83,7 +87,10 @@ export function sealedProblems(rec: RecordingDir): Problem[] {
 
 export function report(rec: RecordingDir, problems: readonly Problem[], unsealed: readonly UnsealedFile[]): VerifyReport {
   const m = rec.manifest;
-  return { ok: problems.length === 0, problems, sealedSegments: m.segments.length, unsealed, open: m.state === 'recording', chainHead: chainHead(m) };
+  const kept = keptSegments(m).length;
+  return {
+    ok: problems.length === 0, problems, sealedSegments: kept, prunedSegments: m.segments.length - kept, unsealed, open: m.state === 'recording', chainHead: chainHead(m),
+  };
 }
 
 /**

@@ -2,7 +2,8 @@
 // into a recording, stop on the target's exit, a signal, the duration or an error, and seal.
 import { rmSync } from 'node:fs';
 import { RecordingError, UsageError } from '../format/errors.js';
-import type { Manifest } from '../format/manifest.js';
+import { isPruned, type Manifest } from '../format/manifest.js';
+import type { Retention } from '../format/prune.js';
 import { RecordingWriter } from '../format/recording-writer.js';
 import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
 import { DEFAULTS } from './defaults.js';
@@ -30,6 +31,8 @@ export interface RecordOptions {
   readonly drainMs?: number;
   readonly maxSegmentBytes?: number;
   readonly maxSegmentMs?: number;
+  /** Prune the oldest sealed segments beyond these bounds while recording. */
+  readonly keep?: Retention;
   /** Tables to record (default DEFAULT_TABLES). */
   readonly tables?: readonly TableName[];
   /** CPU samples per second per CPU (the sample table). */
@@ -58,6 +61,10 @@ export interface RecordResult {
   readonly stats: NativeStats;
   readonly elapsedMs: number;
   readonly bytesWritten: number;
+  /** Bytes of the segments kept (all of them unless --keep-size or --keep-time pruned some). */
+  readonly bytesKept: number;
+  /** Segments pruned to stay within --keep-size/--keep-time. */
+  readonly prunedSegments: number;
   readonly reason: StopReason;
   /** The launched command's exit: its code, or the signal that ended it. */
   readonly exit?: { readonly code: number | null; readonly signal: number | null };
@@ -198,6 +205,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     writer = RecordingWriter.create(opts.out, {
       maxSegmentBytes: opts.maxSegmentBytes,
       maxSegmentMs: opts.maxSegmentMs,
+      ...(opts.keep ? { keep: opts.keep } : {}),
       commandLine: opts.commandLine,
       targets: describeTarget(target),
       probes: session.programs(),
@@ -311,6 +319,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     stats,
     elapsedMs: elapsedMs(),
     bytesWritten: writer.bytesWritten,
+    bytesKept: writer.bytesKept,
+    prunedSegments: manifest.segments.filter(isPruned).length,
     reason: failure ? 'error' : reason,
     ...(exitStatus !== null ? { exit: exitOf(exitStatus) } : {}),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

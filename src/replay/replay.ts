@@ -9,6 +9,7 @@ import { containersOf, DetectorRuntime, usersOf, type Alert, type DetectorFailur
 import type { Options } from '../detect/load.js';
 import { UsageError } from '../format/errors.js';
 import type { Recording } from '../format/recording.js';
+import { keptSegments } from '../format/manifest.js';
 
 export interface ReplayProgress {
   readonly events: number;
@@ -67,7 +68,7 @@ export function replay(rec: Recording, detectors: readonly Detector[], options: 
 
 /** Replays a recording through a runtime made for it. */
 export function replayWith(rec: Recording, runtime: DetectorRuntime, onProgress?: (p: ReplayProgress) => void): ReplayResult {
-  const total = rec.manifest.segments.reduce((a, s) => a + runtime.tables.reduce((b, t) => b + (s.tables[t]?.rows ?? 0), 0), 0);
+  const total = keptSegments(rec.manifest).reduce((a, s) => a + runtime.tables.reduce((b, t) => b + (s.tables[t]?.rows ?? 0), 0), 0);
   const alerts: Alert[] = [];
   let runs = 0;
   for (const run of rec.merged(runtime.tables)) {

@@ -37,7 +37,7 @@ describe('--json outputs use snake_case keys', () => {
 
   it('verify --json names what it checked', () => {
     const json = JSON.parse(cli('verify', '--json', rec).stdout) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['ok', 'problems', 'sealed_segments', 'unsealed', 'open', 'chain_head']);
+    expect(Object.keys(json)).toEqual(['ok', 'problems', 'sealed_segments', 'pruned_segments', 'unsealed', 'open', 'chain_head']);
   });
 
   it('detectors --json lists the built-in detectors', () => {
@@ -48,7 +48,7 @@ describe('--json outputs use snake_case keys', () => {
 
   it('record --summary-json', () => {
     const result = {
-      reason: 'duration', elapsedMs: 1000, bytesWritten: 10, peakRssBytes: 20, unavailable: {},
+      reason: 'duration', elapsedMs: 1000, bytesWritten: 10, bytesKept: 10, prunedSegments: 0, peakRssBytes: 20, unavailable: {},
       stats: { rows: { syscall: 5, gap: 0 }, lost: 0, ringBytes: 100, malformed: 0, batches: 1, drains: 2 },
       exit: { code: 0, signal: null },
     } as unknown as RecordResult;

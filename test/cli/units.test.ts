@@ -57,6 +57,18 @@ describe('on the command line', () => {
     expect(r.stderr).toBe('flightrec: --duration 1x: not a duration (examples: 30s, 1m30s, 1h, 500ms; a bare number is in seconds)\n');
   });
 
+  it.each([
+    [['--segment-size', '0'], '--segment-size 0: not a size (examples: 4096, 64K, 32M, 1G; a bare number is in bytes)'],
+    [['--segment-time', '5x'], '--segment-time 5x: not a duration (examples: 30s, 1m30s, 1h, 500ms; a bare number is in seconds)'],
+    [['--keep-size', 'lots'], '--keep-size lots: not a size (examples: 4096, 64K, 32M, 1G; a bare number is in bytes)'],
+    [['--keep-time', '0s'], '--keep-time 0s: give a duration longer than 0'],
+    [['--keep-size', '2M', '--segment-size', '4M'], '--keep-size 2M: less than one segment (4.0 MiB), so every sealed segment would be deleted at once; give a larger --keep-size or a smaller --segment-size'],
+  ])('record refuses %j before it starts, in one line naming the argument, exit 2', (flags, message) => {
+    const r = cli('record', '-o', `${tempDir()}/rec`, '--all', ...flags);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`flightrec: ${message}\n`);
+  });
+
   it('replay takes budgets with units', () => {
     const r = cli('replay', tempDir(), '--detector-timeout', '1x');
     expect(r.code).toBe(2);
