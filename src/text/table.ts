@@ -3,7 +3,7 @@
 // so a value cannot break a row or move the cursor. Widths are display columns (width.ts: a
 // CJK character or an emoji takes two), so wide text keeps its column aligned.
 import { escapeText } from './escape.js';
-import { displayWidth } from './width.js';
+import { displayWidth, isPrintableAscii } from './width.js';
 
 export interface TableOptions {
   /** A line of dashes under the header. */
@@ -15,11 +15,15 @@ export interface TableOptions {
 /** The narrowest a column is cut to when a table must fit a width. */
 const MIN_COLUMN = 4;
 
-const segmenter = new Intl.Segmenter();
+/** Made when first needed: the first Intl.Segmenter costs ~7 ms (ICU's break rules). */
+let segmenter: Intl.Segmenter | undefined;
 
 /** `s` (escaped) cut to at most `width` columns, ending in `…` when cut; the cut falls between characters. */
 export function cutToWidth(s: string, width: number): string {
   if (displayWidth(s) <= width) return s;
+  // Printable ASCII is a column a character (width.ts), each a character of its own.
+  if (isPrintableAscii(s)) return `${s.slice(0, Math.max(0, width - 1))}…`;
+  segmenter ??= new Intl.Segmenter();
   let out = '';
   let used = 0;
   for (const { segment } of segmenter.segment(s)) {

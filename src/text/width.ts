@@ -10,11 +10,14 @@ import type StringWidth from 'string-width';
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/** Whether `s` is all printable ASCII: then it takes a column a character. */
+export const isPrintableAscii = (s: string): boolean => PRINTABLE_ASCII.test(s);
+
 let stringWidth: typeof StringWidth | undefined;
 
 /** The columns `s` takes on a terminal. */
 export function displayWidth(s: string): number {
-  if (PRINTABLE_ASCII.test(s)) return s.length;
+  if (isPrintableAscii(s)) return s.length;
   stringWidth ??= (createRequire(import.meta.url)('string-width') as { default: typeof StringWidth }).default;
   return stringWidth(s);
 }
