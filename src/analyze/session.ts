@@ -25,7 +25,7 @@ import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
 import { ident, lit } from './literals.js';
 import { eachPartition } from './partitions.js';
-import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
+import { SESSION_SETTINGS, SqlRefused, checkStatement, confine, spillTo, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
 export { ident, lit };
@@ -116,12 +116,13 @@ export class Analysis {
    */
   private readonly deferred = new Map<string, { readonly ddl: string; readonly named: RegExp }>();
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    readonly con: DuckDBConnection,
-    readonly sources: readonly Source[],
-    private readonly tempDir: string,
-  ) {
+  readonly con: DuckDBConnection;
+
+  /** DuckDB's spill directory, the session's own: removed on close. */
+  private readonly tempDir = mkdtempSync(join(tmpdir(), 'flightrec-sql-'));
+
+  private constructor(private readonly duck: DuckDB, readonly sources: readonly Source[]) {
+    this.con = duck.con;
     for (const s of sources) this.held.push(s.cached.dir);
   }
 
@@ -131,6 +132,9 @@ export class Analysis {
     if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
     const names = recordingNames(dirs);
     const sources: Source[] = [];
+    // DuckDB starts on its own thread while the recordings and their caches are opened.
+    const starting = startDuckDB();
+    starting.catch(() => undefined); // awaited below, or closed if a recording is refused first
     let a: Analysis | undefined;
     try {
       for (const [i, dir] of dirs.entries()) {
@@ -150,7 +154,7 @@ export class Analysis {
           throw err;
         }
       }
-      a = await Analysis.connect(sources);
+      a = new Analysis(await starting, sources);
       await a.defineBase();
       await a.defineRecordings(sources);
       await a.confineTo(sources.flatMap((s) => [...s.cached.files.values()].flat()), opts);
@@ -158,6 +162,7 @@ export class Analysis {
     } catch (err) {
       if (a) a.close();
       else {
+        void starting.then(closeDuckDB, () => undefined);
         for (const s of sources) {
           s.rec.close();
           s.cached.dir.close();
@@ -178,7 +183,7 @@ export class Analysis {
     try {
       const files = fleetFiles(fleet);
       if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
-      a = await Analysis.connect([]);
+      a = new Analysis(await startDuckDB(), []);
       a.held.push(fleet);
       await a.defineBase();
       await a.defineFleet(files);
@@ -204,15 +209,9 @@ export class Analysis {
     this.defineDerived();
   }
 
-  private static async connect(sources: readonly Source[]): Promise<Analysis> {
-    const instance = await duckdb.DuckDBInstance.create(':memory:');
-    const con = await instance.connect();
-    return new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
-  }
-
-  /** Session settings and the raw schema; the generated macros and the syscall names, deferred. */
+  /** The spill directory and the raw schema; the generated macros and the syscall names, deferred. */
   private async defineBase(): Promise<void> {
-    await settle(this.con, this.tempDir);
+    await spillTo(this.con, this.tempDir);
     await this.con.run('CREATE SCHEMA raw');
     for (const sql of MACRO_DDL) this.defer(macroName(sql), sql);
     const names = Object.entries(SYSCALL_NAMES).flatMap(([arch, t]) => Object.entries(t).map(([nr, name]) => `(${lit(arch)}, ${nr}, ${lit(name)})`));
@@ -466,8 +465,7 @@ export class Analysis {
   }
 
   close(): void {
-    this.con.closeSync();
-    this.instance.closeSync();
+    closeDuckDB(this.duck);
     rmSync(this.tempDir, { recursive: true, force: true });
     for (const s of this.sources) s.rec.close();
     for (const d of this.held) d.close();
@@ -476,6 +474,27 @@ export class Analysis {
 
 /** The name a `CREATE [OR REPLACE] MACRO name(...)` statement creates. */
 const macroName = (sql: string): string => /MACRO (\w+)/.exec(sql)![1]!;
+
+/** An in-memory DuckDB and its connection. */
+interface DuckDB {
+  readonly instance: DuckDBInstance;
+  readonly con: DuckDBConnection;
+}
+
+async function startDuckDB(): Promise<DuckDB> {
+  const instance = await duckdb.DuckDBInstance.create(':memory:', SESSION_SETTINGS);
+  try {
+    return { instance, con: await instance.connect() };
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+}
+
+function closeDuckDB({ instance, con }: DuckDB): void {
+  con.closeSync();
+  instance.closeSync();
+}
 
 /** SQL that reads the catalog (which lists every view and macro): all deferred ones are created first. */
 const CATALOG = /information_schema|duckdb_\w+|\b(show|describe|summarize|pragma)\b|pragma_\w+|sqlite_master/i;
