@@ -29,7 +29,7 @@ export interface Grant {
   readonly writeFiles: readonly string[];
   /** Directories flightrec itself writes below through DuckDB (an export's staging directory, likewise). */
   readonly writeDirs: readonly string[];
-  /** The session's spill directory (settle), which DuckDB allows by itself. */
+  /** The session's spill directory (spillTo), which DuckDB allows by itself. */
   readonly tempDir: string;
 }
 
