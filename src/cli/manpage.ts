@@ -98,7 +98,7 @@ export function manPage(root: CommandSpec): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  // Imported only when run as a script: `flightrec man` loads this module from the program.
+  // The program is imported only when this runs as a script: `flightrec man` imports this module from it.
   void Promise.all([import('./program.js'), import('./command-tree.js')]).then(([{ program }, { commandTree }]) => {
     const path = join(packageRoot(), MAN_PAGE);
     mkdirSync(dirname(path), { recursive: true });
