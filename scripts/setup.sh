@@ -24,8 +24,9 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v node >/dev/null || ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-  echo "setup: flightrec needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none)); Debian 12's own nodejs is 18" >&2
+# 20.19: the first Node 20 that loads an ES module by require() (text/width.ts does).
+if ! command -v node >/dev/null || ! node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)'; then
+  echo "setup: flightrec needs Node.js 20.19 or newer (found: $(node --version 2>/dev/null || echo none)); Debian 12's own nodejs is 18" >&2
   exit 1
 fi
 

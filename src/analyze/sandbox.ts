@@ -29,20 +29,21 @@ export interface Grant {
   readonly writeFiles: readonly string[];
   /** Directories flightrec itself writes below through DuckDB (an export's staging directory, likewise). */
   readonly writeDirs: readonly string[];
-  /** The session's spill directory (settle), which DuckDB allows by itself. */
+  /** The session's spill directory (spillTo), which DuckDB allows by itself. */
   readonly tempDir: string;
 }
 
 const str = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const list = (xs: readonly string[]): string => `[${xs.map(str).join(', ')}]`;
 
-/** Settings for every session: spills go to the session's own directory (DuckDB's default is
- * `.tmp` in the current directory), and no query fetches or loads an extension by itself. */
-export async function settle(con: DuckDBConnection, tempDir: string): Promise<void> {
+/** Settings every session's DuckDB is created with: no query fetches or loads an extension by itself. */
+export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', allow_community_extensions: 'false',
+};
+
+/** Spills go to the session's own directory (DuckDB's default is `.tmp` in the current directory). */
+export async function spillTo(con: DuckDBConnection, tempDir: string): Promise<void> {
   await con.run(`SET temp_directory = ${str(tempDir)}`);
-  await con.run('SET autoinstall_known_extensions = false');
-  await con.run('SET autoload_known_extensions = false');
-  await con.run('SET allow_community_extensions = false');
 }
 
 /** Switches DuckDB's file access off but for the grant, and locks the configuration. */

@@ -26,7 +26,7 @@ import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { buildCache, type CacheProgress, type CachedRecording } from './cache.js';
 import { ident, lit } from './literals.js';
 import { eachPartition } from './partitions.js';
-import { SqlRefused, checkStatement, confine, settle, withHint, type FileAccess } from './sandbox.js';
+import { SESSION_SETTINGS, SqlRefused, checkStatement, confine, spillTo, withHint, type FileAccess } from './sandbox.js';
 import { DERIVED_MACROS, DERIVED_VIEWS, META_COLUMNS } from './views.js';
 
 export { ident, lit };
@@ -110,18 +110,20 @@ export class Analysis {
   private interrupted = false;
 
   /**
-   * Views and macros not created yet, by name, in the order they are to be created: created
-   * when a SQL text names them (defineUsed), since binding them all when the session opens
-   * took most of a short query's time (0.8 s of 1.2 s for the derived views on a small recording).
+   * Views, macros and tables not created yet, by name, in the order they are to be created:
+   * created when a SQL text names them (defineUsed), since creating them all when the session
+   * opens took most of a short query's time (0.8 s of 1.2 s for the derived views on a small
+   * recording; 30 ms of `sql`'s 0.27 s start for the macros, syscall_names and empty tables).
    */
   private readonly deferred = new Map<string, { readonly ddl: string; readonly named: RegExp }>();
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    readonly con: DuckDBConnection,
-    readonly sources: readonly Source[],
-    private readonly tempDir: string,
-  ) {
+  readonly con: DuckDBConnection;
+
+  /** DuckDB's spill directory, the session's own: removed on close. */
+  private readonly tempDir = mkdtempSync(join(tmpdir(), 'flightrec-sql-'));
+
+  private constructor(private readonly duck: DuckDB, readonly sources: readonly Source[]) {
+    this.con = duck.con;
     for (const s of sources) this.held.push(s.cached.dir);
   }
 
@@ -131,6 +133,9 @@ export class Analysis {
     if (opts.cache !== undefined && dirs.length > 1) throw new UsageError('--cache names the cache of one recording; query several recordings without it');
     const names = recordingNames(dirs);
     const sources: Source[] = [];
+    // DuckDB starts on its own thread while the recordings and their caches are opened.
+    const starting = startDuckDB();
+    starting.catch(() => undefined); // awaited below, or closed if a recording is refused first
     let a: Analysis | undefined;
     try {
       for (const [i, dir] of dirs.entries()) {
@@ -150,7 +155,7 @@ export class Analysis {
           throw err;
         }
       }
-      a = await Analysis.connect(sources);
+      a = new Analysis(await starting, sources);
       await a.defineBase();
       await a.defineRecordings(sources);
       await a.confineTo(sources.flatMap((s) => [...s.cached.files.values()].flat()), opts);
@@ -158,6 +163,7 @@ export class Analysis {
     } catch (err) {
       if (a) a.close();
       else {
+        void starting.then(closeDuckDB, () => undefined);
         for (const s of sources) {
           s.rec.close();
           s.cached.dir.close();
@@ -178,7 +184,7 @@ export class Analysis {
     try {
       const files = fleetFiles(fleet);
       if (!files.has('recordings')) throw new RecordingError('not a flightrec export: no host=*/date=*/table=recordings/*.parquet inside; write one with `flightrec export --parquet`', { file: dir });
-      a = await Analysis.connect([]);
+      a = new Analysis(await startDuckDB(), []);
       a.held.push(fleet);
       await a.defineBase();
       await a.defineFleet(files);
@@ -196,27 +202,21 @@ export class Analysis {
   private async defineFleet(files: ReadonlyMap<string, readonly string[]>): Promise<void> {
     const scan = (t: string): string => `read_parquet([${files.get(t)!.map(lit).join(', ')}], hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE, 'table': VARCHAR})`;
     await this.con.run(`CREATE TABLE recordings AS SELECT ${RECORDINGS_COLUMNS.map(ident).join(', ')} FROM ${scan('recordings')}`);
+    await this.defineRecordingMacros();
     for (const t of TABLE_NAMES) {
       if (files.has(t)) await this.con.run(`CREATE VIEW main.${t} AS SELECT ${viewColumns(t).map(ident).join(', ')} FROM ${scan(t)}`);
-      else await this.emptyTable(t);
+      else this.emptyTable(t);
     }
-    await this.defineDerived();
+    this.defineDerived();
   }
 
-  private static async connect(sources: readonly Source[]): Promise<Analysis> {
-    const instance = await duckdb.DuckDBInstance.create(':memory:');
-    const con = await instance.connect();
-    return new Analysis(instance, con, sources, mkdtempSync(join(tmpdir(), 'flightrec-sql-')));
-  }
-
-  /** Session settings, the raw schema, the generated macros and the syscall names. */
+  /** The spill directory and the raw schema; the generated macros and the syscall names, deferred. */
   private async defineBase(): Promise<void> {
-    await settle(this.con, this.tempDir);
+    await spillTo(this.con, this.tempDir);
     await this.con.run('CREATE SCHEMA raw');
-    for (const sql of MACRO_DDL) await this.con.run(sql);
-    await this.con.run(`CREATE TABLE syscall_names (${META_COLUMNS.syscall_names})`);
+    for (const sql of MACRO_DDL) this.defer(macroName(sql), sql);
     const names = Object.entries(SYSCALL_NAMES).flatMap(([arch, t]) => Object.entries(t).map(([nr, name]) => `(${lit(arch)}, ${nr}, ${lit(name)})`));
-    await this.con.run(`INSERT INTO syscall_names VALUES ${names.join(', ')}`);
+    this.defer('syscall_names', `CREATE TABLE syscall_names (${META_COLUMNS.syscall_names}); INSERT INTO syscall_names VALUES ${names.join(', ')}`);
   }
 
   private async defineRecordings(sources: readonly Source[]): Promise<void> {
@@ -234,17 +234,18 @@ export class Analysis {
         first ?? 'NULL', last ?? 'NULL', String(m.writer_pid),
       ].join(', ')})`);
     }
+    await this.defineRecordingMacros();
     for (const t of TABLE_NAMES) {
       const parts = sources.filter((s) => s.cached.files.has(t)).map((s) =>
         `SELECT *, ${wallOffset(s.rec.manifest.clock)}::BIGINT AS wall_offset_ns, ${lit(s.name)} AS recording, ${lit(s.rec.manifest.host.hostname)} AS host ` +
         `FROM read_parquet([${s.cached.files.get(t)!.map(lit).join(', ')}])`);
-      if (parts.length === 0) await this.emptyTable(t);
+      if (parts.length === 0) this.emptyTable(t);
       else {
         await this.con.run(`CREATE VIEW raw.${t} AS ${parts.join(' UNION ALL ')}`);
         this.defer(t, VIEW_DDL[t]);
       }
     }
-    await this.defineDerived();
+    this.defineDerived();
   }
 
   /** A path in the session's own scratch directory (DuckDB's temp directory, removed on close). */
@@ -262,13 +263,16 @@ export class Analysis {
     this.confined = true;
   }
 
-  /** A table no source has rows of: an empty view with the same columns. */
-  private async emptyTable(t: TableName): Promise<void> {
-    await this.con.run(`CREATE TABLE raw.empty_${t} (${RAW_COLUMNS[t]}, wall_offset_ns BIGINT, recording VARCHAR, host VARCHAR)`);
-    await this.con.run(`CREATE VIEW raw.${t} AS SELECT * FROM raw.empty_${t}`);
-    this.defer(t, VIEW_DDL[t]);
+  /** A table no source has rows of: an empty view with the same columns, made with the view over it. */
+  private emptyTable(t: TableName): void {
+    this.defer(t, [
+      `CREATE TABLE raw.empty_${t} (${RAW_COLUMNS[t]}, wall_offset_ns BIGINT, recording VARCHAR, host VARCHAR)`,
+      `CREATE VIEW raw.${t} AS SELECT * FROM raw.empty_${t}`,
+      VIEW_DDL[t],
+    ].join(';\n'));
   }
 
+  /** Defers `ddl` (one or more statements) until a SQL text names `name`; one deferred before under the name is replaced, keeping its place. */
   private defer(name: string, ddl: string): void {
     this.deferred.set(name, { ddl, named: new RegExp(`\\b${name}\\b`, 'i') });
   }
@@ -317,17 +321,18 @@ export class Analysis {
     const arches = [...byArch.keys()];
     const perArch = (value: (arch: string) => string): string => (arches.length <= 1 ? value(arches[0] ?? 'x86_64')
       : `CASE ${arches.map((a) => `WHEN recording IN (${byArch.get(a)!.map(lit).join(', ')}) THEN ${value(a)}`).join(' ')} END`);
-    await this.run(`CREATE MACRO syscall_name(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_NAMES))}, 'syscall_' || nr)`);
+    this.defer('syscall_name', `CREATE MACRO syscall_name(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_NAMES))}, 'syscall_' || nr)`);
     // A call without known kinds (an arch-specific prototype) shows its first three registers.
-    await this.run(`CREATE MACRO syscall_arg_kinds(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_ARG_KINDS))}, 'uuu')`);
+    this.defer('syscall_arg_kinds', `CREATE MACRO syscall_arg_kinds(recording, nr) AS coalesce(${perArch(lookup(SYSCALL_ARG_KINDS))}, 'uuu')`);
     // Which argument (1-6) is a call's first fd or directory fd: a constant per call, not
     // searched for in its kinds on every row.
     const fdArg = (kinds: string): string | null => {
       const i = kinds.search(/[fd]/);
       return i < 0 ? null : String(i + 1);
     };
-    await this.run(`CREATE MACRO syscall_fd_arg(recording, nr) AS ${perArch(lookup(SYSCALL_ARG_KINDS, fdArg))}`);
-    await this.run(`CREATE OR REPLACE MACRO recording_arch(recording) AS ${perArch(lit)}`);
+    this.defer('syscall_fd_arg', `CREATE MACRO syscall_fd_arg(recording, nr) AS ${perArch(lookup(SYSCALL_ARG_KINDS, fdArg))}`);
+    // In place of the generated one (MACRO_DDL's, for one architecture).
+    this.defer('recording_arch', `CREATE OR REPLACE MACRO recording_arch(recording) AS ${perArch(lit)}`);
   }
 
   /**
@@ -342,7 +347,7 @@ export class Analysis {
     const rows = (await this.query('SELECT DISTINCT recording, wall_offset_ns FROM recordings ORDER BY recording')).getRowsJson() as string[][];
     const offsets = new Set(rows.map(([, off]) => off!));
     const unknown = `error('no recording named ' || coalesce(recording, 'NULL') || ' is open (see the recordings table)')`;
-    await this.con.run(`CREATE MACRO wall_offset(recording) AS ${rows.length === 0 ? unknown : `CASE ${rows.map(([r, off]) => `WHEN recording = ${lit(r!)} THEN ${off}::BIGINT`).join(' ')} ELSE ${unknown} END`}`);
+    this.defer('wall_offset', `CREATE MACRO wall_offset(recording) AS ${rows.length === 0 ? unknown : `CASE ${rows.map(([r, off]) => `WHEN recording = ${lit(r!)} THEN ${off}::BIGINT`).join(' ')} ELSE ${unknown} END`}`);
     // Refused as a whole: in an expression, DuckDB would fold an error() argument away to NULL.
     const shared = (call: string, f: (off: string) => string): string => (offsets.size === 1 ? f(`${[...offsets][0]}::BIGINT`)
       : `error('${call}: ${rows.length} recordings with their own clocks are open: give the recording, ${call.replace(')', ', recording)')}, or use the time column')`);
@@ -350,16 +355,23 @@ export class Analysis {
     const parsed = `CASE WHEN try_cast(text AS TIMESTAMP_NS) IS NULL AND text IS NOT NULL
       THEN error('ts_of(' || text || '): not a time; give one as flightrec prints it, such as 2026-12-01T14:21:39.898788670Z')
       ELSE epoch_ns(try_cast(text AS TIMESTAMP_NS)) END`;
-    await this.con.run(`CREATE MACRO wall(ts) AS ${shared('wall(ts)', (off) => `make_timestamp_ns(ts::BIGINT + ${off})`)}, `
+    this.defer('wall', `CREATE MACRO wall(ts) AS ${shared('wall(ts)', (off) => `make_timestamp_ns(ts::BIGINT + ${off})`)}, `
       + '(ts, recording) AS make_timestamp_ns(ts::BIGINT + wall_offset(recording))');
-    await this.con.run(`CREATE MACRO ts_of(text) AS ${shared('ts_of(text)', (off) => `${parsed} - ${off}`)}, (text, recording) AS ${parsed} - wall_offset(recording)`);
+    this.defer('ts_of', `CREATE MACRO ts_of(text) AS ${shared('ts_of(text)', (off) => `${parsed} - ${off}`)}, (text, recording) AS ${parsed} - wall_offset(recording)`);
   }
 
-  private async defineDerived(): Promise<void> {
+  /**
+   * The macros made from the `recordings` table (clocks, syscall names), deferred: before the
+   * views over the tables, which use them and are created after them (in deferral order).
+   */
+  private async defineRecordingMacros(): Promise<void> {
     await this.defineClocks();
     await this.defineSyscallName();
+  }
+
+  private defineDerived(): void {
     for (const [name, , sql] of DERIVED_VIEWS) this.defer(name, `CREATE VIEW ${name} AS ${sql}`);
-    for (const sql of DERIVED_MACROS) this.defer(/MACRO (\w+)/.exec(sql)![1]!, sql);
+    for (const sql of DERIVED_MACROS) this.defer(macroName(sql), sql);
   }
 
   /**
@@ -456,12 +468,35 @@ export class Analysis {
   }
 
   close(): void {
-    this.con.closeSync();
-    this.instance.closeSync();
+    closeDuckDB(this.duck);
     rmSync(this.tempDir, { recursive: true, force: true });
     for (const s of this.sources) s.rec.close();
     for (const d of this.held) d.close();
   }
+}
+
+/** The name a `CREATE [OR REPLACE] MACRO name(...)` statement creates. */
+const macroName = (sql: string): string => /MACRO (\w+)/.exec(sql)![1]!;
+
+/** An in-memory DuckDB and its connection. */
+interface DuckDB {
+  readonly instance: DuckDBInstance;
+  readonly con: DuckDBConnection;
+}
+
+async function startDuckDB(): Promise<DuckDB> {
+  const instance = await duckdb.DuckDBInstance.create(':memory:', SESSION_SETTINGS);
+  try {
+    return { instance, con: await instance.connect() };
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+}
+
+function closeDuckDB({ instance, con }: DuckDB): void {
+  con.closeSync();
+  instance.closeSync();
 }
 
 /** SQL that reads the catalog (which lists every view and macro): all deferred ones are created first. */

@@ -1,13 +1,15 @@
 // `flightrec completion <shell>`: a completion script for bash, zsh or fish, generated from
 // the program's own command definitions (see command-tree.ts).
+// The generators are loaded when a script is asked for, not with the program (startup, issue 22).
 import { Argument, type Command } from 'commander';
 import { UsageError } from '../format/errors.js';
-import { commandTree, type CommandSpec } from './command-tree.js';
-import { bashCompletion } from './completion/bash.js';
-import { fishCompletion } from './completion/fish.js';
-import { zshCompletion } from './completion/zsh.js';
+import type { CommandSpec } from './command-tree.js';
 
-const SHELLS: Readonly<Record<string, (root: CommandSpec) => string>> = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion };
+const SHELLS: Readonly<Record<string, () => Promise<(root: CommandSpec) => string>>> = {
+  bash: async () => (await import('./completion/bash.js')).bashCompletion,
+  zsh: async () => (await import('./completion/zsh.js')).zshCompletion,
+  fish: async () => (await import('./completion/fish.js')).fishCompletion,
+};
 
 export function register(program: Command): void {
   const shells = Object.keys(SHELLS);
@@ -18,7 +20,8 @@ export function register(program: Command): void {
       if (!shells.includes(s)) throw new UsageError(`unknown shell ${s}: use one of ${shells.join(', ')}`);
       return s;
     }))
-    .action((shell: string) => {
-      process.stdout.write(SHELLS[shell]!(commandTree(program)));
+    .action(async (shell: string) => {
+      const [script, { commandTree }] = await Promise.all([SHELLS[shell]!(), import('./command-tree.js')]);
+      process.stdout.write(script(commandTree(program)));
     });
 }

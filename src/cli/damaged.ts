@@ -2,7 +2,6 @@
 // not match its manifest is refused unless the user asks to read what is intact, and then
 // one line on stderr says what is left out.
 import type { Command } from 'commander';
-import { describeSkips } from '../format/damage.js';
 import type { Recording } from '../format/recording.js';
 import type { RecordingDir } from '../format/recording-dir.js';
 import { escapeText } from '../text/escape.js';
@@ -15,16 +14,21 @@ export interface DamageFlags {
 export const damageOption = (c: Command): Command => c
   .option('--allow-damaged', 'read a recording whose segments do not match its manifest, leaving out what is damaged (said on stderr)');
 
-/** Says in one line on stderr what a damaged recording is read without (a name with a line break in it stays on that line). */
-export function reportDamage(rec: RecordingDir): void {
-  if (rec.damage.length > 0) warn(escapeText(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`));
+/**
+ * Says in one line on stderr what a damaged recording is read without (a name with a line
+ * break in it stays on that line). The reader is loaded by then; the program loads without it.
+ */
+export async function reportDamage(rec: RecordingDir): Promise<void> {
+  if (rec.damage.length === 0) return;
+  const { describeSkips } = await import('../format/damage.js');
+  warn(escapeText(`flightrec: ${rec.dir} is damaged, read anyway (--allow-damaged): ${describeSkips(rec.damage)}`));
 }
 
 /** Opens a recording (loading the reader, and Arrow, only now: see program.ts). */
 export async function openRecording(dir: string, flags: DamageFlags): Promise<Recording> {
   const { Recording } = await import('../format/recording.js');
   const rec = Recording.open(dir, { allowDamaged: flags.allowDamaged === true });
-  reportDamage(rec);
+  await reportDamage(rec);
   return rec;
 }
 
@@ -35,7 +39,7 @@ export async function openRecording(dir: string, flags: DamageFlags): Promise<Re
 export async function openRecordingDir(dir: string, flags: DamageFlags, tables: (rec: RecordingDir) => boolean): Promise<RecordingDir> {
   const { RecordingDir } = await import('../format/recording-dir.js');
   const rec = RecordingDir.open(dir, { allowDamaged: flags.allowDamaged === true });
-  reportDamage(rec);
+  await reportDamage(rec);
   if (!tables(rec)) return rec;
   rec.close();
   const { Recording } = await import('../format/recording.js');

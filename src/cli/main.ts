@@ -6,7 +6,7 @@ import { program } from './program.js';
 
 async function main(): Promise<void> {
   try {
-    await program().parseAsync(process.argv);
+    await (await program(process.argv.slice(2))).parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // `commander.help` is help shown for a bare command group (see program.ts), as kubectl, cargo

@@ -98,11 +98,11 @@ export function manPage(root: CommandSpec): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  // Not awaited at the top: program.js imports this module back (through man.js).
-  void Promise.all([import('./program.js'), import('./command-tree.js')]).then(([{ program }, { commandTree }]) => {
+  // The program is imported only when this runs as a script: `flightrec man` imports this module from it.
+  void Promise.all([import('./program.js'), import('./command-tree.js')]).then(async ([{ program }, { commandTree }]) => {
     const path = join(packageRoot(), MAN_PAGE);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, manPage(commandTree(program())));
+    writeFileSync(path, manPage(commandTree(await program())));
     console.log(`wrote ${MAN_PAGE}`);
   });
 }

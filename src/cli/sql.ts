@@ -44,7 +44,7 @@ export async function openSources(recordings: readonly string[], flags: SourceFl
     } : {}),
   });
   if (shown) process.stderr.write('\r\x1b[K');
-  for (const s of a.sources) reportDamage(s.rec);
+  for (const s of a.sources) await reportDamage(s.rec);
   return a;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExportTarget, exportParquet } from '../../src/analyze/export.js';
-import { SqlRefused, checkStatement, confine, settle } from '../../src/analyze/sandbox.js';
+import { SESSION_SETTINGS, SqlRefused, checkStatement, confine, spillTo } from '../../src/analyze/sandbox.js';
 import { Analysis, SqlError } from '../../src/analyze/session.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
 import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
@@ -190,10 +190,10 @@ describe('confine', () => {
     try {
       for (const [name, ok] of [['ok.parquet', true], ['swapped.parquet', false]] as const) {
         // One instance each: DuckDB's file settings are the instance's, and confine locks them.
-        const instance = await DuckDBInstance.create(':memory:');
+        const instance = await DuckDBInstance.create(':memory:', SESSION_SETTINGS);
         const con = await instance.connect();
         try {
-          await settle(con, spill);
+          await spillTo(con, spill);
           const grant = { read: [`/proc/self/fd/${fd}/${name}`], within: [`/proc/self/fd/${fd}`], writeFiles: [], writeDirs: [], tempDir: spill };
           if (ok) await expect(confine(con, grant)).resolves.toBeUndefined();
           else await expect(confine(con, grant)).rejects.toThrow(`${realpathSync(join(base, 'secret'))}: would be readable by the SQL, outside the recordings' caches`);

@@ -67,8 +67,8 @@ describe('what a value is', () => {
     expect(valueKind('format', 'output format', ['a', 'b'])).toEqual({ kind: 'words', words: ['a', 'b'] });
   });
 
-  it('is right for flightrec\'s own options and arguments', () => {
-    const kinds = Object.fromEntries(allCommands(commandTree(program())).flatMap((c) => [
+  it('is right for flightrec\'s own options and arguments', async () => {
+    const kinds = Object.fromEntries(allCommands(commandTree(await program())).flatMap((c) => [
       ...c.options.filter((o) => o.takes !== 'none').map((o) => [`${c.path.join(' ')} ${o.names.at(-1)}`, kindWord(o.value)]),
       ...c.arguments.map((a) => [`${c.path.join(' ')} <${a.name}>`, kindWord(a.value)]),
     ]));

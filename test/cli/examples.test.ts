@@ -12,12 +12,12 @@ import { program } from '../../src/cli/program.js';
 import { CLI, ROOT, cli, tempDir } from '../helpers.js';
 
 const ALL = Object.entries(EXAMPLES).flatMap(([path, list]) => list.map((e) => ({ path, e })));
-const root = commandTree(program());
+const root = commandTree(await program());
 const commands = allCommands(root).filter((c) => !c.implicitHelp);
 
 /** The program with every command's action replaced by nothing: parsing only, as commander does before running. */
-function parsingOnly(): Command {
-  const p = program();
+async function parsingOnly(): Promise<Command> {
+  const p = await program();
   const stub = (c: Command): void => {
     if (c.commands.length === 0 && c !== p) c.action(() => undefined);
     c.commands.forEach(stub);
@@ -52,15 +52,15 @@ describe('examples', () => {
   });
 
   it.each(ALL.map(({ path, e }) => [exampleLine(e), path, e] as const))('%s parses', async (_line, _path, e) => {
-    await expect(parsingOnly().parseAsync([...e.argv], { from: 'user' })).resolves.toBeInstanceOf(Command);
+    await expect((await parsingOnly()).parseAsync([...e.argv], { from: 'user' })).resolves.toBeInstanceOf(Command);
     // and is one command line to a shell, redirections included
     const sh = spawnSync('bash', ['-n', '-c', exampleLine(e)], { encoding: 'utf8' });
     expect([sh.status, sh.stderr]).toEqual([0, '']);
   });
 
   it('parsing only still refuses what the program refuses', async () => {
-    await expect(parsingOnly().parseAsync(['info', 'rec', '--nosuch'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
-    await expect(parsingOnly().parseAsync(['slice', 'rec'], { from: 'user' })).rejects.toThrow(/required option '-o, --output <dir>'/);
+    await expect((await parsingOnly()).parseAsync(['info', 'rec', '--nosuch'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    await expect((await parsingOnly()).parseAsync(['slice', 'rec'], { from: 'user' })).rejects.toThrow(/required option '-o, --output <dir>'/);
   });
 
   it('run, those that need no kernel, one after the other on the recording the first makes', () => {

@@ -16,7 +16,8 @@ if (!groff) {
   console.warn('skipping the rendering of man/flightrec.1: groff is not installed (its structure is still checked)');
 }
 
-const page = (): string => manPage(commandTree(program()));
+const root = commandTree(await program());
+const page = (): string => manPage(root);
 
 /** The page as man shows it: plain text, no hyphenation, lines long enough not to wrap options. */
 function rendered(roff: string): { text: string; warnings: string } {
@@ -54,7 +55,6 @@ describe('man page', () => {
     for (const heading of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'COMMANDS', 'EXAMPLES', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'SEE ALSO']) {
       expect(text).toMatch(new RegExp(`^${heading}$`, 'm'));
     }
-    const root = commandTree(program());
     for (const c of allCommands(root).filter((x) => x.path.length > 0 && x.commands.length === 0 && !x.implicitHelp)) {
       expect(text).toContain(`flightrec ${c.path.join(' ')} ${c.usage}`);
       expect(text).toContain(c.description);

@@ -16,15 +16,18 @@ import { SCENARIOS, type Recorded, type Recorder } from './scenarios.js';
 /** `flightrec record` run in this process: the recorder's pid is this process's. */
 const inProcess: Recorder = {
   start(dir, args) {
-    const p = program();
-    const cmd = p.commands.find((c) => c.name() === 'record')!;
     let code: number | null = null;
-    cmd.action(async (command: string[], f: RecordFlags) => { code = await recordAction(command, f); });
     // What the recorder prints (the summary, live alerts) is the scenario's, as stderr.
     let stderr = '';
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: string | Uint8Array) => { stderr += chunk.toString(); return true; }) as typeof process.stderr.write;
-    const done = p.parseAsync(['node', 'flightrec', 'record', '-o', dir, ...args])
+    const argv = ['record', '-o', dir, ...args];
+    const done = program(argv)
+      .then((p) => {
+        const cmd = p.commands.find((c) => c.name() === 'record')!;
+        cmd.action(async (command: string[], f: RecordFlags) => { code = await recordAction(command, f); });
+        return p.parseAsync(argv, { from: 'user' });
+      })
       .catch((err: Error) => { stderr += `flightrec: ${err.message}\n`; code = 1; })
       .then((): Recorded => ({ code, stderr }))
       .finally(() => { process.stderr.write = write; });

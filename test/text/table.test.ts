@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { table } from '../../src/text/table.js';
+import { cutToWidth, table } from '../../src/text/table.js';
 
 describe('table', () => {
   it('aligns columns, right-aligns the numeric ones, draws a rule under the header', () => {
@@ -36,5 +36,11 @@ describe('table', () => {
     const out = table([['v'], ['a\x1b[2Jb'], ['\u009b31m'], ['x\u202ey'], ['\t\r\x7f']]);
     expect(out).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
     expect(out.split('\n')).toHaveLength(5);
+  });
+
+  it('cuts plain text and wide text alike: at most the width, ending in …', () => {
+    expect(['abcdef', 'abcd'].map((s) => cutToWidth(s, 4))).toEqual(['abc…', 'abcd']);
+    expect([0, 1, 2].map((w) => cutToWidth('abc', w))).toEqual(['…', '…', 'a…']);
+    expect(['中文中文', 'ab中文'].map((s) => cutToWidth(s, 5))).toEqual(['中文…', 'ab中…']);
   });
 });
