@@ -37,6 +37,24 @@ describe('addressText and fr_addr', () => {
     expect(sql).toEqual(want);
   });
 
+  it('agree on every set of zero groups (each RFC 5952 shortening), and on an IPv4-mapped and a null address', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    for (const sql of MACRO_DDL) await con.run(sql);
+    // Group i is zero when bit i of the mask is set, else 0x0i0a (no leading zeros to trim but one).
+    const hexes = Array.from({ length: 256 }, (_, mask) => Array.from({ length: 8 }, (_, i) => ((mask >> i) & 1 ? '0000' : `0${i}0a`)).join(''));
+    hexes.push('00000000000000000000ffffc0000201');
+    const values = hexes.map((hex, i) => `(${i}, from_hex('${hex}'))`).join(', ');
+    const sql = (await con.runAndReadAll(`SELECT fr_addr(${AF_INET6}, a) FROM (VALUES ${values}) t(i, a) ORDER BY i`)).getRows().map((r) => r[0]);
+    const none = (await con.runAndReadAll(`SELECT fr_addr(${AF_INET6}, NULL::BLOB)`)).getRows();
+    con.closeSync();
+    expect(sql).toEqual(hexes.map((hex) => addressText(AF_INET6, bytes(hex))));
+    expect(sql[0]).toBe('a:10a:20a:30a:40a:50a:60a:70a');
+    expect(sql[255]).toBe('::');
+    expect(sql[256]).toBe('::ffff:192.0.2.1');
+    expect(none).toEqual([[null]]);
+  });
+
   it('give a dotted quad for AF_INET and nothing for other families', async () => {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
