@@ -25,6 +25,11 @@ export interface RecordingWriterOptions {
   readonly maxSegmentMs?: number;
   /** Prune the oldest sealed segments beyond these bounds (checked on sealing and on tick()). */
   readonly keep?: Retention;
+  /**
+   * Batches every segment starts with, made when it opens: what a reader of the kept segments
+   * alone needs (the recorder's account table: user names), since pruning takes the first.
+   */
+  readonly carried?: () => ReadonlyArray<readonly [TableName, RecordBatch]>;
   readonly commandLine?: readonly string[];
   readonly targets?: Record<string, unknown>;
   readonly probes?: ReadonlyArray<Record<string, unknown>>;
@@ -43,6 +48,7 @@ export class RecordingWriter {
   private readonly maxBytes: number;
   private readonly maxMs: number;
   private readonly keep: Retention | undefined;
+  private readonly carried: RecordingWriterOptions['carried'];
   private nextAgeCheckMs = 0;
   private readonly now: () => number;
   private closed = false;
@@ -53,6 +59,7 @@ export class RecordingWriter {
     this.maxMs = opts.maxSegmentMs ?? DEFAULT_SEGMENT_MS;
     this.keep = opts.keep?.keepBytes !== undefined || opts.keep?.keepMs !== undefined ? opts.keep : undefined;
     this.now = opts.now ?? Date.now;
+    this.carried = opts.carried;
   }
 
   /**
@@ -109,13 +116,24 @@ export class RecordingWriter {
     return n;
   }
 
-  append(table: TableName, batch: RecordBatch): void {
+  /** Opens a segment now, with its carried batches, unless one is open (append() does when it must). */
+  openSegment(): void {
+    this.openSegmentWriter();
+  }
+
+  /** The open segment, opened with its carried batches if none is. */
+  private openSegmentWriter(): SegmentWriter {
     if (this.closed) throw new Error('recording is closed');
     if (!this.segment) {
       this.segmentOpenedMs = this.now();
       this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex), new Date(this.segmentOpenedMs).toISOString());
+      for (const [t, b] of this.carried?.() ?? []) this.segment.append(t, SCHEMAS[t], b);
     }
-    this.segment.append(table, SCHEMAS[table], batch);
+    return this.segment;
+  }
+
+  append(table: TableName, batch: RecordBatch): void {
+    this.openSegmentWriter().append(table, SCHEMAS[table], batch);
     this.tick();
   }
 

@@ -202,10 +202,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   };
 
   try {
+    const accounts = opts.accounts ?? readAccounts();
     writer = RecordingWriter.create(opts.out, {
       maxSegmentBytes: opts.maxSegmentBytes,
       maxSegmentMs: opts.maxSegmentMs,
       ...(opts.keep ? { keep: opts.keep } : {}),
+      // Each segment has the host's accounts, so user names outlive the segments pruned.
+      carried: () => [['account', accountBatch(accounts, process.hrtime.bigint())]],
       commandLine: opts.commandLine,
       targets: describeTarget(target),
       probes: session.programs(),
@@ -217,7 +220,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         ...(opts.live ? { live_detectors: opts.live.detectors().map((d) => ({ name: d.name, version: d.version })) } : {}),
       },
     });
-    writer.append('account', accountBatch(opts.accounts ?? readAccounts(), process.hrtime.bigint()));
+    writer.openSegment(); // now, with the accounts as they are at the start
     live = opts.live?.attach(writer, (err) => {
       failure ??= writeFailure(err, opts.out);
       stop('error');

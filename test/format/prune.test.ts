@@ -9,6 +9,7 @@ import { ConfinedDir } from '../../src/format/confined-dir.js';
 import { isPruned, keptSegments, renderManifest, writeManifest, type Manifest } from '../../src/format/manifest.js';
 import { markPruned, segmentBytes, segmentsToPrune } from '../../src/format/prune.js';
 import { Recording, RecordingWriter, readManifest, sealRecording, summarize, verifyRecording } from '../../src/index.js';
+import { accountBatch } from '../../src/record/accounts.js';
 import { SyscallWorkload } from '../../src/testing/synthetic.js';
 import { cli, tempDir } from '../helpers.js';
 
@@ -116,6 +117,27 @@ describe('pruning to --keep-size', () => {
 });
 
 describe('pruning to --keep-time', () => {
+  it('every segment starts with the carried batches, so the kept window still names its users', () => {
+    const dir = join(tempDir(), 'rec');
+    let made = 0;
+    const carried = () => [['account', accountBatch([{ kind: 'user', id: 1000, name: 'eve' }], BigInt(++made))]] as const;
+    const w = RecordingWriter.create(dir, { keep: { keepBytes: Math.floor(segmentSize() * 2.5) }, carried });
+    w.openSegment();
+    const work = new SyscallWorkload(7);
+    for (let i = 1; i <= 12; i++) {
+      w.append('syscall', work.batch(BATCH));
+      if (i % 2 === 0) w.sealSegment();
+    }
+    const m = w.close();
+    expect(m.segments.filter(isPruned).length).toBeGreaterThan(0);
+    // One account batch per segment, opened before anything else was written to it.
+    expect(made).toBe(m.segments.length);
+    for (const s of m.segments) expect(s.tables.account!.rows, s.dir).toBe(1);
+    const sql = cli('sql', dir, "SELECT DISTINCT name FROM account WHERE kind = 'user' AND id = 1000", '-f', 'csv');
+    expect(sql.code, sql.stderr).toBe(0);
+    expect(sql.stdout).toBe('name\neve\n');
+  });
+
   it('deletes segments sealed longer ago than the bound, on tick() too', () => {
     let now = 1_000_000;
     const { dir, w } = ring(6, { keepMs: 10_000 }, { now: () => now });
