@@ -11,6 +11,7 @@ import { commandLine, type ProcessTable } from '../process-table.js';
 import { auditArg } from './sources.js';
 import { stringTest } from './values.js';
 import { SYSCALL_NAMES } from '../../schema/syscalls.generated.js';
+import { syscallNumbers } from '../predicate.js';
 
 export const AUDIT_TYPES = ['SYSCALL', 'EXECVE', 'PATH'] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
@@ -105,9 +106,7 @@ export function callsOf(rules: readonly AuditSupported[]): string[] | undefined 
 
 /** The numbers the calls named have on any architecture flightrec knows, ascending. */
 export function callNumbers(calls: readonly string[]): number[] {
-  const names = new Set(calls);
-  const nrs = new Set<number>();
-  for (const table of Object.values(SYSCALL_NAMES)) for (const [nr, name] of Object.entries(table)) if (names.has(name)) nrs.add(Number(nr));
+  const nrs = new Set(Object.keys(SYSCALL_NAMES).flatMap((arch) => calls.flatMap((c) => syscallNumbers(arch).get(c) ?? [])));
   return [...nrs].sort((a, b) => a - b);
 }
 
