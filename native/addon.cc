@@ -100,6 +100,7 @@ class Session : public Napi::ObjectWrap<Session> {
       InstanceMethod<&Session::Programs>("programs"),
       InstanceMethod<&Session::Snapshot>("snapshot"),
       InstanceMethod<&Session::CgroupIds>("cgroupIds"),
+      InstanceMethod<&Session::ReserveSeqs>("reserveSeqs"),
     });
   }
 
@@ -224,6 +225,12 @@ class Session : public Napi::ObjectWrap<Session> {
     early_snapshot_.clear();
     consumer_->add_user_records(std::move(records));
     return info.Env().Undefined();
+  }
+
+  // reserveSeqs(n): the first of n seqs no record has or will have (a BigInt).
+  Napi::Value ReserveSeqs(const Napi::CallbackInfo& info) {
+    uint64_t n = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+    return Napi::BigInt::New(info.Env(), consumer_ ? consumer_->reserve_seqs(n) : 0);
   }
 
   // cgroupIds(): the cgroup ids of the proc rows recorded, as decimal strings.

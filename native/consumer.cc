@@ -57,7 +57,7 @@ void Consumer::add(const uint8_t* rec, size_t size) {
   const auto* h = reinterpret_cast<const fr_header*>(rec);
   for (auto& s : stages_) {
     if (s.table()->id != h->table) continue;
-    if (!s.add(rec, size, seq_++, now_)) {
+    if (!s.add(rec, size, seq_.fetch_add(1, std::memory_order_relaxed), now_)) {
       stats_.malformed++;
       return;
     }

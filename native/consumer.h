@@ -58,6 +58,9 @@ class Consumer {
   // with the rest at the consumer's next turn. Until the first of these is given, with
   // `opts.hold_for_user`, nothing is handed over, so they take their place in the order.
   void add_user_records(std::vector<std::vector<uint8_t>> records);
+  // `n` numbers no record has or will have, for rows made outside the consumer (the process
+  // context a new segment starts with): the first of them.
+  uint64_t reserve_seqs(uint64_t n) { return seq_.fetch_add(n, std::memory_order_relaxed); }
   // Asks the thread to drain what is left (the programs are detached by now) and end.
   void stop() { stopping_.store(true); }
   void join();
@@ -91,8 +94,10 @@ class Consumer {
   // The number of the next record. Records are numbered here, in the order they are drained:
   // the ring buffer keeps the order records were reserved in, a lane the order of its CPU's
   // syscalls, and lanes are drained before the ring. A counter in the kernel would cost every
-  // record an atomic on one cache line shared by all CPUs, and needs Linux 5.12.
-  uint64_t seq_ = 0;
+  // record an atomic on one cache line shared by all CPUs, and needs Linux 5.12. Atomic here
+  // only so that reserve_seqs() can take numbers from another thread (uncontended: the
+  // consumer's own core keeps the line).
+  std::atomic<uint64_t> seq_{0};
   Stats stats_;
   std::mutex user_mu_;
   std::vector<std::vector<uint8_t>> user_records_;

@@ -40,9 +40,9 @@ export class Recording extends RecordingDir {
     }
   }
 
-  /** Every record batch of one table, segment by segment. */
-  *batches(table: TableName): Generator<RecordBatch> {
-    for (const seg of this.segments()) yield* this.read(seg, table, (f) => f.recordBatches());
+  /** Every record batch of one table, segment by segment (of all, or of those given). */
+  *batches(table: TableName, segments: readonly SegmentRef[] = this.segments()): Generator<RecordBatch> {
+    for (const seg of segments) yield* this.read(seg, table, (f) => f.recordBatches());
   }
 
   /**

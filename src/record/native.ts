@@ -98,6 +98,8 @@ export interface NativeSession {
   /** A proc row of kind snapshot for each of these processes, from /proc: called once before
    * start() and once after; the second hands the rows over (cgroupRoot: where cgroup v2 is mounted). */
   snapshot(pids: readonly number[], cgroupRoot: string): void;
+  /** The first of `n` seqs no row has or will have, for rows the recorder makes itself. */
+  reserveSeqs(n: number): bigint;
   /** The cgroup ids of the proc rows recorded so far (decimal strings). */
   cgroupIds(): string[];
   close(): void;

@@ -8,9 +8,11 @@ import { makeCursor } from '../detect/cursor.js';
 import { makeBatch, type ColumnValues } from '../format/batch.js';
 import { UsageError } from '../format/errors.js';
 import { RecordingWriter } from '../format/recording-writer.js';
-import type { Recording } from '../format/recording.js';
+import { wallOffset } from '../format/host.js';
+import type { Recording, SegmentRef } from '../format/recording.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import { table as tableOf, type TableName } from '../schema/tables.js';
+import { ProcessContext, procBatch, valueOf, type ProcRow } from './process-context.js';
 
 export interface SliceFilter {
   /** Keep rows of these pids. */
@@ -20,6 +22,8 @@ export interface SliceFilter {
   /** ts bounds, inclusive. */
   readonly from?: bigint;
   readonly to?: bigint;
+  /** Only sealed segments: the recording is being written (an incident), and its open segment is not proved by a hash yet. */
+  readonly sealedOnly?: boolean;
 }
 
 export interface SliceResult {
@@ -38,51 +42,66 @@ export function treePids(rec: Recording, roots: readonly number[]): Set<number> 
   return pids;
 }
 
-/** Column values of one proc row, as makeBatch takes them. */
-type ProcRow = Record<string, unknown>;
-
 /**
  * What a slice starting at `from` needs to say who its processes are: for each process alive
  * then whose fork, exec or snapshot row lies before the slice, a snapshot row made from the
- * last of them and the directories it changed to since, at `from`. It keeps that row's seq, which is unique in the source and not in
- * the slice.
+ * last of them and the directories it changed to since, at `from`. It keeps that row's seq,
+ * which is unique in the source and not in the slice. `segments` are those to read it from.
  */
-function identitiesAt(rec: Recording, from: bigint, keep: (pid: number) => boolean): ProcRow[] {
-  const last = new Map<number, ProcRow>();
-  const e = makeCursor('proc');
-  for (const b of rec.batches('proc')) {
-    e.bind(b);
-    for (e.row = 0; e.row < b.numRows; e.row++) {
-      if (e.ts >= from) break;
-      if (!keep(e.pid)) continue;
-      if (e.kind === 'exit') last.delete(e.pid);
-      else last.set(e.pid, rowOf(b, e.row));
-    }
-  }
-  // Where each of them had gone since (chdir and fchdir rows that succeeded).
-  const f = makeCursor('file');
-  for (const b of rec.tables().includes('file') ? rec.batches('file') : []) {
-    f.bind(b);
-    for (f.row = 0; f.row < b.numRows; f.row++) {
-      if (f.ts >= from) break;
-      const row = last.get(f.pid);
-      if (row && f.op === 'chdir' && f.ret === 0n) row.cwd = f.abs_path ?? f.path;
-    }
-  }
-  return [...last.values()].sort((a, b) => (a.seq as bigint) < (b.seq as bigint) ? -1 : 1).map((r) => ({ ...r, ts: from, kind: 'snapshot' }));
+function identitiesAt(rec: Recording, segments: readonly SegmentRef[], from: bigint, keep: (pid: number) => boolean): ProcRow[] {
+  const context = new ProcessContext();
+  for (const b of rec.batches('proc', segments)) context.add('proc', b, from);
+  if (rec.tables().includes('file')) for (const b of rec.batches('file', segments)) context.add('file', b, from);
+  return context.rows(from).filter((r) => keep(r.pid as number));
 }
 
-/** Row `r` of `batch` as column values. */
-function rowOf(batch: RecordBatch, r: number): ProcRow {
-  const row: ProcRow = {};
-  for (const f of batch.schema.fields) row[f.name] = valueOf(batch.getChild(f.name)!.get(r));
-  return row;
+/** A second: how far a segment's opening (a wall time) may be off on the clock of ts. */
+const OPENED_SLACK_NS = 1_000_000_000n;
+
+/** What a slice of [from, to] reads, segment by segment. */
+interface SliceSegments {
+  /** Per table, the segments with rows of it in the window: each table is in (ts, seq) order across segments. */
+  readonly rows: (table: TableName) => SegmentRef[];
+  /** The segments to read the processes' context at `from` from. */
+  readonly context: SegmentRef[];
+  /** All of them (the slice names them with their hashes). */
+  readonly read: SegmentRef[];
 }
 
-/** A value as makeBatch takes it: lists as arrays. */
-function valueOf(x: unknown): unknown {
-  if (x !== null && typeof x === 'object' && 'toArray' in (x as object) && !(x instanceof Uint8Array)) return Array.from((x as { toArray(): ArrayLike<unknown> }).toArray());
-  return x;
+/**
+ * The segments a slice reads: for each table those whose rows of it reach into the window (and
+ * unsealed ones), and those that say who its processes are at `from`: every one with proc or
+ * file rows before it or, in a recording whose segments each start with the processes' context
+ * (`process_context` in its source, record --keep-size), from the last opened before `from` on.
+ */
+function segmentsFor(rec: Recording, filter: SliceFilter): SliceSegments {
+  const { from, to } = filter;
+  const all = filter.sealedOnly ? rec.segments().filter((s) => s.entry) : rec.segments();
+  const range = (s: SegmentRef, table: string): { first: bigint; last: bigint } | undefined => {
+    const t = s.entry?.tables[table];
+    return t && t.first_ts !== null && t.last_ts !== null ? { first: BigInt(t.first_ts), last: BigInt(t.last_ts) } : undefined;
+  };
+  const rows = (table: TableName): SegmentRef[] => all.filter((s) => {
+    if (!s.entry) return true;
+    const r = range(s, table);
+    return r !== undefined && (from === undefined || r.last >= from) && (to === undefined || r.first <= to);
+  });
+  let context: SegmentRef[] = [];
+  if (from !== undefined) {
+    context = all.filter((s) => !s.entry || ['proc', 'file'].some((t) => (range(s, t)?.first ?? from) < from));
+    if (rec.manifest.source?.process_context === 'every segment') {
+      // A segment's context says how the processes were when it opened: the last opened before
+      // `from` is where the context at `from` starts, and those opened after it say too much.
+      // (Opening is a wall time: a margin for the clock mapping.)
+      const offset = wallOffset(rec.manifest.clock);
+      const opened = (s: SegmentRef): bigint => BigInt(Date.parse(s.entry!.opened_at)) * 1_000_000n - offset;
+      const start = context.filter((s) => s.entry && opened(s) <= from - OPENED_SLACK_NS).at(-1);
+      context = context.filter((s) => !s.entry || ((!start || s.index >= start.index) && opened(s) <= from + OPENED_SLACK_NS));
+    }
+  }
+  const wanted = new Set(context.map((s) => s.index));
+  for (const t of rec.tables()) if (tableOf(t).context !== true) for (const s of rows(t)) wanted.add(s.index);
+  return { rows, context, read: all.filter((s) => wanted.has(s.index)) };
 }
 
 /** Rows of `batch` at `rows`, as a new batch of `table`. */
@@ -95,7 +114,7 @@ function gather(table: TableName, batch: RecordBatch, rows: readonly number[]): 
   return makeBatch(table, columns);
 }
 
-export function slice(rec: Recording, out: string, filter: SliceFilter, commandLine: readonly string[]): SliceResult {
+export function slice(rec: Recording, out: string, filter: SliceFilter, commandLine: readonly string[], extraSource: Record<string, unknown> = {}): SliceResult {
   if (!filter.pids && !filter.trees && filter.from === undefined && filter.to === undefined) {
     throw new UsageError('say what to keep: --pid, --tree, --from or --to');
   }
@@ -105,7 +124,8 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
     if (filter.trees) for (const p of treePids(rec, filter.trees)) pids.add(p);
   }
   const m = rec.manifest;
-  const writer = RecordingWriter.create(out, {
+  const segments = segmentsFor(rec, filter);
+    const writer = RecordingWriter.create(out, {
     derivedFrom: m,
     commandLine,
     source: {
@@ -113,7 +133,7 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
       slice_of: {
         id: m.id,
         path: rec.dir,
-        segments: rec.segments().map((s) => ({
+        segments: segments.read.map((s) => ({
           index: s.index,
           tables: s.entry ? Object.fromEntries(Object.entries(s.entry.tables).map(([t, e]) => [t, e.sha256])) : 'unsealed',
         })),
@@ -123,6 +143,7 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
           ...(filter.to !== undefined ? { to_ts: filter.to.toString() } : {}),
         },
       },
+      ...extraSource,
     },
   });
   let rows = 0;
@@ -130,16 +151,16 @@ export function slice(rec: Recording, out: string, filter: SliceFilter, commandL
   try {
     // A slice from a time on says who its processes were then, so it reads on its own.
     if (filter.from !== undefined) {
-      const ids = identitiesAt(rec, filter.from, (pid) => !pids || pids.has(pid));
+      const ids = identitiesAt(rec, segments.context, filter.from, (pid) => !pids || pids.has(pid));
       if (ids.length > 0) {
-        writer.append('proc', makeBatch('proc', Object.fromEntries(SCHEMAS.proc.fields.map((f) => [f.name, ids.map((r) => r[f.name])])) as Record<string, ColumnValues>));
+        writer.append('proc', procBatch(ids));
         rows += ids.length;
       }
     }
     for (const table of rec.tables()) {
       const hasPid = SCHEMAS[table].fields.some((f) => f.name === 'pid');
       const whole = tableOf(table).context === true;
-      for (const b of rec.batches(table)) {
+      for (const b of rec.batches(table, whole ? segments.read : segments.rows(table))) {
         if (whole) {
           writer.append(table, b);
           rows += b.numRows;
