@@ -69,7 +69,8 @@ SELECT recording, any_value(host) AS host, pid,
   arg_max(exit_status, ts) FILTER (WHERE kind = 'exit') AS exit_status,
   count(*) FILTER (WHERE kind = 'exec') AS execs,
   bool_or(kind = 'fork') AS forked,
-  bool_or(kind = 'snapshot') AS running_at_start,
+  -- The first row of it a snapshot: running when the recording (or, once pruned, what is kept) starts.
+  arg_min(kind, ts) = 'snapshot' AS running_at_start,
   coalesce(bool_or(kthread), false) AS kthread
 FROM proc GROUP BY recording, pid`],
 

@@ -25,6 +25,10 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   record: [
     { says: 'record curl and every process it starts into the new directory rec', argv: ['record', '-o', 'rec', '--', 'curl', '-s', 'example.com'], kernel: true },
     { says: 'record the whole host for five minutes, with the built-in detectors watching live', argv: ['record', '-o', 'host', '--all', '--duration', '5m', '--detect', '--alerts-out', 'alerts.jsonl'], kernel: true },
+    { says: 'a flight recorder: keep the last 2 GiB, and the 60 s before and 30 s after each critical alert in incidents/', argv: ['record', '-o', 'ring', '--all', '--keep-size', '2G', '--detect', '--incidents', 'incidents'], kernel: true },
+  ],
+  mark: [
+    { says: 'from another shell: keep the minutes around now of the host recording as an incident', argv: ['mark', 'host', '--note', 'odd login on web-3'], kernel: true },
   ],
   doctor: [
     { says: 'can flightrec record on this kernel, and which tables', argv: ['doctor'], kernel: true },

@@ -23,6 +23,7 @@ function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string 
     `probes      ${s.probes.length === 0 ? 'none' : s.probes.map((p) => String(p.name ?? JSON.stringify(p))).join(', ')}`,
     `segments    ${s.segments.sealed} sealed${s.segments.recovered ? ` (${s.segments.recovered} recovered)` : ''}, ${s.segments.unsealed} unsealed${s.segments.pruned ? `, ${s.segments.pruned} pruned` : ''}`,
     ...prunedLine(s.pruned, shown),
+    ...derivedLines(s.derived),
     `integrity   ${s.integrity}${s.integrity === 'unsealed tail' ? ' (the recorder did not close it: run `flightrec seal`)' : ''}; run \`flightrec verify\` to hash every file`,
   ];
   for (const t of s.torn) lines.push(`torn tail   ${t.file} at offset ${t.offset}: ${t.bytes} bytes ignored (${t.reason})`);
@@ -33,6 +34,14 @@ function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string 
     ], new Set([1, 2, 3, 4])));
   }
   return lines.join('\n');
+}
+
+/** Where a slice or an incident was cut from, and why an incident was made. */
+function derivedLines(d: RecordingSummary['derived']): string[] {
+  if (!d) return [];
+  const lines = [`cut from    ${d.of_id} (${d.of_path})${d.kind === 'slice' ? ': a slice' : ''}`];
+  for (const t of d.triggers) lines.push(`incident    ${t.reason} at ${t.time}${t.what !== null ? `: ${t.what}` : ''}`);
+  return lines;
 }
 
 /** What pruning deleted, in one line: the segments, their rows and bytes, and the time they covered. */

@@ -46,5 +46,8 @@ export function summary(out: string, r: RecordResult): string {
     ...(r.live?.failures.map((x) => `  detector  ${x.detector} threw at seq ${x.seq}: ${x.message}; it stopped there`) ?? []),
     ...(r.live?.stopped.map((x) => `  detector  ${describeStop(x)}; it was stopped, the others went on`) ?? []),
     ...(r.live?.ended !== undefined ? [`  live      ${r.live.ended}`] : []),
+    ...(r.incidents?.map((i) => i.error === undefined
+      ? `  incident  ${i.path}: ${i.reason} at ${i.triggerTime}${i.triggers > 1 ? ` (and ${i.triggers - 1} more trigger${i.triggers === 2 ? '' : 's'})` : ''}, ${i.rows} rows`
+      : `  incident  ${i.path}: not written: ${i.error}`) ?? []),
   ].join('\n');
 }

@@ -14,6 +14,7 @@ import { escapeText } from '../text/escape.js';
 import { statsJson } from './json.js';
 import { EXIT, formatBytes, warn } from './output.js';
 import { parseDurationMs, parseSize } from './units.js';
+import { checkIncidentDir, DEFAULT_POST_MS, DEFAULT_PRE_MS, DEFAULT_TRIGGER_SEVERITY, Incidents, type IncidentOptions } from '../record/incidents.js';
 import { chooseBudgets, chooseDetectors, detectorOptions, type DetectorFlags } from './detector-flags.js';
 import { chooseTz, tzOption } from './tz.js';
 
@@ -36,6 +37,10 @@ export interface RecordFlags extends DetectorFlags {
   segmentTime?: string;
   keepSize?: string;
   keepTime?: string;
+  incidents?: string;
+  pre?: string;
+  post?: string;
+  triggerSeverity?: string;
   quiet?: boolean;
   summaryJson?: string;
   tables?: string;
@@ -81,6 +86,26 @@ function chooseSegments(f: RecordFlags): Pick<RecordOptions, 'maxSegmentBytes' |
     ...(maxSegmentBytes !== undefined ? { maxSegmentBytes } : {}),
     ...(maxSegmentMs !== undefined ? { maxSegmentMs } : {}),
     ...(keepBytes !== undefined || keepMs !== undefined ? { keep: { ...(keepBytes !== undefined ? { keepBytes } : {}), ...(keepMs !== undefined ? { keepMs } : {}) } } : {}),
+  };
+}
+
+/** --incidents, --pre, --post and --trigger-severity: where incident recordings go and what makes one. */
+async function chooseIncidents(f: RecordFlags, detect: boolean): Promise<IncidentOptions | undefined> {
+  if (f.incidents === undefined) {
+    const stray = [f.pre !== undefined && '--pre', f.post !== undefined && '--post', f.triggerSeverity !== undefined && '--trigger-severity'].filter(Boolean);
+    if (stray.length > 0) throw new UsageError(`${stray.join(', ')}: say where incident recordings go with --incidents DIR`);
+    return undefined;
+  }
+  const { SEVERITIES } = await import('../schema/tables.js');
+  const severity = f.triggerSeverity ?? DEFAULT_TRIGGER_SEVERITY;
+  if (!(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--trigger-severity ${severity}: use ${SEVERITIES.join(', ')}`);
+  if (f.triggerSeverity !== undefined && !detect) throw new UsageError('--trigger-severity: alerts trigger incidents only with --detect; add --detect');
+  checkIncidentDir(f.incidents, f.output);
+  return {
+    dir: f.incidents,
+    preMs: f.pre === undefined ? DEFAULT_PRE_MS : parseDurationMs('--pre', f.pre, 's'),
+    postMs: f.post === undefined ? DEFAULT_POST_MS : parseDurationMs('--post', f.post, 's'),
+    triggerSeverity: severity as IncidentOptions['triggerSeverity'],
   };
 }
 
@@ -150,6 +175,10 @@ export function register(program: Command): void {
     .option('--segment-time <time>', `seal a segment once it has been open this long: 30s, 5m; a bare number is seconds (default ${DEFAULT_SEGMENT_MS / 1000}s)`)
     .option('--keep-size <size>', 'keep at most this much of sealed segments, deleting the oldest (their entries and hashes stay in the manifest): 256M, 2G')
     .option('--keep-time <time>', 'keep the segments sealed within this long, deleting older ones (their entries and hashes stay in the manifest): 10m, 1h')
+    .option('--incidents <dir>', 'write an incident recording to DIR/<UTC time>-<reason>/ for each trigger: an alert of --detect at or above --trigger-severity, SIGUSR1, or `flightrec mark`')
+    .option('--pre <time>', `with --incidents: how much before the trigger an incident keeps (default ${DEFAULT_PRE_MS / 1000}s)`)
+    .option('--post <time>', `with --incidents: how much after the trigger (default ${DEFAULT_POST_MS / 1000}s); a trigger within an incident extends it`)
+    .option('--trigger-severity <level>', `with --incidents and --detect: the least severity of an alert that triggers an incident: info, warning, critical or emergency (default ${DEFAULT_TRIGGER_SEVERITY})`)
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -184,10 +213,13 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   if (!detect && (f.alertsOut !== undefined || f.syslog !== undefined || f.webhook !== undefined || f.alertsFormat !== undefined)) {
     throw new UsageError('--alerts-out, --syslog, --webhook and --alerts-format send the alerts of --detect: add --detect');
   }
+  const incidentOptions = await chooseIncidents(f, detect);
+  const incidents = incidentOptions ? new Incidents(incidentOptions, report) : undefined;
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
   const { specs, options } = detect ? await chooseDetectors(f) : { specs: [], options: {} };
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
+  if (incidents && detect) sinks.push(incidents.sink());
   const [{ record }, { LiveDetection }, { readAccounts }, text] = await Promise.all([
     import('../record/session.js'), import('../record/live.js'), import('../record/accounts.js'), import('./record-text.js')]);
   // Read once: the recording stores them, and live detectors name uids by the same.
@@ -216,6 +248,8 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       commandLine: process.argv.slice(1),
       ...(liveDetection ? { live: liveDetection } : {}),
       accounts,
+      ...(incidents ? { incidents } : {}),
+      report,
       ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${text.progressLine(p, last, progressWidth())}`); last = p; } } : {}),
     });
   } finally {
@@ -235,10 +269,12 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
 export function summaryJson(output: string, result: RecordResult): unknown {
   return {
     output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
-    bytes_written: result.bytesWritten, bytes_kept: result.bytesKept, pruned_segments: result.prunedSegments, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+    bytes_written: result.bytesWritten, bytes_kept: result.bytesKept, pruned_segments: result.prunedSegments,
+    pruning_ms: { total: result.pruning.totalMs, max: result.pruning.maxMs }, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
     error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
     snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
     live_detection_ended: result.live?.ended ?? null,
+    incidents: result.incidents?.map((i) => ({ path: i.path, reason: i.reason, trigger_time: i.triggerTime, triggers: i.triggers, rows: i.rows, ms: i.ms, error: i.error ?? null })) ?? null,
   };
 }

@@ -100,6 +100,20 @@ export function segmentDirName(index: number): string {
 export const isPruned = (s: SegmentEntry): boolean => s.pruned_at !== undefined;
 
 /** The sealed segments whose files are kept (not pruned), in order. */
+/** The ts range of a sealed segment's rows (over all its tables); undefined when it has none. */
+export function segmentSpan(s: SegmentEntry): { readonly first: bigint; readonly last: bigint } | undefined {
+  let first: bigint | undefined;
+  let last: bigint | undefined;
+  for (const t of Object.values(s.tables)) {
+    if (t.first_ts === null || t.last_ts === null) continue;
+    const f = BigInt(t.first_ts);
+    const l = BigInt(t.last_ts);
+    if (first === undefined || f < first) first = f;
+    if (last === undefined || l > last) last = l;
+  }
+  return first === undefined ? undefined : { first, last: last! };
+}
+
 export const keptSegments = (m: Manifest): SegmentEntry[] => m.segments.filter((s) => !isPruned(s));
 
 /** What `crypto.randomUUID()` makes; an id names cache directories and export files. */

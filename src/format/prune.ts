@@ -4,7 +4,7 @@
 // chain, see chain.ts), and only then are its files removed. A crash between the two leaves
 // files of a segment marked pruned: readers ignore them and `seal` removes them.
 import type { ConfinedDir } from './confined-dir.js';
-import { isPruned, type Manifest, type SegmentEntry } from './manifest.js';
+import { isPruned, segmentSpan, type Manifest, type SegmentEntry } from './manifest.js';
 
 export interface Retention {
   /** Keep at most this many bytes of sealed segments. */
@@ -21,8 +21,11 @@ export function segmentBytes(s: SegmentEntry): number {
   return n;
 }
 
-/** Indexes of the kept sealed segments to prune, oldest first, for the bound to hold at wall time `nowMs`. */
-export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number): number[] {
+/**
+ * Indexes of the kept sealed segments to prune, oldest first, for the bound to hold at wall time
+ * `nowMs`; none from the first with rows at or after `keepFrom` on (an incident being written needs them).
+ */
+export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number, keepFrom?: bigint): number[] {
   const kept = m.segments.filter((s) => !isPruned(s));
   // Summed only for a size bound: the recorder checks a time bound alone every few milliseconds.
   let bytes = keep.keepBytes === undefined ? 0 : kept.reduce((n, s) => n + segmentBytes(s), 0);
@@ -31,6 +34,7 @@ export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number): nu
     const over = keep.keepBytes !== undefined && bytes > keep.keepBytes;
     const old = keep.keepMs !== undefined && nowMs - Date.parse(s.sealed_at) >= keep.keepMs;
     if (!over && !old) break;
+    if (keepFrom !== undefined && (segmentSpan(s)?.last ?? 0n) >= keepFrom) break;
     out.push(s.index);
     bytes -= segmentBytes(s);
   }

@@ -50,6 +50,10 @@ export class RecordingWriter {
   private readonly keep: Retention | undefined;
   private readonly carried: RecordingWriterOptions['carried'];
   private nextAgeCheckMs = 0;
+  /** What pruning has cost: segments pruned, and the milliseconds of each pass (manifest write and deletion), summed and the most. */
+  readonly pruning = { segments: 0, totalMs: 0, maxMs: 0 };
+  /** Segments with rows from this ts on are kept from pruning (pin()). */
+  private keepFrom: bigint | undefined;
   private readonly now: () => number;
   private closed = false;
 
@@ -116,6 +120,15 @@ export class RecordingWriter {
     return n;
   }
 
+  /**
+   * Keeps every segment with rows at or after `ts` from pruning until pinned elsewhere or
+   * unpinned (undefined): what an incident being written reads. Pruning held back catches up
+   * at the next seal or tick.
+   */
+  pin(ts: bigint | undefined): void {
+    this.keepFrom = ts;
+  }
+
   /** Opens a segment now, with its carried batches, unless one is open (append() does when it must). */
   openSegment(): void {
     this.openSegmentWriter();
@@ -173,11 +186,16 @@ export class RecordingWriter {
    */
   private prune(m: Manifest): boolean {
     if (!this.keep) return false;
-    const indexes = segmentsToPrune(m, this.keep, this.now());
+    const indexes = segmentsToPrune(m, this.keep, this.now(), this.keepFrom);
     if (indexes.length === 0) return false;
+    const t0 = performance.now();
     this.manifest = markPruned(m, indexes, new Date(this.now()).toISOString());
     writeManifest(this.root, this.manifest);
     removePruned(this.segmentsDir, this.manifest.segments.filter((s) => indexes.includes(s.index)));
+    const ms = performance.now() - t0;
+    this.pruning.segments += indexes.length;
+    this.pruning.totalMs += ms;
+    this.pruning.maxMs = Math.max(this.pruning.maxMs, ms);
     return true;
   }
 

@@ -59,6 +59,31 @@ export interface RecordingSummary {
   /** Manifest-level integrity (chain and listing); `flightrec verify` also hashes every file. */
   integrity: 'chain ok' | 'chain broken' | 'damaged' | 'unsealed tail';
   chain_head: string | null;
+  /** A slice or an incident recording: the recording it was cut from, and an incident's triggers. */
+  derived: Derivation | null;
+}
+
+export interface Derivation {
+  readonly kind: 'slice' | 'incident';
+  readonly of_id: string;
+  readonly of_path: string;
+  /** An incident's triggers: why (alert, mark, signal), when, and what (the alert's title or the mark's note). */
+  readonly triggers: ReadonlyArray<{ readonly reason: string; readonly time: string; readonly what: string | null }>;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** Where a slice or an incident recording was cut from, as its manifest's source says (read field by field: any writer may have made it). */
+function derivation(m: Manifest): Derivation | null {
+  const of = m.source?.slice_of as Record<string, unknown> | undefined;
+  const id = text(of?.id);
+  const path = text(of?.path);
+  if (id === null || path === null) return null;
+  const incident = m.source?.incident as { triggers?: unknown } | undefined;
+  if (!Array.isArray(incident?.triggers)) return { kind: 'slice', of_id: id, of_path: path, triggers: [] };
+  const triggers = (incident.triggers as unknown[]).filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null)
+    .map((t) => ({ reason: text(t.reason) ?? '?', time: text(t.time) ?? '?', what: text(t.title) ?? text(t.note) }));
+  return { kind: 'incident', of_id: id, of_path: path, triggers };
 }
 
 export const minTs = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) < BigInt(b) ? a : b);
@@ -130,6 +155,7 @@ export function summarize(given: RecordingDir): RecordingSummary {
     pruned: m.segments.filter(isPruned).map((s) => prunedSummary(s, wall)),
     torn, integrity: !chainOk ? 'chain broken' : rec.damage.length > 0 ? 'damaged' : unsealedSegments.length > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',
     chain_head: chainHead(m),
+    derived: derivation(m),
   };
 }
 

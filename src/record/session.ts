@@ -1,6 +1,7 @@
 // A recording session: load the BPF programs, select the target in the kernel, drain batches
 // into a recording, stop on the target's exit, a signal, the duration or an error, and seal.
 import { rmSync } from 'node:fs';
+import type { RecordBatch } from 'apache-arrow';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { isPruned, type Manifest } from '../format/manifest.js';
 import type { Retention } from '../format/prune.js';
@@ -15,6 +16,9 @@ import { explainLoadError, preflight } from './preflight.js';
 import { accountBatch, readAccounts, type Account } from './accounts.js';
 import { cgroupBatch, resolveCgroups } from './cgroups.js';
 import { anyAlive, cgroup2Root, describeTarget, type Target } from './target.js';
+import type { IncidentWritten, Incidents } from './incidents.js';
+import { takeMarks } from './marks.js';
+import { contextBatch, ProcessContext } from '../replay/process-context.js';
 
 export interface RecordOptions {
   readonly out: string;
@@ -46,6 +50,10 @@ export interface RecordOptions {
   readonly live?: LiveDetection;
   /** The host's users and groups to store (default: read now); live detection names uids by the same. */
   readonly accounts?: readonly Account[];
+  /** Incident recordings (--incidents): triggered by live alerts (its sink), SIGUSR1 and `flightrec mark`. */
+  readonly incidents?: Incidents;
+  /** Says something to the person recording in one line. */
+  readonly report?: (line: string) => void;
 }
 
 export interface Progress {
@@ -65,6 +73,8 @@ export interface RecordResult {
   readonly bytesKept: number;
   /** Segments pruned to stay within --keep-size/--keep-time. */
   readonly prunedSegments: number;
+  /** What pruning cost: milliseconds of all passes and of the longest (a pass writes the manifest and deletes). */
+  readonly pruning: { readonly totalMs: number; readonly maxMs: number };
   readonly reason: StopReason;
   /** The launched command's exit: its code, or the signal that ended it. */
   readonly exit?: { readonly code: number | null; readonly signal: number | null };
@@ -78,9 +88,26 @@ export interface RecordResult {
   readonly live?: LiveDetection;
   /** The /proc snapshot of the processes running at start (--pid, --cgroup, --all). */
   readonly snapshot?: { readonly processes: number; readonly ms: number };
+  /** The incident recordings made (--incidents). */
+  readonly incidents?: readonly IncidentWritten[];
 }
 
 export { DEFAULTS };
+
+/**
+ * What SIGUSR1 does now: ask the recording under way for an incident. The listener stays once
+ * added, as a no-op between recordings: without one, Node's own SIGUSR1 opens its inspector to
+ * anyone on the host able to signal a root process.
+ */
+let onUsr1: (() => void) | undefined;
+let usr1Listened = false;
+function handleUsr1(handler: (() => void) | undefined): void {
+  if (handler && !usr1Listened) {
+    process.on('SIGUSR1', () => onUsr1?.());
+    usr1Listened = true;
+  }
+  onUsr1 = handler;
+}
 
 export function checkRingBytes(n: number): void {
   if (!Number.isInteger(n) || n < 4096 || (n & (n - 1)) !== 0 || n > 2 ** 30) {
@@ -119,6 +146,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let finishing = false;
   let failure: RecordingError | undefined;
   let dropped = 0;
+  // With pruning, each segment starts with who the live processes are (the first, which has
+  // the /proc snapshot, may be deleted): their last proc rows, renumbered.
+  const context = opts.keep ? new ProcessContext() : undefined;
   let ended!: () => void;
   const end = new Promise<void>((r) => { ended = r; });
 
@@ -135,6 +165,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     try {
       const batch = recordBatchFromNative(b);
       writer.append(b.table, batch);
+      context?.add(b.table, batch);
       live?.batch(b.table, batch);
     } catch (err) {
       failure = writeFailure(err, opts.out);
@@ -194,6 +225,14 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   }
 
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  // SIGUSR1 asks for an incident (a mark leaves its note first).
+  const onMark = (): void => {
+    const incidents = opts.incidents;
+    if (!incidents) return opts.report?.('SIGUSR1: this recorder makes no incident recordings (no --incidents); ignored');
+    const marks = takeMarks(process.pid, (file, problem) => opts.report?.(`${file}: not a mark request (${problem}); removed`));
+    if (marks.length === 0) incidents.trigger({ reason: 'signal', ts: process.hrtime.bigint() });
+    for (const m of marks) incidents.trigger({ reason: 'mark', ts: m.ts, note: m.note });
+  };
   let signalled = 0;
   // A second signal does not wait for the command; once recording has stopped, a signal stops waiting for live detection.
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -208,7 +247,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       maxSegmentMs: opts.maxSegmentMs,
       ...(opts.keep ? { keep: opts.keep } : {}),
       // Each segment has the host's accounts, so user names outlive the segments pruned.
-      carried: () => [['account', accountBatch(accounts, process.hrtime.bigint())]],
+      carried: () => {
+        const batches: Array<[TableName, RecordBatch]> = [['account', accountBatch(accounts, process.hrtime.bigint())]];
+        const proc = context && contextBatch(context, (n) => session.reserveSeqs(n));
+        if (proc) batches.push(['proc', proc]);
+        return batches;
+      },
       commandLine: opts.commandLine,
       targets: describeTarget(target),
       probes: session.programs(),
@@ -218,9 +262,15 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         ...(Object.keys(unavailable).length > 0 ? { unavailable_tables: unavailable } : {}),
         kernel_features: kernelVariant(features),
         ...(opts.live ? { live_detectors: opts.live.detectors().map((d) => ({ name: d.name, version: d.version })) } : {}),
+        ...(context ? { process_context: 'every segment' } : {}),
+        ...(opts.incidents ? { incidents: opts.incidents.manifestJson } : {}),
       },
     });
     writer.openSegment(); // now, with the accounts as they are at the start
+    opts.incidents?.attach({
+      recording: opts.out, writer, clock: writer.current.clock, nowTs: () => process.hrtime.bigint(),
+      lateNs: BigInt((opts.batchMs ?? DEFAULTS.batchMs) + DEFAULTS.holdMs + (opts.drainMs ?? DEFAULTS.drainMs) + 1000) * 1_000_000n,
+    });
     live = opts.live?.attach(writer, (err) => {
       failure ??= writeFailure(err, opts.out);
       stop('error');
@@ -249,6 +299,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     // Listened to before the programs attach: a signal that comes as soon as they are
     // attached (a test or a script that waits for them) is handled once this code is done.
     for (const s of signals) process.on(s, onSignal);
+    handleUsr1(onMark);
     try {
       session.start();
     } catch (err) {
@@ -257,6 +308,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (target.kind !== 'command') snapshot = { processes: takeSnapshot(true), ms: snapshotMs };
   } catch (err) {
     for (const s of signals) process.off(s, onSignal);
+    handleUsr1(undefined);
     session.close();
     if (child) {
       try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -281,6 +333,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       if (exitStatus !== null) stop(reason);
     } else if (target.kind === 'pids' && !anyAlive(target.pids)) stop('target exited');
     writer?.tick();
+    opts.incidents?.tick();
   }, 10));
   if (opts.onProgress) {
     const report = opts.onProgress;
@@ -313,7 +366,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   } catch (err) {
     failure ??= writeFailure(err, opts.out);
     throw failure;
+  } finally {
+    handleUsr1(undefined);
   }
+  // Those whose window had not passed are written now, cut short at the recording's end.
+  await opts.incidents?.finish();
   if (failure && dropped > 0) {
     failure = new RecordingError(`${failure.message}; ${dropped} later rows were not written`);
   }
@@ -324,6 +381,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     bytesWritten: writer.bytesWritten,
     bytesKept: writer.bytesKept,
     prunedSegments: manifest.segments.filter(isPruned).length,
+    pruning: { totalMs: writer.pruning.totalMs, maxMs: writer.pruning.maxMs },
     reason: failure ? 'error' : reason,
     ...(exitStatus !== null ? { exit: exitOf(exitStatus) } : {}),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -331,6 +389,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     ...(failure ? { error: failure } : {}),
     ...(live ? { live } : {}),
     ...(snapshot ? { snapshot } : {}),
+    ...(opts.incidents ? { incidents: opts.incidents.written } : {}),
   };
 }
 

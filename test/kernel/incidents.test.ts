@@ -1,0 +1,191 @@
+// Incident recordings on the real kernel (record --incidents): a live alert, `flightrec mark`
+// and SIGUSR1 each make one sealed recording of the window around the trigger, with the events
+// from before it, the processes' context, the trigger, and the source's id and segment hashes;
+// replaying it gives the alert again. And a ring recorder's kept segments say who the processes
+// started before them are, once the segment with the /proc snapshot is pruned.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { isPruned, parseManifest, type Manifest } from '../../src/format/manifest.js';
+import { CLI, cli, tempDir } from '../helpers.js';
+import { kernelAvailable } from './kernel.js';
+
+const run = kernelAvailable();
+
+const manifestOf = (dir: string): Manifest => parseManifest(readFileSync(join(dir, 'manifest.json'), 'utf8'), 'manifest.json');
+
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+
+/** A recorder started in the background, its stderr kept; resolves once its manifest exists and its programs run. */
+async function startRecorder(dir: string, args: readonly string[]): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'record', '-o', dir, '--all', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  // Running once a process started now is in its recording: poll with a short-lived marker.
+  for (let waited = 0; ; waited += 200) {
+    expect(child.exitCode, stderr).toBeNull();
+    expect(waited, `the recorder did not start: ${stderr}`).toBeLessThan(30_000);
+    if (existsSync(join(dir, 'manifest.json')) && manifestOf(dir).segments.length + readdirSync(join(dir, 'segments')).length > 0) break;
+    await sleep(200);
+  }
+  await sleep(1000); // the programs attach after the first segment opens
+  return { child, stderr: () => stderr };
+}
+
+type Triggers = Array<Record<string, unknown>>;
+const triggersOf = (incident: string): Triggers => (manifestOf(incident).source!.incident as { triggers: Triggers }).triggers;
+
+/** The incident recordings in `dir` once `n` are sealed (their manifests closed) of those `mine` picks by their triggers. */
+async function incidentsIn(dir: string, n: number, child: ChildProcess, stderr: () => string, mine: (t: Triggers) => boolean = () => true): Promise<string[]> {
+  for (let waited = 0; ; waited += 200) {
+    const names = existsSync(dir) ? readdirSync(dir).sort() : [];
+    const sealed = names.filter((name) => existsSync(join(dir, name, 'manifest.json')) && manifestOf(join(dir, name)).state === 'closed' && mine(triggersOf(join(dir, name))));
+    if (sealed.length >= n) return sealed;
+    expect(child.exitCode, stderr()).toBeNull();
+    expect(waited, `no incident in ${dir} within 60 s: ${stderr()}`).toBeLessThan(60_000);
+    await sleep(200);
+  }
+}
+
+const sqlRows = (rec: string, query: string): Array<Record<string, unknown>> => {
+  const r = cli('sql', rec, query, '-f', 'json');
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+};
+
+interface Derived { derived: { kind: string; of_id: string; triggers: Array<{ reason: string; time: string; what: string | null }> } }
+
+/** Checks what every incident recording holds: it verifies, names its source and that source's segments by their hashes. */
+function checkIncident(incident: string, source: string): Derived['derived'] {
+  const verify = cli('verify', incident);
+  expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  const m = manifestOf(incident);
+  const of = m.source!.slice_of as { id: string; segments: Array<{ index: number; tables: Record<string, string> }> };
+  const src = manifestOf(source);
+  expect(of.id).toBe(src.id);
+  expect(of.segments.length).toBeGreaterThan(0);
+  for (const s of of.segments) {
+    const entry = src.segments.find((e) => e.index === s.index)!;
+    expect(Object.fromEntries(Object.entries(entry.tables).map(([t, e]) => [t, e.sha256]))).toEqual(s.tables);
+  }
+  const info = JSON.parse(cli('info', '--json', incident).stdout) as Derived;
+  expect(info.derived.kind).toBe('incident');
+  expect(info.derived.of_id).toBe(src.id);
+  return info.derived;
+}
+
+describe.runIf(run)('incident recordings (record --incidents)', () => {
+  it('a live alert makes one with the events from --pre before it, and replaying it gives the alert', async () => {
+    const root = tempDir();
+    const rec = join(root, 'ring');
+    const incidents = join(root, 'incidents');
+    // A program of its own name, to find its exec in the incident.
+    const marker = join(root, `marker-${process.pid}`);
+    copyFileSync('/bin/true', marker);
+    // Only the detector of the shadow read: a program run from /tmp is a warning of another.
+    const { child, stderr } = await startRecorder(rec, ['--keep-size', '8M', '--segment-size', '1M', '--detect', '--detectors', 'sensitive-files', '-q',
+      '--incidents', incidents, '--pre', '5s', '--post', '2s', '--trigger-severity', 'warning']);
+    const script = spawnSync('sh', ['-c', `${marker} first; sleep 3; cat /etc/shadow >/dev/null`], { stdio: 'ignore' });
+    expect(script.status).toBe(0);
+    // Another program reading a credential file meanwhile would make an incident of its own: this test's is the one of cat.
+    const ours = (t: Triggers): boolean => t.some((x) => x.title === 'cat opened /etc/shadow for reading');
+    const [name] = await incidentsIn(incidents, 1, child, stderr, ours);
+    child.kill('SIGTERM');
+    expect(await exited(child), stderr()).toBe(0);
+
+    expect(readdirSync(incidents).filter((n) => ours(triggersOf(join(incidents, n))))).toEqual([name]);
+    expect(name).toMatch(/^\d{8}T\d{6}\.\d{3}Z-alert-sensitive-files$/);
+    const incident = join(incidents, name!);
+    const derived = checkIncident(incident, rec);
+    expect(derived.triggers).toContainEqual(expect.objectContaining({ reason: 'alert', what: 'cat opened /etc/shadow for reading' }));
+
+    const [exec] = sqlRows(incident, `SELECT ts::VARCHAR AS ts FROM proc WHERE kind = 'exec' AND filename = '${marker}'`);
+    const [open] = sqlRows(incident, "SELECT ts::VARCHAR AS ts, comm FROM file WHERE path = '/etc/shadow' AND op = 'open'");
+    expect(exec, 'the marker\'s exec, 3 s before the trigger').toBeDefined();
+    expect(open).toMatchObject({ comm: 'cat' });
+    const before = Number(BigInt(open!.ts as string) - BigInt(exec!.ts as string)) / 1e9;
+    expect(before).toBeGreaterThan(2.9);
+    expect(before).toBeLessThan(5);
+    // The processes alive at the window's start are named: the shell that ran the script is.
+    const [shell] = sqlRows(incident, `SELECT exe, running_at_start FROM processes WHERE pid = (SELECT pid FROM proc WHERE filename = '${marker}' AND kind = 'exec')`);
+    expect(shell).toMatchObject({ exe: marker });
+
+    const replay = cli('replay', incident, '-f', 'jsonl', '--detectors', 'sensitive-files');
+    expect(replay.code, replay.stderr).toBe(0);
+    const alerts = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { detector: string; title: string });
+    expect(alerts.filter((a) => a.detector === 'sensitive-files').map((a) => a.title)).toContain('cat opened /etc/shadow for reading');
+  }, 180_000);
+
+  it('`flightrec mark` and SIGUSR1 make one each, the mark with its note', async () => {
+    const root = tempDir();
+    const rec = join(root, 'rec');
+    const incidents = join(root, 'incidents');
+    const { child, stderr } = await startRecorder(rec, ['-q', '--incidents', incidents, '--pre', '2s', '--post', '1s']);
+    const mark = cli('mark', rec, '--note', 'odd login on web-3');
+    expect(mark.code, mark.stderr).toBe(0);
+    expect(mark.stdout).toContain(`recorder ${child.pid}`);
+    const [first] = await incidentsIn(incidents, 1, child, stderr);
+    expect(first).toMatch(/-mark$/);
+    child.kill('SIGUSR1');
+    const both = await incidentsIn(incidents, 2, child, stderr);
+    child.kill('SIGTERM');
+    expect(await exited(child), stderr()).toBe(0);
+
+    const second = both.find((n) => n !== first)!;
+    expect(second).toMatch(/-signal$/);
+    expect(checkIncident(join(incidents, first!), rec).triggers).toEqual([expect.objectContaining({ reason: 'mark', what: 'odd login on web-3' })]);
+    expect(checkIncident(join(incidents, second), rec).triggers).toEqual([expect.objectContaining({ reason: 'signal', what: null })]);
+    // Each has the rows of its window.
+    for (const n of both) expect(Number(sqlRows(join(incidents, n), 'SELECT count(*) AS n FROM syscall')[0]!.n)).toBeGreaterThan(0);
+
+    // A closed recording has no recorder to ask.
+    const late = cli('mark', rec);
+    expect(late.code).not.toBe(0);
+    expect(late.stderr.trim().split('\n')).toHaveLength(1);
+    expect(late.stderr).toContain('is closed');
+  }, 180_000);
+
+  it('a mark of a recording made without --incidents is refused', async () => {
+    const rec = join(tempDir(), 'rec');
+    const { child, stderr } = await startRecorder(rec, ['-q']);
+    const mark = cli('mark', rec);
+    child.kill('SIGTERM');
+    expect(await exited(child), stderr()).toBe(0);
+    expect(mark.code).not.toBe(0);
+    expect(mark.stderr).toContain('without --incidents');
+  }, 120_000);
+});
+
+describe.runIf(run)('a ring recorder\'s kept segments', () => {
+  it('say who the processes running before them are, once the first segment is pruned', async () => {
+    const rec = join(tempDir(), 'ring');
+    // Running before the recording: known from the /proc snapshot in the first segment only.
+    const sleeper = spawn('sleep', ['600.25'], { stdio: 'ignore' });
+    try {
+      const { child, stderr } = await startRecorder(rec, ['-q', '--keep-size', '2M', '--segment-size', '256K']);
+      const churn = spawn('sh', ['-c', 'while :; do ls -R /usr/share >/dev/null; done'], { stdio: 'ignore', detached: true });
+      try {
+        for (let waited = 0; !manifestOf(rec).segments.some((s) => s.index === 1 && isPruned(s)); waited += 200) {
+          expect(waited, `segment 1 was not pruned within 60 s: ${stderr()}`).toBeLessThan(60_000);
+          await sleep(200);
+        }
+      } finally {
+        process.kill(-churn.pid!, 'SIGKILL');
+      }
+      child.kill('SIGTERM');
+      expect(await exited(child), stderr()).toBe(0);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+    expect(manifestOf(rec).source!.process_context).toBe('every segment');
+    const [p] = sqlRows(rec, `SELECT exe, argv, running_at_start FROM processes WHERE pid = ${sleeper.pid}`);
+    expect(p).toMatchObject({ exe: '/usr/bin/sleep', argv: ['sleep', '600.25'], running_at_start: true });
+    // The context rows are numbered like every other row: no seq twice.
+    const [dups] = sqlRows(rec, 'SELECT count(*) - count(DISTINCT seq) AS n FROM proc');
+    expect(Number(dups!.n)).toBe(0);
+    expect(cli('verify', rec).code).toBe(0);
+  }, 180_000);
+});
