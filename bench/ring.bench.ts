@@ -4,7 +4,7 @@
 // the recording directory's size, the recorder's CPU % (all its threads) and RSS; at the end
 // the pruning cost per segment, the incident written for a `flightrec mark` half-way (its
 // --pre is 60 s) and what the recorder lost.
-//   npm run bench:ring [-- --minutes 10 --keep-size 256M --pre 60s]
+//   npm run bench:ring [-- --minutes 10 --keep-size 256M --pre 60s --segment-size SIZE]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     'keep-size': { type: 'string', default: '256M' },
     pre: { type: 'string', default: '60s' },
+    /** The CLI's default unless given (a short trial run wants smaller segments). */
+    'segment-size': { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
@@ -78,7 +80,8 @@ async function main(): Promise<void> {
   const summaryFile = join(root, 'summary.json');
   const loops = workload(root);
   const recorder = spawn(process.execPath, [CLI, 'record', '-q', '-o', rec, '--all', '--keep-size', values['keep-size']!, '--detect',
-    '--incidents', incidents, '--pre', values.pre!, '--duration', `${minutes}m`, '--summary-json', summaryFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--incidents', incidents, '--pre', values.pre!,
+    ...(values['segment-size'] !== undefined ? ['--segment-size', values['segment-size']] : []), '--duration', `${minutes}m`, '--summary-json', summaryFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   recorder.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const ended = new Promise<number | null>((r) => recorder.once('exit', (code) => r(code)));
