@@ -256,7 +256,13 @@ export class DetectorRuntime {
     for (let r = run.start; r < run.end; r++) {
       cursor.row = r;
       if (table === 'dns') this.alertContext.dns(cursor as unknown as Event<'dns'>);
-      else this.alertContext.procBefore(cursor as unknown as Event<'proc'>);
+      else {
+        const e = cursor as unknown as Event<'proc'>;
+        // A snapshot of a process already known is no event: each segment of a ring recording
+        // starts with one of every live process (record --keep-size), which live detection never saw.
+        if (e.kind === 'snapshot' && this.alertContext.procs.get(e.pid) !== undefined) continue;
+        this.alertContext.procBefore(e);
+      }
       if (subs.length > 0) this.handle(run.batch, r, r + 1, subs, cursor, c.seq);
       if (table !== 'proc') continue;
       cursor.row = r;

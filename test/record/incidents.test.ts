@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defineDetector } from '../../src/detect/api.js';
 import { makeBatch } from '../../src/format/batch.js';
 import { wallOffset } from '../../src/format/host.js';
 import { SCHEMAS } from '../../src/schema/arrow.generated.js';
@@ -16,6 +17,7 @@ import { RecordingWriter } from '../../src/format/recording-writer.js';
 import { Incidents } from '../../src/record/incidents.js';
 import { leaveMark, takeMarks } from '../../src/record/marks.js';
 import { contextBatch, ProcessContext } from '../../src/replay/process-context.js';
+import { replay } from '../../src/replay/replay.js';
 import { slice } from '../../src/replay/slice.js';
 import { cli, tempDir } from '../helpers.js';
 
@@ -115,6 +117,23 @@ describe('the process context of a ring recording\'s segments', () => {
       { ts: S + 3000n, seq: 1_000_001n, pid: 100, kind: 'snapshot', filename: '/usr/bin/app', cwd: '/srv/data' },
     ]);
     expect(cli('verify', dir).code).toBe(0);
+  });
+
+  it('detectors are handed a segment\'s context only where it is news: in the first segment kept', () => {
+    const kinds: string[] = [];
+    const seen = defineDetector({
+      name: 'seen', version: '1', description: 'test', tables: { proc: {} },
+      create: () => ({ proc: (e) => { kinds.push(`${e.kind} ${e.pid}`); } }),
+    });
+    const whole = ringRecording(3).w;
+    whole.close();
+    replay(Recording.open(whole.dir), [seen]);
+    expect(kinds).toEqual(['exec 100', 'exec 200', 'exit 200']);
+    kinds.length = 0;
+    const pruned = ringRecording(4, { keepBytes: Math.floor(segmentSize() * 1.5) }).w;
+    pruned.close();
+    replay(Recording.open(pruned.dir), [seen]);
+    expect(kinds).toEqual(['snapshot 100']);
   });
 
   it('once the first segment is pruned, SQL still says what the process runs and where', () => {
