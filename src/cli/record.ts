@@ -128,7 +128,7 @@ async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
       close: async () => undefined,
     });
   }
-  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut, as));
+  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut, report, as));
   if (f.syslog !== undefined) sinks.push(syslogSink(f.syslog === true ? '/dev/log' : String(f.syslog), { send: (p, m) => loadAddon().sendDatagram(p, m) }, report, as));
   if (f.webhook !== undefined) sinks.push(webhookSink(f.webhook, report, as));
   return sinks;
@@ -157,7 +157,7 @@ export function register(program: Command): void {
     .option('--summary-json <file>', 'also write the summary as JSON to this file')
     .option('--detect', 'run detectors on the events as they are recorded; alerts go to the alert table (and the outputs below)')
     .option('--detect-backlog <events>', `with --detect: stop live detection (not the recording) once this many events wait for the detectors (default ${DEFAULT_BACKLOG_ROWS})`)
-    .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
+    .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines (opened again on SIGHUP, for logrotate)')
     .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
     .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL')
     .option('--alerts-format <format>', 'how --alerts-out, --syslog and --webhook write an alert: json (flightrec\'s) or ecs (Elastic Common Schema; docs/alerts.md)')))
@@ -216,6 +216,10 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       commandLine: process.argv.slice(1),
       ...(liveDetection ? { live: liveDetection } : {}),
       accounts,
+      report,
+      // Under a service manager SIGHUP asks for the files appended to be opened again (logrotate);
+      // from a terminal it says the terminal is gone, and the recording stops and is sealed.
+      ...(process.stderr.isTTY ? {} : { onHangup: () => { for (const s of sinks) s.reopen?.(); } }),
       ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${text.progressLine(p, last, progressWidth())}`); last = p; } } : {}),
     });
   } finally {

@@ -14,6 +14,7 @@ import { loadAddon, type Addon, type NativeMessage, type NativeSession, type Nat
 import { explainLoadError, preflight } from './preflight.js';
 import { accountBatch, readAccounts, type Account } from './accounts.js';
 import { cgroupBatch, resolveCgroups } from './cgroups.js';
+import { StatusWriter, recordingState } from './status.js';
 import { anyAlive, cgroup2Root, describeTarget, type Target } from './target.js';
 
 export interface RecordOptions {
@@ -46,6 +47,10 @@ export interface RecordOptions {
   readonly live?: LiveDetection;
   /** The host's users and groups to store (default: read now); live detection names uids by the same. */
   readonly accounts?: readonly Account[];
+  /** Called on SIGHUP (a service reloading: reopen the files appended to); without it SIGHUP stops the recording as SIGINT and SIGTERM do. */
+  readonly onHangup?: () => void;
+  /** Says something in one line now (a status that cannot be written). */
+  readonly report?: (line: string) => void;
 }
 
 export interface Progress {
@@ -193,13 +198,15 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     timers.push(setTimeout(() => stop(why), DEFAULTS.graceMs));
   }
 
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let signalled = 0;
   // A second signal does not wait for the command; once recording has stopped, a signal stops waiting for live detection.
   const onSignal = (sig: NodeJS.Signals): void => {
     if (finishing) return live?.abort();
     return ++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal');
   };
+  const { onHangup } = opts;
+  const signals: ReadonlyArray<readonly [NodeJS.Signals, (sig: NodeJS.Signals) => void]> =
+    [['SIGINT', onSignal], ['SIGTERM', onSignal], ['SIGHUP', onHangup ? () => onHangup() : onSignal]];
 
   try {
     const accounts = opts.accounts ?? readAccounts();
@@ -248,7 +255,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     }
     // Listened to before the programs attach: a signal that comes as soon as they are
     // attached (a test or a script that waits for them) is handled once this code is done.
-    for (const s of signals) process.on(s, onSignal);
+    for (const [s, on] of signals) process.on(s, on);
     try {
       session.start();
     } catch (err) {
@@ -256,7 +263,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     }
     if (target.kind !== 'command') snapshot = { processes: takeSnapshot(true), ms: snapshotMs };
   } catch (err) {
-    for (const s of signals) process.off(s, onSignal);
+    for (const [s, on] of signals) process.off(s, on);
     session.close();
     if (child) {
       try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -270,6 +277,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   }
 
   if (child) addon.release(child.gate);
+  // For `flightrec status`, while recording.
+  const status = new StatusWriter(() => recordingState(writer!, session.stats(), target), opts.report);
+  status.start();
   if (opts.durationMs !== undefined) {
     timers.push(setTimeout(() => endWithCommand('SIGTERM', 'duration'), opts.durationMs));
   }
@@ -289,6 +299,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   await end;
   for (const t of timers) clearTimeout(t);
+  status.stop();
   const stats = session.stats();
   const cgroupIds = session.cgroupIds().map(BigInt);
   session.close();
@@ -296,7 +307,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   // The programs are detached; live detection runs what it was handed, briefly after a signal.
   finishing = true;
   await live?.finish(signalled > 0 ? DEFAULTS.detectGraceMs : undefined);
-  for (const s of signals) process.off(s, onSignal);
+  for (const [s, on] of signals) process.off(s, on);
   if (!failure && cgroupIds.length > 0) {
     try {
       // Those live detection wrote with its alerts are there already.
