@@ -26,6 +26,10 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     { says: 'record curl and every process it starts into the new directory rec', argv: ['record', '-o', 'rec', '--', 'curl', '-s', 'example.com'], kernel: true },
     { says: 'record the whole host for five minutes, with the built-in detectors watching live', argv: ['record', '-o', 'host', '--all', '--duration', '5m', '--detect', '--alerts-out', 'alerts.jsonl'], kernel: true },
   ],
+  status: [
+    { says: 'the recorders running on this host: window, rates, losses, disk use, CPU and memory', argv: ['status'] },
+    { says: 'the recorder writing the recording host, as JSON (exit 1 when none is running)', argv: ['status', 'host', '--json'], kernel: true },
+  ],
   doctor: [
     { says: 'can flightrec record on this kernel, and which tables', argv: ['doctor'], kernel: true },
   ],

@@ -12,6 +12,7 @@ import { examplesHelp } from './examples.js';
  */
 const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<{ register: (program: Command) => void }>]> = [
   [['record'], () => import('./record.js')],
+  [['status'], () => import('./status.js')],
   [['doctor'], () => import('./doctor.js')],
   [['info'], () => import('./info.js')],
   [['verify'], () => import('./verify.js')],

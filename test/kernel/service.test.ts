@@ -1,0 +1,78 @@
+// flightrec as a service (issue 20): SIGHUP opens --alerts-out again and the recording goes on;
+// `flightrec status` shows the running recorder; --max-memory bounds what it uses.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { RecorderStatus } from '../../src/record/status.js';
+import { CLI, cli, tempDir } from '../helpers.js';
+import { kernelAvailable } from './kernel.js';
+
+const run = kernelAvailable();
+
+/** Waits for `ok`, polling every 50 ms; fails naming `what` after `ms`. */
+async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
+  for (let waited = 0; !ok(); waited += 50) {
+    if (waited > ms) throw new Error(`waited ${ms} ms for ${what}`);
+    await sleep(50);
+  }
+}
+
+const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+
+describe.runIf(run)('flightrec as a service', () => {
+  it('on SIGHUP opens --alerts-out again and goes on recording; `status` shows it; SIGTERM seals it', async () => {
+    const work = tempDir();
+    const dir = join(work, 'rec');
+    const alerts = join(work, 'alerts.jsonl');
+    const go = join(work, 'go');
+    const rec = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--detect', '--alerts-out', alerts, '--',
+      'sh', '-c', `cat /etc/shadow > /dev/null; until [ -e ${go} ]; do sleep 0.05; done; cat /etc/gshadow > /dev/null; exec sleep 1000`],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    rec.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    try {
+      await until('the first alert', () => lines(alerts).length > 0);
+      // The running recorder, as `status` shows it.
+      let status: RecorderStatus[] = [];
+      await until('a status with the first segment\'s rows', () => {
+        const r = cli('status', dir, '--json');
+        status = r.code === 0 ? JSON.parse(r.stdout) as RecorderStatus[] : [];
+        return status.length === 1 && status[0]!.rates.interval_ms > 0;
+      });
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { id: string };
+      expect(status[0]).toMatchObject({ pid: rec.pid, recording: { path: dir, id: manifest.id }, target: expect.stringMatching(/^command sh -c /), incidents: null });
+      expect(status[0]!.rss_bytes).toBeGreaterThan(10 * 2 ** 20);
+      expect(status[0]!.disk.open_bytes).toBeGreaterThan(0);
+      const text = cli('status');
+      expect(text.stdout).toContain(`recording   ${dir}`);
+      expect(text.stdout).toMatch(new RegExp(`recorder    pid ${rec.pid}, up \\d+s`));
+
+      // logrotate: move the file away, then SIGHUP.
+      renameSync(alerts, `${alerts}.1`);
+      rec.kill('SIGHUP');
+      await until('the file opened again', () => existsSync(alerts));
+      writeFileSync(go, '');
+      await until('the second alert', () => lines(alerts).length > 0);
+      expect(rec.exitCode).toBeNull();
+      expect(lines(`${alerts}.1`).map((l) => JSON.parse(l).title)).toEqual([expect.stringMatching(/opened \/etc\/shadow for reading$/)]);
+      expect(lines(alerts).map((l) => JSON.parse(l).title)).toEqual([expect.stringMatching(/opened \/etc\/gshadow for reading$/)]);
+
+      rec.kill('SIGTERM');
+      const code = await exited(rec);
+      expect(code, stderr).toBe(143); // the command's: SIGTERM
+    } finally {
+      if (rec.exitCode === null) rec.kill('SIGKILL');
+    }
+    expect(stderr).toBe('');
+    const verify = cli('verify', dir);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    // Gone from `status` once it has ended.
+    const after = cli('status', dir);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toMatch(/no recorder is running for it/);
+  }, 120_000);
+});
