@@ -10,6 +10,7 @@ import { DEFAULT_TABLES, RECORDABLE_TABLES, type TableName } from '../schema/tab
 import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
+import { estimateMemory, type MemoryEstimate } from '../record/memory.js';
 import { escapeText } from '../text/escape.js';
 import { statsJson } from './json.js';
 import { EXIT, formatBytes, warn } from './output.js';
@@ -36,6 +37,7 @@ export interface RecordFlags extends DetectorFlags {
   segmentTime?: string;
   keepSize?: string;
   keepTime?: string;
+  maxMemory?: string;
   quiet?: boolean;
   summaryJson?: string;
   tables?: string;
@@ -97,6 +99,21 @@ function chooseTarget(command: readonly string[], f: RecordFlags): Target {
   return { kind: 'all' };
 }
 
+/**
+ * --max-memory: the recorder's memory, estimated from the flags (record/memory.ts), refused when
+ * over the bound, naming the flag whose part is the largest to lower.
+ */
+function checkMemory(f: RecordFlags, memory: MemoryEstimate): void {
+  if (f.maxMemory === undefined) return;
+  const max = parseSize('--max-memory', f.maxMemory);
+  if (memory.total_bytes <= max) return;
+  const parts: Array<[string, number]> = [
+    ['--ring-size', memory.ring_bytes + memory.lane_bytes], ['--batch-rows (or fewer --tables)', memory.staging_bytes], ['--detect-backlog', memory.backlog_bytes]];
+  const [flag] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const hint = memory.base_bytes >= max ? `the recorder itself needs about ${formatBytes(memory.base_bytes)}: raise --max-memory` : `lower ${flag} or raise --max-memory`;
+  throw new UsageError(`--max-memory ${f.maxMemory}: the recorder would use about ${formatBytes(memory.total_bytes)} (kernel buffers ${formatBytes(memory.ring_bytes + memory.lane_bytes)}, batches ${formatBytes(memory.staging_bytes)}, detection backlog ${formatBytes(memory.backlog_bytes)}, base ${formatBytes(memory.base_bytes)}); ${hint}`);
+}
+
 /** What the progress line may fill: the terminal's width but its last column (writing there wraps on some terminals). */
 const progressWidth = (): number => Math.max(20, (process.stderr.columns || 80) - 1);
 
@@ -150,6 +167,7 @@ export function register(program: Command): void {
     .option('--segment-time <time>', `seal a segment once it has been open this long: 30s, 5m; a bare number is seconds (default ${DEFAULT_SEGMENT_MS / 1000}s)`)
     .option('--keep-size <size>', 'keep at most this much of sealed segments, deleting the oldest (their entries and hashes stay in the manifest): 256M, 2G')
     .option('--keep-time <time>', 'keep the segments sealed within this long, deleting older ones (their entries and hashes stay in the manifest): 10m, 1h')
+    .option('--max-memory <size>', 'refuse to start when the recorder\'s memory (kernel buffers, batches, detection backlog and its own) would exceed this: 512M, 1G')
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -186,6 +204,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   }
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
+  const batchRows = f.batchRows === undefined ? undefined : Math.floor(parsePositive('--batch-rows', f.batchRows));
+  const memory = estimateMemory({ ringBytes: ringBytes ?? DEFAULTS.ringBytes, batchRows: batchRows ?? DEFAULTS.batchRows, tables, ...(detect ? { backlogRows } : {}) });
+  checkMemory(f, memory);
   const { specs, options } = detect ? await chooseDetectors(f) : { specs: [], options: {} };
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
   const [{ record }, { LiveDetection }, { readAccounts }, text] = await Promise.all([
@@ -207,7 +228,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       target,
       ...(durationMs !== undefined ? { durationMs } : {}),
       ...(ringBytes !== undefined ? { ringBytes } : {}),
-      ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
+      ...(batchRows !== undefined ? { batchRows } : {}),
       ...(batchMs !== undefined ? { batchMs } : {}),
       ...segments,
       tables,
@@ -229,14 +250,14 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   await Promise.all(sinks.map((s) => s.close()));
   if (!f.quiet) warn(text.summary(f.output, result));
   if (f.summaryJson) {
-    writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result), null, 2)}\n`);
+    writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result, memory), null, 2)}\n`);
   }
   if (result.error) throw result.error;
   return result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
 }
 
 /** The summary --summary-json writes (snake_case keys, as every --json output). */
-export function summaryJson(output: string, result: RecordResult): unknown {
+export function summaryJson(output: string, result: RecordResult, memory?: MemoryEstimate): unknown {
   return {
     output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
     bytes_written: result.bytesWritten, bytes_kept: result.bytesKept, pruned_segments: result.prunedSegments, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
@@ -244,5 +265,6 @@ export function summaryJson(output: string, result: RecordResult): unknown {
     snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
     live_detection_ended: result.live?.ended ?? null,
+    memory_estimate: memory ?? null,
   };
 }

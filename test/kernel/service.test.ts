@@ -75,4 +75,17 @@ describe.runIf(run)('flightrec as a service', () => {
     expect(after.code).toBe(1);
     expect(after.stderr).toMatch(/no recorder is running for it/);
   }, 120_000);
+
+  it.each([[[] as string[], '256M'], [['--detect'], '528M']])('with --max-memory stays below it: record --all %j', (flags, max) => {
+    const work = tempDir();
+    const summary = join(work, 'summary.json');
+    const r = cli('record', '-q', '--all', '--duration', '3s', '--max-memory', max, ...flags, '-o', join(work, 'rec'), '--summary-json', summary);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as { peak_rss_bytes: number; memory_estimate: { total_bytes: number } };
+    const bound = Number.parseInt(max, 10) * 2 ** 20;
+    expect(s.memory_estimate.total_bytes).toBeLessThanOrEqual(bound);
+    expect(s.peak_rss_bytes).toBeGreaterThan(0);
+    expect(s.peak_rss_bytes).toBeLessThan(bound);
+    console.log(`record --all ${flags.join(' ')} --max-memory ${max}: estimate ${(s.memory_estimate.total_bytes / 2 ** 20).toFixed(1)} MiB, peak RSS ${(s.peak_rss_bytes / 2 ** 20).toFixed(1)} MiB`);
+  }, 60_000);
 });
