@@ -1,12 +1,13 @@
 // flightrec as a service (issue 20): SIGHUP opens --alerts-out again and the recording goes on;
 // `flightrec status` shows the running recorder; --max-memory bounds what it uses.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { RecorderStatus } from '../../src/record/status.js';
 import { CLI, cli, tempDir } from '../helpers.js';
+import { INSTALLED, commandWords, parsedExecStart, unitSettings } from '../contrib/unit.js';
 import { kernelAvailable } from './kernel.js';
 
 const run = kernelAvailable();
@@ -88,4 +89,47 @@ describe.runIf(run)('flightrec as a service', () => {
     expect(s.peak_rss_bytes).toBeLessThan(bound);
     console.log(`record --all ${flags.join(' ')} --max-memory ${max}: estimate ${(s.memory_estimate.total_bytes / 2 ** 20).toFixed(1)} MiB, peak RSS ${(s.peak_rss_bytes / 2 ** 20).toFixed(1)} MiB`);
   }, 60_000);
+
+  it('as the systemd unit runs it: each start seals what the last run left, crashed or stopped, and keeps it as ring.previous', async () => {
+    const state = tempDir();
+    const logs = tempDir();
+    const here = (w: string): string => w.replaceAll('/var/lib/flightrec', state).replaceAll('/var/log/flightrec', logs).replaceAll(INSTALLED, `${process.execPath} ${CLI}`);
+    const [, , script] = commandWords(unitSettings().get('ExecStartPre')![0]!);
+    const { words } = await parsedExecStart();
+    const ring = join(state, 'ring');
+    const previous = join(state, 'ring.previous');
+    const idOf = (dir: string): string => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { id: string }).id;
+    /** ExecStartPre, then ExecStart until `flightrec status` shows the recorder. */
+    const start = async (): Promise<{ rec: ChildProcess; stderr: () => string }> => {
+      const pre = spawnSync('/bin/sh', ['-c', here(script!)], { encoding: 'utf8' });
+      expect(pre.status, pre.stderr).toBe(0);
+      expect(existsSync(ring)).toBe(false);
+      const rec = spawn(process.execPath, [CLI, ...words.map(here)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      rec.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      await until('the recorder in `flightrec status`', () => rec.exitCode === null && existsSync(join(ring, 'manifest.json')) && cli('status', ring).code === 0);
+      return { rec, stderr: () => stderr };
+    };
+
+    const first = await start();
+    const firstId = idOf(ring);
+    first.rec.kill('SIGKILL'); // a crash
+    await exited(first.rec);
+
+    const second = await start();
+    // The crashed run's recording, sealed.
+    expect(idOf(previous)).toBe(firstId);
+    expect(cli('verify', previous).code).toBe(0);
+    const secondId = idOf(ring);
+    second.rec.kill('SIGTERM'); // systemctl stop
+    expect(await exited(second.rec), second.stderr()).toBe(0);
+    expect(cli('verify', ring).code).toBe(0);
+
+    const third = await start();
+    // A clean stop's recording replaces the one before.
+    expect(idOf(previous)).toBe(secondId);
+    expect(cli('verify', previous).code).toBe(0);
+    third.rec.kill('SIGTERM');
+    expect(await exited(third.rec), third.stderr()).toBe(0);
+  }, 120_000);
 });
