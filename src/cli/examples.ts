@@ -28,7 +28,7 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   status: [
     { says: 'the recorders running on this host: window, rates, losses, disk use, CPU and memory', argv: ['status'] },
-    { says: 'the recorder writing the recording host, as JSON (exit 1 when none is running)', argv: ['status', 'host', '--json'], kernel: true },
+    { says: 'the recorder of the recording host only, as JSON (exit 1 when none is running)', argv: ['status', 'host', '--json'], kernel: true },
   ],
   doctor: [
     { says: 'can flightrec record on this kernel, and which tables', argv: ['doctor'], kernel: true },
