@@ -174,7 +174,8 @@ export class StatusWriter {
   private write(): void {
     if (!this.dir) return;
     try {
-      this.dir.replaceFile(this.file, `${JSON.stringify(this.snapshot())}\n`);
+      // Not fsynced: a status is of no use after a crash, and this runs every second on the recorder's thread.
+      this.dir.replaceFile(this.file, `${JSON.stringify(this.snapshot())}\n`, { durable: false });
     } catch (err) {
       this.report(`the status for \`flightrec status\` is no longer written: ${(err as Error).message}`);
       this.stop();
