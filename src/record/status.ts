@@ -2,8 +2,8 @@
 // <run dir>/<pid>.json every second (temp file and rename, so a reader never sees half of
 // one) and removes it when it ends. A file left by a recorder that crashed names a pid that
 // is gone or now another process's (its start time, from /proc/PID/stat, differs): such a
-// file is stale. Status files are read as hostile input: another root process may have
-// written anything there.
+// file is stale, reported as not running, and removed by the next recorder that starts.
+// Status files are read as hostile input: another root process may have written anything there.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfinedDir } from '../format/confined-dir.js';
@@ -127,6 +127,9 @@ export class StatusWriter {
       this.report(`the status for \`flightrec status\` is not written: ${(err as Error).message}`);
       return;
     }
+    try {
+      for (const name of readRunning(this.dir.path).stale) this.dir.unlink(name);
+    } catch { /* left for `status` to report */ }
     this.write();
     this.timer = setInterval(() => this.write(), this.intervalMs);
     this.timer.unref();
@@ -228,17 +231,20 @@ export function parseStatus(text: string): RecorderStatus {
 export interface RunningRecorders {
   readonly running: RecorderStatus[];
   readonly ignored: string[];
+  /** Names of the files whose recorder is gone. */
+  readonly stale: string[];
 }
 
 /** Reads every status file in the run directory; none is trusted. */
 export function readRunning(dir = runDir()): RunningRecorders {
   const running: RecorderStatus[] = [];
   const ignored: string[] = [];
+  const stale: string[] = [];
   let root: ConfinedDir;
   try {
     root = ConfinedDir.open(dir);
   } catch (err) {
-    if (err instanceof RecordingError && err.reason === 'no such directory') return { running, ignored };
+    if (err instanceof RecordingError && err.reason === 'no such directory') return { running, ignored, stale };
     throw err;
   }
   try {
@@ -258,6 +264,7 @@ export function readRunning(dir = runDir()): RunningRecorders {
       const ticks = processStartTicks(status.pid);
       if (ticks !== status.start_ticks) {
         ignored.push(`${file}: recorder ${status.pid} is not running (${ticks === undefined ? 'no such process' : 'the pid is another process now'}); ignored`);
+        stale.push(name);
         continue;
       }
       running.push(status);
@@ -265,5 +272,5 @@ export function readRunning(dir = runDir()): RunningRecorders {
   } finally {
     root.close();
   }
-  return { running, ignored };
+  return { running, ignored, stale };
 }

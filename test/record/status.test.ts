@@ -18,12 +18,22 @@ const state = (over: Partial<RecorderState> = {}): RecorderState => ({
   rows: 1000, bytesWritten: 2 ** 20, lostRows: 7, ...over,
 });
 
-/** Writes one status of this process into a new run directory, as a recorder would. */
-function written(over: Partial<RecorderState> = {}): { dir: string; status: RecorderStatus } {
-  const dir = join(tempDir(), 'run');
+/** Runs `f` with FLIGHTREC_RUN_DIR set to `dir`. */
+function inRunDir<T>(dir: string, f: () => T): T {
   const prev = process.env.FLIGHTREC_RUN_DIR;
   process.env.FLIGHTREC_RUN_DIR = dir;
   try {
+    return f();
+  } finally {
+    if (prev === undefined) delete process.env.FLIGHTREC_RUN_DIR;
+    else process.env.FLIGHTREC_RUN_DIR = prev;
+  }
+}
+
+/** Writes one status of this process into a new run directory, as a recorder would. */
+function written(over: Partial<RecorderState> = {}): { dir: string; status: RecorderStatus } {
+  const dir = join(tempDir(), 'run');
+  return inRunDir(dir, () => {
     const w = new StatusWriter(() => state(over), () => { throw new Error('no report expected'); });
     w.start();
     const status = JSON.parse(readFileSync(join(dir, w.file), 'utf8')) as RecorderStatus;
@@ -32,10 +42,7 @@ function written(over: Partial<RecorderState> = {}): { dir: string; status: Reco
     expect(existsSync(join(dir, w.file))).toBe(false);
     writeFileSync(join(dir, w.file), JSON.stringify(status));
     return { dir, status };
-  } finally {
-    if (prev === undefined) delete process.env.FLIGHTREC_RUN_DIR;
-    else process.env.FLIGHTREC_RUN_DIR = prev;
-  }
+  });
 }
 
 describe('recorder status files', () => {
@@ -47,7 +54,7 @@ describe('recorder status files', () => {
     });
     expect(status.rss_bytes).toBeGreaterThan(0);
     expect(spawnSync('stat', ['-c', '%a', dir], { encoding: 'utf8' }).stdout.trim()).toBe('700');
-    expect(readRunning(dir)).toEqual({ running: [status], ignored: [] });
+    expect(readRunning(dir)).toEqual({ running: [status], ignored: [], stale: [] });
   });
 
   it('give rates over the interval since the last write', async () => {
@@ -121,6 +128,21 @@ describe('recorder status files', () => {
       `flightrec: ${dir}/${gone}.json: recorder ${gone} is not running (no such process); ignored`,
       `flightrec: ${dir}/${process.pid}.json: recorder ${process.pid} is not running (the pid is another process now); ignored`,
     ].sort());
+  });
+
+  it('left by a recorder that is gone are removed when the next one starts; others are left alone', () => {
+    const { dir, status } = written();
+    const gone = spawnSync('true').pid!;
+    writeFileSync(join(dir, `${gone}.json`), JSON.stringify({ ...status, pid: gone }));
+    writeFileSync(join(dir, '12.json'), 'junk');
+    inRunDir(dir, () => {
+      const w = new StatusWriter(() => state());
+      w.start();
+      expect(existsSync(join(dir, `${gone}.json`))).toBe(false);
+      expect(existsSync(join(dir, '12.json'))).toBe(true);
+      expect(readRunning(dir).running.map((s) => s.pid)).toEqual([process.pid]);
+      w.stop();
+    });
   });
 
   it('take nothing on trust: junk, a FIFO, links, a huge file, wrong fields and escape sequences are one line each', () => {
