@@ -27,7 +27,7 @@ function render(s: RecorderStatus, tz: TimeZone, now: number): string {
   return [
     `recording   ${s.recording.path}`,
     `id          ${s.recording.id}`,
-    `recorder    pid ${s.pid}, up ${uptime(now - Date.parse(s.started_at))}, ${s.cpu_percent}% CPU, ${formatBytes(s.rss_bytes)} resident`,
+    `recorder    pid ${s.pid}, up ${uptime(now - Number(parseTime(s.started_at)! / 1_000_000n))}, ${s.cpu_percent}% CPU, ${formatBytes(s.rss_bytes)} resident`,
     `target      ${s.target}`,
     `window      ${first === null ? 'no segment sealed yet' : `${shown(first)} .. ${shown(last)}`}`,
     `segments    ${s.segments.kept} kept, ${s.segments.pruned} pruned`,

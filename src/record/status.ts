@@ -12,7 +12,7 @@ import { wallOffset } from '../format/host.js';
 import { keptSegments } from '../format/manifest.js';
 import type { RecordingWriter } from '../format/recording-writer.js';
 import { segmentsTsRange } from '../format/summary.js';
-import { isoTime } from '../text/time.js';
+import { isoTime, parseTime } from '../text/time.js';
 import type { NativeStats } from './native.js';
 import { targetText, type Target } from './target.js';
 
@@ -191,7 +191,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const isStr: Check = (v) => typeof v === 'string' && v.length <= 4096;
 const isCount: Check = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isRate: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isTime: Check = (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)) && v.length <= 64;
+/** A time as flightrec prints and reads them (text/time.ts), which is how `status` shows it. */
+const isTime: Check = (v) => typeof v === 'string' && v.length <= 64 && parseTime(v) !== undefined;
 const isTimeOrNull: Check = (v) => v === null || isTime(v);
 
 function need(o: unknown, fields: Readonly<Record<string, Check>>, at: string): void {

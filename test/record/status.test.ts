@@ -160,13 +160,14 @@ describe('recorder status files', () => {
     put(20, JSON.stringify({ ...status, pid: 20, version: 2 }));
     put(21, '[]');
     mkdirSync(join(dir, '22.json'));
+    put(23, JSON.stringify({ ...status, pid: 23, window: { first: 'Wed Dec 02 2026', last: null } })); // a date JavaScript reads, not flightrec
     writeFileSync(join(dir, `${HOSTILE}.json`), 'not a status file name: not read');
     const t0 = Date.now();
     const r = cliWith({ FLIGHTREC_RUN_DIR: dir }, 'status');
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(12);
+    expect(lines).toHaveLength(13);
     for (const l of lines) {
       expect(l).toMatch(new RegExp(`^flightrec: ${dir}/\\d+\\.json: .*ignored$`));
       expect(l).not.toMatch(CONTROL);
@@ -176,6 +177,7 @@ describe('recorder status files', () => {
     expect(lines.find((l) => l.includes('/15.json'))).toMatch(/more than the 65536 allowed/);
     expect(lines.find((l) => l.includes('/16.json'))).toMatch(/field 'rates.rows_per_s' is missing or not valid/);
     expect(lines.find((l) => l.includes('/18.json'))).toMatch(/field 'incidents.last.trigger_time'/);
+    expect(lines.find((l) => l.includes('/23.json'))).toMatch(/field 'window.first' is missing or not valid/);
     expect(lines.find((l) => l.includes('/19.json'))).toMatch(new RegExp(`names pid ${process.pid}, not 19`));
     // The good one is shown, its hostile text escaped.
     expect(r.stdout).toContain(`recording   /tmp/${HOSTILE_SHOWN}`);
