@@ -30,6 +30,10 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   mark: [
     { says: 'from another shell: keep the minutes around now of the host recording as an incident', argv: ['mark', 'host', '--note', 'odd login on web-3'], kernel: true },
   ],
+  status: [
+    { says: 'the recorders running on this host: window, rates, losses, disk use, CPU and memory', argv: ['status'] },
+    { says: 'the recorder of the recording host only, as JSON (exit 1 when none is running)', argv: ['status', 'host', '--json'], kernel: true },
+  ],
   doctor: [
     { says: 'can flightrec record on this kernel, and which tables', argv: ['doctor'], kernel: true },
   ],

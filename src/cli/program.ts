@@ -13,6 +13,7 @@ import { examplesHelp } from './examples.js';
 const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<{ register: (program: Command) => void }>]> = [
   [['record'], () => import('./record.js')],
   [['mark'], () => import('./mark.js')],
+  [['status'], () => import('./status.js')],
   [['doctor'], () => import('./doctor.js')],
   [['info'], () => import('./info.js')],
   [['verify'], () => import('./verify.js')],

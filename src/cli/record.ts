@@ -10,6 +10,7 @@ import { DEFAULT_TABLES, RECORDABLE_TABLES, type TableName } from '../schema/tab
 import type { AlertSink } from '../detect/sinks.js';
 import { hostArch } from '../format/host.js';
 import { INTEL_PT } from '../record/kernel.js';
+import { estimateMemory, type MemoryEstimate } from '../record/memory.js';
 import { escapeText } from '../text/escape.js';
 import { statsJson } from './json.js';
 import { EXIT, formatBytes, warn } from './output.js';
@@ -41,6 +42,7 @@ export interface RecordFlags extends DetectorFlags {
   pre?: string;
   post?: string;
   triggerSeverity?: string;
+  maxMemory?: string;
   quiet?: boolean;
   summaryJson?: string;
   tables?: string;
@@ -122,6 +124,21 @@ function chooseTarget(command: readonly string[], f: RecordFlags): Target {
   return { kind: 'all' };
 }
 
+/**
+ * --max-memory: the recorder's memory, estimated from the flags (record/memory.ts), refused when
+ * over the bound, naming the flag whose part is the largest to lower.
+ */
+function checkMemory(f: RecordFlags, memory: MemoryEstimate): void {
+  if (f.maxMemory === undefined) return;
+  const max = parseSize('--max-memory', f.maxMemory);
+  if (memory.total_bytes <= max) return;
+  const parts: Array<[string, number]> = [
+    ['--ring-size', memory.ring_bytes + memory.lane_bytes], ['--batch-rows (or fewer --tables)', memory.staging_bytes], ['--detect-backlog', memory.backlog_bytes]];
+  const [flag] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const hint = memory.base_bytes >= max ? `the recorder itself needs about ${formatBytes(memory.base_bytes)}: raise --max-memory` : `lower ${flag} or raise --max-memory`;
+  throw new UsageError(`--max-memory ${f.maxMemory}: the recorder would use about ${formatBytes(memory.total_bytes)} (kernel buffers ${formatBytes(memory.ring_bytes + memory.lane_bytes)}, batches ${formatBytes(memory.staging_bytes)}, detection backlog ${formatBytes(memory.backlog_bytes)}, base ${formatBytes(memory.base_bytes)}); ${hint}`);
+}
+
 /** What the progress line may fill: the terminal's width but its last column (writing there wraps on some terminals). */
 const progressWidth = (): number => Math.max(20, (process.stderr.columns || 80) - 1);
 
@@ -153,7 +170,7 @@ async function alertSinks(f: RecordFlags, show: boolean): Promise<AlertSink[]> {
       close: async () => undefined,
     });
   }
-  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut, as));
+  if (f.alertsOut !== undefined) sinks.push(jsonlSink(f.alertsOut, report, as));
   if (f.syslog !== undefined) sinks.push(syslogSink(f.syslog === true ? '/dev/log' : String(f.syslog), { send: (p, m) => loadAddon().sendDatagram(p, m) }, report, as));
   if (f.webhook !== undefined) sinks.push(webhookSink(f.webhook, report, as));
   return sinks;
@@ -179,6 +196,7 @@ export function register(program: Command): void {
     .option('--pre <time>', `with --incidents: how much before the trigger an incident keeps (default ${DEFAULT_PRE_MS / 1000}s)`)
     .option('--post <time>', `with --incidents: how much after the trigger (default ${DEFAULT_POST_MS / 1000}s); a trigger within an incident extends it`)
     .option('--trigger-severity <level>', `with --incidents and --detect: the least severity of an alert that triggers an incident: info, warning, critical or emergency (default ${DEFAULT_TRIGGER_SEVERITY})`)
+    .option('--max-memory <size>', 'refuse to start when the recorder\'s memory (kernel buffers, batches, detection backlog and its own) would exceed this: 512M, 1G')
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -186,7 +204,7 @@ export function register(program: Command): void {
     .option('--summary-json <file>', 'also write the summary as JSON to this file')
     .option('--detect', 'run detectors on the events as they are recorded; alerts go to the alert table (and the outputs below)')
     .option('--detect-backlog <events>', `with --detect: stop live detection (not the recording) once this many events wait for the detectors (default ${DEFAULT_BACKLOG_ROWS})`)
-    .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines')
+    .option('--alerts-out <file>', 'with --detect: also append alerts to this file as JSON Lines (opened again on SIGHUP, for logrotate)')
     .option('--syslog [target]', 'with --detect: also send alerts to syslog: a unix datagram socket (default /dev/log) or udp://host:port')
     .option('--webhook <url>', 'with --detect: also POST each alert as JSON to this URL')
     .option('--alerts-format <format>', 'how --alerts-out, --syslog and --webhook write an alert: json (flightrec\'s) or ecs (Elastic Common Schema; docs/alerts.md)')))
@@ -217,6 +235,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const incidents = incidentOptions ? new Incidents(incidentOptions, report) : undefined;
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
+  const batchRows = f.batchRows === undefined ? undefined : Math.floor(parsePositive('--batch-rows', f.batchRows));
+  const memory = estimateMemory({ ringBytes: ringBytes ?? DEFAULTS.ringBytes, batchRows: batchRows ?? DEFAULTS.batchRows, tables, ...(detect ? { backlogRows } : {}) });
+  checkMemory(f, memory);
   const { specs, options } = detect ? await chooseDetectors(f) : { specs: [], options: {} };
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
   if (incidents && detect) sinks.push(incidents.sink());
@@ -239,7 +260,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       target,
       ...(durationMs !== undefined ? { durationMs } : {}),
       ...(ringBytes !== undefined ? { ringBytes } : {}),
-      ...(f.batchRows !== undefined ? { batchRows: Math.floor(parsePositive('--batch-rows', f.batchRows)) } : {}),
+      ...(batchRows !== undefined ? { batchRows } : {}),
       ...(batchMs !== undefined ? { batchMs } : {}),
       ...segments,
       tables,
@@ -250,6 +271,9 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       accounts,
       ...(incidents ? { incidents } : {}),
       report,
+      // Under a service manager SIGHUP asks for the files appended to be opened again (logrotate);
+      // from a terminal it says the terminal is gone, and the recording stops and is sealed.
+      ...(process.stderr.isTTY ? {} : { onHangup: () => { for (const s of sinks) s.reopen?.(); } }),
       ...(live ? { onProgress: (p: Progress) => { process.stderr.write(`\r\x1b[K${text.progressLine(p, last, progressWidth())}`); last = p; } } : {}),
     });
   } finally {
@@ -259,14 +283,14 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   await Promise.all(sinks.map((s) => s.close()));
   if (!f.quiet) warn(text.summary(f.output, result));
   if (f.summaryJson) {
-    writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result), null, 2)}\n`);
+    writeOutputFile(f.summaryJson, `${JSON.stringify(summaryJson(f.output, result, memory), null, 2)}\n`);
   }
   if (result.error) throw result.error;
   return result.exit ? (result.exit.code ?? 128 + result.exit.signal!) : EXIT.ok;
 }
 
 /** The summary --summary-json writes (snake_case keys, as every --json output). */
-export function summaryJson(output: string, result: RecordResult): unknown {
+export function summaryJson(output: string, result: RecordResult, memory?: MemoryEstimate): unknown {
   return {
     output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
     bytes_written: result.bytesWritten, bytes_kept: result.bytesKept, pruned_segments: result.prunedSegments,
@@ -276,5 +300,6 @@ export function summaryJson(output: string, result: RecordResult): unknown {
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
     live_detection_ended: result.live?.ended ?? null,
     incidents: result.incidents?.map((i) => ({ path: i.path, reason: i.reason, trigger_time: i.triggerTime, triggers: i.triggers, rows: i.rows, ms: i.ms, error: i.error ?? null })) ?? null,
+    memory_estimate: memory ?? null,
   };
 }

@@ -1,6 +1,6 @@
 // Where live alerts go besides the recording: a JSON Lines file, syslog (a unix datagram
 // socket such as /dev/log, or udp://host:port), and a webhook (one JSON POST per alert).
-// A sink that fails is reported once and the recording goes on.
+// A sink that fails is reported once and the recording goes on; the file is opened again on SIGHUP.
 import { createSocket } from 'node:dgram';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -24,26 +24,50 @@ export const alertText = (a: Alert, m: AlertSource, format: AlertFormat): string
 export interface AlertSink {
   readonly name: string;
   write(alerts: readonly Alert[], m: AlertSource): void;
+  /** Opens again what the sink appends to (SIGHUP, after logrotate moved it away). */
+  reopen?(): void;
   /** Waits for what is under way (at most timeoutMs) and releases the sink. */
   close(timeoutMs?: number): Promise<void>;
 }
 
 type Report = (message: string) => void;
 
-export function jsonlSink(path: string, format: AlertFormat = 'json'): AlertSink {
-  let fd: number;
+const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+
+/**
+ * Appends alerts to a file. reopen() opens the path again with the same flags and mode, so
+ * alerts go to a new file once logrotate has moved the old one; while that fails (said once
+ * per failure), alerts are counted as not delivered and the count is said at close.
+ */
+export function jsonlSink(path: string, report: Report, format: AlertFormat = 'json'): AlertSink {
+  const open = (): number => openSync(path, 'a', 0o600);
+  let fd: number | undefined;
   try {
-    fd = openSync(path, 'a', 0o600);
+    fd = open();
   } catch (err) {
-    throw new UsageError(`--alerts-out ${path}: cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(`--alerts-out ${path}: cannot open (${errorCode(err)})`);
   }
+  let undelivered = 0;
   return {
     name: `--alerts-out ${path}`,
     write(alerts, m) {
-      if (alerts.length > 0) writeSync(fd, alerts.map((a) => `${alertText(a, m, format)}\n`).join(''));
+      if (alerts.length === 0) return;
+      if (fd === undefined) undelivered += alerts.length;
+      else writeSync(fd, alerts.map((a) => `${alertText(a, m, format)}\n`).join(''));
+    },
+    reopen() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      try {
+        fd = open();
+      } catch (err) {
+        report(`--alerts-out ${path}: cannot open it again (${errorCode(err)}); alerts are not written there until a later SIGHUP opens it`);
+      }
     },
     async close() {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      if (undelivered > 0) report(`--alerts-out ${path}: ${undelivered} alert${undelivered === 1 ? ' was' : 's were'} not written there (it could not be opened again)`);
     },
   };
 }

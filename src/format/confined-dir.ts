@@ -269,12 +269,16 @@ export class ConfinedDir {
     withTemps.delete(this);
   }
 
-  /** Writes `data` to `name` whole or not at all: temp file, fsync, rename, fsync of the directory. */
-  replaceFile(name: string, data: string | Uint8Array, mode = 0o600): void {
+  /**
+   * Writes `data` to `name` whole or not at all: temp file, fsync, rename, fsync of the
+   * directory. `durable: false` leaves out the fsyncs, for a file a crash may lose (still
+   * never seen half written).
+   */
+  replaceFile(name: string, data: string | Uint8Array, { mode = 0o600, durable = true }: { mode?: number; durable?: boolean } = {}): void {
     const { name: temp, fd } = this.createTemp(name, mode);
     try {
       writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data, this.display(name));
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } catch (err) {
       closeSync(fd);
       this.discardTemp(temp);
@@ -287,7 +291,7 @@ export class ConfinedDir {
       this.discardTemp(temp);
       throw err;
     }
-    this.fsync();
+    if (durable) this.fsync();
   }
 
   /** The whole of a regular file, refused past `limit` bytes before anything is read. */

@@ -159,12 +159,26 @@ export function summarize(given: RecordingDir): RecordingSummary {
   };
 }
 
+/** The first and last ts of the events in sealed segments, as the manifest lists them. */
+export function segmentsTsRange(segments: readonly SegmentEntry[]): { first: string | null; last: string | null } {
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const s of segments) {
+    for (const t of Object.values(s.tables)) {
+      first = minTs(first, t.first_ts);
+      last = maxTs(last, t.last_ts);
+    }
+  }
+  return { first, last };
+}
+
 function prunedSummary(s: SegmentEntry, wall: (ts: string | null) => string | null): PrunedSegment {
   const tables = Object.values(s.tables);
+  const { first, last } = segmentsTsRange([s]);
   return {
     index: s.index,
-    start: wall(tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null)),
-    end: wall(tables.reduce<string | null>((a, t) => maxTs(a, t.last_ts), null)),
+    start: wall(first),
+    end: wall(last),
     rows: tables.reduce((n, t) => n + t.rows, 0),
     bytes: segmentBytes(s),
     pruned_at: s.pruned_at!,

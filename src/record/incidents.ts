@@ -19,6 +19,7 @@ import type { Severity } from '../detect/api.js';
 import { SEVERITIES } from '../schema/tables.js';
 import { isoTime } from '../text/time.js';
 import type { IncidentJob, IncidentDone } from './incident-worker.js';
+import type { IncidentStatus } from './status.js';
 
 export interface IncidentOptions {
   /** Where incident recordings are made (created 0700 if missing). */
@@ -184,7 +185,7 @@ export class Incidents {
   }
 
   /** For `flightrec status`. */
-  status(): { dir: string; pending: number; written: number; last: { path: string; reason: string; trigger_time: string } | null } {
+  status(): IncidentStatus {
     const last = this.written.at(-1);
     return {
       dir: this.opts.dir, pending: this.pending.length, written: this.written.filter((w) => w.error === undefined).length,

@@ -1,12 +1,12 @@
 // `flightrec mark` asks a running recorder for an incident: it leaves a request (its time and
-// note) in the run directory and sends the recorder SIGUSR1, which takes every request left
+// note) in the run directory (run-dir.ts) and sends the recorder SIGUSR1, which takes every request left
 // for it. A signal carries no data, and a request file keeps the time of the mark, not of its
 // handling. The run directory is root's (0700); a request is still read as untrusted: bounded,
 // not through a link, checked field by field.
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runDir } from './run-dir.js';
 
-export const RUN_DIR = '/run/flightrec';
 /** A note is one line of at most this many characters. */
 export const MAX_NOTE = 1000;
 const MAX_REQUEST_BYTES = 8192;
@@ -20,7 +20,7 @@ export interface MarkRequest {
 const prefix = (recorderPid: number): string => `mark-${recorderPid}-`;
 
 /** Leaves a request for the recorder `recorderPid` (made whole before it can be seen). */
-export function leaveMark(recorderPid: number, m: MarkRequest, dir = RUN_DIR): void {
+export function leaveMark(recorderPid: number, m: MarkRequest, dir = runDir()): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const name = `${prefix(recorderPid)}${process.pid}-${m.ts}.json`;
   const tmp = join(dir, `.${name}.tmp`);
@@ -29,7 +29,7 @@ export function leaveMark(recorderPid: number, m: MarkRequest, dir = RUN_DIR): v
 }
 
 /** Takes (reads and removes) the requests left for this recorder; `bad` hears of each that is not one. */
-export function takeMarks(recorderPid: number, bad: (file: string, problem: string) => void, dir = RUN_DIR): MarkRequest[] {
+export function takeMarks(recorderPid: number, bad: (file: string, problem: string) => void, dir = runDir()): MarkRequest[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.startsWith(prefix(recorderPid)) && n.endsWith('.json')).sort();

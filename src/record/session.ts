@@ -15,6 +15,7 @@ import { loadAddon, type Addon, type NativeMessage, type NativeSession, type Nat
 import { explainLoadError, preflight } from './preflight.js';
 import { accountBatch, readAccounts, type Account } from './accounts.js';
 import { cgroupBatch, resolveCgroups } from './cgroups.js';
+import { StatusWriter, recordingState } from './status.js';
 import { anyAlive, cgroup2Root, describeTarget, type Target } from './target.js';
 import type { IncidentWritten, Incidents } from './incidents.js';
 import { takeMarks } from './marks.js';
@@ -52,6 +53,8 @@ export interface RecordOptions {
   readonly accounts?: readonly Account[];
   /** Incident recordings (--incidents): triggered by live alerts (its sink), SIGUSR1 and `flightrec mark`. */
   readonly incidents?: Incidents;
+  /** Called on SIGHUP (a service reloading: reopen the files appended to); without it SIGHUP stops the recording as SIGINT and SIGTERM do. */
+  readonly onHangup?: () => void;
   /** Says something to the person recording in one line. */
   readonly report?: (line: string) => void;
 }
@@ -224,7 +227,6 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     timers.push(setTimeout(() => stop(why), DEFAULTS.graceMs));
   }
 
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   // SIGUSR1 asks for an incident (a mark leaves its note first).
   const onMark = (): void => {
     const incidents = opts.incidents;
@@ -239,6 +241,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (finishing) return live?.abort();
     return ++signalled === 1 ? endWithCommand(sig, 'signal') : stop('signal');
   };
+  const { onHangup } = opts;
+  const signals: ReadonlyArray<readonly [NodeJS.Signals, (sig: NodeJS.Signals) => void]> =
+    [['SIGINT', onSignal], ['SIGTERM', onSignal], ['SIGHUP', onHangup ? () => onHangup() : onSignal]];
 
   try {
     const accounts = opts.accounts ?? readAccounts();
@@ -298,7 +303,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     }
     // Listened to before the programs attach: a signal that comes as soon as they are
     // attached (a test or a script that waits for them) is handled once this code is done.
-    for (const s of signals) process.on(s, onSignal);
+    for (const [s, on] of signals) process.on(s, on);
     handleUsr1(onMark);
     try {
       session.start();
@@ -307,7 +312,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     }
     if (target.kind !== 'command') snapshot = { processes: takeSnapshot(true), ms: snapshotMs };
   } catch (err) {
-    for (const s of signals) process.off(s, onSignal);
+    for (const [s, on] of signals) process.off(s, on);
     handleUsr1(undefined);
     session.close();
     if (child) {
@@ -322,6 +327,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   }
 
   if (child) addon.release(child.gate);
+  // For `flightrec status`, while recording.
+  const status = new StatusWriter(() => ({ ...recordingState(writer!, session.stats(), target), ...(opts.incidents ? { incidents: opts.incidents.status() } : {}) }), opts.report);
+  status.start();
   if (opts.durationMs !== undefined) {
     timers.push(setTimeout(() => endWithCommand('SIGTERM', 'duration'), opts.durationMs));
   }
@@ -342,6 +350,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   await end;
   for (const t of timers) clearTimeout(t);
+  status.stop();
   const stats = session.stats();
   const cgroupIds = session.cgroupIds().map(BigInt);
   session.close();
@@ -349,7 +358,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   // The programs are detached; live detection runs what it was handed, briefly after a signal.
   finishing = true;
   await live?.finish(signalled > 0 ? DEFAULTS.detectGraceMs : undefined);
-  for (const s of signals) process.off(s, onSignal);
+  for (const [s, on] of signals) process.off(s, on);
   if (!failure && cgroupIds.length > 0) {
     try {
       // Those live detection wrote with its alerts are there already.

@@ -71,6 +71,16 @@ export function anyAlive(pids: readonly number[]): boolean {
 }
 
 /** The target as written into the manifest. */
+/** The target in a few words, for a person. */
+export function targetText(t: Target): string {
+  switch (t.kind) {
+    case 'command': return `command ${t.argv.join(' ')}`;
+    case 'pids': return `pid${t.pids.length === 1 ? '' : 's'} ${t.pids.join(', ')} and their children`;
+    case 'cgroup': return `cgroup ${t.path}`;
+    case 'all': return 'the whole host';
+  }
+}
+
 export function describeTarget(t: Target): Record<string, unknown> {
   switch (t.kind) {
     case 'command': return { kind: 'command', file: t.file, argv: [...t.argv] };
