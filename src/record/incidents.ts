@@ -4,10 +4,10 @@
 // replay/slice.ts: the processes' context at its start, the source's id and the hashes of the
 // segments it was cut from) with the triggers in its manifest. A trigger within an incident's
 // window extends it. The segments an incident needs are kept from pruning until it is written;
-// the writing runs on a worker thread, so the recorder's thread goes on draining.
+// the writing runs in a process of its own, so the recorder's thread goes on draining.
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import type { Alert } from '../detect/runtime.js';
 import type { AlertSink } from '../detect/sinks.js';
 import { UsageError } from '../format/errors.js';
@@ -235,13 +235,16 @@ export class Incidents {
   }
 }
 
-/** The worker that writes an incident: its rows, or why it could not. */
+/** The process that writes an incident (incident-worker.ts): its rows, or why it could not. */
 function runJob(job: IncidentJob): Promise<IncidentDone> {
   return new Promise((resolveDone) => {
-    const w = new Worker(join(packageRoot(), 'dist', 'src', 'record', 'incident-worker.js'), { workerData: job });
+    const child = fork(join(packageRoot(), 'dist', 'src', 'record', 'incident-worker.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let result: IncidentDone | undefined;
-    w.once('message', (m: IncidentDone) => { result = m; });
-    w.once('error', (err) => { result ??= { rows: 0, error: err.message }; });
-    w.once('exit', (code) => resolveDone(result ?? { rows: 0, error: `the incident thread exited with code ${code}` }));
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString(); });
+    child.once('message', (m: IncidentDone) => { result = m; });
+    child.once('error', (err) => { result ??= { rows: 0, error: err.message }; });
+    child.once('exit', (code, signal) => resolveDone(result ?? { rows: 0, error: `the incident writer exited with ${signal ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}` }));
+    child.send(job);
   });
 }
