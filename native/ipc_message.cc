@@ -35,7 +35,7 @@ void put_i64(uint8_t* p, int64_t v) { std::memcpy(p, &v, 8); }  // little-endian
 flatbuffers::DetachedBuffer metadata(int64_t rows, const std::vector<FieldNode>& nodes, const std::vector<FbBuffer>& buffers,
                                      bool compressed, int64_t body_length) {
   flatbuffers::FlatBufferBuilder fb(256 + 16 * (nodes.size() + buffers.size()));
-  auto fb_nodes = fb.CreateVectorOfStructs(reinterpret_cast<const FbBuffer*>(nodes.data()), nodes.size());
+  auto fb_nodes = fb.CreateVectorOfStructs(nodes.data(), nodes.size());
   auto fb_buffers = fb.CreateVectorOfStructs(buffers.data(), buffers.size());
   flatbuffers::uoffset_t compression = 0;
   if (compressed) {

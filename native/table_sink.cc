@@ -19,6 +19,7 @@ TableSink::TableSink(int fd, std::string file, std::vector<uint8_t> schema)
     : fd_(fd), file_(std::move(file)), schema_(std::move(schema)), md_(EVP_MD_CTX_new()) {
   if (!md_ || EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
     close_fd();
+    EVP_MD_CTX_free(md_);
     fail("SHA-256 for " + file_, ENOMEM);
   }
 }
