@@ -109,8 +109,10 @@ for (let round = 0; round < rounds; round++) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const total = batches * rows;
 console.log(`${batches} batches × ${rows} W1-shaped syscall rows, ${rounds} rounds interleaved, medians; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`${''.padEnd(44)} ${'appends'.padStart(20)} ${'with close + fsync'.padStart(24)} ${'bytes/row'.padStart(10)}`);
+const baseline = [...timings.entries()].find(([name]) => name.startsWith('baseline'))?.[1];
+console.log(`${''.padEnd(44)} ${'appends'.padStart(25)} ${'with close + fsync'.padStart(25)} ${'bytes/row'.padStart(10)}${baseline ? '  baseline ÷ this (appends; median of rounds)' : ''}`);
 for (const [name, ts] of timings) {
-  const cell = (ns: number): string => `${(total / (ns / 1e9) / 1e6).toFixed(2).padStart(6)}M rows/s ${(ns / total).toFixed(1).padStart(6)} ns`;
-  console.log(`${name.padEnd(44)} ${cell(median(ts.map((t) => t.appendNs))).padStart(20)} ${cell(median(ts.map((t) => t.totalNs))).padStart(24)} ${(ts[0]!.bytes / total).toFixed(2).padStart(10)}`);
+  const cell = (ns: number): string => `${(total / (ns / 1e9) / 1e6).toFixed(2).padStart(6)}M rows/s ${(ns / total).toFixed(1).padStart(6)} ns/row`;
+  const ratio = baseline ? `  ${median(ts.map((t, i) => baseline[i]!.appendNs / t.appendNs)).toFixed(2)}×` : '';
+  console.log(`${name.padEnd(44)} ${cell(median(ts.map((t) => t.appendNs)))} ${cell(median(ts.map((t) => t.totalNs)))} ${(ts[0]!.bytes / total).toFixed(2).padStart(10)}${ratio}`);
 }
