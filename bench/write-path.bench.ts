@@ -3,7 +3,8 @@
 // table sink encodes, compresses (zstd level 1), hashes and writes natively; and the sink alone,
 // ZSTD and plain. With --baseline, another build's writer (main's: apache-arrow's encoder and
 // zstd-napi on the JS thread) on the same rows, round by round interleaved. Times a whole file:
-// create, appends, close with its fsync. Prints medians of rows/s and ns/row.
+// create, appends, close with its fsync; and the CPU time of the appends. Prints medians of
+// rows/s and ns/row.
 //   npm run bench:write-path [-- --batches 32 --rows 65536 --rounds 5 --baseline /work/main/dist]
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,25 +47,33 @@ interface Writer {
   append(table: 'syscall', batch: RecordBatch): void;
   close(): { segments: ReadonlyArray<{ tables: Record<string, { bytes: number } | undefined> }> };
 }
-/** One file written: ns spent in appends, ns in all (create, appends, close with its fsync), bytes on disk. */
+/**
+ * One file written: ns spent in appends (wall, and CPU of the process: steadier than wall on a
+ * shared machine), ns in all (create, appends, close with its fsync), bytes on disk.
+ */
 interface Timing {
   appendNs: number;
+  appendCpuNs: number;
   totalNs: number;
   bytes: number;
 }
 type Run = (dir: string) => Timing;
 
 const now = (): number => Number(process.hrtime.bigint());
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+};
 
 function writerRun(create: (dir: string) => Writer, input: readonly RecordBatch[]): Run {
   return (dir) => {
     const t0 = now();
     const w = create(join(dir, 'rec'));
-    const t1 = now();
+    const [t1, c1] = [now(), cpuNow()];
     for (const b of input) w.append('syscall', b);
-    const t2 = now();
+    const [t2, c2] = [now(), cpuNow()];
     const m = w.close();
-    return { appendNs: t2 - t1, totalNs: now() - t0, bytes: m.segments.reduce((n, s) => n + (s.tables.syscall?.bytes ?? 0), 0) };
+    return { appendNs: t2 - t1, appendCpuNs: c2 - c1, totalNs: now() - t0, bytes: m.segments.reduce((n, s) => n + (s.tables.syscall?.bytes ?? 0), 0) };
   };
 }
 
@@ -73,11 +82,11 @@ function sinkRun(input: readonly RecordBatch[], level: number | null): Run {
     const t0 = now();
     const path = join(dir, 'syscall.arrow');
     const sink = new TableSink(openSync(path, 'wx'), path, 'syscall.arrow', SCHEMAS.syscall);
-    const t1 = now();
+    const [t1, c1] = [now(), cpuNow()];
     for (const b of input) sink.append(b, level);
-    const t2 = now();
+    const [t2, c2] = [now(), cpuNow()];
     const { bytes } = sink.end();
-    return { appendNs: t2 - t1, totalNs: now() - t0, bytes };
+    return { appendNs: t2 - t1, appendCpuNs: c2 - c1, totalNs: now() - t0, bytes };
   };
 }
 
@@ -110,9 +119,11 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const total = batches * rows;
 console.log(`${batches} batches × ${rows} W1-shaped syscall rows, ${rounds} rounds interleaved, medians; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const baseline = [...timings.entries()].find(([name]) => name.startsWith('baseline'))?.[1];
-console.log(`${''.padEnd(44)} ${'appends'.padStart(25)} ${'with close + fsync'.padStart(25)} ${'bytes/row'.padStart(10)}${baseline ? '  baseline ÷ this (appends; median of rounds)' : ''}`);
+const head = ['appends (wall)', 'appends (CPU)', 'with close + fsync (wall)'];
+console.log(`${''.padEnd(40)} ${head.map((h) => h.padStart(28)).join('')} ${'bytes/row'.padStart(10)}${baseline ? '  baseline ÷ this, appends CPU (median of rounds)' : ''}`);
 for (const [name, ts] of timings) {
-  const cell = (ns: number): string => `${(total / (ns / 1e9) / 1e6).toFixed(2).padStart(6)}M rows/s ${(ns / total).toFixed(1).padStart(6)} ns/row`;
-  const ratio = baseline ? `  ${median(ts.map((t, i) => baseline[i]!.appendNs / t.appendNs)).toFixed(2)}×` : '';
-  console.log(`${name.padEnd(44)} ${cell(median(ts.map((t) => t.appendNs)))} ${cell(median(ts.map((t) => t.totalNs)))} ${(ts[0]!.bytes / total).toFixed(2).padStart(10)}${ratio}`);
+  const cell = (ns: number): string => `${(total / (ns / 1e9) / 1e6).toFixed(2).padStart(6)}M rows/s ${(ns / total).toFixed(1).padStart(6)} ns/row`.padStart(28);
+  const ratio = baseline ? `  ${median(ts.map((t, i) => baseline[i]!.appendCpuNs / t.appendCpuNs)).toFixed(2)}×` : '';
+  const cells = [median(ts.map((t) => t.appendNs)), median(ts.map((t) => t.appendCpuNs)), median(ts.map((t) => t.totalNs))].map(cell).join('');
+  console.log(`${name.padEnd(40)} ${cells} ${(ts[0]!.bytes / total).toFixed(2).padStart(10)}${ratio}`);
 }

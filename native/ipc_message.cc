@@ -72,28 +72,22 @@ size_t Compressor::compress(uint8_t* out, size_t cap, const uint8_t* p, size_t n
   return r;
 }
 
-size_t IpcMessage::size() const {
-  size_t n = 0;
-  for (const iovec& v : iov) n += v.iov_len;
-  return n;
-}
-
 void encode_record_batch(int64_t rows, const std::vector<FieldNode>& nodes, const std::vector<BodyPart>& parts, int level,
                          Compressor& zstd, IpcMessage& out) {
   const bool compressed = level != kStored;
   std::vector<FbBuffer> buffers;
   buffers.reserve(parts.size());
   out.raw_bytes = 0;
-  out.body.clear();
   out.iov.clear();
   out.iov.push_back({});  // the head, filled in once the metadata is built
   size_t offset = 0;
   if (compressed) {
-    // Each part compresses into place; the bound keeps every frame in the body buffer.
+    // Each part compresses into place; the bound keeps every frame in the body buffer, which
+    // only grows (resize would zero it each time), so its first `offset` bytes are the body.
     size_t cap = 0;
     for (const BodyPart& b : parts)
       if (b.n) cap += pad8(8 + ZSTD_compressBound(b.n));
-    out.body.resize(cap);
+    if (out.body.size() < cap) out.body.resize(cap);
     for (const BodyPart& b : parts) {
       out.raw_bytes += b.n;
       if (!b.n) {
@@ -114,7 +108,6 @@ void encode_record_batch(int64_t rows, const std::vector<FieldNode>& nodes, cons
       std::memset(out.body.data() + end, 0, pad8(end) - end);
       offset = pad8(end);
     }
-    out.body.resize(offset);
     if (offset) out.iov.push_back({out.body.data(), offset});
   } else {
     // A plain message is written straight from the parts; each buffer's length is its padded

@@ -44,8 +44,8 @@ class Compressor {
 };
 
 // An encoded message: `head` (continuation, metadata length, flatbuffer, padding) then the
-// body as iovecs over `body` and, for stored parts, the caller's buffers, which must outlive
-// the write. `iov()` is what one writev writes.
+// body, as iovecs over `body` (compressed) or the caller's buffers (plain), which must outlive
+// the write. `iov` is what one writev writes; reused from batch to batch.
 struct IpcMessage {
   std::vector<uint8_t> head;
   std::vector<uint8_t> body;
@@ -53,7 +53,6 @@ struct IpcMessage {
   // Sum of the buffers' lengths before compression (the manifest's raw_bytes; a plain
   // message's are padded, as its metadata records them).
   uint64_t raw_bytes = 0;
-  size_t size() const;
 };
 
 // Encodes a batch of `rows` rows. Every part stored (`level == kStored`): a plain message,
