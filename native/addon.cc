@@ -1,8 +1,9 @@
 // The flightrec native addon: N-API glue only. probeKernel() says what this kernel offers
 // (kernel_features.cc); a Session loads the BPF programs for it (loader.cc) and runs the consumer thread (consumer.cc), whose
 // deliveries reach JavaScript as messages over native memory; the launcher (launcher.cc) and
-// the datagram sender (datagram.cc) are plain functions. C++ errors (flightrec::Error) become
-// JavaScript errors here, with the errno.
+// the datagram sender (datagram.cc) are plain functions; TableSink (table_sink_js.cc) writes a
+// table file for the format layer. C++ errors (flightrec::Error) become JavaScript errors in
+// js_error.h.
 #include <napi.h>
 
 #include <bpf/libbpf.h>
@@ -20,31 +21,17 @@
 #include "consumer.h"
 #include "datagram.h"
 #include "error.h"
+#include "js_error.h"
 #include "kernel_features.h"
 #include "launcher.h"
 #include "loader.h"
 #include "snapshot.h"
+#include "table_sink_js.h"
 
 namespace flightrec_addon {
 namespace {
 
 using namespace flightrec;
-
-[[noreturn]] void rethrow(Napi::Env env, const Error& err) {
-  Napi::Error e = Napi::Error::New(env, err.what());
-  if (err.errno_value()) e.Set("errno", Napi::Number::New(env, err.errno_value()));
-  throw e;
-}
-
-// Runs `f`, turning a flightrec::Error into a JavaScript error.
-template <class F>
-auto guarded(Napi::Env env, F f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Error& err) {
-    rethrow(env, err);
-  }
-}
 
 Napi::Object FeaturesObject(Napi::Env env, const Features& f) {
   Napi::Object o = Napi::Object::New(env);
@@ -393,6 +380,7 @@ Napi::Value Tables(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Define(env));
+  exports.Set("TableSink", DefineTableSink(env));
   exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("reap", Napi::Function::New(env, Reap));

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # qemu-system-x86, busybox-static, cpio and xz-utils boot Debian's other kernels for the kernel matrix
 # of the test suite (scripts/kernels/); the kernels themselves are fetched on first use. zsh, fish and
-# groff-base run the completion scripts and render the man page in the tests (test/cli/).
-PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev build-essential pkg-config python3 make g++
+# groff-base run the completion scripts and render the man page in the tests (test/cli/). libzstd-dev and
+# libflatbuffers-dev build the addon's table sink (native/ipc_message.cc: zstd frames, Arrow's flatbuffers).
+PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libflatbuffers-dev linux-libc-dev build-essential pkg-config python3 make g++
   qemu-system-x86 busybox-static cpio xz-utils zsh fish groff-base)
 
 missing=()

@@ -1,6 +1,7 @@
-// ZSTD body compression for Arrow IPC, registered with apache-arrow's codec registry so
-// the files are standard compressed IPC. Decoding is bounded: a frame must declare its
-// content size, and a size over the limit is refused before anything is allocated.
+// ZSTD body compression for Arrow IPC: the level the writers use (the native sink, table-sink.ts;
+// parquet pages), and decoding, registered with apache-arrow's codec registry for its reader.
+// Decoding is bounded: a frame must declare its content size, and a size over the limit is
+// refused before anything is allocated.
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { Compressor, Decompressor } from 'zstd-napi';
 import zstd from 'zstd-napi/binding.js';
@@ -37,13 +38,10 @@ let compressor: Compressor | undefined;
 let decompressor: Decompressor | undefined;
 // Level 1: measured faster to write and smaller than 3 on syscall-shaped rows (bench/format.bench.ts).
 let level = 1;
-/** Uncompressed bytes handed to `encode` since the last `takeEncodedBytes()`. */
-let encodedBytes = 0;
 
-export function takeEncodedBytes(): number {
-  const n = encodedBytes;
-  encodedBytes = 0;
-  return n;
+/** The zstd level batches and pages are written at. */
+export function compressionLevel(): number {
+  return level;
 }
 
 export function setCompressionLevel(l: number): void {
@@ -118,10 +116,6 @@ export function zstdEncode(data: Uint8Array): Uint8Array {
 export function registerZstd(): void {
   if (compressionRegistry.get(CompressionType.ZSTD)) return;
   compressionRegistry.set(CompressionType.ZSTD, {
-    encode(data: Uint8Array): Uint8Array {
-      encodedBytes += data.byteLength;
-      return zstdEncode(data);
-    },
     decode(data: Uint8Array): Uint8Array {
       return takePrepared(data) ?? zstdDecode(data);
     },

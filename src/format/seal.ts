@@ -17,7 +17,7 @@ import { RecordingError } from './errors.js';
 import { MANIFEST, readManifestIn, renderManifest, type Manifest, type TableEntry, type TornEntry } from './manifest.js';
 import { removePruned } from './prune.js';
 import { Recording, type SegmentRef } from './recording.js';
-import { END_OF_STREAM } from './segment-writer.js';
+import { END_OF_STREAM } from './table-sink.js';
 import { TsRange } from './ts-range.js';
 
 export interface SealResult {

@@ -1,10 +1,7 @@
 // The native addon (native/): BPF loading, the target filter, the ring consumer thread, and
 // the launcher that holds a command until it is selected. Typed here once.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { RecordingError } from '../format/errors.js';
-import { packageRoot } from '../paths.js';
+import { requireAddon } from '../native-addon.js';
 import { SCHEMAS } from '../schema/arrow.generated.js';
 import type { TableName } from '../schema/tables.js';
 
@@ -128,15 +125,10 @@ export interface Addon {
 
 let addon: Addon | undefined;
 
-export const ADDON_PATH = join(packageRoot(), 'native', 'build', 'flightrec.node');
-
 /** The addon, checked against the schema it must have been built from. */
 export function loadAddon(): Addon {
   if (addon) return addon;
-  if (!existsSync(ADDON_PATH)) {
-    throw new RecordingError(`the native recorder is not built (${ADDON_PATH} is missing): run scripts/setup.sh`);
-  }
-  const a = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  const a = requireAddon() as Addon;
   for (const t of a.tables()) {
     const fields = SCHEMAS[t.name as TableName]?.fields.map((f) => f.name) ?? [];
     if (fields.join(',') !== t.columns.join(',')) {

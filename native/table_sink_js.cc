@@ -1,0 +1,78 @@
+// N-API glue for TableSink (table_sink.h): a table file that JavaScript producers append Arrow
+// batches to, as the flattened buffers apache-arrow's VectorAssembler gives; encoded, written
+// and hashed here, on the calling thread, before append returns.
+#include "table_sink_js.h"
+
+#include <memory>
+
+#include "js_error.h"
+#include "table_sink.h"
+
+namespace flightrec_addon {
+namespace {
+
+using namespace flightrec;
+
+class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "TableSink", {
+      InstanceMethod<&TableSinkJs::Append>("append"),
+      InstanceMethod<&TableSinkJs::End>("end"),
+      InstanceAccessor<&TableSinkJs::Bytes>("bytes"),
+      InstanceAccessor<&TableSinkJs::Batches>("batches"),
+      InstanceAccessor<&TableSinkJs::Rows>("rows"),
+      InstanceAccessor<&TableSinkJs::RawBytes>("rawBytes"),
+    });
+  }
+
+  // new TableSink(fd, file, schema): takes over `fd` (closed on end, or when collected).
+  TableSinkJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TableSinkJs>(info) {
+    int fd = info[0].As<Napi::Number>().Int32Value();
+    std::string file = info[1].As<Napi::String>().Utf8Value();
+    Napi::Uint8Array schema = info[2].As<Napi::Uint8Array>();
+    guarded(info.Env(), [&] { sink_ = std::make_unique<TableSink>(fd, file, std::vector<uint8_t>(schema.Data(), schema.Data() + schema.ByteLength())); });
+  }
+
+ private:
+  // append(rows, nodes: Float64Array of (length, null count) pairs, parts: typed arrays, level: number | null)
+  Napi::Value Append(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int64_t rows = info[0].As<Napi::Number>().Int64Value();
+    Napi::Float64Array n = info[1].As<Napi::Float64Array>();
+    std::vector<FieldNode> nodes(n.ElementLength() / 2);
+    for (size_t i = 0; i < nodes.size(); i++) nodes[i] = {static_cast<int64_t>(n[2 * i]), static_cast<int64_t>(n[2 * i + 1])};
+    Napi::Array a = info[2].As<Napi::Array>();
+    std::vector<BodyPart> parts(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::TypedArray t = a.Get(i).As<Napi::TypedArray>();
+      parts[i] = {static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset(), t.ByteLength()};
+    }
+    int level = info[3].IsNull() ? kStored : info[3].As<Napi::Number>().Int32Value();
+    guarded(env, [&] { sink_->append(rows, nodes, parts, level); });
+    return env.Undefined();
+  }
+
+  // end() → { bytes, sha256 }
+  Napi::Value End(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    TableSink::Ended e = guarded(env, [&] { return sink_->end(); });
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("bytes", static_cast<double>(e.bytes));
+    o.Set("sha256", e.sha256);
+    return o;
+  }
+
+  Napi::Value Bytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(sink_->bytes())); }
+  Napi::Value Batches(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(sink_->batches())); }
+  Napi::Value Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(sink_->rows())); }
+  Napi::Value RawBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(sink_->raw_bytes())); }
+
+  std::unique_ptr<TableSink> sink_;
+};
+
+}  // namespace
+
+Napi::Function DefineTableSink(Napi::Env env) { return TableSinkJs::Define(env); }
+
+}  // namespace flightrec_addon

@@ -1,0 +1,78 @@
+// One table file of a segment, written by the native sink (native/table_sink.h): a batch is
+// flattened here into its buffers (apache-arrow's own VectorAssembler, which handles slices,
+// offsets and bools as Arrow's writer does) and encoded, compressed, written with one writev and
+// hashed natively before append returns. So a crash loses at most the batch being written, and
+// sealing does not re-read.
+import { RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
+import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
+import { requireAddon } from '../native-addon.js';
+import { compressionLevel } from './codec.js';
+import type { TableEntry } from './manifest.js';
+import { TsRange } from './ts-range.js';
+
+/** The IPC end-of-stream marker: continuation, then a zero metadata length (the native sink ends files with it). */
+export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+interface NativeTableSink {
+  /** `nodes`: (length, null count) pairs; `level`: zstd level, or null for a plain (uncompressed) message. */
+  append(rows: number, nodes: Float64Array, parts: readonly ArrayBufferView[], level: number | null): void;
+  end(): { bytes: number; sha256: string };
+  readonly bytes: number;
+  readonly batches: number;
+  readonly rows: number;
+  readonly rawBytes: number;
+}
+
+const schemaMessages = new WeakMap<Schema, Uint8Array>();
+
+/** The schema's framed IPC message, as apache-arrow's stream writer writes it. */
+function schemaMessage(schema: Schema): Uint8Array {
+  let m = schemaMessages.get(schema);
+  if (!m) {
+    // A writer reset to a schema writes the schema message alone; finish() adds the end marker.
+    const bytes = new RecordBatchStreamWriter().reset(undefined, schema).finish().toUint8Array(true);
+    m = bytes.slice(0, bytes.byteLength - END_OF_STREAM.length);
+    schemaMessages.set(schema, m);
+  }
+  return m;
+}
+
+export class TableSink {
+  private readonly sink: NativeTableSink;
+  private readonly ts = new TsRange();
+
+  /** Takes over `fd`, a new empty file (`path` names it in errors), whose stream has `schema`. */
+  constructor(fd: number, path: string, readonly file: string, schema: Schema) {
+    const { TableSink: Native } = requireAddon() as { TableSink: new (fd: number, path: string, schema: Uint8Array) => NativeTableSink };
+    this.sink = new Native(fd, path, schemaMessage(schema));
+  }
+
+  get bytes(): number {
+    return this.sink.bytes;
+  }
+
+  get batches(): number {
+    return this.sink.batches;
+  }
+
+  /** Writes `batch` (of the file's schema) as one message: ZSTD at `level`, or plain when null. */
+  append(batch: RecordBatch, level: number | null = compressionLevel()): void {
+    const { nodes, buffers } = VectorAssembler.assemble(batch);
+    const pairs = new Float64Array(nodes.length * 2);
+    nodes.forEach((n, i) => {
+      pairs[2 * i] = n.length;
+      pairs[2 * i + 1] = n.nullCount;
+    });
+    this.sink.append(batch.numRows, pairs, buffers, level);
+    this.ts.add(batch);
+  }
+
+  /** Ends the stream, fsyncs and closes the file: its manifest entry. */
+  end(): TableEntry {
+    const { bytes, sha256 } = this.sink.end();
+    return {
+      file: this.file, rows: this.sink.rows, batches: this.sink.batches,
+      first_ts: this.ts.firstString, last_ts: this.ts.lastString, bytes, raw_bytes: this.sink.rawBytes, sha256,
+    };
+  }
+}
