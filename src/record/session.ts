@@ -150,8 +150,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let failure: RecordingError | undefined;
   let dropped = 0;
   // With pruning, each segment starts with who the live processes are (the first, which has
-  // the /proc snapshot, may be deleted): their last proc rows, renumbered.
-  const context = opts.keep ? new ProcessContext() : undefined;
+  // the /proc snapshot, may be deleted): their last proc rows, renumbered. With incidents too:
+  // an incident then reads who they are from the segment it starts in, not from every one before.
+  const context = opts.keep || opts.incidents ? new ProcessContext() : undefined;
   let ended!: () => void;
   const end = new Promise<void>((r) => { ended = r; });
 
