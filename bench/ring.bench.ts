@@ -115,14 +115,14 @@ async function main(): Promise<void> {
   if (code !== 0 || !existsSync(summaryFile)) throw new Error(`the recorder exited with ${code}: ${stderr}`);
   const sum = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
     bytes_written: number; bytes_kept: number; pruned_segments: number; pruning_ms: { total: number; max: number }; peak_rss_bytes: number;
-    stats: { lost: number; rows: Record<string, number> }; incidents: Array<{ path: string; reason: string; rows: number; ms: number }>;
+    stats: { lost: number; rows: Record<string, number> }; incidents: Array<{ path: string; reason: string; rows: number; ms: number; triggers: number; peak_rss_bytes: number }>;
   };
   const rows = Object.values(sum.stats.rows).reduce((a, b) => a + b, 0);
   console.log(`disk: at most ${(disk / MiB).toFixed(1)} MiB (keep ${values['keep-size']} + the open segment + manifest); ${(sum.bytes_written / MiB).toFixed(0)} MiB written, ${(sum.bytes_kept / MiB).toFixed(0)} MiB kept`);
   console.log(`recorder: CPU median ${median(cpu).toFixed(1)} %, p90 ${[...cpu].sort((a, b) => a - b)[Math.floor(cpu.length * 0.9)]!.toFixed(1)} %; RSS median ${(median(rss) / MiB).toFixed(0)} MiB, peak ${(sum.peak_rss_bytes / MiB).toFixed(0)} MiB`);
   console.log(`rows: ${rows} (${(rows / (minutes * 60)).toFixed(0)}/s), lost ${sum.stats.lost}`);
   console.log(`pruning: ${sum.pruned_segments} segments, ${sum.pruned_segments > 0 ? (sum.pruning_ms.total / sum.pruned_segments).toFixed(1) : '-'} ms per segment (longest pass ${sum.pruning_ms.max.toFixed(1)} ms)`);
-  for (const i of sum.incidents) console.log(`incident (${i.reason}, --pre ${values.pre}): ${i.rows} rows written in ${(i.ms / 1000).toFixed(2)} s: ${i.path}`);
+  for (const i of sum.incidents) console.log(`incident (${i.reason}, ${i.triggers} trigger${i.triggers === 1 ? '' : 's'}, --pre ${values.pre}): ${i.rows} rows written in ${(i.ms / 1000).toFixed(2)} s by a process of peak RSS ${(i.peak_rss_bytes / MiB).toFixed(0)} MiB`);
   rmSync(root, { recursive: true, force: true });
 }
 

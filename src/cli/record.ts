@@ -299,7 +299,7 @@ export function summaryJson(output: string, result: RecordResult, memory?: Memor
     snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,
     live_detection_ended: result.live?.ended ?? null,
-    incidents: result.incidents?.map((i) => ({ path: i.path, reason: i.reason, trigger_time: i.triggerTime, triggers: i.triggers, rows: i.rows, ms: i.ms, error: i.error ?? null })) ?? null,
+    incidents: result.incidents?.map((i) => ({ path: i.path, reason: i.reason, trigger_time: i.triggerTime, triggers: i.triggers, rows: i.rows, ms: i.ms, peak_rss_bytes: i.peakRssBytes, error: i.error ?? null })) ?? null,
     memory_estimate: memory ?? null,
   };
 }

@@ -21,6 +21,8 @@ export interface IncidentJob {
 
 export interface IncidentDone {
   readonly rows: number;
+  /** The writing process's peak resident memory. */
+  readonly peakRssBytes?: number;
   readonly error?: string;
 }
 
@@ -42,6 +44,6 @@ if (process.send) {
     } catch (err) {
       done = { rows: 0, error: (err as Error).message };
     }
-    process.send!(done, undefined, {}, () => process.disconnect());
+    process.send!({ ...done, peakRssBytes: process.resourceUsage().maxRSS * 1024 }, undefined, {}, () => process.disconnect());
   });
 }

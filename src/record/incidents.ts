@@ -48,6 +48,8 @@ export interface IncidentWritten {
   readonly triggers: number;
   readonly rows: number;
   readonly ms: number;
+  /** Peak resident memory of the process that wrote it. */
+  readonly peakRssBytes: number;
   readonly error?: string;
 }
 
@@ -213,7 +215,7 @@ export class Incidents {
     const started = performance.now();
     const done = runJob(job).then((r) => {
       const ms = performance.now() - started;
-      this.written.push({ path: out, reason: reasonOf(first), triggerTime, triggers: p.triggers.length, rows: r.rows, ms, ...(r.error !== undefined ? { error: r.error } : {}) });
+      this.written.push({ path: out, reason: reasonOf(first), triggerTime, triggers: p.triggers.length, rows: r.rows, ms, peakRssBytes: r.peakRssBytes ?? 0, ...(r.error !== undefined ? { error: r.error } : {}) });
       this.report(r.error === undefined
         ? `incident written: ${out} (${r.rows} rows, ${(ms / 1000).toFixed(1)} s)`
         : `incident not written: ${out}: ${r.error}`);
