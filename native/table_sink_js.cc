@@ -11,6 +11,15 @@
 namespace flightrec_addon {
 namespace {
 
+size_t element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
 using namespace flightrec;
 
 class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
@@ -45,8 +54,15 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
     Napi::Array a = info[2].As<Napi::Array>();
     std::vector<BodyPart> parts(a.Length());
     for (uint32_t i = 0; i < a.Length(); i++) {
-      Napi::TypedArray t = a.Get(i).As<Napi::TypedArray>();
-      parts[i] = {static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset(), t.ByteLength()};
+      // The typed array's own data pointer: its buffer may be a SharedArrayBuffer (batches read
+      // through the inflate pool), which napi_get_arraybuffer_info refuses.
+      napi_typedarray_type type;
+      size_t length = 0;
+      void* data = nullptr;
+      if (napi_get_typedarray_info(env, a.Get(i), &type, &length, &data, nullptr, nullptr) != napi_ok) {
+        throw Napi::TypeError::New(env, "TableSink.append: part " + std::to_string(i) + " is not a typed array");
+      }
+      parts[i] = {static_cast<const uint8_t*>(data), length * element_size(type)};
     }
     int level = info[3].IsNull() ? kStored : info[3].As<Napi::Number>().Int32Value();
     guarded(env, [&] { sink_->append(rows, nodes, parts, level); });
