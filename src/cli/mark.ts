@@ -39,7 +39,9 @@ function recorderOf(dir: string): { pid: number; incidents: string } {
   } catch {
     throw new RecordingError(`its recorder (pid ${m.writer_pid}) is not running: it crashed; \`flightrec seal\` seals what it wrote`, { file: dir });
   }
-  if (!cmdline.some((a) => /flightrec/.test(a)) || !cmdline.includes('record') || outputOf(m.writer_pid, cmdline) !== realpathSync(dir)) {
+  // The recorder of this directory: a `record` whose -o is it (the program's own path may be any:
+  // an install, a checkout).
+  if (!cmdline.includes('record') || outputOf(m.writer_pid, cmdline) !== realpathSync(dir)) {
     throw new RecordingError(`its recorder (pid ${m.writer_pid}) is not running (that pid is another program now): it crashed; \`flightrec seal\` seals what it wrote`, { file: dir });
   }
   return { pid: m.writer_pid, incidents };

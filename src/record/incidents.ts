@@ -209,7 +209,7 @@ export class Incidents {
         triggers: p.triggers.map((t) => triggerJson(t, s.clock)),
         pre_ms: this.opts.preMs, post_ms: this.opts.postMs,
         from_ts: p.from.toString(), to_ts: p.to.toString(),
-        ...(ended ? { cut_short: 'the recording ended before the window did' } : {}),
+        ...(ended && s.nowTs() < p.to ? { cut_short: 'the recording ended before the window did' } : {}),
       },
     };
     const started = performance.now();
