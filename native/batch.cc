@@ -117,6 +117,23 @@ static inline std::pair<const uint8_t*, size_t> tail(const uint8_t* rec, uint32_
 
 static void set_bit(Buffer& b, size_t i) { b.data()[i >> 3] |= static_cast<uint8_t>(1u << (i & 7)); }
 
+// A fixed-width column's values, W bytes each: a copy of a width known here compiles to one
+// move, where a width read at run time made each value a call to memcpy (16 of them per syscall
+// row, most of the consumer's time in the profile). Absent values are zero.
+template <size_t W>
+static void copy_fixed(uint8_t* out, const fr_col& c, const uint8_t* arena, const Staged* recs, size_t n) {
+  const uint8_t* at = arena + c.offset;
+  if (c.present_bit < 0) {
+    for (size_t i = 0; i < n; i++) std::memcpy(out + i * W, at + recs[i].off, W);
+    return;
+  }
+  const uint32_t bit = 1u << c.present_bit;
+  for (size_t i = 0; i < n; i++) {
+    if (reinterpret_cast<const fr_header*>(arena + recs[i].off)->flags & bit) std::memcpy(out + i * W, at + recs[i].off, W);
+    else std::memset(out + i * W, 0, W);
+  }
+}
+
 static void decode_column(Column& col, const fr_col& c, const uint8_t* arena, const Staged* recs, size_t n) {
   const size_t bitmap = (n + 7) / 8;
   if (c.present_bit >= 0) {
@@ -135,9 +152,17 @@ static void decode_column(Column& col, const fr_col& c, const uint8_t* arena, co
     case FR_COL_INT:
     case FR_COL_BYTES: {
       uint8_t* out = col.data.grow(n * c.width);
-      for (size_t i = 0; i < n; i++) {
-        if (present(i)) std::memcpy(out + i * c.width, arena + recs[i].off + c.offset, c.width);
-        else std::memset(out + i * c.width, 0, c.width);
+      switch (c.width) {
+        case 1: copy_fixed<1>(out, c, arena, recs, n); break;
+        case 2: copy_fixed<2>(out, c, arena, recs, n); break;
+        case 4: copy_fixed<4>(out, c, arena, recs, n); break;
+        case 8: copy_fixed<8>(out, c, arena, recs, n); break;
+        case 16: copy_fixed<16>(out, c, arena, recs, n); break;
+        default:
+          for (size_t i = 0; i < n; i++) {
+            if (present(i)) std::memcpy(out + i * c.width, arena + recs[i].off + c.offset, c.width);
+            else std::memset(out + i * c.width, 0, c.width);
+          }
       }
       break;
     }
