@@ -7,13 +7,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isPruned, parseManifest, type Manifest } from '../../src/format/manifest.js';
 import { runDir } from '../../src/record/run-dir.js';
 import { CLI, cli, tempDir } from '../helpers.js';
-import { kernelAvailable } from './kernel.js';
+import { kernelAvailable, killStarted, track } from './kernel.js';
 
 const run = kernelAvailable();
+afterEach(killStarted);
 
 const manifestOf = (dir: string): Manifest => parseManifest(readFileSync(join(dir, 'manifest.json'), 'utf8'), 'manifest.json');
 
@@ -26,7 +27,7 @@ const exited = (child: ChildProcess): Promise<number | null> =>
  * processes only: whatever else runs on the host does not decide what it records or how fast.
  */
 async function startRecorder(dir: string, args: readonly string[], target: readonly string[]): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'record', '-o', dir, ...args, ...target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = track(spawn(process.execPath, [CLI, 'record', '-o', dir, ...args, ...target], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   for (let waited = 0; !existsSync(join(runDir(), `${child.pid}.json`)); waited += 100) {
@@ -38,7 +39,7 @@ async function startRecorder(dir: string, args: readonly string[], target: reado
 }
 
 /** A process making a few syscalls ten times a second until killed, in its own process group. */
-const busy = (): ChildProcess => spawn('sh', ['-c', 'while :; do cat /etc/hostname >/dev/null; sleep 0.1; done'], { stdio: 'ignore', detached: true });
+const busy = (): ChildProcess => track(spawn('sh', ['-c', 'while :; do cat /etc/hostname >/dev/null; sleep 0.1; done'], { stdio: 'ignore', detached: true }), true);
 
 type Triggers = Array<Record<string, unknown>>;
 const triggersOf = (incident: string): Triggers => (manifestOf(incident).source!.incident as { triggers: Triggers }).triggers;
@@ -176,10 +177,10 @@ describe.runIf(run)('a ring recorder\'s kept segments', () => {
   it('say who the processes running before them are, once the first segment is pruned', async () => {
     const rec = join(tempDir(), 'ring');
     // Running before the recording: known from the /proc snapshot in the first segment only.
-    const sleeper = spawn('sleep', ['600.25'], { stdio: 'ignore' });
+    const sleeper = track(spawn('sleep', ['600.25'], { stdio: 'ignore' }));
     try {
       // The churn is recorded with the sleeper (both targets), and fills segments of 256 KiB.
-      const churn = spawn('sh', ['-c', 'while :; do ls -R /usr/share >/dev/null; done'], { stdio: 'ignore', detached: true });
+      const churn = track(spawn('sh', ['-c', 'while :; do ls -R /usr/share >/dev/null; done'], { stdio: 'ignore', detached: true }), true);
       const { child, stderr } = await startRecorder(rec, ['-q', '--keep-size', '2M', '--segment-size', '256K'], ['--pid', String(sleeper.pid), String(churn.pid)]);
       try {
         for (let waited = 0; !manifestOf(rec).segments.some((s) => s.index === 1 && isPruned(s)); waited += 200) {

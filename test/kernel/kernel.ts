@@ -1,6 +1,6 @@
 // Helpers for the tests that record on the real kernel. They need root and BTF; where those
 // are missing they skip with the reason printed, except under CI, where a skip is a failure.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Recording } from '../../src/format/recording.js';
@@ -101,4 +101,25 @@ export async function recorderAttached(pid: number): Promise<Program[]> {
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error('the recorder did not attach its programs in 60 s');
+}
+
+/** Processes a test started (recorders, workloads): killed after each test (killStarted), so
+ * one that a failing test left running does not go on recording the host. */
+const started = new Map<ChildProcess, boolean>();
+
+/** `child`, killed after the test if it still runs; `group`: its whole process group (spawned detached). */
+export function track<T extends ChildProcess>(child: T, group = false): T {
+  started.set(child, group);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+export function killStarted(): void {
+  for (const [child, group] of started) {
+    try {
+      if (group) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch { /* gone */ }
+  }
+  started.clear();
 }

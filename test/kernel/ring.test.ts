@@ -6,13 +6,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPruned, keptSegments, parseManifest, type Manifest } from '../../src/format/manifest.js';
 import { Recording } from '../../src/format/recording.js';
 import { CLI, cli, tempDir } from '../helpers.js';
-import { WORKLOADS, kernelAvailable } from './kernel.js';
+import { WORKLOADS, kernelAvailable, killStarted, track } from './kernel.js';
 
 const run = kernelAvailable();
+afterEach(killStarted);
 const MiB = 1024 * 1024;
 
 /** Bytes of the regular files below `path` (a file deleted while walked counts 0). */
@@ -77,7 +78,7 @@ describe.runIf(run)('a ring recorder (record --all --keep-size)', () => {
   it('stays within --keep-size plus the open segment and the manifest, verifies, and SQL counts the kept window', async () => {
     const dir = join(tempDir(), 'rec');
     const keep = 8 * MiB;
-    const child = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--all', '--keep-size', '8M', '--segment-size', '1M', '--duration', '20s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = track(spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--all', '--keep-size', '8M', '--segment-size', '1M', '--duration', '20s'], { stdio: ['ignore', 'ignore', 'pipe'] }));
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     const samples: Array<{ total: number; sealed: number }> = [];
@@ -114,7 +115,7 @@ describe.runIf(run)('a ring recorder (record --all --keep-size)', () => {
     let leftovers = 0;
     for (let i = 0; i < 20; i++) {
       const dir = join(tempDir(), `rec${i}`);
-      const child = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--all', '--keep-size', '1M', '--segment-size', '256K'], { stdio: 'ignore' });
+      const child = track(spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--all', '--keep-size', '1M', '--segment-size', '256K'], { stdio: 'ignore' }));
       // Once it prunes, kill it up to a second later: pruning runs at every 256 KiB sealed.
       for (let waited = 0; !manifestOf(dir)?.segments.some(isPruned); waited += 20) {
         expect(waited, `iteration ${i}: nothing pruned within 30 s`).toBeLessThan(30_000);

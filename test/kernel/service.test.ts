@@ -4,13 +4,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RecorderStatus } from '../../src/record/status.js';
 import { CLI, cli, tempDir } from '../helpers.js';
 import { INSTALLED, commandWords, parsedExecStart, unitSettings } from '../contrib/unit.js';
-import { kernelAvailable } from './kernel.js';
+import { kernelAvailable, killStarted, track } from './kernel.js';
 
 const run = kernelAvailable();
+afterEach(killStarted);
 
 /** Waits for `ok`, polling every 50 ms; fails naming `what` after `ms`. */
 async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
@@ -30,9 +31,9 @@ describe.runIf(run)('flightrec as a service', () => {
     const dir = join(work, 'rec');
     const alerts = join(work, 'alerts.jsonl');
     const go = join(work, 'go');
-    const rec = spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--detect', '--alerts-out', alerts, '--',
+    const rec = track(spawn(process.execPath, [CLI, 'record', '-q', '-o', dir, '--detect', '--alerts-out', alerts, '--',
       'sh', '-c', `cat /etc/shadow > /dev/null; until [ -e ${go} ]; do sleep 0.05; done; cat /etc/gshadow > /dev/null; exec sleep 1000`],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+    { stdio: ['ignore', 'ignore', 'pipe'] }));
     let stderr = '';
     rec.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     try {
@@ -104,7 +105,7 @@ describe.runIf(run)('flightrec as a service', () => {
       const pre = spawnSync('/bin/sh', ['-c', here(script!)], { encoding: 'utf8' });
       expect(pre.status, pre.stderr).toBe(0);
       expect(existsSync(ring)).toBe(false);
-      const rec = spawn(process.execPath, [CLI, ...words.map(here)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const rec = track(spawn(process.execPath, [CLI, ...words.map(here)], { stdio: ['ignore', 'ignore', 'pipe'] }));
       let stderr = '';
       rec.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
       await until('the recorder in `flightrec status`', () => rec.exitCode === null && existsSync(join(ring, 'manifest.json')) && cli('status', ring).code === 0);
