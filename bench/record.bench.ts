@@ -67,10 +67,31 @@ function timing(stderr: string): { ops: number; loopNs: number } {
   return { ops: Number(m[1]), loopNs: Number(m[2]) };
 }
 
+const TRACING_PROGRAMS = new Set(['tracing', 'raw_tracepoint', 'tracepoint', 'kprobe', 'perf_event']);
+/** Names of the BPF tracing programs seen loaded before a run since the last report. */
+const otherTracers = new Set<string>();
+
+/** Between runs none of the loaded tracing programs is ours: another recorder on the machine
+ * (a session's, a test's left running) adds its cost to every figure, `alone` included. */
+function noteOtherTracers(): void {
+  const r = spawnSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) return;
+  for (const p of JSON.parse(r.stdout) as Array<{ type: string; name?: string }>) {
+    if (TRACING_PROGRAMS.has(p.type)) otherTracers.add(p.name ?? p.type);
+  }
+}
+
+/** A warning line if other tracers ran during the runs since the last one. */
+function reportOtherTracers(): void {
+  if (otherTracers.size > 0) console.log(`  warning: other BPF tracing programs were loaded during these runs (${[...otherTracers].slice(0, 8).join(', ')}${otherTracers.size > 8 ? ', ...' : ''}): every figure includes their cost`);
+  otherTracers.clear();
+}
+
 function run(cmd: string[]): { stdout: string; stderr: string } {
   // Each run starts with nothing dirty: the writeback of the previous run's output (a perf.data
   // of W1 is hundreds of MB) would otherwise land in this one's time, the file churn's most.
   spawnSync('sync');
+  noteOtherTracers();
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} exited ${r.status}: ${r.stderr.slice(-1000)}`);
   return r;
@@ -221,6 +242,7 @@ function workloads(): void {
       ]);
     }
     printTable(rows);
+    reportOtherTracers();
     // The slowdown with the default tables over that with syscall,proc.
     // (A ratio of added overheads means nothing where one of them is within noise of zero.)
     const named = (name: string): Sample[] => samples.get(recorders.find((r) => r.name === name)!)!;
@@ -252,6 +274,7 @@ function paced(rates: number[]): void {
   }
   console.log(`\nload ${load()}`);
   printTable(rows);
+  reportOtherTracers();
 }
 
 mkdirSync(scratch, { recursive: true });
