@@ -222,7 +222,8 @@ function workloads(): void {
     }
     const base = median(aloneNs);
     const slowdown = (ss: Sample[]): number => median(ss.map((s) => s.loopNs)) / base;
-    const bareSlowdown = slowdown(samples.get(recorders.find((r) => r.name === 'bare BPF')!)!);
+    const named = (name: string): Sample[] => samples.get(recorders.find((r) => r.name === name)!)!;
+    const bareSlowdown = slowdown(named('bare BPF'));
     console.log(`\n${w.name}: alone ${(base / 1e6).toFixed(1)} ms; load ${load()}`);
     const rows = [['recorder', 'slowdown', '÷ bare BPF', 'events/s stored', 'lost', 'B/syscall', 'B/event', 'CPU ms/M rows', 'peak RSS']];
     for (const [r, ss] of samples) {
@@ -245,7 +246,6 @@ function workloads(): void {
     reportOtherTracers();
     // The slowdown with the default tables over that with syscall,proc.
     // (A ratio of added overheads means nothing where one of them is within noise of zero.)
-    const named = (name: string): Sample[] => samples.get(recorders.find((r) => r.name === name)!)!;
     console.log(`  default tables vs syscall,proc: slowdown ${(slowdown(named('flightrec default')) / slowdown(named('flightrec syscall,proc'))).toFixed(2)}x`);
   }
 }
