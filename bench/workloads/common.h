@@ -12,17 +12,21 @@ static inline long long workload_now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static inline long workload_count(int argc, char **argv, long dflt)
+/* A non-negative integer argument of program `prog`, named `what` in the error. */
+static inline long workload_number(const char *prog, const char *what, const char *arg)
 {
-	if (argc < 2)
-		return dflt;
 	char *end;
-	long n = strtol(argv[1], &end, 10);
-	if (*end || n < 0) {
-		fprintf(stderr, "%s: count must be a non-negative integer\n", argv[0]);
+	long n = strtol(arg, &end, 10);
+	if (!*arg || *end || n < 0) {
+		fprintf(stderr, "%s: %s must be a non-negative integer\n", prog, what);
 		exit(2);
 	}
 	return n;
+}
+
+static inline long workload_count(int argc, char **argv, long dflt)
+{
+	return argc < 2 ? dflt : workload_number(argv[0], "count", argv[1]);
 }
 
 static inline void workload_report(const char *name, long ops, long long loop_ns)

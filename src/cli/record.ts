@@ -294,7 +294,8 @@ export function summaryJson(output: string, result: RecordResult, memory?: Memor
   return {
     output, reason: result.reason, elapsed_ms: result.elapsedMs, stats: statsJson(result.stats),
     bytes_written: result.bytesWritten, bytes_kept: result.bytesKept, pruned_segments: result.prunedSegments,
-    pruning_ms: { total: result.pruning.totalMs, max: result.pruning.maxMs }, peak_rss_bytes: result.peakRssBytes, exit: result.exit ?? null,
+    pruning_ms: { total: result.pruning.totalMs, max: result.pruning.maxMs }, peak_rss_bytes: result.peakRssBytes,
+    cpu_user_ms: result.cpuUserMs, cpu_system_ms: result.cpuSystemMs, exit: result.exit ?? null,
     error: result.error?.message ?? null, alerts: result.live?.alerts ?? null,
     snapshot: result.snapshot ? { processes: result.snapshot.processes, ms: result.snapshot.ms } : null,
     detectors_stopped: result.live?.stopped.map((x) => ({ detector: x.detector, reason: x.reason, seq: x.seq?.toString() ?? null })) ?? null,

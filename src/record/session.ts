@@ -83,6 +83,9 @@ export interface RecordResult {
   readonly exit?: { readonly code: number | null; readonly signal: number | null };
   /** Peak resident set of the recorder, bytes. */
   readonly peakRssBytes: number;
+  /** CPU time the recorder used, all its threads (not the launched command's), ms. */
+  readonly cpuUserMs: number;
+  readonly cpuSystemMs: number;
   /** Tables asked for that this kernel cannot record, and why (also in the manifest). */
   readonly unavailable: Readonly<Record<string, string>>;
   /** What stopped the recording early, if something went wrong (the recording is still sealed). */
@@ -384,6 +387,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   if (failure && dropped > 0) {
     failure = new RecordingError(`${failure.message}; ${dropped} later rows were not written`);
   }
+  const usage = process.resourceUsage();
   return {
     manifest,
     stats,
@@ -394,7 +398,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     pruning: { totalMs: writer.pruning.totalMs, maxMs: writer.pruning.maxMs },
     reason: failure ? 'error' : reason,
     ...(exitStatus !== null ? { exit: exitOf(exitStatus) } : {}),
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: usage.maxRSS * 1024,
+    cpuUserMs: usage.userCPUTime / 1000,
+    cpuSystemMs: usage.systemCPUTime / 1000,
     unavailable,
     ...(failure ? { error: failure } : {}),
     ...(live ? { live } : {}),
