@@ -56,9 +56,16 @@ export interface IncidentWritten {
 interface Pending {
   from: bigint;
   to: bigint;
+  /** The first MAX_TRIGGERS_KEPT triggers, and how many came after them. */
   readonly triggers: Trigger[];
+  more: number;
   writing: boolean;
 }
+
+/** An incident's window grows by at most this many --post beyond its first: then a trigger starts another. */
+const MAX_EXTENSIONS = 10n;
+/** Triggers an incident's manifest lists; it counts the others. */
+const MAX_TRIGGERS_KEPT = 100;
 
 /** What the recorder gives once the recording exists. */
 export interface IncidentSource {
@@ -148,12 +155,15 @@ export class Incidents {
     }
     const pre = BigInt(this.opts.preMs) * NS_PER_MS;
     const post = BigInt(this.opts.postMs) * NS_PER_MS;
-    const open = this.pending.find((p) => !p.writing && t.ts >= p.from && t.ts <= p.to);
+    // Within a pending window, a trigger extends it, up to a bound: under a storm of alerts an
+    // incident is still written, and the segments it holds back from pruning stay bounded.
+    const open = this.pending.find((p) => !p.writing && t.ts >= p.from && t.ts <= p.to && t.ts + post - p.from <= pre + MAX_EXTENSIONS * post);
     if (open) {
-      open.triggers.push(t);
+      if (open.triggers.length < MAX_TRIGGERS_KEPT) open.triggers.push(t);
+      else open.more++;
       if (t.ts + post > open.to) open.to = t.ts + post;
     } else {
-      this.pending.push({ from: t.ts - pre, to: t.ts + post, triggers: [t], writing: false });
+      this.pending.push({ from: t.ts - pre, to: t.ts + post, triggers: [t], more: 0, writing: false });
       this.report(`incident: ${this.describe(t)}; writing the ${this.opts.preMs / 1000} s before and the ${this.opts.postMs / 1000} s after to ${this.opts.dir}`);
     }
     this.pin();
@@ -207,6 +217,7 @@ export class Incidents {
       source: s.recording, out, from: p.from.toString(), to: p.to.toString(), commandLine: process.argv.slice(1),
       incident: {
         triggers: p.triggers.map((t) => triggerJson(t, s.clock)),
+        ...(p.more > 0 ? { more_triggers: p.more } : {}),
         pre_ms: this.opts.preMs, post_ms: this.opts.postMs,
         from_ts: p.from.toString(), to_ts: p.to.toString(),
         ...(ended && s.nowTs() < p.to ? { cut_short: 'the recording ended before the window did' } : {}),
@@ -215,7 +226,7 @@ export class Incidents {
     const started = performance.now();
     const done = runJob(job).then((r) => {
       const ms = performance.now() - started;
-      this.written.push({ path: out, reason: reasonOf(first), triggerTime, triggers: p.triggers.length, rows: r.rows, ms, peakRssBytes: r.peakRssBytes ?? 0, ...(r.error !== undefined ? { error: r.error } : {}) });
+      this.written.push({ path: out, reason: reasonOf(first), triggerTime, triggers: p.triggers.length + p.more, rows: r.rows, ms, peakRssBytes: r.peakRssBytes ?? 0, ...(r.error !== undefined ? { error: r.error } : {}) });
       this.report(r.error === undefined
         ? `incident written: ${out} (${r.rows} rows, ${(ms / 1000).toFixed(1)} s)`
         : `incident not written: ${out}: ${r.error}`);

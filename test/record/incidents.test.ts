@@ -222,6 +222,28 @@ describe('incidents', () => {
     expect(new Set(incidents.written.map((i) => i.path)).size).toBe(2);
   });
 
+  it('a storm of triggers extends an incident at most ten --post beyond the first, and lists the first hundred', async () => {
+    const { w, incidents, clock } = setUp();
+    // A trigger every 100 ms from 1 s on, for 9 s: windows of 1.5 s before and 0.5 s after.
+    for (let k = 0n; k < 90n; k++) incidents.trigger({ reason: 'signal', ts: S + k * 100_000_000n });
+    for (let k = 0n; k < 150n; k++) incidents.trigger({ reason: 'signal', ts: S + 5n * S + k * 1_000_000n });
+    clock.now = 20n * S;
+    incidents.tick();
+    await incidents.finish();
+    w.close();
+    // The first grows to 1.5 + 5.5 s (pre and eleven --post): the triggers after 6.5 s start another.
+    const windows = incidents.written.map((i) => {
+      const r = Recording.open(i.path);
+      const inc = r.manifest.source!.incident as { from_ts: string; to_ts: string; triggers: unknown[]; more_triggers?: number };
+      r.close();
+      return [Number(BigInt(inc.to_ts) - BigInt(inc.from_ts)) / 1e9, inc.triggers.length, inc.more_triggers ?? 0];
+    });
+    expect(windows[0]![0]).toBeLessThanOrEqual(1.5 + 5.5);
+    expect(windows.length).toBeGreaterThan(1);
+    expect(windows.flatMap((x) => [x[1]!])).toEqual(expect.arrayContaining([100]));
+    expect(incidents.written.reduce((n, i) => n + i.triggers, 0)).toBe(240);
+  });
+
   it('keeps the segments of an incident not yet written from pruning, and lets them go after', async () => {
     const keep = { keepBytes: Math.floor(segmentSize() * 1.5) };
     const { w, incidents, clock } = setUp({ ...keep, segments: 2 });
