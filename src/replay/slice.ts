@@ -93,10 +93,14 @@ function segmentsFor(rec: Recording, filter: SliceFilter): SliceSegments {
       // A segment's context says how the processes were when it opened: the last opened before
       // `from` is where the context at `from` starts, and those opened after it say too much.
       // (Opening is a wall time: a margin for the clock mapping.)
+      // A time that does not parse (any writer may have made the manifest) says nothing: kept.
       const offset = wallOffset(rec.manifest.clock);
-      const opened = (s: SegmentRef): bigint => BigInt(Date.parse(s.entry!.opened_at)) * 1_000_000n - offset;
-      const start = context.filter((s) => s.entry && opened(s) <= from - OPENED_SLACK_NS).at(-1);
-      context = context.filter((s) => !s.entry || ((!start || s.index >= start.index) && opened(s) <= from + OPENED_SLACK_NS));
+      const opened = (s: SegmentRef): bigint | undefined => {
+        const ms = Date.parse(s.entry!.opened_at);
+        return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n - offset : undefined;
+      };
+      const start = context.filter((s) => s.entry && (opened(s) ?? from) <= from - OPENED_SLACK_NS).at(-1);
+      context = context.filter((s) => !s.entry || ((!start || s.index >= start.index) && (opened(s) ?? from) <= from + OPENED_SLACK_NS));
     }
   }
   const wanted = new Set(context.map((s) => s.index));

@@ -3,14 +3,14 @@
 // incident needs kept from pruning until it is written, what its manifest says; the process
 // context each segment of a ring recording starts with, and slices that read only the segments
 // their window needs; and mark requests as untrusted files.
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineDetector } from '../../src/detect/api.js';
 import { makeBatch } from '../../src/format/batch.js';
 import { wallOffset } from '../../src/format/host.js';
 import { SCHEMAS } from '../../src/schema/arrow.generated.js';
-import { isPruned, type Manifest } from '../../src/format/manifest.js';
+import { isPruned, renderManifest, type Manifest } from '../../src/format/manifest.js';
 import { segmentBytes, segmentsToPrune } from '../../src/format/prune.js';
 import { Recording } from '../../src/format/recording.js';
 import { RecordingWriter } from '../../src/format/recording-writer.js';
@@ -160,6 +160,21 @@ describe('the process context of a ring recording\'s segments', () => {
     // second for the wall clock), not from 1; to 4 (opened within the margin after), not 5.
     expect(of.segments.map((s) => s.index)).toEqual([2, 3, 4]);
     expect(procRows(out)).toEqual([{ ts: 3n * S + 500_000_000n, seq: 1_000_002n, pid: 100, kind: 'snapshot', filename: '/usr/bin/app', cwd: '/srv/data' }]);
+  });
+});
+
+describe('a slice of a ring recording whose manifest says odd things', () => {
+  it('takes a segment opening that is no time as unknown, and still says who the processes are', () => {
+    const { dir, w } = ringRecording(3);
+    w.close();
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { segments: Array<{ opened_at: string }> };
+    m.segments[1]!.opened_at = 'not a time';
+    writeFileSync(join(dir, 'manifest.json'), renderManifest(m as unknown as Manifest));
+    const rec = Recording.open(dir, { allowDamaged: true });
+    const out = join(tempDir(), 'slice');
+    slice(rec, out, { from: 2n * S + 500_000_000n, to: 2n * S + 600_000_000n }, ['test']);
+    rec.close();
+    expect(procRows(out).map((r) => [r.pid, r.kind, r.filename])).toEqual([[100, 'snapshot', '/usr/bin/app']]);
   });
 });
 
