@@ -36,11 +36,15 @@ function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string 
   return lines.join('\n');
 }
 
+const SHOWN_TRIGGERS = 10;
+
 /** Where a slice or an incident was cut from, and why an incident was made. */
 function derivedLines(d: RecordingSummary['derived']): string[] {
   if (!d) return [];
   const lines = [`cut from    ${d.of_id} (${d.of_path})${d.kind === 'slice' ? ': a slice' : ''}`];
-  for (const t of d.triggers) lines.push(`incident    ${t.reason} at ${t.time}${t.what !== null ? `: ${t.what}` : ''}`);
+  // An incident lists at most 100 triggers; a manifest from elsewhere may list any number.
+  for (const t of d.triggers.slice(0, SHOWN_TRIGGERS)) lines.push(`incident    ${t.reason} at ${t.time}${t.what !== null ? `: ${t.what}` : ''}`);
+  if (d.triggers.length > SHOWN_TRIGGERS) lines.push(`incident    and ${d.triggers.length - SHOWN_TRIGGERS} more triggers (info --json lists them)`);
   return lines;
 }
 
