@@ -100,18 +100,17 @@ export function segmentDirName(index: number): string {
 export const isPruned = (s: SegmentEntry): boolean => s.pruned_at !== undefined;
 
 /** The sealed segments whose files are kept (not pruned), in order. */
-/** The ts range of a sealed segment's rows (over all its tables); undefined when it has none. */
-export function segmentSpan(s: SegmentEntry): { readonly first: bigint; readonly last: bigint } | undefined {
-  let first: bigint | undefined;
-  let last: bigint | undefined;
-  for (const t of Object.values(s.tables)) {
-    if (t.first_ts === null || t.last_ts === null) continue;
-    const f = BigInt(t.first_ts);
-    const l = BigInt(t.last_ts);
-    if (first === undefined || f < first) first = f;
-    if (last === undefined || l > last) last = l;
+/** The ts range of the rows of sealed segments (over all their tables), as decimal text; null where they have none. */
+export function segmentsTsRange(segments: readonly SegmentEntry[]): { first: string | null; last: string | null } {
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const s of segments) {
+    for (const t of Object.values(s.tables)) {
+      if (t.first_ts !== null && (first === null || BigInt(t.first_ts) < BigInt(first))) first = t.first_ts;
+      if (t.last_ts !== null && (last === null || BigInt(t.last_ts) > BigInt(last))) last = t.last_ts;
+    }
   }
-  return first === undefined ? undefined : { first, last: last! };
+  return { first, last };
 }
 
 export const keptSegments = (m: Manifest): SegmentEntry[] => m.segments.filter((s) => !isPruned(s));

@@ -4,7 +4,7 @@
 // chain, see chain.ts), and only then are its files removed. A crash between the two leaves
 // files of a segment marked pruned: readers ignore them and `seal` removes them.
 import type { ConfinedDir } from './confined-dir.js';
-import { isPruned, segmentSpan, type Manifest, type SegmentEntry } from './manifest.js';
+import { isPruned, segmentsTsRange, type Manifest, type SegmentEntry } from './manifest.js';
 
 export interface Retention {
   /** Keep at most this many bytes of sealed segments. */
@@ -34,7 +34,8 @@ export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number, kee
     const over = keep.keepBytes !== undefined && bytes > keep.keepBytes;
     const old = keep.keepMs !== undefined && nowMs - Date.parse(s.sealed_at) >= keep.keepMs;
     if (!over && !old) break;
-    if (keepFrom !== undefined && (segmentSpan(s)?.last ?? 0n) >= keepFrom) break;
+    const last = keepFrom === undefined ? null : segmentsTsRange([s]).last;
+    if (last !== null && BigInt(last) >= keepFrom!) break;
     out.push(s.index);
     bytes -= segmentBytes(s);
   }

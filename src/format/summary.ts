@@ -7,7 +7,7 @@ import { TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { chainBreaks, chainHead, closeBroken } from './chain.js';
 import { wallOffset } from './host.js';
 import { isoTime } from '../text/time.js';
-import { isPruned, keptSegments, type Manifest, type SegmentEntry } from './manifest.js';
+import { isPruned, keptSegments, segmentsTsRange, type Manifest, type SegmentEntry } from './manifest.js';
 import { segmentBytes } from './prune.js';
 import type { Recording } from './recording.js';
 import type { RecordingDir, TornReport } from './recording-dir.js';
@@ -160,18 +160,6 @@ export function summarize(given: RecordingDir): RecordingSummary {
 }
 
 /** The first and last ts of the events in sealed segments, as the manifest lists them. */
-export function segmentsTsRange(segments: readonly SegmentEntry[]): { first: string | null; last: string | null } {
-  let first: string | null = null;
-  let last: string | null = null;
-  for (const s of segments) {
-    for (const t of Object.values(s.tables)) {
-      first = minTs(first, t.first_ts);
-      last = maxTs(last, t.last_ts);
-    }
-  }
-  return { first, last };
-}
-
 function prunedSummary(s: SegmentEntry, wall: (ts: string | null) => string | null): PrunedSegment {
   const tables = Object.values(s.tables);
   const { first, last } = segmentsTsRange([s]);
