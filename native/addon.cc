@@ -27,6 +27,7 @@
 #include "loader.h"
 #include "snapshot.h"
 #include "table_sink_js.h"
+#include "writer_js.h"
 
 namespace flightrec_addon {
 namespace {
@@ -88,6 +89,7 @@ class Session : public Napi::ObjectWrap<Session> {
       InstanceMethod<&Session::Snapshot>("snapshot"),
       InstanceMethod<&Session::CgroupIds>("cgroupIds"),
       InstanceMethod<&Session::ReserveSeqs>("reserveSeqs"),
+      InstanceMethod<&Session::WriteTo>("writeTo"),
     });
   }
 
@@ -143,6 +145,22 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value AddTarget(const Napi::CallbackInfo& info) {
     uint32_t tgid = info[0].As<Napi::Number>().Uint32Value();
     guarded(info.Env(), [&] { programs_->add_target(tgid); });
+    return info.Env().Undefined();
+  }
+
+  // writeTo(writer, handedOver: table names, level): before start(), the batches of every table
+  // but those go to the writer (a Writer, kept alive here), not to onMessage.
+  Napi::Value WriteTo(const Napi::CallbackInfo& info) {
+    Napi::Object w = info[0].As<Napi::Object>();
+    Napi::Array names = info[1].As<Napi::Array>();
+    std::vector<uint8_t> ids;
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      for (const auto& t : fr_tables)
+        if (name == t.name) ids.push_back(t.id);
+    }
+    writer_ref_ = Napi::Persistent(w);
+    consumer_->write_to(UnwrapWriter(w), ids, info[2].As<Napi::Number>().Int32Value());
     return info.Env().Undefined();
   }
 
@@ -297,6 +315,7 @@ class Session : public Napi::ObjectWrap<Session> {
   std::unique_ptr<flightrec::Programs> programs_;
   std::unique_ptr<Consumer> consumer_;
   Napi::ThreadSafeFunction tsfn_;
+  Napi::ObjectReference writer_ref_;  // the Writer the consumer submits to
   bool started_ = false;
   uint64_t started_ns_ = 0;  // CLOCK_MONOTONIC when start() began: the snapshot's time
   std::vector<std::vector<uint8_t>> early_snapshot_;  // the snapshot's first read, before start()
@@ -381,6 +400,7 @@ Napi::Value Tables(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Define(env));
   exports.Set("TableSink", DefineTableSink(env));
+  exports.Set("Writer", DefineWriter(env));
   exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("reap", Napi::Function::New(env, Reap));

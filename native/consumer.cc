@@ -32,6 +32,12 @@ Consumer::~Consumer() {
   if (rb_) ring_buffer__free(rb_);
 }
 
+void Consumer::write_to(Writer* writer, const std::vector<uint8_t>& handed_over, int level) {
+  writer_ = writer;
+  level_ = level;
+  for (uint8_t id : handed_over) handed_over_[id] = true;
+}
+
 void Consumer::start() {
   rb_ = ring_buffer__new(programs_.ring_fd(), &Consumer::on_record, this, nullptr);
   if (!rb_) fail_bpf("opening the ring buffer failed", errno);
@@ -267,7 +273,17 @@ void Consumer::flush(bool all) {
     if (s.size() == 0 || !(due(s) || (opts_.synced && any))) continue;
     for (auto& b : s.take(watermark, opts_.batch_rows, now_)) {
       stats_.batches++;
-      deliver_({Delivery::kBatch, std::move(b)});
+      if (!writer_ || handed_over_[b->table->id]) {
+        deliver_({Delivery::kBatch, std::move(b)});
+        continue;
+      }
+      WriteBatch w;
+      w.table = b->table->name;
+      w.rows = static_cast<int64_t>(b->rows);
+      w.level = level_;
+      batch_parts(*b, w.nodes, w.parts);
+      w.batch = std::move(b);
+      writer_->submit(std::move(w));
     }
   }
   if (opts_.synced && any) deliver_({Delivery::kFlushed, nullptr});

@@ -1,7 +1,8 @@
 // The consumer thread: drains the per-CPU syscall lanes and the ring buffer every drain
 // interval (or sooner, when records wake it), numbers the records (seq), stages them per
 // table, and hands finished batches over in (ts, seq) order. At stop it adds the losses and byte totals the
-// programs could not write, and ends. Plain C++: what it hands over goes to a callback.
+// programs could not write, and ends. Plain C++: what it hands over goes to a writer thread
+// (writer.h) or, for the tables JavaScript looks at, to a callback.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 
 #include "batch.h"
 #include "loader.h"
+#include "writer.h"
 
 struct ring_buffer;
 
@@ -53,6 +55,9 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
+  // Before start(): the batches of every table but `handed_over` (table ids) go to `writer`, at
+  // zstd `level`, instead of to the callback.
+  void write_to(Writer* writer, const std::vector<uint8_t>& handed_over, int level);
   void start();
   // Records made in user space (in the kernel records' layout: the process snapshot), staged
   // with the rest at the consumer's next turn. Until the first of these is given, with
@@ -86,6 +91,9 @@ class Consumer {
   Programs& programs_;
   ConsumerOptions opts_;
   std::function<void(Delivery)> deliver_;
+  Writer* writer_ = nullptr;
+  bool handed_over_[256] = {};
+  int level_ = 0;
   ring_buffer* rb_ = nullptr;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

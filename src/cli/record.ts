@@ -32,6 +32,7 @@ export interface RecordFlags extends DetectorFlags {
   all?: boolean;
   duration?: string;
   ringSize?: string;
+  writeQueue?: string;
   batchRows?: string;
   batchMs?: string;
   segmentSize?: string;
@@ -133,10 +134,10 @@ function checkMemory(f: RecordFlags, memory: MemoryEstimate): void {
   const max = parseSize('--max-memory', f.maxMemory);
   if (memory.total_bytes <= max) return;
   const parts: Array<[string, number]> = [
-    ['--ring-size', memory.ring_bytes + memory.lane_bytes], ['--batch-rows (or fewer --tables)', memory.staging_bytes], ['--detect-backlog', memory.backlog_bytes]];
+    ['--ring-size', memory.ring_bytes + memory.lane_bytes], ['--batch-rows (or fewer --tables)', memory.staging_bytes], ['--write-queue', memory.queue_bytes], ['--detect-backlog', memory.backlog_bytes]];
   const [flag] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
   const hint = memory.base_bytes >= max ? `the recorder itself needs about ${formatBytes(memory.base_bytes)}: raise --max-memory` : `lower ${flag} or raise --max-memory`;
-  throw new UsageError(`--max-memory ${f.maxMemory}: the recorder would use about ${formatBytes(memory.total_bytes)} (kernel buffers ${formatBytes(memory.ring_bytes + memory.lane_bytes)}, batches ${formatBytes(memory.staging_bytes)}, detection backlog ${formatBytes(memory.backlog_bytes)}, base ${formatBytes(memory.base_bytes)}); ${hint}`);
+  throw new UsageError(`--max-memory ${f.maxMemory}: the recorder would use about ${formatBytes(memory.total_bytes)} (kernel buffers ${formatBytes(memory.ring_bytes + memory.lane_bytes)}, batches ${formatBytes(memory.staging_bytes)}, write queue ${formatBytes(memory.queue_bytes)}, detection backlog ${formatBytes(memory.backlog_bytes)}, base ${formatBytes(memory.base_bytes)}); ${hint}`);
 }
 
 /** What the progress line may fill: the terminal's width but its last column (writing there wraps on some terminals). */
@@ -187,6 +188,7 @@ export function register(program: Command): void {
     .option('--duration <time>', 'stop after this long: 30s, 5m, 1h30m; a bare number is seconds (a launched command gets SIGTERM)')
     .option('--ring-size <size>', `kernel buffer memory, a power of two such as 64M or 1G: half for the ring buffer, half for the per-CPU syscall lanes (default ${formatBytes(DEFAULTS.ringBytes)})`)
     .option('--batch-rows <n>', `rows per batch handed to the writer (default ${DEFAULTS.batchRows})`)
+    .option('--write-queue <size>', `batches waiting to be compressed and written, at most: what a burst may hold in memory while the writer catches up, 64M, 256M (default ${formatBytes(DEFAULTS.queueBytes)})`)
     .option('--batch-ms <time>', `longest a row waits before it is written: 50ms, 1s; a bare number is milliseconds (default ${DEFAULTS.batchMs})`)
     .option('--segment-size <size>', `seal a segment once it holds this much: 16M, 1G (default ${formatBytes(DEFAULT_SEGMENT_BYTES)})`)
     .option('--segment-time <time>', `seal a segment once it has been open this long: 30s, 5m; a bare number is seconds (default ${DEFAULT_SEGMENT_MS / 1000}s)`)
@@ -196,7 +198,7 @@ export function register(program: Command): void {
     .option('--pre <time>', `with --incidents: how much before the trigger an incident keeps (default ${DEFAULT_PRE_MS / 1000}s)`)
     .option('--post <time>', `with --incidents: how much after the trigger (default ${DEFAULT_POST_MS / 1000}s); a trigger within an incident extends it`)
     .option('--trigger-severity <level>', `with --incidents and --detect: the least severity of an alert that triggers an incident: info, warning, critical or emergency (default ${DEFAULT_TRIGGER_SEVERITY})`)
-    .option('--max-memory <size>', 'refuse to start when the recorder\'s memory (kernel buffers, batches, detection backlog and its own) would exceed this: 512M, 1G')
+    .option('--max-memory <size>', 'refuse to start when the recorder\'s memory (kernel buffers, batches, write queue, detection backlog and its own) would exceed this: 512M, 1G')
     .option('--tables <list>', `tables to record, comma-separated (default ${DEFAULT_TABLES.join(',')}; also: sample)`)
     .option('--samples <hz>', 'also sample the CPU this many times a second per CPU (the sample table)')
     .option('--intel-pt', 'capture an Intel PT trace of the target (hosts with Intel PT only)')
@@ -236,7 +238,8 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
   const budgets = chooseBudgets(f);
   const backlogRows = f.detectBacklog === undefined ? DEFAULT_BACKLOG_ROWS : Math.floor(parsePositive('--detect-backlog', f.detectBacklog));
   const batchRows = f.batchRows === undefined ? undefined : Math.floor(parsePositive('--batch-rows', f.batchRows));
-  const memory = estimateMemory({ ringBytes: ringBytes ?? DEFAULTS.ringBytes, batchRows: batchRows ?? DEFAULTS.batchRows, tables, ...(detect ? { backlogRows } : {}) });
+  const queueBytes = f.writeQueue === undefined ? undefined : parseSize('--write-queue', f.writeQueue);
+  const memory = estimateMemory({ ringBytes: ringBytes ?? DEFAULTS.ringBytes, batchRows: batchRows ?? DEFAULTS.batchRows, tables, ...(queueBytes !== undefined ? { queueBytes } : {}), ...(detect ? { backlogRows } : {}) });
   checkMemory(f, memory);
   const { specs, options } = detect ? await chooseDetectors(f) : { specs: [], options: {} };
   const sinks = detect ? await alertSinks(f, !f.quiet) : [];
@@ -260,6 +263,7 @@ export async function recordAction(command: string[], f: RecordFlags): Promise<n
       target,
       ...(durationMs !== undefined ? { durationMs } : {}),
       ...(ringBytes !== undefined ? { ringBytes } : {}),
+      ...(queueBytes !== undefined ? { queueBytes } : {}),
       ...(batchRows !== undefined ? { batchRows } : {}),
       ...(batchMs !== undefined ? { batchMs } : {}),
       ...segments,

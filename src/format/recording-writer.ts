@@ -2,6 +2,10 @@
 // count, sealing each segment into the manifest's hash chain, and pruning the oldest sealed
 // segments beyond a retention bound (prune.ts). Everything is created new
 // inside the directory it holds open (see confined-dir.ts): nothing is written through a link.
+// The files are written on the writer thread (batch-writer.ts). The caller waits for each batch
+// and segment to be written and sealed, unless `sealInBackground` (the recorder): then its own
+// batches are queued with the consumer thread's, and a segment enters the manifest at a later
+// tick, once that thread has sealed it, so that rotation never waits for a burst being written.
 import { randomUUID } from 'node:crypto';
 import { fchmodSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
@@ -16,7 +20,9 @@ import { MAX_BATCHES_PER_FILE } from './limits.js';
 import { FORMAT_NAME, FORMAT_VERSION, isPruned, segmentDirName, writeManifest, type Manifest } from './manifest.js';
 import { DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS } from './rotation.js';
 import { markPruned, removePruned, segmentBytes, segmentsToPrune, type Retention } from './prune.js';
-import { SegmentWriter } from './segment-writer.js';
+import { BatchWriter } from './batch-writer.js';
+import { compressionLevel } from './codec.js';
+import { schemaMismatch } from './stored-schema.js';
 
 export interface RecordingWriterOptions {
   /** Seal the open segment once it holds this many bytes. */
@@ -38,12 +44,33 @@ export interface RecordingWriterOptions {
   readonly derivedFrom?: Manifest;
   /** Milliseconds clock (wall time) for rotation, seal times and retention; injectable for tests. */
   readonly now?: () => number;
+  /** Rotation does not wait for the segment's batches to be written: it enters the manifest at a later tick (the recorder). */
+  readonly sealInBackground?: boolean;
+  /** Bytes of batches the writer thread may have queued before a producer waits (batch-writer.ts). */
+  readonly queueBytes?: number;
 }
+
+/** A segment opened: what its manifest entry will say besides its files. */
+interface Opened {
+  readonly index: number;
+  readonly dir: string;
+  readonly openedAt: string;
+  readonly openedMs: number;
+}
+
+/**
+ * In the background, a segment is sealed this many batches before a file would reach the most
+ * readers take: batches keep coming from the recorder's consumer between ticks.
+ */
+const BACKGROUND_BATCH_MARGIN = 1000;
 
 export class RecordingWriter {
   private manifest: Manifest;
-  private segment: SegmentWriter | undefined;
-  private segmentOpenedMs = 0;
+  private readonly writer: BatchWriter;
+  private segment: Opened | undefined;
+  /** Segments sealed or being sealed on the writer thread, not yet in the manifest, in order. */
+  private readonly sealing: Opened[] = [];
+  private readonly background: boolean;
   private nextIndex = 1;
   private readonly maxBytes: number;
   private readonly maxMs: number;
@@ -64,6 +91,8 @@ export class RecordingWriter {
     this.keep = opts.keep?.keepBytes !== undefined || opts.keep?.keepMs !== undefined ? opts.keep : undefined;
     this.now = opts.now ?? Date.now;
     this.carried = opts.carried;
+    this.background = opts.sealInBackground ?? false;
+    this.writer = new BatchWriter(opts.queueBytes);
   }
 
   /**
@@ -101,9 +130,14 @@ export class RecordingWriter {
     return this.manifest;
   }
 
-  /** Bytes in the open (unsealed) segment. */
+  /** Bytes in segments not yet in the manifest: the open one and those being sealed. */
   get openSegmentBytes(): number {
-    return this.segment?.bytes ?? 0;
+    return this.writer.stats().unsealedBytes;
+  }
+
+  /** The writer thread, for the recorder's consumer to queue its batches to (the same queue). */
+  get batchWriter(): BatchWriter {
+    return this.writer;
   }
 
   /** Bytes of table files written so far, sealed segments (pruned ones too) and the open one. */
@@ -131,32 +165,53 @@ export class RecordingWriter {
 
   /** Opens a segment now, with its carried batches, unless one is open (append() does when it must). */
   openSegment(): void {
-    this.openSegmentWriter();
-  }
-
-  /** The open segment, opened with its carried batches if none is. */
-  private openSegmentWriter(): SegmentWriter {
     if (this.closed) throw new Error('recording is closed');
-    if (!this.segment) {
-      this.segmentOpenedMs = this.now();
-      this.segment = new SegmentWriter(this.segmentsDir, segmentDirName(this.nextIndex), new Date(this.segmentOpenedMs).toISOString());
-      for (const [t, b] of this.carried?.() ?? []) this.segment.append(t, SCHEMAS[t], b);
+    if (this.segment) return;
+    const openedMs = this.now();
+    const index = this.nextIndex++;
+    const dir = segmentDirName(index);
+    const made = this.segmentsDir.mkdir(dir);
+    try {
+      this.writer.open(made, dir);
+    } finally {
+      made.close();
     }
-    return this.segment;
+    this.segment = { index, dir, openedAt: new Date(openedMs).toISOString(), openedMs };
+    for (const [t, b] of this.carried?.() ?? []) this.write(t, b);
   }
 
   append(table: TableName, batch: RecordBatch): void {
-    this.openSegmentWriter().append(table, SCHEMAS[table], batch);
+    this.openSegment();
+    this.write(table, batch);
     this.tick();
   }
 
+  private write(table: TableName, batch: RecordBatch): void {
+    const schema = SCHEMAS[table];
+    const mismatch = batch.schema === schema ? undefined : schemaMismatch(batch.schema, schema);
+    if (mismatch) throw new Error(`batch for table ${table} does not have the table's schema: ${mismatch}`);
+    this.writer.append(table, batch, compressionLevel());
+    // Unless in the background, a batch is on disk when append returns, or append throws why not.
+    if (!this.background) this.flushWrites();
+  }
+
+  /** Waits until every batch given so far is written (readers of the open segment see them). */
+  flushWrites(): void {
+    this.writer.drain();
+    this.writer.check();
+  }
+
   /**
-   * Seal the open segment if it is over its size, age or batch count, and prune sealed ones
-   * past --keep-time; call periodically when idle.
+   * Seal the open segment if it is over its size, age or batch count, take the segments the
+   * writer thread has sealed into the manifest, and prune sealed ones past --keep-time; call
+   * periodically when idle. Throws a write failure of the writer thread.
    */
   tick(): void {
+    this.collect();
     const s = this.segment;
-    if (s && (s.bytes >= this.maxBytes || this.now() - this.segmentOpenedMs >= this.maxMs || s.maxBatches >= MAX_BATCHES_PER_FILE)) this.sealSegment();
+    const stats = s && this.writer.stats();
+    const maxBatches = MAX_BATCHES_PER_FILE - (this.background ? BACKGROUND_BATCH_MARGIN : 0);
+    if (s && stats && (stats.openBytes >= this.maxBytes || this.now() - s.openedMs >= this.maxMs || stats.openMaxBatches >= maxBatches)) this.rotate();
     else if (this.keep?.keepMs !== undefined && this.now() >= this.nextAgeCheckMs) {
       // The list is walked at most once a second; a --keep-time is seconds or more.
       this.nextAgeCheckMs = this.now() + 1000;
@@ -164,20 +219,44 @@ export class RecordingWriter {
     }
   }
 
+  /** Seals the open segment and waits until it is in the manifest. */
   sealSegment(): void {
+    this.rotate();
+    this.writer.drain();
+    this.collect();
+  }
+
+  /**
+   * Seals the open segment (and waits for it, unless in the background). In the background the
+   * next segment opens at once: the recorder's consumer gives batches at any time.
+   */
+  private rotate(reopen = this.background): void {
     const seg = this.segment;
     if (!seg) return;
     this.segment = undefined;
-    const tables = seg.seal();
-    const sealed = appendSegment(this.manifest, {
-      index: this.nextIndex, dir: segmentDirName(this.nextIndex), opened_at: seg.openedAt, sealed_at: new Date(this.now()).toISOString(), tables,
-    });
-    this.nextIndex++;
-    // The seal and the pruning it brings go in one manifest write.
-    if (!this.prune(sealed)) {
-      this.manifest = sealed;
-      writeManifest(this.root, this.manifest);
+    this.writer.seal();
+    this.sealing.push(seg);
+    if (reopen) this.openSegment();
+    if (this.background) return;
+    this.writer.drain();
+    this.collect();
+  }
+
+  /** The segments the writer thread has sealed, into the manifest in order; then its write failure, if one happened. */
+  private collect(): void {
+    for (const { name, tables } of this.writer.takeSealed()) {
+      const seg = this.sealing.shift();
+      if (seg?.dir !== name) throw new Error(`the writer sealed segment ${name}, expected ${seg?.dir}`);
+      const sealed = appendSegment(this.manifest, {
+        index: seg.index, dir: seg.dir, opened_at: seg.openedAt, sealed_at: new Date(this.now()).toISOString(), tables,
+      });
+      // The seal and the pruning it brings go in one manifest write.
+      if (!this.prune(sealed)) {
+        this.manifest = sealed;
+        writeManifest(this.root, this.manifest);
+      }
     }
+    this.writer.check();
   }
 
   /**
@@ -202,11 +281,14 @@ export class RecordingWriter {
   close(): Manifest {
     if (this.closed) return this.manifest;
     try {
-      this.sealSegment();
+      this.rotate(false);
+      this.writer.drain();
+      this.collect();
       this.manifest = closeManifest(this.manifest, 'writer');
       writeManifest(this.root, this.manifest);
     } finally {
       this.closed = true;
+      this.writer.close();
       this.segmentsDir.close();
       this.root.close();
     }

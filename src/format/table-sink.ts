@@ -1,9 +1,10 @@
-// One table file of a segment, written by the native sink (native/table_sink.h): a batch is
-// flattened here into its buffers (apache-arrow's own VectorAssembler, which handles slices,
-// offsets and bools as Arrow's writer does) and encoded, compressed, written with one writev and
-// hashed natively before append returns. So a crash loses at most the batch being written, and
-// sealing does not re-read.
-import { RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
+// One table file, written by the native sink (native/table_sink.h) on the calling thread: a
+// batch is flattened here into its buffers (apache-arrow's own VectorAssembler, which handles
+// slices, offsets and bools as Arrow's writer does) and encoded, compressed, written with one
+// writev and hashed natively before append returns. So a crash loses at most the batch being
+// written, and sealing does not re-read. Recordings are written through the same sink by the
+// writer thread (batch-writer.ts); this is the sink alone, for its tests and benchmark.
+import { DataType, RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { requireAddon } from '../native-addon.js';
 import { compressionLevel } from './codec.js';
@@ -26,7 +27,7 @@ interface NativeTableSink {
 const schemaMessages = new WeakMap<Schema, Uint8Array>();
 
 /** The schema's framed IPC message, as apache-arrow's stream writer writes it. */
-function schemaMessage(schema: Schema): Uint8Array {
+export function schemaMessage(schema: Schema): Uint8Array {
   let m = schemaMessages.get(schema);
   if (!m) {
     // A writer reset to a schema writes the schema message alone; finish() adds the end marker.
@@ -35,6 +36,34 @@ function schemaMessage(schema: Schema): Uint8Array {
     schemaMessages.set(schema, m);
   }
   return m;
+}
+
+/** A batch's field nodes, as (length, null count) pairs, and its body buffers, in schema order. */
+export function flatten(batch: RecordBatch): { nodes: Float64Array; parts: ArrayBufferView[] } {
+  const { nodes, buffers } = VectorAssembler.assemble(batch);
+  const pairs = new Float64Array(nodes.length * 2);
+  nodes.forEach((n, i) => {
+    pairs[2 * i] = n.length;
+    pairs[2 * i + 1] = n.nullCount;
+  });
+  return { nodes: pairs, parts: buffers };
+}
+
+/** The body buffers a column of `type` has in a flattened batch (validity first; a list's child after its own). */
+function bufferCount(type: DataType): number {
+  if (DataType.isUtf8(type) || DataType.isBinary(type)) return 3;
+  if (DataType.isList(type)) return 2 + bufferCount(type.children[0]!.type);
+  return 2;
+}
+
+/** Which body buffer of a flattened batch of `schema` holds the ts column's values; -1 without one. */
+export function tsPart(schema: Schema): number {
+  let at = 0;
+  for (const f of schema.fields) {
+    if (f.name === 'ts') return at + 1;
+    at += bufferCount(f.type);
+  }
+  return -1;
 }
 
 export class TableSink {
@@ -57,13 +86,8 @@ export class TableSink {
 
   /** Writes `batch` (of the file's schema) as one message: ZSTD at `level`, or plain when null. */
   append(batch: RecordBatch, level: number | null = compressionLevel()): void {
-    const { nodes, buffers } = VectorAssembler.assemble(batch);
-    const pairs = new Float64Array(nodes.length * 2);
-    nodes.forEach((n, i) => {
-      pairs[2 * i] = n.length;
-      pairs[2 * i + 1] = n.nullCount;
-    });
-    this.sink.append(batch.numRows, pairs, buffers, level);
+    const { nodes, parts } = flatten(batch);
+    this.sink.append(batch.numRows, nodes, parts, level);
     this.ts.add(batch);
   }
 

@@ -5,6 +5,11 @@ export const DEFAULTS = {
   ringBytes: 32 * 1024 * 1024,
   batchRows: 65536,
   batchMs: 250,
+  /**
+   * Batches queued for the writer thread and not yet written, at most: what a burst may hold in
+   * memory while the writer catches up (a producer waits for room beyond it).
+   */
+  queueBytes: 64 * 1024 * 1024,
   drainMs: 1,
   /** Rows younger than this wait one more drain, so records from other CPUs sort in. */
   holdMs: 5,

@@ -105,6 +105,11 @@ export class LiveDetection {
     return this;
   }
 
+  /** The tables the detectors read: only their batches need to reach JavaScript. */
+  get wantedTables(): ReadonlySet<string> {
+    return this.tables;
+  }
+
   /** The detectors running now. */
   detectors(): readonly DetectorInfo[] {
     return this.info ?? [];
@@ -274,6 +279,13 @@ export class LiveDetection {
     }
     this.stopped.push(culprit);
     if (this.info && this.info.length <= 1) return this.end('live detection stopped: every detector was stopped', false);
+    // The new thread catches up by reading the recording: what was given to the writer is written first.
+    try {
+      this.writer?.flushWrites();
+    } catch (err) {
+      this.end('live detection stopped: the recording could not be written', false);
+      return this.onWriteError(err);
+    }
     this.launch(this.writer ? { dir: this.writer.dir, rows: this.rowsAtFlush, after: this.stored } : undefined, ready, refuse);
   }
 

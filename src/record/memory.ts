@@ -9,6 +9,8 @@
 // - the batch staging (native/batch.cc): per table recorded, up to --batch-rows kernel records
 //   in the arena and the same rows decoded into columns (string tails are not counted: they are
 //   a few bytes for most rows, and the measured base covers what the common ones add);
+// - the writer thread's queue (format/batch-writer.ts): decoded batches waiting to be written
+//   while a burst is compressed, at most --write-queue;
 // - live detection's backlog (live.ts): at most --detect-backlog rows copied to the detection
 //   thread and not yet run, counted at the widest decoded row of the tables recorded;
 // - a measured base: Node, Arrow, the writer and the addon, and with --detect the detection
@@ -17,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { recordLayout } from '../schema/layout.js';
 import { table, type TableName } from '../schema/tables.js';
+import { DEFAULTS } from './defaults.js';
 
 /** FR_LANE_SLOT of bpf/shared.h (a test holds them equal). */
 export const LANE_SLOT_BYTES = 128;
@@ -38,6 +41,8 @@ export interface MemoryOptions {
   readonly tables: readonly TableName[];
   /** Possible CPUs, as libbpf counts them (default: this host's). */
   readonly cpus?: number;
+  /** The writer thread's queue bound (default DEFAULTS.queueBytes). */
+  readonly queueBytes?: number;
   /** With --detect: live detection's backlog bound. */
   readonly backlogRows?: number;
 }
@@ -47,6 +52,7 @@ export interface MemoryEstimate {
   readonly ring_bytes: number;
   readonly lane_bytes: number;
   readonly staging_bytes: number;
+  readonly queue_bytes: number;
   readonly backlog_bytes: number;
   readonly base_bytes: number;
   readonly total_bytes: number;
@@ -101,5 +107,6 @@ export function estimateMemory(o: MemoryOptions): MemoryEstimate {
   const staging = kernelTables.reduce((n, t) => n + o.batchRows * (recordLayout(table(t)).size + decodedRowBytes(t)), 0);
   const backlog = o.backlogRows === undefined ? 0 : o.backlogRows * Math.max(0, ...kernelTables.map(decodedRowBytes));
   const base = o.backlogRows === undefined ? BASE_BYTES : DETECT_BASE_BYTES;
-  return { ring_bytes: ring, lane_bytes: lanes, staging_bytes: staging, backlog_bytes: backlog, base_bytes: base, total_bytes: ring + lanes + staging + backlog + base };
+  const queue = o.queueBytes ?? DEFAULTS.queueBytes;
+  return { ring_bytes: ring, lane_bytes: lanes, staging_bytes: staging, queue_bytes: queue, backlog_bytes: backlog, base_bytes: base, total_bytes: ring + lanes + staging + queue + backlog + base };
 }

@@ -97,6 +97,11 @@ export interface NativeSession {
   snapshot(pids: readonly number[], cgroupRoot: string): void;
   /** The first of `n` seqs no row has or will have, for rows the recorder makes itself. */
   reserveSeqs(n: number): bigint;
+  /**
+   * Before start(): the batches of every table but `handedOver` go to the writer thread (a
+   * BatchWriter's native object), zstd at `level`, instead of to onMessage.
+   */
+  writeTo(writer: object, handedOver: readonly string[], level: number): void;
   /** The cgroup ids of the proc rows recorded so far (decimal strings). */
   cgroupIds(): string[];
   close(): void;

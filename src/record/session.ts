@@ -5,6 +5,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { RecordingError, UsageError } from '../format/errors.js';
 import { isPruned, type Manifest } from '../format/manifest.js';
 import type { Retention } from '../format/prune.js';
+import { compressionLevel } from '../format/codec.js';
 import { RecordingWriter } from '../format/recording-writer.js';
 import { DEFAULT_TABLES, type TableName } from '../schema/tables.js';
 import { DEFAULTS } from './defaults.js';
@@ -28,6 +29,8 @@ export interface RecordOptions {
   readonly durationMs?: number;
   /** Ring buffer size in bytes: a power of two, at least one page. */
   readonly ringBytes?: number;
+  /** Batches queued for the writer thread, at most (default DEFAULTS.queueBytes). */
+  readonly queueBytes?: number;
   /** A table's rows go to the writer once this many wait... */
   readonly batchRows?: number;
   /** ...or once the oldest has waited this long. */
@@ -252,6 +255,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   try {
     const accounts = opts.accounts ?? readAccounts();
     writer = RecordingWriter.create(opts.out, {
+      sealInBackground: true,
+      queueBytes: opts.queueBytes ?? DEFAULTS.queueBytes,
       maxSegmentBytes: opts.maxSegmentBytes,
       maxSegmentMs: opts.maxSegmentMs,
       ...(opts.keep ? { keep: opts.keep } : {}),
@@ -284,6 +289,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       failure ??= writeFailure(err, opts.out);
       stop('error');
     });
+    // The consumer queues its batches to the writer thread; only the tables live detection reads,
+    // and proc when each segment starts with the processes' context, come here first.
+    session.writeTo(writer.batchWriter.native, [...(live?.wantedTables ?? []), ...(context ? ['proc'] : [])], compressionLevel());
     // The processes given, and every one already below them: their children are targets too.
     if (target.kind === 'pids') for (const pid of addon.processTree(target.pids)) session.addTarget(pid);
     // The processes running when recording starts are read from /proc twice: here, for those
@@ -344,7 +352,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       reapChild();
       if (exitStatus !== null) stop(reason);
     } else if (target.kind === 'pids' && !anyAlive(target.pids)) stop('target exited');
-    writer?.tick();
+    try {
+      writer?.tick();
+    } catch (err) {
+      failure ??= writeFailure(err, opts.out);
+      stop('error');
+    }
     opts.incidents?.tick();
   }, 10));
   if (opts.onProgress) {
@@ -384,6 +397,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   }
   // Those whose window had not passed are written now, cut short at the recording's end.
   await opts.incidents?.finish();
+  dropped += writer.batchWriter.stats().rowsNotWritten;
   if (failure && dropped > 0) {
     failure = new RecordingError(`${failure.message}; ${dropped} later rows were not written`);
   }
