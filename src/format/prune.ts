@@ -23,12 +23,13 @@ export function segmentBytes(s: SegmentEntry): number {
 
 /**
  * Indexes of the kept sealed segments to prune, oldest first, for the bound to hold at wall time
- * `nowMs`; none from the first with rows at or after `keepFrom` on (an incident being written needs them).
+ * `nowMs`, with `sealingBytes` more of segments being sealed (not in `m` yet); none from the first
+ * with rows at or after `keepFrom` on (an incident being written needs them).
  */
-export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number, keepFrom?: bigint): number[] {
+export function segmentsToPrune(m: Manifest, keep: Retention, nowMs: number, keepFrom?: bigint, sealingBytes = 0): number[] {
   const kept = m.segments.filter((s) => !isPruned(s));
   // Summed only for a size bound: the recorder checks a time bound alone every few milliseconds.
-  let bytes = keep.keepBytes === undefined ? 0 : kept.reduce((n, s) => n + segmentBytes(s), 0);
+  let bytes = keep.keepBytes === undefined ? 0 : kept.reduce((n, s) => n + segmentBytes(s), sealingBytes);
   const out: number[] = [];
   for (const s of kept) {
     const over = keep.keepBytes !== undefined && bytes > keep.keepBytes;

@@ -56,6 +56,8 @@ interface Opened {
   readonly dir: string;
   readonly openedAt: string;
   readonly openedMs: number;
+  /** Once sealing: its bytes at most (written, and queued before compression), for pruning ahead of its seal. */
+  bytes?: number;
 }
 
 /**
@@ -166,7 +168,14 @@ export class RecordingWriter {
   /** Opens a segment now, with its carried batches, unless one is open (append() does when it must). */
   openSegment(): void {
     if (this.closed) throw new Error('recording is closed');
-    if (this.segment) return;
+    if (!this.segment) this.nextSegment();
+  }
+
+  /**
+   * Makes the next segment's directory and sends the batches given from now on there, starting
+   * with its carried ones; the writer thread seals the segment open before, if any, first.
+   */
+  private nextSegment(): void {
     const openedMs = this.now();
     const index = this.nextIndex++;
     const dir = segmentDirName(index);
@@ -176,6 +185,7 @@ export class RecordingWriter {
     } finally {
       made.close();
     }
+    if (this.segment) this.sealing.push(this.segment);
     this.segment = { index, dir, openedAt: new Date(openedMs).toISOString(), openedMs };
     for (const [t, b] of this.carried?.() ?? []) this.write(t, b);
   }
@@ -228,16 +238,24 @@ export class RecordingWriter {
 
   /**
    * Seals the open segment (and waits for it, unless in the background). In the background the
-   * next segment opens at once: the recorder's consumer gives batches at any time.
+   * next segment opens in the same step (the recorder's consumer gives batches at any time), and
+   * the oldest segments are pruned for the bound to hold with the one being sealed.
    */
   private rotate(reopen = this.background): void {
     const seg = this.segment;
     if (!seg) return;
-    this.segment = undefined;
-    this.writer.seal();
-    this.sealing.push(seg);
-    if (reopen) this.openSegment();
-    if (this.background) return;
+    const stats = this.writer.stats();
+    seg.bytes = stats.openBytes + stats.queuedBytes;
+    if (reopen) this.nextSegment();
+    else {
+      this.segment = undefined;
+      this.writer.seal();
+      this.sealing.push(seg);
+    }
+    if (this.background) {
+      this.prune(this.manifest);
+      return;
+    }
     this.writer.drain();
     this.collect();
   }
@@ -265,7 +283,8 @@ export class RecordingWriter {
    */
   private prune(m: Manifest): boolean {
     if (!this.keep) return false;
-    const indexes = segmentsToPrune(m, this.keep, this.now(), this.keepFrom);
+    const sealing = this.sealing.reduce((n, s) => n + (s.bytes ?? 0), 0);
+    const indexes = segmentsToPrune(m, this.keep, this.now(), this.keepFrom, sealing);
     if (indexes.length === 0) return false;
     const t0 = performance.now();
     this.manifest = markPruned(m, indexes, new Date(this.now()).toISOString());
