@@ -349,7 +349,8 @@ export class Recorder {
       manifest = writer.close();
     } catch (err) {
       this.state = 'failed';
-      throw this.fail(err);
+      this.fail(err);
+      throw this.failureSaid(writer)!;
     } finally {
       handleUsr1(undefined);
     }
@@ -361,10 +362,7 @@ export class Recorder {
 
   private result(manifest: Manifest, stats: NativeStats, writer: RecordingWriter): RecordResult {
     const { opts, live, snapshot } = this;
-    const dropped = this.dropped + writer.batchWriter.stats().rowsNotWritten;
-    const failure = this.failure && dropped > 0
-      ? new RecordingError(`${this.failure.message}; ${dropped} later rows were not written`)
-      : this.failure;
+    const failure = this.failureSaid(writer);
     const exit = this.child?.exit();
     const usage = process.resourceUsage();
     return {
@@ -390,6 +388,13 @@ export class Recorder {
 
   private elapsedMs(): number {
     return Number(process.hrtime.bigint() - this.startedAt) / 1e6;
+  }
+
+  /** The failure, if there was one, with how many rows given after it were not written. */
+  private failureSaid(writer: RecordingWriter): RecordingError | undefined {
+    const dropped = this.dropped + writer.batchWriter.stats().rowsNotWritten;
+    if (!this.failure || dropped === 0) return this.failure;
+    return new RecordingError(`${this.failure.message}; ${dropped} later rows were not written`, { cause: this.failure.cause });
   }
 
   /** Keeps the first failure to write (as one line naming the recording) and returns it. */
