@@ -71,14 +71,24 @@ const TRACING_PROGRAMS = new Set(['tracing', 'raw_tracepoint', 'tracepoint', 'kp
 /** Names of the BPF tracing programs seen loaded before a run since the last report. */
 const otherTracers = new Set<string>();
 
-/** Between runs none of the loaded tracing programs is ours: another recorder on the machine
- * (a session's, a test's left running) adds its cost to every figure, `alone` included. */
-function noteOtherTracers(): void {
+/** The BPF tracing programs loaded now, by name. */
+function tracingPrograms(): string[] {
   const r = spawnSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) return;
-  for (const p of JSON.parse(r.stdout) as Array<{ type: string; name?: string }>) {
-    if (TRACING_PROGRAMS.has(p.type)) otherTracers.add(p.name ?? p.type);
+  if (r.status !== 0) return [];
+  return (JSON.parse(r.stdout) as Array<{ type: string; name?: string }>).filter((p) => TRACING_PROGRAMS.has(p.type)).map((p) => p.name ?? p.type);
+}
+
+/** Between runs none of the loaded tracing programs is ours: another recorder on the machine
+ * (a session's, a test's left running) adds its cost to every figure, `alone` included. The
+ * last run's own are freed by the kernel a moment after its recorder exits: waited for, up to
+ * 3 s, before anything still loaded is taken for another tracer. */
+function noteOtherTracers(): void {
+  let names = tracingPrograms();
+  for (let waited = 0; names.length > 0 && waited < 3000; waited += 100) {
+    spawnSync('sleep', ['0.1']);
+    names = tracingPrograms();
   }
+  for (const n of names) otherTracers.add(n);
 }
 
 /** A warning line if other tracers ran during the runs since the last one. */
