@@ -44,6 +44,21 @@ type Level = number | null;
 const LEVELS: readonly Level[] = [null, -5, -3, -1, 1, 2, 3];
 const TODAY: Level = 1;
 const levelName = (l: Level): string => (l === null ? 'stored' : String(l));
+
+/** A level per kind. */
+type Choice = ReadonlyMap<PartKind, Level>;
+
+/** A choice from `kind=level,...`; kinds not named at today's level. */
+function given(text: string): Choice {
+  const c = new Map<PartKind, Level>(PART_KINDS.map((k) => [k, TODAY]));
+  for (const pair of text.split(',')) {
+    const [k, l] = pair.split('=');
+    const level = l === 'stored' ? null : Number(l);
+    if (!PART_KINDS.includes(k as PartKind) || !LEVELS.includes(level)) throw new Error(`--choice takes kind=level pairs (kinds: ${PART_KINDS.join(', ')}; levels: ${LEVELS.map(levelName).join(', ')}), not ${pair}`);
+    c.set(k as PartKind, level);
+  }
+  return c;
+}
 const givenChoices = values.choice.map((text): [string, Choice] => [text, given(text)]);
 
 const scratch = mkdtempSync(join(tmpdir(), 'flightrec-levels-'));
@@ -89,8 +104,9 @@ function read(dir: string, name: string): Measured {
       const f = rec.tableFile(seg, table);
       if (!f) continue;
       const kinds = partKinds(SCHEMAS[table]);
-      m.fileBytes += statSync(f.path).size;
-      m.overhead += statSync(f.path).size;
+      const size = statSync(f.path).size;
+      m.fileBytes += size;
+      m.overhead += size;
       for (const { header, body } of f.rawBatches()) {
         if (header.buffers.length !== kinds.length) throw new Error(`${f.path}: ${header.buffers.length} buffers per batch, the declaration has ${kinds.length}: a recording of another schema version`);
         m.rows += Number(header.length);
@@ -105,6 +121,7 @@ function read(dir: string, name: string): Measured {
       f.close();
     }
   }
+  rec.close();
   return m;
 }
 
@@ -134,21 +151,22 @@ function round(m: Measured, i: number): void {
   }
 }
 
+const hashed = new Uint8Array(8 << 20).map((_, i) => (i * 2654435761) >>> 24);
+
 /** ns per byte of what the sink does with every byte it writes: SHA-256 and a write into the page cache. */
 function perByte(): number {
-  const buf = new Uint8Array(8 << 20).map((_, i) => (i * 2654435761) >>> 24);
   const fd = openSync(join(scratch, 'per-byte'), 'w');
   const h = createHash('sha256');
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < 8; i++) {
-    h.update(buf);
-    writeSync(fd, buf);
+    h.update(hashed);
+    writeSync(fd, hashed);
   }
   const ns = Number(process.hrtime.bigint() - t0);
   h.digest();
   ftruncateSync(fd, 0);
   closeSync(fd);
-  return ns / (8 * buf.byteLength);
+  return ns / (8 * hashed.byteLength);
 }
 
 const recordings = values.recordings
@@ -163,7 +181,6 @@ for (let i = 0; i < rounds; i++) {
 }
 const nsPerByte = median(perByteNs);
 console.log(`after the rounds: load ${load()}; SHA-256 + page-cache write ${nsPerByte.toFixed(3)} ns/B`);
-
 
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -180,9 +197,6 @@ for (const m of measured) {
   }
   printTable(rows);
 }
-
-/** A level per kind. */
-type Choice = ReadonlyMap<PartKind, Level>;
 
 // Per recording, kind and level (indices into PART_KINDS, LEVELS): body bytes and median zstd ns.
 const bodyBytes = measured.map((m) => PART_KINDS.map((k) => LEVELS.map((l) => m.bytes.get(k)!.get(l)!)));
@@ -229,17 +243,6 @@ for (;;) {
 const bestChoice: Choice = new Map(PART_KINDS.map((k, i) => [k, LEVELS[best.pick[i]!]!]));
 
 console.log(`\nbest per kind (least zstd + hash/write time, each recording's against level ${TODAY}'s summed; bytes/syscall no worse than level ${TODAY} everywhere): ${PART_KINDS.map((k) => `${k} ${levelName(bestChoice.get(k)!)}`).join(', ')}`);
-/** A choice from `kind=level,...`; kinds not named at today's level. */
-function given(text: string): Choice {
-  const c = new Map<PartKind, Level>(PART_KINDS.map((k) => [k, TODAY]));
-  for (const pair of text.split(',')) {
-    const [k, l] = pair.split('=');
-    const level = l === 'stored' ? null : Number(l);
-    if (!PART_KINDS.includes(k as PartKind) || !LEVELS.includes(level)) throw new Error(`--choice takes kind=level pairs (kinds: ${PART_KINDS.join(', ')}; levels: ${LEVELS.map(levelName).join(', ')}), not ${pair}`);
-    c.set(k as PartKind, level);
-  }
-  return c;
-}
 const candidates: Array<[string, Choice]> = [
   ...LEVELS.map((l): [string, Choice] => [`${levelName(l)} everywhere`, new Map(PART_KINDS.map((k) => [k, l]))]),
   ['best per kind', bestChoice],
