@@ -50,7 +50,7 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
   // as the sink encodes it (this libzstd, one reused context; null: stored, a copy), without
   // the framing. For bench/levels.bench.ts, which measures levels per column kind.
   static Napi::Value CompressPart(const Napi::CallbackInfo& info) {
-    static Compressor zstd;
+    static thread_local Compressor zstd;  // one per thread: worker_threads may call it too
     Napi::Env env = info.Env();
     Napi::Uint8Array dst = info[0].As<Napi::Uint8Array>();
     Napi::Uint8Array src = info[1].As<Napi::Uint8Array>();
