@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/paths.js';
+import { type Workload, onCpu1, pacedStorm, timing, workloads } from './workloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,31 +41,18 @@ if (!(seconds > 0)) throw new Error(`--seconds must be positive, not ${values.se
 if (rates?.some((r) => !(r > 0 && Number.isInteger(r)))) throw new Error(`--paced takes positive integer rates, not ${values.paced}`);
 const ROOT = packageRoot();
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-const WORK = join(ROOT, 'native', 'build', 'workloads');
 const BARE = join(ROOT, 'native', 'build', 'bare', 'bare');
 const scratch = mkdtempSync(join(tmpdir(), 'flightrec-bench-'));
 /** How a recorder command starts: on CPU0 with --pin-recorder, wherever the scheduler puts it otherwise. */
 const RECORDER_CPU = values['pin-recorder'] ? ['taskset', '-c', '0'] : [];
 
-interface Workload { name: string; key: string; argv: string[] }
-const WORKLOADS: Workload[] = [
-  { name: 'W1 syscall storm (2M getppid)', key: 'w1', argv: [join(WORK, 'syscall_storm'), '2000000'] },
-  { name: 'W2 file churn (50k create/write/unlink)', key: 'w2', argv: [join(WORK, 'file_churn'), '50000', scratch] },
-  { name: 'W3 fork+exec storm (2k)', key: 'w3', argv: [join(WORK, 'fork_exec'), '2000'] },
-].filter((w) => values.workloads.split(',').includes(w.key));
+const WORKLOADS = workloads(scratch).filter((w) => values.workloads.split(',').includes(w.key));
 if (WORKLOADS.length === 0) throw new Error(`--workloads takes w1, w2 or w3, comma-separated, not ${values.workloads}`);
 
 /** One run. `events` are what the recorder stored (or, for bare BPF, received); `lost` in its own unit. */
 interface Sample {
   loopNs: number; ops: number; events?: number; syscalls?: number; lost?: number; bytes?: number;
   rssBytes?: number; cpuMs?: number;
-}
-
-/** The workload's own timing line ({"workload":..,"ops":..,"loop_ns":..}) from its stderr. */
-function timing(stderr: string): { ops: number; loopNs: number } {
-  const m = /\{"workload":"[^"]*","ops":(\d+),"loop_ns":(\d+)\}/.exec(stderr);
-  if (!m) throw new Error(`no timing line in: ${stderr.slice(-500)}`);
-  return { ops: Number(m[1]), loopNs: Number(m[2]) };
 }
 
 const TRACING_PROGRAMS = new Set(['tracing', 'raw_tracepoint', 'tracepoint', 'kprobe', 'perf_event']);
@@ -107,7 +95,6 @@ function run(cmd: string[]): { stdout: string; stderr: string } {
   return r;
 }
 
-const onCpu1 = (w: Workload): string[] => ['taskset', '-c', '1', ...w.argv];
 let runs = 0;
 /** A fresh output path in the scratch directory. */
 const outPath = (label: string, w: Workload): string => join(scratch, `${label}-${w.key}-${runs++}`);
@@ -215,7 +202,7 @@ if (!perfWorks) console.log('perf is not installed (apt-get install linux-perf):
 if (!traceCmdWorks) console.log('trace-cmd is not installed (apt-get install trace-cmd): no trace-cmd rows');
 if (!existsSync(BARE)) throw new Error(`${BARE} is missing: run npm run build`);
 
-function workloads(): void {
+function fixedWorkloads(): void {
   const recorders: Recorder[] = [
     { name: 'flightrec syscall,proc', run: (w) => flightrec(w, 'syscall,proc') },
     { name: 'flightrec default', run: (w) => flightrec(w) },
@@ -268,7 +255,7 @@ function paced(rates: number[]): void {
   ];
   const rows = [['rate/s', 'recorder', 'achieved/s', 'lost', 'lost %']];
   for (const rate of rates) {
-    const w: Workload = { name: `paced ${rate}/s`, key: `paced${rate}`, argv: [join(WORK, 'paced_storm'), String(rate), String(seconds)] };
+    const w = pacedStorm(rate, seconds);
     const samples = new Map<Recorder, Sample[]>(recorders.map((r) => [r, []]));
     for (let round = 0; round < rounds; round++) for (const r of recorders) samples.get(r)!.push(r.run(w));
     for (const [r, ss] of samples) {
@@ -294,7 +281,7 @@ if (rates) {
   console.log(`paced getppid for ${seconds} s at ${rates.map((r) => fmt(r, 0)).join(', ')} calls/s`);
   paced(rates);
 } else {
-  workloads();
+  fixedWorkloads();
 }
 if (values.keep) console.log(`\nrecordings and traces kept in ${scratch}`);
 else rmSync(scratch, { recursive: true, force: true });

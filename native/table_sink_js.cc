@@ -3,6 +3,7 @@
 // and hashed here, on the calling thread, before append returns.
 #include "table_sink_js.h"
 
+#include <cstring>
 #include <memory>
 
 #include "js_error.h"
@@ -32,6 +33,7 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
       InstanceAccessor<&TableSinkJs::Batches>("batches"),
       InstanceAccessor<&TableSinkJs::Rows>("rows"),
       InstanceAccessor<&TableSinkJs::RawBytes>("rawBytes"),
+      StaticMethod<&TableSinkJs::CompressPart>("compressPart"),
     });
   }
 
@@ -44,6 +46,26 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
   }
 
  private:
+  // TableSink.compressPart(dst, src, level: number | null) → bytes written to dst: one body part
+  // as the sink encodes it (this libzstd, one reused context; null: stored, a copy), without
+  // the framing. For bench/levels.bench.ts, which measures levels per column kind.
+  static Napi::Value CompressPart(const Napi::CallbackInfo& info) {
+    static thread_local Compressor zstd;  // one per thread: worker_threads may call it too
+    Napi::Env env = info.Env();
+    Napi::Uint8Array dst = info[0].As<Napi::Uint8Array>();
+    Napi::Uint8Array src = info[1].As<Napi::Uint8Array>();
+    size_t n = src.ByteLength();
+    bool stored = info[2].IsNull();
+    if (dst.ByteLength() < (stored ? n : ZSTD_compressBound(n))) throw Napi::RangeError::New(env, "TableSink.compressPart: dst is smaller than the bound");
+    if (stored) {
+      std::memcpy(dst.Data(), src.Data(), n);
+      return Napi::Number::New(env, static_cast<double>(n));
+    }
+    int level = info[2].As<Napi::Number>().Int32Value();
+    size_t len = guarded(env, [&] { return zstd.compress(dst.Data(), dst.ByteLength(), src.Data(), n, level); });
+    return Napi::Number::New(env, static_cast<double>(len));
+  }
+
   // append(rows, nodes: Float64Array of (length, null count) pairs, parts: typed arrays, level: number | null)
   Napi::Value Append(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

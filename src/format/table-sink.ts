@@ -24,6 +24,22 @@ interface NativeTableSink {
   readonly rawBytes: number;
 }
 
+interface NativeTableSinkClass {
+  new (fd: number, path: string, schema: Uint8Array): NativeTableSink;
+  compressPart(dst: Uint8Array, src: Uint8Array, level: number | null): number;
+}
+
+const native = (): NativeTableSinkClass => (requireAddon() as { TableSink: NativeTableSinkClass }).TableSink;
+
+/**
+ * One buffer as the sink compresses a part of a batch (its libzstd, one reused context) into
+ * `dst` (at least zstd's bound for `src`), or copies it when `level` is null: the bytes
+ * written, without the sink's framing. For bench/levels.bench.ts.
+ */
+export function compressPart(dst: Uint8Array, src: Uint8Array, level: number | null): number {
+  return native().compressPart(dst, src, level);
+}
+
 const schemaMessages = new WeakMap<Schema, Uint8Array>();
 
 /** The schema's framed IPC message, as apache-arrow's stream writer writes it. */
@@ -72,7 +88,7 @@ export class TableSink {
 
   /** Takes over `fd`, a new empty file (`path` names it in errors), whose stream has `schema`. */
   constructor(fd: number, path: string, readonly file: string, schema: Schema) {
-    const { TableSink: Native } = requireAddon() as { TableSink: new (fd: number, path: string, schema: Uint8Array) => NativeTableSink };
+    const Native = native();
     this.sink = new Native(fd, path, schemaMessage(schema));
   }
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { Message, RecordBatch, RecordBatchStreamWriter } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { Recording, SCHEMAS, TableFile, type TableName } from '../../src/index.js';
-import { TableSink } from '../../src/format/table-sink.js';
-import { compressionLevel } from '../../src/format/codec.js';
+import { TableSink, compressPart } from '../../src/format/table-sink.js';
+import { compressionLevel, zstdDecode } from '../../src/format/codec.js';
 import { SyntheticClock, SyscallWorkload, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { ROOT, cli, tempDir } from '../helpers.js';
 import { splitStream } from './ipc.js';
@@ -79,6 +79,20 @@ describe('native table sink', () => {
       expect(read.map((b) => b.numRows)).toEqual(written.map((b) => b.numRows));
       read.forEach((b, i) => expect(columns('syscall', b), `${rows} rows, batch ${i}`).toEqual(columns('syscall', written[i]!)));
     }
+  });
+
+  it('compresses one part as the sink does (compressPart, for the levels bench), or copies it stored', () => {
+    const src = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
+    const dst = new Uint8Array(200_000);
+    for (const level of [-5, 1, 3]) {
+      const n = compressPart(dst, src, level);
+      expect(n, `level ${level}`).toBeLessThan(src.byteLength);
+      expect(Buffer.from(zstdDecode(dst.subarray(0, n))).equals(src), `level ${level}`).toBe(true);
+    }
+    dst.fill(0);
+    expect(compressPart(dst, src, null)).toBe(src.byteLength);
+    expect(Buffer.from(dst.subarray(0, src.byteLength)).equals(src)).toBe(true);
+    expect(() => compressPart(new Uint8Array(10), src, 1)).toThrow(/dst is smaller than the bound/);
   });
 
   it('a recording holding a mixed file: seal takes it in, sql reads it, verify passes', () => {
