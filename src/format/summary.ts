@@ -136,11 +136,11 @@ export function summarize(given: RecordingDir): RecordingSummary {
   if (byTable.has('gap')) {
     for (const batch of rec.batches('gap' as TableName)) {
       gaps += batch.numRows;
-      const lost = batch.getChild('lost')!.data[0]!.values as BigUint64Array;
+      const lost = batch.getChild('lost')!;
       const of = batch.getChild('table')!;
       for (let i = 0; i < batch.numRows; i++) {
         const t = of.isValid(i) ? LOSSY_TABLES[of.get(i) as number] ?? 'unknown' : 'unknown';
-        lostIn.set(t, (lostIn.get(t) ?? 0n) + lost[i]!);
+        lostIn.set(t, (lostIn.get(t) ?? 0n) + (lost.get(i) as bigint));
       }
     }
   }

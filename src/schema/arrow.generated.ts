@@ -167,7 +167,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('lost', new Uint64(), false, new Map([["doc","events lost"]])),
     new Field('first_ts', new Uint64(), false, new Map([["doc","earliest ts the loss may cover"]])),
     new Field('last_ts', new Uint64(), false, new Map([["doc","latest ts the loss may cover"]])),
-    new Field('table', new Uint8(), true, new Map([["doc","the table whose rows were lost (each has its own reservations: syscall rows their CPU's lane, the others the ring buffer); null in recordings before schema 5"],["flightrec.enum","syscall,proc,file,net,dns,mem,bio,sample"],["flightrec.enum_since","5,5,5,5,5,5,5,5"],["flightrec.since","5"]])),
+    new Field('table', new Uint8(), true, new Map([["doc","the table whose rows were lost, counted apart from the others' (syscall rows are lost when their CPU's lane is full, the others' when the ring buffer is); null in recordings before schema 5"],["flightrec.enum","syscall,proc,file,net,dns,mem,bio,sample"],["flightrec.enum_since","5,5,5,5,5,5,5,5"],["flightrec.since","5"]])),
   ], new Map([['flightrec.table', 'gap'], ['flightrec.schema_version', '5']])),
   alert: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","ts of the triggering event"]])),

@@ -329,7 +329,7 @@ export interface GapRow {
   first_ts: bigint;
   /** latest ts the loss may cover */
   last_ts: bigint;
-  /** the table whose rows were lost (each has its own reservations: syscall rows their CPU's lane, the others the ring buffer); null in recordings before schema 5 */
+  /** the table whose rows were lost, counted apart from the others' (syscall rows are lost when their CPU's lane is full, the others' when the ring buffer is); null in recordings before schema 5 */
   table: 'syscall' | 'proc' | 'file' | 'net' | 'dns' | 'mem' | 'bio' | 'sample' | null;
 }
 

@@ -204,7 +204,7 @@ export const TABLES: readonly Table[] = [
       followsTime(column('first_ts', u64, 'earliest ts the loss may cover')),
       followsTime(column('last_ts', u64, 'latest ts the loss may cover')),
       added(5, 'table', enumOf(addedLabels(5, ...LOSSY_TABLES)),
-        'the table whose rows were lost (each has its own reservations: syscall rows their CPU\'s lane, the others the ring buffer); null in recordings before schema 5'),
+        'the table whose rows were lost, counted apart from the others\' (syscall rows are lost when their CPU\'s lane is full, the others\' when the ring buffer is); null in recordings before schema 5'),
     ],
   },
   {
