@@ -57,10 +57,12 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
+	__uint(max_entries, FR_LOSS_KEYS);
+	__type(key, __u32); /* FR_LOSS_KEY(table) */
 	__type(value, struct fr_loss);
 } fr_losses SEC(".maps") __weak;
+_Static_assert(FR_LOSS_KEY(FR_TABLE_SYSCALL) == FR_GAP_TABLE_SYSCALL && FR_LOSS_KEY(FR_TABLE_SAMPLE) == FR_GAP_TABLE_SAMPLE,
+	"gap.table's labels are the kernel tables in id order from 1");
 
 /* A system call in progress: its entry time and, for the calls that rewrite the argument
  * registers before they return (execve, execveat, rt_sigreturn), the arguments. The others'
@@ -211,30 +213,31 @@ static __always_inline void fr_note_loss(struct fr_loss *l, __u64 now)
 	l->last_ts = now;
 }
 
-static __always_inline struct fr_loss *fr_loss_state(void)
+/* This CPU's loss state of `table` (an FR_TABLE_* id; NULL for one that has none). */
+static __always_inline struct fr_loss *fr_loss_state(__u32 table)
 {
-	__u32 zero = 0;
+	__u32 key = FR_LOSS_KEY(table);
 
-	return bpf_map_lookup_elem(&fr_losses, &zero);
+	return bpf_map_lookup_elem(&fr_losses, &key);
 }
 
 /* The consumer drains on a timer; records wake it only in batches: one in every
- * FR_WAKEUP_EVERY records a CPU puts in the ring, so a burst is drained before the timer fires
- * without costing each record a wake-up (an interrupt: in a VM, an exit to the hypervisor) or
- * a look at the ring's fill level. Counted per CPU, as records carry no number of their own. */
-static __always_inline __u64 fr_submit_flags(void)
+ * FR_WAKEUP_EVERY records of a table a CPU puts in the ring, so a burst is drained before the
+ * timer fires without costing each record a wake-up (an interrupt: in a VM, an exit to the
+ * hypervisor) or a look at the ring's fill level. Counted per CPU and table (`l`), as records
+ * carry no number of their own. */
+static __always_inline __u64 fr_submit_flags(struct fr_loss *l)
 {
-	struct fr_loss *l = fr_loss_state();
-
 	if (!l)
 		return BPF_RB_NO_WAKEUP;
 	return (++l->records & (FR_WAKEUP_EVERY - 1)) == 0 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* Before a record goes in: if this CPU lost records since its last gap record, write one now,
- * so the gap sits in order just before the first record after it. Non-zero when the gap
- * could not be written: the caller's record is then counted lost too. */
-static __always_inline int fr_flush_loss(struct fr_loss *l, __u64 now)
+/* Before a record of `table` goes in: if this CPU lost records of it since its last gap record
+ * of it (`l`), write one now, so the gap sits in order just before the first record of the table
+ * after it. Non-zero when the gap could not be written: the caller's record is then counted lost
+ * too. */
+static __always_inline int fr_flush_loss(struct fr_loss *l, __u32 table, __u64 now)
 {
 	if (!l->pending)
 		return 0;
@@ -244,15 +247,16 @@ static __always_inline int fr_flush_loss(struct fr_loss *l, __u64 now)
 		return -1;
 	}
 	fr_fill_header(&g->hdr, FR_TABLE_GAP, sizeof(*g), now);
-	g->hdr.flags = 0;
+	g->hdr.flags = FR_GAP_HAS_TABLE;
 	g->hdr.pid = 0;
 	g->hdr.tid = 0;
 	__builtin_memset(g->hdr.comm, 0, sizeof(g->hdr.comm));
 	g->lost = l->pending;
 	g->first_ts = l->first_ts;
 	g->last_ts = l->last_ts;
+	g->table = FR_LOSS_KEY(table);
 	l->pending = 0;
-	bpf_ringbuf_submit(g, fr_submit_flags());
+	bpf_ringbuf_submit(g, fr_submit_flags(l));
 	return 0;
 }
 
@@ -260,9 +264,9 @@ static __always_inline int fr_flush_loss(struct fr_loss *l, __u64 now)
  * counts it lost and returns NULL. */
 static __always_inline void *fr_reserve(__u8 table, __u32 size, __u64 now)
 {
-	struct fr_loss *l = fr_loss_state();
+	struct fr_loss *l = fr_loss_state(table);
 
-	if (!l || fr_flush_loss(l, now))
+	if (!l || fr_flush_loss(l, table, now))
 		return NULL;
 	struct fr_header *h = bpf_ringbuf_reserve(&fr_events, size, 0);
 	if (!h) {
@@ -276,7 +280,7 @@ static __always_inline void *fr_reserve(__u8 table, __u32 size, __u64 now)
 
 static __always_inline void fr_submit(struct fr_header *rec)
 {
-	bpf_ringbuf_submit(rec, fr_submit_flags());
+	bpf_ringbuf_submit(rec, fr_submit_flags(fr_loss_state(rec->table)));
 }
 
 /* Copies a record built in scratch space into the ring, or counts it lost. The caller has
@@ -287,16 +291,18 @@ static __always_inline void fr_submit(struct fr_header *rec)
 /* fr_output() of a record in a buffer of `room` bytes (a constant), not the scratch space. */
 static __always_inline void fr_output_within(struct fr_header *h, __u8 table, __u32 size, __u64 now, __u32 room)
 {
-	struct fr_loss *l = fr_loss_state();
+	struct fr_loss *l = fr_loss_state(table);
 
-	if (!l || fr_flush_loss(l, now))
+	if (!l || fr_flush_loss(l, table, now))
 		return;
 	fr_fill_header(h, table, size, now);
 	/* The flags first: a call between the size check and the output would make Linux 5.10's
 	 * verifier spill the size and forget its bound. */
-	__u64 flags = fr_submit_flags();
-	if (size > room || bpf_ringbuf_output(&fr_events, h, size, flags) != 0)
+	__u64 flags = fr_submit_flags(l);
+	if (size > room || bpf_ringbuf_output(&fr_events, h, size, flags) != 0) {
+		l->records--; /* not put in the ring after all: it is counted lost */
 		fr_note_loss(l, now);
+	}
 }
 
 /* The thread id as bpf_get_current_pid_tgid() gives it, without the helper call. */

@@ -70,6 +70,14 @@ enum fr_table {
 #define FR_SAMPLE_EVENT_CPU_CLOCK 0
 #define FR_SAMPLE_EVENT_CYCLES 1
 #define FR_SAMPLE_EVENT_INSTRUCTIONS 2
+#define FR_GAP_TABLE_SYSCALL 0
+#define FR_GAP_TABLE_PROC 1
+#define FR_GAP_TABLE_FILE 2
+#define FR_GAP_TABLE_NET 3
+#define FR_GAP_TABLE_DNS 4
+#define FR_GAP_TABLE_MEM 5
+#define FR_GAP_TABLE_BIO 6
+#define FR_GAP_TABLE_SAMPLE 7
 #define FR_ALERT_SEVERITY_INFO 0
 #define FR_ALERT_SEVERITY_WARNING 1
 #define FR_ALERT_SEVERITY_CRITICAL 2
@@ -248,14 +256,16 @@ struct fr_sample_event {
 };
 #define FR_SAMPLE_TAIL_MAX 0
 
-/* gap: events the kernel could not record: one row per run of losses on a CPU (its ring buffer or syscall lane full), written in order when recording resumes there (or at stop) */
+/* gap: events the kernel could not record: one row per run of losses of a table on a CPU (its syscall lane or the ring buffer full), written in order before that table's next row there (or at stop) */
 struct fr_gap_event {
 	struct fr_header hdr;
 	__u64 lost;
 	__u64 first_ts;
 	__u64 last_ts;
+	__u8 table;
 };
 #define FR_GAP_TAIL_MAX 0
+#define FR_GAP_HAS_TABLE (1 << 0) /* hdr.flags: table is present */
 
 #ifdef __TARGET_ARCH_x86
 #define FR_NR_read 0
@@ -1083,9 +1093,10 @@ _Static_assert(__builtin_offsetof(struct fr_sample_event, value) == 56, "fr_samp
 _Static_assert(__builtin_offsetof(struct fr_sample_event, user_stack_id) == 64, "fr_sample_event.user_stack_id");
 _Static_assert(__builtin_offsetof(struct fr_sample_event, kernel_stack_id) == 68, "fr_sample_event.kernel_stack_id");
 _Static_assert(__builtin_offsetof(struct fr_sample_event, event) == 72, "fr_sample_event.event");
-_Static_assert(sizeof(struct fr_gap_event) == 72, "fr_gap_event size");
+_Static_assert(sizeof(struct fr_gap_event) == 80, "fr_gap_event size");
 _Static_assert(__builtin_offsetof(struct fr_gap_event, lost) == 48, "fr_gap_event.lost");
 _Static_assert(__builtin_offsetof(struct fr_gap_event, first_ts) == 56, "fr_gap_event.first_ts");
 _Static_assert(__builtin_offsetof(struct fr_gap_event, last_ts) == 64, "fr_gap_event.last_ts");
+_Static_assert(__builtin_offsetof(struct fr_gap_event, table) == 72, "fr_gap_event.table");
 
 #endif /* FLIGHTREC_EVENTS_H */

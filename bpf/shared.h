@@ -1,6 +1,6 @@
 /* What the BPF programs and the native addon both need to agree on and that is not an event
  * table (those are in the generated events.h): the syscall lanes and how often records wake the
- * consumer, the target-selection modes, and the per-CPU loss counters, per-fd byte totals and
+ * consumer, the target-selection modes, and the per-CPU, per-table loss counters, per-fd byte totals and
  * unfinished block requests user space reads at stop. Plain C, no kernel headers beyond the __u types. */
 #ifndef FLIGHTREC_SHARED_H
 #define FLIGHTREC_SHARED_H
@@ -20,7 +20,7 @@ struct fr_lane_pos {
 	__u64 _pad2[7];
 };
 
-/* Records wake the consumer in batches, one in this many (common.h, syscall.bpf.c). */
+/* Records wake the consumer in batches, one in this many of a table on a CPU (common.h, syscall.bpf.c). */
 #define FR_WAKEUP_EVERY 16384
 
 /* Target selection modes (fr_mode). */
@@ -28,12 +28,18 @@ struct fr_lane_pos {
 #define FR_MODE_PIDS 1   /* the tgids in fr_targets, and their descendants */
 #define FR_MODE_CGROUP 2 /* tasks in the cgroup in fr_cgroup (or below it) */
 
-/* Failed reservations on a CPU since its last gap record (the value of fr_losses). */
+/* Losses are counted per CPU and per table, so that a gap record names the table that lost
+ * rows: fr_losses holds an fr_loss per table at its key, the table's code in gap.table (the
+ * kernel tables in id order from 1: a table's id less one; events.h's FR_GAP_TABLE_*). */
+#define FR_LOSS_KEY(table) ((__u32)(table) - 1)
+#define FR_LOSS_KEYS (FR_GAP_TABLE_SAMPLE + 1)
+
+/* A table's failed reservations on a CPU since its last gap record there (a value of fr_losses). */
 struct fr_loss {
 	__u64 pending;
 	__u64 first_ts;
 	__u64 last_ts;
-	__u64 records; /* records this CPU put in the ring: one in FR_WAKEUP_EVERY wakes the consumer */
+	__u64 records; /* records of the table this CPU put in the ring, its gap records too: one in FR_WAKEUP_EVERY wakes the consumer */
 };
 
 /* Bytes moved through a target's fd since its last row (fr_ios); what is left at stop is

@@ -108,13 +108,14 @@ struct {
 
 /* Writes the syscall row of `call` to this CPU's lane, or counts it lost when the lane is full
  * (or a gap row owed from earlier losses cannot be written first). While the lane stays full,
- * losses add up into one gap row, written before the first row that fits. */
+ * losses add up into one gap row, written before the first row that fits. Counted apart from
+ * the other tables' losses: a full lane costs syscall rows only, never the ring's. */
 static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struct *task, struct fr_inflight *call,
 	struct pt_regs *regs, __s64 ret, __u8 returned, __u64 now)
 {
 	if (!fr_table_on(FR_TABLE_SYSCALL))
 		return;
-	struct fr_loss *l = fr_loss_state();
+	struct fr_loss *l = fr_loss_state(FR_TABLE_SYSCALL);
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct fr_lane_pos *pos = bpf_map_lookup_elem(&fr_lane_pos, &cpu);
 
@@ -128,7 +129,7 @@ static __always_inline void fr_write_syscall(struct fr_cpu *c, struct task_struc
 			return;
 		}
 	}
-	if (fr_flush_loss(l, now))
+	if (fr_flush_loss(l, FR_TABLE_SYSCALL, now))
 		return;
 	__u32 index = cpu * fr_lane_slots + (head & (fr_lane_slots - 1));
 	struct fr_lane_slot *slot = bpf_map_lookup_elem(&fr_lanes, &index);

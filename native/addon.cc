@@ -270,6 +270,13 @@ class Session : public Napi::ObjectWrap<Session> {
     for (const auto& t : fr_tables) rows.Set(t.name, Napi::Number::New(env, static_cast<double>(st.rows[t.id].load())));
     s.Set("rows", rows);
     s.Set("lost", Napi::Number::New(env, static_cast<double>(st.lost.load())));
+    Napi::Object lost_by_table = Napi::Object::New(env);
+    for (const auto& t : fr_tables) {
+      if (t.id == FR_TABLE_GAP) continue;
+      uint64_t n = st.lost_in[FR_LOSS_KEY(t.id)].load();
+      if (n) lost_by_table.Set(t.name, Napi::Number::New(env, static_cast<double>(n)));
+    }
+    s.Set("lostByTable", lost_by_table);
     s.Set("ringBytes", Napi::Number::New(env, static_cast<double>(st.ring_bytes.load())));
     s.Set("malformed", Napi::Number::New(env, static_cast<double>(st.malformed.load())));
     s.Set("batches", Napi::Number::New(env, static_cast<double>(st.batches.load())));

@@ -195,6 +195,7 @@ static const struct fr_col fr_gap_cols[] = {
 	{ "lost", FR_COL_INT, 48, 8, -1 },
 	{ "first_ts", FR_COL_INT, 56, 8, -1 },
 	{ "last_ts", FR_COL_INT, 64, 8, -1 },
+	{ "table", FR_COL_INT, 72, 1, 0 },
 };
 
 static const struct fr_table_desc fr_tables[] = {
@@ -206,6 +207,6 @@ static const struct fr_table_desc fr_tables[] = {
 	{ "mem", 6, 104, 17, fr_mem_cols },
 	{ "bio", 7, 80, 12, fr_bio_cols },
 	{ "sample", 8, 80, 11, fr_sample_cols },
-	{ "gap", 10, 72, 6, fr_gap_cols },
+	{ "gap", 10, 80, 7, fr_gap_cols },
 };
 #define FR_NTABLES 9

@@ -74,7 +74,11 @@ void Consumer::add(const uint8_t* rec, size_t size) {
       cgroup_ids_.insert(p->cgroup_id);
     }
     stats_.rows[h->table]++;
-    if (h->table == FR_TABLE_GAP) stats_.lost += reinterpret_cast<const fr_gap_event*>(rec)->lost;
+    if (h->table == FR_TABLE_GAP) {
+      const auto* g = reinterpret_cast<const fr_gap_event*>(rec);
+      stats_.lost += g->lost;
+      if (h->flags & FR_GAP_HAS_TABLE) stats_.lost_in[g->table] += g->lost;
+    }
     return;
   }
   stats_.malformed++;
@@ -228,34 +232,46 @@ void Consumer::stage_unfinished_bios() {
 }
 
 uint64_t Consumer::kernel_events() const {
-  std::vector<fr_loss> values(programs_.ncpus());
-  uint32_t key = 0;
-  if (bpf_map_lookup_elem(programs_.losses_fd(), &key, values.data())) return 0;
   const fr_lane_pos* lanes = programs_.lane_pos();
   uint64_t n = 0;
-  for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
-    // A CPU's ring records include its gap records (not events); its pending losses are events
-    // no gap record holds yet, and the losses of gap records already read are in stats_.lost.
-    n += values[cpu].records + values[cpu].pending + (lanes ? __atomic_load_n(&lanes[cpu].head, __ATOMIC_RELAXED) : 0);
+  for (int cpu = 0; lanes && cpu < programs_.ncpus(); cpu++) n += __atomic_load_n(&lanes[cpu].head, __ATOMIC_RELAXED);
+  std::vector<fr_loss> values(programs_.ncpus());
+  for (uint32_t key = 0; key < FR_LOSS_KEYS; key++) {
+    if (bpf_map_lookup_elem(programs_.losses_fd(), &key, values.data())) return 0;
+    // A CPU's ring records of a table include its gap records of it (not events); its pending
+    // losses are events no gap record holds yet, and the losses of gap records already read
+    // are in stats_.lost.
+    for (const fr_loss& l : values) n += l.records + l.pending;
   }
   const uint64_t gaps = stats_.rows[FR_TABLE_GAP].load();
   return n + stats_.lost.load() - std::min(gaps, n);
 }
 
-// Losses a CPU counted after its last gap record: written as gap rows at the end.
+// Losses a CPU counted of a table after its last gap record of it: written as gap rows at the
+// end, and taken off the programs' counters as if the programs had written them (the programs
+// are detached), so kernel_events() still counts each event once.
 void Consumer::stage_unreported_losses() {
   static_assert(sizeof(fr_loss) % 8 == 0, "per-CPU map values are read back 8-byte aligned");
   std::vector<fr_loss> values(programs_.ncpus());
-  uint32_t key = 0;
-  if (bpf_map_lookup_elem(programs_.losses_fd(), &key, values.data())) return;
-  for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
-    if (!values[cpu].pending) continue;
-    fr_gap_event g{};
-    g.hdr.cpu = cpu;
-    g.lost = values[cpu].pending;
-    g.first_ts = values[cpu].first_ts;
-    g.last_ts = values[cpu].last_ts;
-    add_written(g, FR_TABLE_GAP, values[cpu].last_ts);
+  for (uint32_t key = 0; key < FR_LOSS_KEYS; key++) {
+    if (bpf_map_lookup_elem(programs_.losses_fd(), &key, values.data())) continue;
+    bool staged = false;
+    for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
+      fr_loss& l = values[cpu];
+      if (!l.pending) continue;
+      fr_gap_event g{};
+      g.hdr.cpu = cpu;
+      g.hdr.flags = FR_GAP_HAS_TABLE;
+      g.lost = l.pending;
+      g.first_ts = l.first_ts;
+      g.last_ts = l.last_ts;
+      g.table = static_cast<uint8_t>(key);
+      l.pending = 0;
+      l.records++;
+      staged = true;
+      add_written(g, FR_TABLE_GAP, g.last_ts);
+    }
+    if (staged) bpf_map_update_elem(programs_.losses_fd(), &key, values.data(), BPF_ANY);
   }
 }
 

@@ -41,6 +41,7 @@ struct Delivery {
 struct Stats {
   std::atomic<uint64_t> rows[256] = {};
   std::atomic<uint64_t> lost{0};
+  std::atomic<uint64_t> lost_in[256] = {};  // by the table's code in gap.table (FR_LOSS_KEY)
   std::atomic<uint64_t> ring_bytes{0};
   std::atomic<uint64_t> malformed{0};
   std::atomic<uint64_t> batches{0};

@@ -283,7 +283,7 @@ UNION ALL
 SELECT ts, seq, time, recording, host, pid, NULL, NULL, 'alert', severity || ' ' || detector || ': ' || title
 FROM alert
 UNION ALL
-SELECT ts, seq, time, recording, host, NULL, NULL, NULL, 'gap', 'lost ' || lost || ' events on cpu ' || cpu
+SELECT ts, seq, time, recording, host, NULL, NULL, NULL, 'gap', 'lost ' || lost || coalesce(' ' || "table" || ' rows', ' events') || ' on cpu ' || cpu
 FROM gap`],
 
   ['alerts', 'alerts raised by detectors, with their severity rank (1 least severe) and the process each is about: what it ran, where, who ran it, its container', `

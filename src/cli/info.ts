@@ -4,7 +4,7 @@ import type { RecordingSummary } from '../format/summary.js';
 import type { table as Table } from '../text/table.js';
 import { parseTime, peopleTime, type TimeZone } from '../text/time.js';
 import { damageOption, openRecordingDir, type DamageFlags } from './damaged.js';
-import { formatBytes, plural, say } from './output.js';
+import { formatBytes, lostRowsText, plural, say } from './output.js';
 import { chooseTz, tzOption } from './tz.js';
 
 /** The summary as text; `table` is the renderer, loaded when a summary is shown rather than with the program. */
@@ -19,7 +19,7 @@ function render(s: RecordingSummary, table: typeof Table, tz: TimeZone): string 
     `state       ${s.state}${s.closed_by === 'seal' ? ' (sealed after a crash by `flightrec seal`)' : ''}`,
     `time        ${shown(s.start)} .. ${shown(s.end)}${s.duration_s === null ? '' : ` (${s.duration_s.toFixed(3)} s)`}${s.pruned.length > 0 ? ', what is kept' : ''}`,
     `events      ${s.rows} rows, ${formatBytes(s.bytes)} on disk${s.compression_ratio === null ? '' : `, compression ${s.compression_ratio.toFixed(1)}x`}`,
-    `losses      ${s.gaps === 0 ? 'none' : `${s.lost_events} event${s.lost_events === '1' ? '' : 's'} lost in ${plural(s.gaps, 'gap')}`}`,
+    `losses      ${s.gaps === 0 ? 'none' : `${s.lost_events} event${s.lost_events === '1' ? '' : 's'} lost in ${plural(s.gaps, 'gap')}: ${lostRowsText(s.lost_by_table)}`}`,
     `probes      ${s.probes.length === 0 ? 'none' : s.probes.map((p) => String(p.name ?? JSON.stringify(p))).join(', ')}`,
     `segments    ${s.segments.sealed} sealed${s.segments.recovered ? ` (${s.segments.recovered} recovered)` : ''}, ${s.segments.unsealed} unsealed${s.segments.pruned ? `, ${s.segments.pruned} pruned` : ''}`,
     ...prunedLine(s.pruned, shown),

@@ -17,5 +17,8 @@ export function verifyJson(r: VerifyReport): unknown {
 }
 
 export function statsJson(s: NativeStats): unknown {
-  return { rows: s.rows, lost: s.lost, ring_bytes: s.ringBytes, malformed: s.malformed, batches: s.batches, drains: s.drains };
+  return {
+    rows: s.rows, lost: s.lost, lost_by_table: s.lostByTable, ring_bytes: s.ringBytes, malformed: s.malformed, batches: s.batches, drains: s.drains,
+    kernel_events: s.kernelEvents,
+  };
 }

@@ -46,6 +46,22 @@ export function compression(kernelBytes: number, written: number): string {
   return r >= 1 ? `${r.toFixed(1)}x smaller than the kernel records` : `${(1 / r).toFixed(1)}x larger than the kernel records`;
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+export function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)!}`;
+}
+
+/**
+ * The rows each table lost, in words: `812345 syscall rows, 3 proc rows; no file or net rows`.
+ * `lost`: per table that lost any (`unknown`: gap rows that do not say, from recordings before
+ * schema 5); `others`: tables that could have lost rows, named when they lost none.
+ */
+export function lostRowsText(lost: Readonly<Record<string, number | string>>, others: readonly string[] = []): string {
+  const named = Object.entries(lost).map(([t, n]) => (t === 'unknown' ? `${n} rows of tables not named (recorded before schema 5)` : `${n} ${t} rows`));
+  const none = others.filter((t) => !(t in lost));
+  return [...(named.length > 0 ? [named.join(', ')] : []), ...(none.length > 0 ? [`no ${orList(none)} rows`] : [])].join('; ');
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;

@@ -5,7 +5,7 @@ import { describeStop } from '../detect/budgets.js';
 import type { Progress, RecordResult } from '../record/session.js';
 import { TABLE_NAMES } from '../schema/tables.js';
 import { cutToWidth, table } from '../text/table.js';
-import { compression, formatBytes } from './output.js';
+import { compression, formatBytes, lostRowsText } from './output.js';
 
 const rate = (n: number, ms: number): string => {
   const r = ms > 0 ? (n * 1000) / ms : 0;
@@ -29,6 +29,12 @@ export function progressLine(p: Progress, last: Progress | undefined, width: num
   return cutToWidth(line, width);
 }
 
+/** The tables the recorder was asked for and could record, as its manifest lists them. */
+function recordedTables(r: RecordResult): string[] {
+  const tables = r.manifest.source?.tables;
+  return Array.isArray(tables) ? TABLE_NAMES.filter((t) => t !== 'gap' && tables.includes(t)) : [];
+}
+
 export function summary(out: string, r: RecordResult): string {
   const events = Object.entries(r.stats.rows).filter(([t]) => t !== 'gap').reduce((a, [, n]) => a + n, 0);
   const rows = TABLE_NAMES.filter((t) => (r.stats.rows[t] ?? 0) > 0).map((t) => [t, String(r.stats.rows[t]), `${rate(r.stats.rows[t]!, r.elapsedMs)}/s`]);
@@ -37,7 +43,7 @@ export function summary(out: string, r: RecordResult): string {
   return [
     `flightrec: recorded ${(r.elapsedMs / 1000).toFixed(2)} s into ${out} (stopped: ${r.reason}${exit ? `; the command ${exit}` : ''})`,
     ...(rows.length ? [table([['table', 'rows', 'rate'], ...rows], new Set([1, 2])).replace(/^/gm, '  ')] : ['  no events']),
-    `  lost      ${r.stats.lost} events${r.stats.lost > 0 ? ' (see the gap table; a larger --ring-size helps)' : ''}`,
+    `  lost      ${r.stats.lost > 0 ? `${lostRowsText(r.stats.lostByTable, recordedTables(r))} (see the gap table; a larger --ring-size helps)` : '0 events'}`,
     `  written   ${formatBytes(r.bytesWritten)}${events > 0 ? `, ${(r.bytesWritten / events).toFixed(1)} B/event` : ''}, ${compression(r.stats.ringBytes, r.bytesWritten)}`,
     ...(pruned > 0 ? [`  kept      ${formatBytes(r.bytesKept)}: ${pruned} oldest segment${pruned === 1 ? ' was' : 's were'} pruned (--keep-size/--keep-time)`] : []),
     `  recorder  peak RSS ${formatBytes(r.peakRssBytes)}`,

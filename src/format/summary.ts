@@ -3,7 +3,7 @@
 // Rows, bytes and times are of what is kept; pruned segments are listed apart.
 // Loads no Arrow itself: a sealed recording without gap rows is summarized from its
 // RecordingDir alone (needsTables() says when a Recording is needed).
-import { TABLE_NAMES, type TableName } from '../schema/tables.js';
+import { LOSSY_TABLES, TABLE_NAMES, type TableName } from '../schema/tables.js';
 import { chainBreaks, chainHead, closeBroken } from './chain.js';
 import { wallOffset } from './host.js';
 import { isoTime } from '../text/time.js';
@@ -52,6 +52,8 @@ export interface RecordingSummary {
   compression_ratio: number | null;
   gaps: number;
   lost_events: string;
+  /** The rows each table lost, for those that lost any, in table order; `unknown`: gap rows of recordings before schema 5, which do not say. */
+  lost_by_table: Record<string, string>;
   /** Sealed segments kept (pruned ones not counted), those pruned, and the unsealed tail. */
   segments: { sealed: number; pruned: number; unsealed: number; recovered: number };
   pruned: PrunedSegment[];
@@ -129,14 +131,21 @@ export function summarize(given: RecordingDir): RecordingSummary {
   const tables = [...byTable.values()];
   const first = tables.reduce<string | null>((a, t) => minTs(a, t.first_ts), null);
   const last = tables.reduce<string | null>((a, t) => maxTs(a, t.last_ts), null);
-  let lost = 0n;
   let gaps = 0;
+  const lostIn = new Map<string, bigint>();
   if (byTable.has('gap')) {
     for (const batch of rec.batches('gap' as TableName)) {
       gaps += batch.numRows;
-      for (const x of batch.getChild('lost')!.data[0]!.values as BigUint64Array) lost += x;
+      const lost = batch.getChild('lost')!;
+      const of = batch.getChild('table')!;
+      for (let i = 0; i < batch.numRows; i++) {
+        const t = of.isValid(i) ? LOSSY_TABLES[of.get(i) as number] ?? 'unknown' : 'unknown';
+        lostIn.set(t, (lostIn.get(t) ?? 0n) + (lost.get(i) as bigint));
+      }
     }
   }
+  const lost = [...lostIn.values()].reduce((a, n) => a + n, 0n);
+  const lostByTable = Object.fromEntries([...LOSSY_TABLES, 'unknown'].filter((t) => lostIn.has(t)).map((t) => [t, lostIn.get(t)!.toString()]));
   const chainOk = chainBreaks(m).length === 0 && !closeBroken(m);
   const wall = (ts: string | null): string | null => (ts === null ? null : isoTime(BigInt(ts) + wallOffset(m.clock)));
   const kept = keptSegments(m);
@@ -150,7 +159,7 @@ export function summarize(given: RecordingDir): RecordingSummary {
     end: wall(last),
     duration_s: first === null || last === null ? null : Number(BigInt(last) - BigInt(first)) / 1e9,
     tables, rows, bytes, raw_bytes: raw, compression_ratio: bytes > 0 ? raw / bytes : null,
-    gaps, lost_events: lost.toString(),
+    gaps, lost_events: lost.toString(), lost_by_table: lostByTable,
     segments: { sealed: kept.length, pruned: m.segments.length - kept.length, unsealed: unsealedSegments.length, recovered: kept.filter((s) => s.recovered).length },
     pruned: m.segments.filter(isPruned).map((s) => prunedSummary(s, wall)),
     torn, integrity: !chainOk ? 'chain broken' : rec.damage.length > 0 ? 'damaged' : unsealedSegments.length > 0 || m.state === 'recording' ? 'unsealed tail' : 'chain ok',

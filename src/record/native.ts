@@ -51,6 +51,8 @@ export interface NativeStats {
   readonly rows: Readonly<Record<string, number>>;
   /** Events the kernel could not record, from gap rows. */
   readonly lost: number;
+  /** Of those, the rows each table lost, for the tables that lost any. */
+  readonly lostByTable: Readonly<Record<string, number>>;
   /** Bytes of records drained from the ring. */
   readonly ringBytes: number;
   /** Records too short or of an unknown table (a recorder bug if ever non-zero). */

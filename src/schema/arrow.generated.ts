@@ -20,7 +20,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('ret', new Int64(), false, new Map([["doc","return value (negative errno on failure); 0 when it did not return"]])),
     new Field('latency_ns', new Uint64(), false, new Map([["doc","ts minus the entry time"]])),
     new Field('returned', new Bool(), false, new Map([["doc","false when the thread ended inside the call (exit, exit_group, a fatal signal); ts is then the thread exit"]])),
-  ], new Map([['flightrec.table', 'syscall'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'syscall'], ['flightrec.schema_version', '5']])),
   proc: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -42,7 +42,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('start_ts', new Uint64(), true, new Map([["doc","when the process started, on the clock of ts: fork, exec and snapshot"],["flightrec.since","2"]])),
     new Field('kthread', new Bool(), true, new Map([["doc","snapshot: a kernel thread (it has no program or arguments)"],["flightrec.since","2"]])),
     new Field('loginuid', new Uint32(), true, new Map([["doc","audit login uid: the uid that logged in (pam_loginuid), kept across su and sudo; 4294967295 when unset (started by init, not from a login); null where the kernel has no audit"],["flightrec.since","4"]])),
-  ], new Map([['flightrec.table', 'proc'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'proc'], ['flightrec.schema_version', '5']])),
   file: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -63,7 +63,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('bytes_written', new Uint64(), false, new Map([["doc","close: bytes written through this fd"]])),
     new Field('ret', new Int64(), false, new Map([["doc","return value"]])),
     new Field('abs_path', new Utf8(), true, new Map([["doc","path made absolute with the working directory or the dirfd's path, where path is relative"],["flightrec.since","2"]])),
-  ], new Map([['flightrec.table', 'file'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'file'], ['flightrec.schema_version', '5']])),
   net: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -85,7 +85,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('bytes_sent', new Uint64(), false, new Map([["doc","close: bytes sent on this socket"]])),
     new Field('bytes_received', new Uint64(), false, new Map([["doc","close: bytes received on this socket"]])),
     new Field('ret', new Int64(), false, new Map([["doc","return value"]])),
-  ], new Map([['flightrec.table', 'net'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'net'], ['flightrec.schema_version', '5']])),
   dns: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -106,7 +106,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('ttl', new Uint32(), true, new Map([["doc","answer: the record's TTL in seconds"],["flightrec.since","3"]])),
     new Field('rcode', new Uint8(), true, new Map([["doc","answer: the response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ..."],["flightrec.since","3"]])),
     new Field('answers_cut', new Bool(), true, new Map([["doc","answer: the response has answers these rows lack: more than 8 A/AAAA records, records past its first 2048 bytes or 24 records, or it is truncated (TC)"],["flightrec.since","3"]])),
-  ], new Map([['flightrec.table', 'dns'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'dns'], ['flightrec.schema_version', '5']])),
   mem: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -125,7 +125,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('wx', new Bool(), false, new Map([["doc","the mapping is writable and executable at once"]])),
     new Field('exec_after_write', new Bool(), false, new Map([["doc","mprotect to executable of a range that was writable"]])),
     new Field('ret', new Int64(), false, new Map([["doc","return value"]])),
-  ], new Map([['flightrec.table', 'mem'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'mem'], ['flightrec.schema_version', '5']])),
   bio: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -139,7 +139,7 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('op', new Uint8(), false, new Map([["doc","request operation"],["flightrec.enum","read,write,flush,discard,other"]])),
     new Field('latency_ns', new Uint64(), false, new Map([["doc","completion ts minus issue ts; 0 when it did not complete"]])),
     new Field('completed', new Bool(), true, new Map([["doc","false when the kernel did not report the request complete before the recording stopped or its request was reused; ts is then that moment"],["flightrec.since","2"]])),
-  ], new Map([['flightrec.table', 'bio'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'bio'], ['flightrec.schema_version', '5']])),
   sample: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -152,14 +152,14 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('user_stack_id', new Int32(), false, new Map([["doc","user stack id (negative: none)"]])),
     new Field('kernel_stack_id', new Int32(), false, new Map([["doc","kernel stack id (negative: none)"]])),
     new Field('value', new Uint64(), false, new Map([["doc","counter value since the previous sample"]])),
-  ], new Map([['flightrec.table', 'sample'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'sample'], ['flightrec.schema_version', '5']])),
   pt: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
     new Field('cpu', new Uint16(), false, new Map([["doc","CPU the trace was taken on"]])),
     new Field('offset', new Uint64(), false, new Map([["doc","offset of this chunk in the AUX stream"]])),
     new Field('data', new Binary(), false, new Map([["doc","raw AUX bytes"]])),
-  ], new Map([['flightrec.table', 'pt'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'pt'], ['flightrec.schema_version', '5']])),
   gap: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","global record order, unique within a recording"]])),
@@ -167,7 +167,8 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('lost', new Uint64(), false, new Map([["doc","events lost"]])),
     new Field('first_ts', new Uint64(), false, new Map([["doc","earliest ts the loss may cover"]])),
     new Field('last_ts', new Uint64(), false, new Map([["doc","latest ts the loss may cover"]])),
-  ], new Map([['flightrec.table', 'gap'], ['flightrec.schema_version', '4']])),
+    new Field('table', new Uint8(), true, new Map([["doc","the table whose rows were lost, counted apart from the others' (syscall rows are lost when their CPU's lane is full, the others' when the ring buffer is); null in recordings before schema 5"],["flightrec.enum","syscall,proc,file,net,dns,mem,bio,sample"],["flightrec.enum_since","5,5,5,5,5,5,5,5"],["flightrec.since","5"]])),
+  ], new Map([['flightrec.table', 'gap'], ['flightrec.schema_version', '5']])),
   alert: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","ts of the triggering event"]])),
     new Field('seq', new Uint64(), false, new Map([["doc","seq of the triggering event"]])),
@@ -178,13 +179,13 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('title', new Utf8(), false, new Map([["doc","one-line summary"]])),
     new Field('evidence', new Utf8(), false, new Map([["doc","JSON evidence"]])),
     new Field('related_seqs', new List(new Field('item', new Uint64(), true)), false, new Map([["doc","seqs of the other events the alert rests on"]])),
-  ], new Map([['flightrec.table', 'alert'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'alert'], ['flightrec.schema_version', '5']])),
   account: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","when they were read"]])),
     new Field('kind', new Uint8(), false, new Map([["doc","a user (uid) or a group (gid)"],["flightrec.enum","user,group"]])),
     new Field('id', new Uint32(), false, new Map([["doc","uid or gid"]])),
     new Field('name', new Utf8(), false, new Map([["doc","its name"]])),
-  ], new Map([['flightrec.table', 'account'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'account'], ['flightrec.schema_version', '5']])),
   cgroup: new Schema([
     new Field('ts', new Uint64(), false, new Map([["doc","when its path was read"]])),
     new Field('id', new Uint64(), false, new Map([["doc","cgroup v2 id, as proc.cgroup_id"]])),
@@ -192,5 +193,5 @@ export const SCHEMAS: Readonly<Record<TableName, Schema>> = {
     new Field('container_id', new Utf8(), true, new Map([["doc","the container runtime's id (docker, containerd, CRI-O, podman, systemd-nspawn)"]])),
     new Field('runtime', new Utf8(), true, new Map([["doc","which runtime named it"]])),
     new Field('pod_uid', new Utf8(), true, new Map([["doc","Kubernetes pod uid"]])),
-  ], new Map([['flightrec.table', 'cgroup'], ['flightrec.schema_version', '4']])),
+  ], new Map([['flightrec.table', 'cgroup'], ['flightrec.schema_version', '5']])),
 };

@@ -315,7 +315,7 @@ export interface PtRow {
   data: Uint8Array;
 }
 
-/** events the kernel could not record: one row per run of losses on a CPU (its ring buffer or syscall lane full), written in order when recording resumes there (or at stop) */
+/** events the kernel could not record: one row per run of losses of a table on a CPU (its syscall lane or the ring buffer full), written in order before that table's next row there (or at stop) */
 export interface GapRow {
   /** CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time */
   ts: bigint;
@@ -329,6 +329,8 @@ export interface GapRow {
   first_ts: bigint;
   /** latest ts the loss may cover */
   last_ts: bigint;
+  /** the table whose rows were lost, counted apart from the others' (syscall rows are lost when their CPU's lane is full, the others' when the ring buffer is); null in recordings before schema 5 */
+  table: 'syscall' | 'proc' | 'file' | 'net' | 'dns' | 'mem' | 'bio' | 'sample' | null;
 }
 
 /** detector alerts, live or from replay */

@@ -8,7 +8,7 @@ import {
 /** The version of these declarations: a column or an enum label added bumps it (types.ts,
  * `added`, `addedLabels`); files written under an older version are read with the newer
  * columns null (format/stored-schema.ts). */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const PATH_MAX = 4096;
 /** Alert severities, least to most severe: the alert table's enum, the detector API's type and
@@ -19,6 +19,11 @@ export const ARGV_MAX = 4096;
 /** How much of a DNS response the kernel side reads: A/AAAA answers written (rows), records looked
  * at, bytes read. A response with more sets answers_cut. */
 export const DNS_LIMITS = { answers: 8, records: 24, bytes: 2048 } as const;
+
+/** The tables whose rows the kernel side may lose, as gap.table names them: the kernel tables
+ * but gap, in id order from 1 (the programs count losses at a table's id less one, bpf/shared.h;
+ * a kernel table added later is a label added at the end). */
+export const LOSSY_TABLES = ['syscall', 'proc', 'file', 'net', 'dns', 'mem', 'bio', 'sample'] as const;
 
 const ts = followsTime(column('ts', u64, 'CLOCK_MONOTONIC nanoseconds from the kernel; the manifest maps it to wall time'));
 const seq = followsTime(column('seq', u64, 'global record order, unique within a recording'));
@@ -191,13 +196,15 @@ export const TABLES: readonly Table[] = [
   },
   {
     name: 'gap', id: 10, source: 'kernel',
-    doc: 'events the kernel could not record: one row per run of losses on a CPU (its ring buffer or syscall lane full), written in order when recording resumes there (or at stop)',
+    doc: 'events the kernel could not record: one row per run of losses of a table on a CPU (its syscall lane or the ring buffer full), written in order before that table\'s next row there (or at stop)',
     columns: [
       ts, seq,
       column('cpu', u16, 'CPU whose records were lost'),
       column('lost', u64, 'events lost'),
       followsTime(column('first_ts', u64, 'earliest ts the loss may cover')),
       followsTime(column('last_ts', u64, 'latest ts the loss may cover')),
+      added(5, 'table', enumOf(addedLabels(5, ...LOSSY_TABLES)),
+        'the table whose rows were lost, counted apart from the others\' (syscall rows are lost when their CPU\'s lane is full, the others\' when the ring buffer is); null in recordings before schema 5'),
     ],
   },
   {

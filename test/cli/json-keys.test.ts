@@ -50,7 +50,7 @@ describe('--json outputs use snake_case keys', () => {
     const result = {
       reason: 'duration', elapsedMs: 1000, bytesWritten: 10, bytesKept: 10, prunedSegments: 1, pruning: { totalMs: 2, maxMs: 2 }, peakRssBytes: 20, cpuUserMs: 3, cpuSystemMs: 4, unavailable: {},
       incidents: [{ path: 'incidents/20261202T142259.236Z-mark', reason: 'mark', triggerTime: '2026-12-02T14:22:59.236620481Z', triggers: 1, rows: 10, ms: 5, peakRssBytes: 30 }],
-      stats: { rows: { syscall: 5, gap: 0 }, lost: 0, ringBytes: 100, malformed: 0, batches: 1, drains: 2 },
+      stats: { rows: { syscall: 5, gap: 0 }, lost: 0, lostByTable: {}, ringBytes: 100, malformed: 0, batches: 1, drains: 2, kernelEvents: 5 },
       exit: { code: 0, signal: null },
     } as unknown as RecordResult;
     const json = summaryJson('out', result);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Field, Schema, Uint64, Utf8 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { schemaMismatch, storedSchema, type StoredSchema } from '../../src/format/stored-schema.js';
-import { Recording, SCHEMAS, TableFile } from '../../src/index.js';
+import { makeBatch } from '../../src/format/batch.js';
+import { Recording, SCHEMAS, TableFile, summarize } from '../../src/index.js';
 import { SyntheticClock, batchFromRows, rng, syntheticRows } from '../../src/testing/synthetic.js';
 import { cli, tempDir } from '../helpers.js';
 import { fixtureFile, narrowed, relabelled, storedSchemaOf, streamOf, tagged, unsealedWith } from './older.js';
@@ -31,7 +32,7 @@ const replaced = (s: Schema, name: string, f: Field): Schema => new Schema(s.fie
 describe('the stored schema rule', () => {
   it('takes the declaration as it is: the current version, every column, the declared labels', () => {
     const s = accepted(SCHEMAS.proc, SCHEMAS.proc);
-    expect([s.version, s.complete, s.checked]).toEqual([4, true, SCHEMAS.proc]);
+    expect([s.version, s.complete, s.checked]).toEqual([5, true, SCHEMAS.proc]);
     expect(s.present.every(Boolean)).toBe(true);
   });
 
@@ -70,7 +71,9 @@ describe('the stored schema rule', () => {
   });
 
   it('holds a file of the current version to the declaration exactly, and goes by the version it records', () => {
-    expect(refusal(tagged(PROC_V1, '4'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table: 16 columns, expected 20');
+    expect(refusal(tagged(PROC_V1, '5'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema differs from the declared table: 16 columns, expected 20');
+    // Schema 5 added nothing to proc: a file of version 4 has what the declaration has.
+    expect(accepted(tagged(SCHEMAS.proc, '4'), SCHEMAS.proc)).toMatchObject({ version: 4, complete: true });
     // Schema 3 added nothing to proc, schema 4 loginuid: a file of version 3 has version 2's columns.
     const v2 = without(SCHEMAS.proc, 'loginuid');
     expect(accepted(tagged(v2, '3'), SCHEMAS.proc)).toMatchObject({ version: 3, complete: false });
@@ -81,8 +84,8 @@ describe('the stored schema rule', () => {
     expect(refusal(replaced(SCHEMAS.proc, 'kind', relabelled(kind, 'fork,exec,exit')), SCHEMAS.proc)).toMatch(/column 6 kind has labels fork,exec,exit, expected fork,exec,exit,snapshot$/);
     expect(refusal(tagged(SCHEMAS.proc, '1'), SCHEMAS.proc)).toMatch(/as of schema version 1: 20 columns, expected 16$/);
     expect(accepted(tagged(PROC_V1, '1'), SCHEMAS.proc).version).toBe(1);
-    expect(refusal(tagged(SCHEMAS.proc, '5'), SCHEMAS.proc)).toBe("written under schema version 5, newer than this flightrec's 4: read it with a newer flightrec");
-    expect(refusal(tagged(SCHEMAS.proc, '4\n'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema version "4\\n" is not a version number');
+    expect(refusal(tagged(SCHEMAS.proc, '6'), SCHEMAS.proc)).toBe("written under schema version 6, newer than this flightrec's 5: read it with a newer flightrec");
+    expect(refusal(tagged(SCHEMAS.proc, '5\n'), SCHEMAS.proc)).toBe('corrupt Arrow stream: schema version "5\\n" is not a version number');
     for (const v of ['0', '02', '-1', '1.5', '', '9999999']) expect(refusal(tagged(PROC_V1, v), SCHEMAS.proc), v).toMatch(/^corrupt Arrow stream: schema version ".*" is not a version number$/);
   });
 
@@ -103,6 +106,32 @@ describe('the stored schema rule', () => {
   });
 });
 
+describe('a gap file of schema 4, before gap rows named their table', () => {
+  const GAP_V4 = tagged(without(SCHEMAS.gap, 'table'), '4');
+
+  it('is read with table null, and info counts its losses as of tables not named', () => {
+    expect(accepted(GAP_V4, SCHEMAS.gap)).toMatchObject({ version: 4, complete: false, present: [true, true, true, true, true, true, false] });
+    const lost = [3n, 40n, 500n];
+    const written = makeBatch('gap', {
+      ts: new BigUint64Array([10n, 20n, 30n]), seq: new BigUint64Array([1n, 2n, 3n]), cpu: new Uint16Array(lost.length), lost: new BigUint64Array(lost),
+      first_ts: new BigUint64Array([9n, 19n, 29n]), last_ts: new BigUint64Array([10n, 20n, 30n]),
+    });
+    const { dir } = unsealedWith('gap', streamOf(GAP_V4, [narrowed(written, GAP_V4)]));
+    const rec = Recording.open(dir);
+    try {
+      const read = [...rec.batches('gap')];
+      expect(read.map((b) => b.numRows)).toEqual([3]);
+      expect(read[0]!.getChild('table')!.nullCount).toBe(3);
+      expect([...read[0]!.getChild('lost')!]).toEqual(lost);
+      expect(summarize(rec)).toMatchObject({ gaps: 3, lost_events: '543', lost_by_table: { unknown: '543' } });
+    } finally {
+      rec.close();
+    }
+    const info = cli('info', dir);
+    expect(info.stdout, info.stderr).toMatch(/^losses {6}543 events lost in 3 gaps: 543 rows of tables not named \(recorded before schema 5\)$/m);
+  });
+});
+
 describe('table files refused by the rule', () => {
   const kind = PROC_V1.fields.find((f) => f.name === 'kind')!;
   const ppid = PROC_V1.fields.find((f) => f.name === 'ppid')!;
@@ -111,9 +140,9 @@ describe('table files refused by the rule', () => {
     ['enum labels of another order', replaced(PROC_V1, 'kind', relabelled(kind, 'exit,exec,fork')), /corrupt Arrow stream: .*: column 6 kind has labels exit,exec,fork, expected fork,exec,exit/],
     ['a label added later in a file of version 1', replaced(PROC_V1, 'kind', relabelled(kind, 'fork,exec,exit,snapshot')), /corrupt Arrow stream: .*: column 6 kind has labels fork,exec,exit,snapshot, expected fork,exec,exit/],
     ['a type changed', replaced(PROC_V1, 'ppid', new Field('ppid', new Uint64(), false, ppid.metadata)), /corrupt Arrow stream: .*: column 7 is ppid: Uint64, expected ppid: Uint32/],
-    ['a version newer than this build', tagged(SCHEMAS.proc, '5'), /written under schema version 5, newer than this flightrec's 4: read it with a newer flightrec/],
+    ['a version newer than this build', tagged(SCHEMAS.proc, '6'), /written under schema version 6, newer than this flightrec's 5: read it with a newer flightrec/],
     ['a version that is not a number', tagged(SCHEMAS.proc, '2; rm -rf'), /corrupt Arrow stream: schema version "2; rm -rf" is not a version number/],
-    ['the columns of version 4 under version 1', tagged(SCHEMAS.proc, '1'), /as of schema version 1: 20 columns, expected 16/],
+    ['the columns of version 5 under version 1', tagged(SCHEMAS.proc, '1'), /as of schema version 1: 20 columns, expected 16/],
   ];
   for (const [what, schema, why] of cases) {
     it(`${what}: one line naming the file, from the reader and from the CLI`, () => {

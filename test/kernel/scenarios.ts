@@ -73,6 +73,7 @@ const NET_OP = labels('net', 'op');
 const MEM_OP = labels('mem', 'op');
 const PROC_KIND = labels('proc', 'kind');
 const DNS_KIND = labels('dns', 'kind');
+const GAP_TABLE = labels('gap', 'table');
 const op = (names: readonly string[], r: Row): string => names[r.op as number]!;
 const TCP_ESTABLISHED = 1;
 
@@ -287,6 +288,11 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       // Losses add up while the ring or lane stays full: a gap row stands for a burst of them.
       expect(gaps.length).toBeLessThan(lost / 10);
       for (const g of gaps) expect((g.first_ts as bigint) <= (g.last_ts as bigint)).toBe(true);
+      // Each gap row names the table that lost rows, counted apart: syscall rows lost in their
+      // lanes, proc rows in the ring.
+      const lostIn = (t: string): number => gaps.filter((g) => GAP_TABLE[g.table as number] === t).reduce((n, g) => n + Number(g.lost), 0);
+      expect(lostIn('syscall') + lostIn('proc')).toBe(lost);
+      expect(lostIn('syscall')).toBeGreaterThan(0);
     },
   }),
 
