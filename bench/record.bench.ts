@@ -4,6 +4,7 @@
 // trace-cmd rows only where those are installed.
 //   npm run bench:record [-- --rounds 3 --keep --pin-recorder --workloads w1,w2,w3]
 //   npm run bench:record -- --paced 1000000,1500000,2000000,3000000 [--seconds 5 --rounds 3]
+//   ... --baseline DIR: also flightrec (defaults) as built in checkout DIR (before/after in one run)
 // Recorders: flightrec (syscall,proc tables, and the defaults), bare BPF (bench/bare: one 64 B
 // ring record per syscall, discarded — the kernel side's limit), perf record (raw_syscalls, and
 // the same tracepoints as flightrec's default tables), trace-cmd record (raw_syscalls).
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     /** Which of W1–W3 to run (comma-separated keys), all by default. */
     workloads: { type: 'string', default: 'w1,w2,w3' },
+    /** A checkout whose build (dist/, native/build/) runs as "flightrec baseline", with the defaults. */
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -42,6 +45,8 @@ if (rates?.some((r) => !(r > 0 && Number.isInteger(r)))) throw new Error(`--pace
 const ROOT = packageRoot();
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const BARE = join(ROOT, 'native', 'build', 'bare', 'bare');
+const BASELINE_CLI = values.baseline === undefined ? undefined : join(values.baseline, 'dist', 'src', 'cli', 'main.js');
+if (BASELINE_CLI && !existsSync(BASELINE_CLI)) throw new Error(`--baseline: ${BASELINE_CLI} is missing: build that checkout first`);
 const scratch = mkdtempSync(join(tmpdir(), 'flightrec-bench-'));
 /** How a recorder command starts: on CPU0 with --pin-recorder, wherever the scheduler puts it otherwise. */
 const RECORDER_CPU = values['pin-recorder'] ? ['taskset', '-c', '0'] : [];
@@ -103,12 +108,12 @@ function alone(w: Workload): Sample {
   return timing(run(onCpu1(w)).stderr);
 }
 
-/** flightrec with the default tables, or only the given ones. */
-function flightrec(w: Workload, tables?: string): Sample {
+/** flightrec (this build, or `cli`'s) with the default tables, or only the given ones. */
+function flightrec(w: Workload, tables?: string, cli = CLI): Sample {
   const out = outPath('fr', w);
   const summaryFile = `${out}.json`;
   const only = tables ? ['--tables', tables] : [];
-  const { stderr } = run([...RECORDER_CPU, process.execPath, CLI, 'record', '-q', ...only, '-o', out, '--summary-json', summaryFile, '--', ...onCpu1(w)]);
+  const { stderr } = run([...RECORDER_CPU, process.execPath, cli, 'record', '-q', ...only, '-o', out, '--summary-json', summaryFile, '--', ...onCpu1(w)]);
   const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
     stats: { rows: Record<string, number>; lost: number }; bytes_written: number; peak_rss_bytes: number; cpu_user_ms: number; cpu_system_ms: number;
   };
@@ -197,6 +202,7 @@ const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slic
 interface Recorder { name: string; run: (w: Workload) => Sample }
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const perfWorks = spawnSync('perf', ['--version']).status === 0;
+const baseline: Recorder[] = BASELINE_CLI ? [{ name: 'flightrec baseline', run: (w) => flightrec(w, undefined, BASELINE_CLI) }] : [];
 const traceCmdWorks = has('trace-cmd');
 if (!perfWorks) console.log('perf is not installed (apt-get install linux-perf): no perf rows');
 if (!traceCmdWorks) console.log('trace-cmd is not installed (apt-get install trace-cmd): no trace-cmd rows');
@@ -206,6 +212,7 @@ function fixedWorkloads(): void {
   const recorders: Recorder[] = [
     { name: 'flightrec syscall,proc', run: (w) => flightrec(w, 'syscall,proc') },
     { name: 'flightrec default', run: (w) => flightrec(w) },
+    ...baseline,
     { name: 'bare BPF', run: bare },
     ...(perfWorks ? [{ name: 'perf raw_syscalls', run: (w: Workload) => perf(w) }, { name: 'perf same tracepoints', run: (w: Workload) => perf(w, ['raw_syscalls:*', ...MORE_TRACEPOINTS]) }] : []),
     ...(traceCmdWorks ? [{ name: 'trace-cmd raw_syscalls', run: traceCmd }] : []),
@@ -250,6 +257,7 @@ function fixedWorkloads(): void {
 function paced(rates: number[]): void {
   const recorders: Recorder[] = [
     { name: 'flightrec default', run: (w) => flightrec(w) },
+    ...baseline,
     { name: 'bare BPF', run: bare },
     ...(traceCmdWorks ? [{ name: 'trace-cmd raw_syscalls', run: traceCmd }] : []),
   ];
