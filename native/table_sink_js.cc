@@ -6,20 +6,12 @@
 #include <cstring>
 #include <memory>
 
+#include "js_batch.h"
 #include "js_error.h"
 #include "table_sink.h"
 
 namespace flightrec_addon {
 namespace {
-
-size_t element_size(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
-    default: return 1;
-  }
-}
 
 using namespace flightrec;
 
@@ -70,22 +62,8 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
   Napi::Value Append(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int64_t rows = info[0].As<Napi::Number>().Int64Value();
-    Napi::Float64Array n = info[1].As<Napi::Float64Array>();
-    std::vector<FieldNode> nodes(n.ElementLength() / 2);
-    for (size_t i = 0; i < nodes.size(); i++) nodes[i] = {static_cast<int64_t>(n[2 * i]), static_cast<int64_t>(n[2 * i + 1])};
-    Napi::Array a = info[2].As<Napi::Array>();
-    std::vector<BodyPart> parts(a.Length());
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      // The typed array's own data pointer: its buffer may be a SharedArrayBuffer (batches read
-      // through the inflate pool), which napi_get_arraybuffer_info refuses.
-      napi_typedarray_type type;
-      size_t length = 0;
-      void* data = nullptr;
-      if (napi_get_typedarray_info(env, a.Get(i), &type, &length, &data, nullptr, nullptr) != napi_ok) {
-        throw Napi::TypeError::New(env, "TableSink.append: part " + std::to_string(i) + " is not a typed array");
-      }
-      parts[i] = {static_cast<const uint8_t*>(data), length * element_size(type)};
-    }
+    std::vector<FieldNode> nodes = FieldNodes(info[1].As<Napi::Float64Array>());
+    std::vector<BodyPart> parts = BodyParts(env, info[2].As<Napi::Array>(), "TableSink.append");
     int level = info[3].IsNull() ? kStored : info[3].As<Napi::Number>().Int32Value();
     guarded(env, [&] { sink_->append(rows, nodes, parts, level); });
     return env.Undefined();

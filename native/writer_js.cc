@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "js_batch.h"
 #include "js_error.h"
 #include "writer.h"
 
@@ -15,15 +16,6 @@ namespace flightrec_addon {
 namespace {
 
 using namespace flightrec;
-
-size_t element_size(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
-    default: return 1;
-  }
-}
 
 Napi::Value TsText(Napi::Env env, const std::optional<uint64_t>& ts) {
   return ts ? Napi::String::New(env, std::to_string(*ts)) : env.Null();
@@ -79,23 +71,9 @@ class WriterJs : public Napi::ObjectWrap<WriterJs> {
     WriteBatch b;
     b.table = info[0].As<Napi::String>().Utf8Value();
     b.rows = info[1].As<Napi::Number>().Int64Value();
-    Napi::Float64Array n = info[2].As<Napi::Float64Array>();
-    b.nodes.resize(n.ElementLength() / 2);
-    for (size_t i = 0; i < b.nodes.size(); i++) b.nodes[i] = {static_cast<int64_t>(n[2 * i]), static_cast<int64_t>(n[2 * i + 1])};
-    Napi::Array a = info[3].As<Napi::Array>();
-    b.copies.resize(a.Length());
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      // The typed array's own data pointer: its buffer may be a SharedArrayBuffer (batches read
-      // through the inflate pool), which napi_get_arraybuffer_info refuses.
-      napi_typedarray_type type;
-      size_t length = 0;
-      void* data = nullptr;
-      if (napi_get_typedarray_info(env, a.Get(i), &type, &length, &data, nullptr, nullptr) != napi_ok) {
-        throw Napi::TypeError::New(env, "Writer.append: part " + std::to_string(i) + " is not a typed array");
-      }
-      const auto* p = static_cast<const uint8_t*>(data);
-      b.copies[i].assign(p, p + length * element_size(type));
-    }
+    b.nodes = FieldNodes(info[2].As<Napi::Float64Array>());
+    // Copied: the caller's buffers are free once append returns.
+    for (const BodyPart& p : BodyParts(env, info[3].As<Napi::Array>(), "Writer.append")) b.copies.emplace_back(p.p, p.p + p.n);
     for (const auto& c : b.copies) b.parts.push_back({c.data(), c.size()});
     b.level = info[4].IsNull() ? kStored : info[4].As<Napi::Number>().Int32Value();
     writer_->submit(std::move(b));
