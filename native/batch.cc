@@ -75,17 +75,18 @@ void Stage::hold(size_t n, uint64_t now) {
   held_ += n;
 }
 
-void Stage::append(const Row* rows, size_t n, size_t max_rows) {
-  held_ -= n;
+void Stage::append(const Row* rows, size_t n, size_t copied, size_t max_rows) {
+  held_ -= n - copied;
   decoded_ += n;
-  while (n > 0) {
+  for (size_t left = n; left > 0;) {
     if (batches_.empty() || batches_.back()->rows == max_rows) batches_.push_back(open_batch(table_, max_rows));
     Batch& b = *batches_.back();
-    size_t k = std::min(n, max_rows - b.rows);
+    size_t k = std::min(left, max_rows - b.rows);
     append_rows(b, rows, k);
     rows += k;
-    n -= k;
+    left -= k;
   }
+  drop_copied(copied);
 }
 
 size_t Stage::copy(const Row* rows, size_t n, uint64_t now) {
@@ -114,6 +115,18 @@ std::vector<std::unique_ptr<Batch>> Stage::take(uint64_t watermark, size_t max_r
 }
 
 void Stage::take_copied(std::vector<std::unique_ptr<Batch>>& out, uint64_t watermark, size_t max_rows) {
+  const std::vector<Row> rows = copied_until(watermark);
+  for (size_t i = 0; i < rows.size(); i += max_rows) {
+    size_t k = std::min(max_rows, rows.size() - i);
+    auto b = open_batch(table_, k);
+    append_rows(*b, rows.data() + i, k);
+    close_batch(*b);
+    out.push_back(std::move(b));
+  }
+  drop_copied(rows.size());
+}
+
+std::vector<Row> Stage::copied_until(uint64_t watermark) {
   auto before = [](const Staged& a, const Staged& b) { return a.ts != b.ts ? a.ts < b.ts : a.seq < b.seq; };
   if (!std::is_sorted(recs_.begin(), recs_.end(), before))
     std::stable_sort(recs_.begin(), recs_.end(), before);
@@ -121,13 +134,11 @@ void Stage::take_copied(std::vector<std::unique_ptr<Batch>>& out, uint64_t water
                               [](uint64_t w, const Staged& s) { return w < s.ts; }) - recs_.begin();
   std::vector<Row> rows(n);
   for (size_t i = 0; i < n; i++) rows[i] = {arena_.data() + recs_[i].off, recs_[i].seq, recs_[i].len};
-  for (size_t i = 0; i < n; i += max_rows) {
-    size_t k = std::min(max_rows, n - i);
-    auto b = open_batch(table_, k);
-    append_rows(*b, rows.data() + i, k);
-    close_batch(*b);
-    out.push_back(std::move(b));
-  }
+  return rows;
+}
+
+void Stage::drop_copied(size_t n) {
+  if (n == 0) return;
   if (n == recs_.size()) {
     arena_.clear();
     recs_.clear();

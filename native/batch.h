@@ -85,7 +85,8 @@ struct Staged {
 // The rows of one table waiting to be handed over, in one of three places: decoded already
 // (rows given in order, decoded where they were: the syscall lanes), held (numbered, still
 // where they were), or copied into the stage's arena, whole, so that a batch can be built in
-// (ts, seq) order from records that arrived out of it. Decoded rows come before copied ones.
+// (ts, seq) order from records that arrived out of it. Decoded rows come before copied ones:
+// whoever appends rows merges in the copied ones as old (copied_until).
 class Stage {
  public:
   explicit Stage(const fr_table_desc* t) : table_(t) {}
@@ -94,13 +95,16 @@ class Stage {
   bool add(const uint8_t* rec, size_t len, uint64_t seq, uint64_t now);
   // `n` more rows, numbered at `now`, wait where they are until append() or copy().
   void hold(size_t n, uint64_t now);
-  // Decodes `n` held rows, in (ts, seq) order and after every row decoded so far, into
-  // batches of at most `max_rows` rows.
-  void append(const Row* rows, size_t n, size_t max_rows);
+  // Decodes `n` rows, in (ts, seq) order and after every row decoded so far, into batches of
+  // at most `max_rows` rows: held rows, and the first `copied` of copied_until()'s, which go.
+  void append(const Row* rows, size_t n, size_t copied, size_t max_rows);
   // Copies `n` held rows in, as add() does; the number too short for the table.
   size_t copy(const Row* rows, size_t n, uint64_t now);
   size_t size() const { return recs_.size() + decoded_ + held_; }
   size_t copied() const { return recs_.size(); }
+  // The copied records with ts <= watermark, in (ts, seq) order: rows into the arena, valid
+  // until the stage next changes.
+  std::vector<Row> copied_until(uint64_t watermark);
   // Adds `base` to the numbers of the copied records from the `from`th on.
   void renumber(size_t from, uint64_t base);
   // When the oldest row still waiting here was added (or last left behind by take).
@@ -112,6 +116,7 @@ class Stage {
 
  private:
   void take_copied(std::vector<std::unique_ptr<Batch>>& out, uint64_t watermark, size_t max_rows);
+  void drop_copied(size_t n);
 
   const fr_table_desc* table_;
   Buffer arena_;

@@ -105,12 +105,11 @@ int Consumer::drain() {
 
 // Decodes the syscall rows with ts <= watermark straight from the lanes and gives their slots
 // back; the younger wait there. When a lane is crowded (or, should it ever be, out of ts
-// order) its rows are copied out instead, as the ring's are, for the stage to sort: every
-// lane's, and until the stage has handed every copied row over, since copied and in-place
-// rows are not merged.
+// order) every lane's rows are copied out instead, as the ring's are, for the stage to sort;
+// the next drains merge what is left of them with the lanes.
 void Consumer::decode_lanes(uint64_t watermark) {
   Stage& s = stage_of(FR_TABLE_SYSCALL);
-  if (lanes_->in_order() && !lanes_->crowded() && s.copied() == 0) {
+  if (lanes_->in_order() && !lanes_->crowded()) {
     lanes_->decode(watermark, s, opts_.batch_rows);
     return;
   }
@@ -143,8 +142,8 @@ void Consumer::run() {
   // The programs are detached: what is in the ring now is all there will be.
   now_ = monotonic_ns();
   drain();
-  decode_lanes(UINT64_MAX);
   take_user_records();
+  decode_lanes(UINT64_MAX);
   stage_unreported_losses();
   stage_open_fd_totals();
   stage_unfinished_bios();

@@ -1,8 +1,8 @@
 // The consumer thread: drains the per-CPU syscall lanes and the ring buffer every drain
 // interval (or sooner, when records wake it), numbers the records (seq), stages them per
 // table (syscall rows decoded in place, lane_reader.h), and hands finished batches over in
-// (ts, seq) order. At stop it adds the losses and byte totals the
-// programs could not write, and ends. Plain C++: what it hands over goes to a callback.
+// (ts, seq) order. At stop it adds the losses and byte totals the programs could not write,
+// and ends. Plain C++: what it hands over goes to a callback.
 #pragma once
 
 #include <atomic>
@@ -99,10 +99,10 @@ class Consumer {
   uint64_t now_ = 0;
   // The number of the next record. Records are numbered here, in the order they are drained:
   // the ring buffer keeps the order records were reserved in, a lane the order of its CPU's
-  // syscalls, and at each drain the lanes' new records are numbered before the ring's (drain()). A counter in the kernel would cost every
-  // record an atomic on one cache line shared by all CPUs, and needs Linux 5.12. Atomic here
-  // only so that reserve_seqs() can take numbers from another thread (uncontended: the
-  // consumer's own core keeps the line).
+  // syscalls, and at each drain the lanes' new records are numbered before the ring's
+  // (drain()). A counter in the kernel would cost every record an atomic on one cache line
+  // shared by all CPUs, and needs Linux 5.12. Atomic here only so that reserve_seqs() can take
+  // numbers from another thread (uncontended: the consumer's own core keeps the line).
   std::atomic<uint64_t> seq_{0};
   bool numbering_later_ = false;  // while drain() reads the ring: records take numbers from 0...
   uint64_t numbered_later_ = 0;   // ...up to this, moved after the lanes' at the end of the drain

@@ -37,15 +37,26 @@ bool LaneReader::crowded() const {
   return false;
 }
 
+// Lane `l`'s records [from, to) as rows, numbered.
+void LaneReader::rows_of(const Lane& l, uint64_t from, uint64_t to, std::vector<Row>& out) const {
+  size_t b = 0;
+  for (uint64_t i = from; i < to; i++) {
+    while (b + 1 < l.blocks.size() && l.blocks[b + 1].first <= i) b++;
+    out.push_back({reinterpret_cast<const uint8_t*>(at(l, i)), l.blocks[b].seq + (i - l.blocks[b].first), sizeof(fr_syscall_event)});
+  }
+}
+
 void LaneReader::decode(uint64_t watermark, Stage& stage, size_t max_rows) {
-  // Each lane's next record in the merge, and where its eligible records end.
-  struct Cursor {
-    uint64_t ts, seq, i, end;
-    size_t lane, block;
+  // The runs to merge, each in (ts, seq) order: every lane's records up to the watermark, and
+  // the records copied out of crowded lanes earlier that are as old.
+  struct Run {
+    const Row* at;
+    const Row* end;
   };
-  auto after = [](const Cursor& a, const Cursor& b) { return a.ts != b.ts ? a.ts > b.ts : a.seq > b.seq; };
-  std::vector<Cursor> heap;  // the earliest on top
+  const std::vector<Row> copied = stage.copied_until(watermark);
   std::vector<uint64_t> ends(lanes_.size());
+  std::vector<std::pair<size_t, size_t>> spans;
+  runs_.clear();
   for (size_t k = 0; k < lanes_.size(); k++) {
     const Lane& l = lanes_[k];
     uint64_t lo = l.tail, hi = l.numbered;  // the first numbered record younger than the watermark
@@ -55,43 +66,43 @@ void LaneReader::decode(uint64_t watermark, Stage& stage, size_t max_rows) {
       else hi = mid;
     }
     ends[k] = lo;
-    if (lo > l.tail) heap.push_back({at(l, l.tail)->hdr.ts, l.blocks.front().seq + (l.tail - l.blocks.front().first), l.tail, lo, k, 0});
+    const size_t begin = runs_.size();
+    rows_of(l, l.tail, lo, runs_);
+    if (runs_.size() > begin) spans.push_back({begin, runs_.size()});
   }
-  std::make_heap(heap.begin(), heap.end(), after);
-  rows_.clear();
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), after);
-    Cursor c = heap.back();
-    heap.pop_back();
-    const Lane& l = lanes_[c.lane];
-    // This lane's records, as long as they come before every other lane's next.
-    for (;;) {
-      rows_.push_back({reinterpret_cast<const uint8_t*>(at(l, c.i)), c.seq, sizeof(fr_syscall_event)});
-      if (++c.i == c.end) break;
-      while (c.block + 1 < l.blocks.size() && l.blocks[c.block + 1].first <= c.i) c.block++;
-      c.seq = l.blocks[c.block].seq + (c.i - l.blocks[c.block].first);
-      c.ts = at(l, c.i)->hdr.ts;
-      if (!heap.empty() && after(c, heap.front())) {
-        heap.push_back(c);
+  std::vector<Run> heap;  // the earliest on top
+  for (auto [b, e] : spans) heap.push_back({runs_.data() + b, runs_.data() + e});
+  if (!copied.empty()) heap.push_back({copied.data(), copied.data() + copied.size()});
+  if (heap.empty()) return;
+  if (heap.size() == 1) {  // one busy CPU: nothing to merge
+    stage.append(heap[0].at, heap[0].end - heap[0].at, copied.size(), max_rows);
+  } else {
+    auto ts = [](const Row* r) { return reinterpret_cast<const fr_header*>(r->rec)->ts; };
+    auto after = [&](const Run& a, const Run& b) {
+      return ts(a.at) != ts(b.at) ? ts(a.at) > ts(b.at) : a.at->seq > b.at->seq;
+    };
+    std::make_heap(heap.begin(), heap.end(), after);
+    rows_.clear();
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), after);
+      Run r = heap.back();
+      heap.pop_back();
+      // This run's rows, as long as they come before every other run's next.
+      do rows_.push_back(*r.at++);
+      while (r.at != r.end && (heap.empty() || !after(r, heap.front())));
+      if (r.at != r.end) {
+        heap.push_back(r);
         std::push_heap(heap.begin(), heap.end(), after);
-        break;
       }
     }
+    stage.append(rows_.data(), rows_.size(), copied.size(), max_rows);
   }
-  if (rows_.empty()) return;
-  stage.append(rows_.data(), rows_.size(), max_rows);
   for (size_t k = 0; k < lanes_.size(); k++) give_back(lanes_[k], ends[k]);
 }
 
 size_t LaneReader::copy(Stage& stage, uint64_t now) {
   rows_.clear();
-  for (const Lane& l : lanes_) {
-    size_t b = 0;
-    for (uint64_t i = l.tail; i < l.numbered; i++) {
-      while (b + 1 < l.blocks.size() && l.blocks[b + 1].first <= i) b++;
-      rows_.push_back({reinterpret_cast<const uint8_t*>(at(l, i)), l.blocks[b].seq + (i - l.blocks[b].first), sizeof(fr_syscall_event)});
-    }
-  }
+  for (const Lane& l : lanes_) rows_of(l, l.tail, l.numbered, rows_);
   const size_t too_short = stage.copy(rows_.data(), rows_.size(), now);
   for (Lane& l : lanes_) give_back(l, l.numbered);
   in_order_ = true;

@@ -30,10 +30,11 @@ class LaneReader {
   // lane too small for that (many CPUs, a small --ring-size) had better be emptied now.
   bool crowded() const;
   // Decodes the numbered records with ts <= watermark into `stage` (batches of at most
-  // `max_rows`) in (ts, seq) order and gives their slots back. The lanes must be in order.
+  // `max_rows`), merged in (ts, seq) order with the stage's copied records as old, and gives
+  // their slots back. The lanes must be in order.
   void decode(uint64_t watermark, Stage& stage, size_t max_rows);
-  // Copies every numbered record into `stage` and gives the slots back; the number too short
-  // for the table.
+  // Copies every numbered record into `stage` (to sort with the rest) and gives the slots
+  // back; the number too short for the table.
   size_t copy(Stage& stage, uint64_t now);
 
  private:
@@ -53,12 +54,13 @@ class LaneReader {
   const fr_syscall_event* at(const Lane& l, uint64_t i) const {
     return reinterpret_cast<const fr_syscall_event*>(l.slots + (i & (slots_ - 1)) * FR_LANE_SLOT);
   }
+  void rows_of(const Lane& l, uint64_t from, uint64_t to, std::vector<Row>& out) const;
   void give_back(Lane& l, uint64_t upto);
 
   uint32_t slots_;
   std::vector<Lane> lanes_;
   bool in_order_ = true;
-  std::vector<Row> rows_;  // reused between drains
+  std::vector<Row> runs_, rows_;  // reused between drains
 };
 
 }  // namespace flightrec
