@@ -67,6 +67,13 @@ struct Batch {
   std::vector<Column> columns;
 };
 
+// A record to decode: where it is (it is only read), its number and its length.
+struct Row {
+  const uint8_t* rec;
+  uint64_t seq;
+  uint32_t len;
+};
+
 // One record, staged: where it is in the stage's arena and its sort key.
 struct Staged {
   uint64_t ts;
@@ -75,31 +82,58 @@ struct Staged {
   uint32_t len;
 };
 
-// Records of one table waiting to become a batch. Records are kept whole, so a batch can be
-// built in (ts, seq) order from records that arrived out of it.
+// The rows of one table waiting to be handed over, in one of three places: decoded already
+// (rows given in order, decoded where they were: the syscall lanes), held (numbered, still
+// where they were), or copied into the stage's arena, whole, so that a batch can be built in
+// (ts, seq) order from records that arrived out of it. Decoded rows come before copied ones:
+// whoever appends rows merges in the copied ones as old (copied_until).
 class Stage {
  public:
   explicit Stage(const fr_table_desc* t) : table_(t) {}
   // Copies a record in at time `now`, numbered `seq` (its header's own, or the consumer's);
   // false when it is too short for its table.
   bool add(const uint8_t* rec, size_t len, uint64_t seq, uint64_t now);
-  size_t size() const { return recs_.size(); }
-  // When the oldest record still waiting here was added (or last left behind by take).
+  // `n` more rows, numbered at `now`, wait where they are until append() or copy().
+  void hold(size_t n, uint64_t now);
+  // Decodes `n` rows, in (ts, seq) order and after every row decoded so far, into batches of
+  // at most `max_rows` rows: held rows, and the first `copied` of copied_until()'s, which go.
+  void append(const Row* rows, size_t n, size_t copied, size_t max_rows);
+  // Copies `n` held rows in, as add() does; the number too short for the table.
+  size_t copy(const Row* rows, size_t n, uint64_t now);
+  size_t size() const { return recs_.size() + decoded_ + held_; }
+  size_t copied() const { return recs_.size(); }
+  // The copied records with ts <= watermark, in (ts, seq) order: rows into the arena, valid
+  // until the stage next changes.
+  std::vector<Row> copied_until(uint64_t watermark);
+  // Adds `base` to the numbers of the copied records from the `from`th on.
+  void renumber(size_t from, uint64_t base);
+  // When the oldest row still waiting here was added (or last left behind by take).
   uint64_t waiting_since() const { return waiting_since_; }
-  // Takes the records with ts <= watermark, in (ts, seq) order, as batches of at most
-  // `max_rows` rows; the others wait for the next take.
+  // Takes the decoded rows and the copied records with ts <= watermark, in (ts, seq) order,
+  // as batches of at most `max_rows` rows; the others wait for the next take.
   std::vector<std::unique_ptr<Batch>> take(uint64_t watermark, size_t max_rows, uint64_t now);
   const fr_table_desc* table() const { return table_; }
 
  private:
+  void take_copied(std::vector<std::unique_ptr<Batch>>& out, uint64_t watermark, size_t max_rows);
+  void drop_copied(size_t n);
+
   const fr_table_desc* table_;
   Buffer arena_;
   std::vector<Staged> recs_;
+  std::vector<std::unique_ptr<Batch>> batches_;  // decoded; the last one may still take rows
+  size_t decoded_ = 0;
+  size_t held_ = 0;
   uint64_t waiting_since_ = 0;
 };
 
-// Decodes `recs` (in order) into a batch of `table`.
-std::unique_ptr<Batch> build_batch(const fr_table_desc* table, const uint8_t* arena, const Staged* recs, size_t n);
+// A batch of `table` with room for `rows` rows in its fixed-width columns: rows appended up to
+// that many never move its buffers.
+std::unique_ptr<Batch> open_batch(const fr_table_desc* table, size_t rows);
+// Decodes `n` rows (in order) after the batch's rows.
+void append_rows(Batch& b, const Row* rows, size_t n);
+// Ends a batch: a column without nulls gets no validity buffer.
+void close_batch(Batch& b);
 
 // Appends `s` (n bytes) as UTF-8, each invalid sequence replaced by U+FFFD.
 void append_utf8(Buffer& out, const uint8_t* s, size_t n);

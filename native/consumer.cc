@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "lane_reader.h"
 
 namespace flightrec {
 namespace {
@@ -63,7 +64,8 @@ void Consumer::add(const uint8_t* rec, size_t size) {
   const auto* h = reinterpret_cast<const fr_header*>(rec);
   for (auto& s : stages_) {
     if (s.table()->id != h->table) continue;
-    if (!s.add(rec, size, seq_.fetch_add(1, std::memory_order_relaxed), now_)) {
+    const uint64_t seq = numbering_later_ ? numbered_later_++ : seq_.fetch_add(1, std::memory_order_relaxed);
+    if (!s.add(rec, size, seq, now_)) {
       stats_.malformed++;
       return;
     }
@@ -84,21 +86,50 @@ void Consumer::add(const uint8_t* rec, size_t size) {
   stats_.malformed++;
 }
 
-// Takes every record the syscall lanes hold and gives their slots back to the kernel.
-void Consumer::drain_lanes() {
-  const uint32_t slots = programs_.lane_slots();
-  for (int cpu = 0; cpu < programs_.ncpus(); cpu++) {
-    fr_lane_pos& pos = programs_.lane_pos()[cpu];
-    uint64_t head = __atomic_load_n(&pos.head, __ATOMIC_ACQUIRE);
-    uint64_t tail = pos.tail;  // written by this thread only
-    const uint8_t* lane = programs_.lanes() + static_cast<size_t>(cpu) * slots * FR_LANE_SLOT;
-    stats_.ring_bytes += (head - tail) * sizeof(fr_syscall_event);
-    for (; tail < head; tail++) add(lane + (tail & (slots - 1)) * FR_LANE_SLOT, sizeof(fr_syscall_event));
-    __atomic_store_n(&pos.tail, tail, __ATOMIC_RELEASE);
+Stage& Consumer::stage_of(uint8_t table) {
+  for (auto& s : stages_)
+    if (s.table()->id == table) return s;
+  fail("no stage for table " + std::to_string(table), 0);
+}
+
+// Takes what the ring holds and numbers what the syscall lanes gained (their rows wait in
+// their slots for decode_lanes); what ring_buffer__consume returned. The ring is read first: a
+// record in it was published after the syscall row its exit wrote to a lane, so that row is
+// seen here too; the ring's records are then numbered after every lane's, so that a syscall
+// row comes before the rows its exit wrote to the ring, whichever turn it is.
+int Consumer::drain() {
+  std::vector<size_t> from;
+  for (auto& s : stages_) from.push_back(s.copied());
+  numbering_later_ = true;
+  numbered_later_ = 0;
+  int err = ring_buffer__consume(rb_);
+  numbering_later_ = false;
+  const uint64_t n = lanes_->number(seq_);
+  stats_.ring_bytes += n * sizeof(fr_syscall_event);
+  stats_.rows[FR_TABLE_SYSCALL] += n;
+  stage_of(FR_TABLE_SYSCALL).hold(n, now_);
+  const uint64_t base = seq_.fetch_add(numbered_later_, std::memory_order_relaxed);
+  for (size_t i = 0; i < stages_.size(); i++) stages_[i].renumber(from[i], base);
+  return err;
+}
+
+// Decodes the syscall rows with ts <= watermark straight from the lanes and gives their slots
+// back; the younger wait there. When a lane is crowded (or, should it ever be, out of ts
+// order) every lane's rows are copied out instead, as the ring's are, for the stage to sort;
+// the next drains merge what is left of them with the lanes.
+void Consumer::decode_lanes(uint64_t watermark) {
+  Stage& s = stage_of(FR_TABLE_SYSCALL);
+  if (lanes_->in_order() && !lanes_->crowded()) {
+    lanes_->decode(watermark, s, opts_.batch_rows);
+    return;
   }
+  const size_t too_short = lanes_->copy(s, now_);
+  stats_.rows[FR_TABLE_SYSCALL] -= too_short;
+  stats_.malformed += too_short;
 }
 
 void Consumer::run() {
+  lanes_ = std::make_unique<LaneReader>(programs_.lanes(), programs_.lane_pos(), programs_.ncpus(), programs_.lane_slots());
   int epfd = ring_buffer__epoll_fd(rb_);
   while (!stopping_.load()) {
     // Records are mostly submitted without a wake-up: this sleeps until one (one record in
@@ -111,20 +142,18 @@ void Consumer::run() {
     // younger. Read after, a drain slowed down (a busy host) would let older records wait
     // past the hold and be handed over out of order.
     now_ = monotonic_ns();
-    // Lanes first: a syscall row is then numbered before the rows its exit wrote to the ring
-    // at the same instant.
-    drain_lanes();
-    int err = ring_buffer__consume(rb_);
+    int err = drain();
     if (err < 0 && err != -EINTR) break;
+    decode_lanes(now_ - opts_.hold_ns);
     stats_.drains++;
     take_user_records();
     if (!opts_.hold_for_user || user_given_.load()) flush(false);
   }
   // The programs are detached: what is in the ring now is all there will be.
   now_ = monotonic_ns();
-  drain_lanes();
-  ring_buffer__consume(rb_);
+  drain();
   take_user_records();
+  decode_lanes(UINT64_MAX);
   stage_unreported_losses();
   stage_open_fd_totals();
   stage_unfinished_bios();
@@ -149,7 +178,7 @@ void Consumer::take_user_records() {
   if (records.empty()) return;
   // Every fork before /proc was read is in the ring by now: take them first, so that a
   // process forked since start is known by its fork row and not taken for one that was running.
-  ring_buffer__consume(rb_);
+  drain();
   for (const auto& r : records) {
     const auto* h = reinterpret_cast<const fr_header*>(r.data());
     if (h->table == FR_TABLE_PROC && forked_.count(h->pid)) continue;

@@ -1,8 +1,9 @@
 // The consumer thread: drains the per-CPU syscall lanes and the ring buffer every drain
 // interval (or sooner, when records wake it), numbers the records (seq), stages them per
-// table, and hands finished batches over in (ts, seq) order. At stop it adds the losses and byte totals the
-// programs could not write, and ends. Plain C++: what it hands over goes to a writer thread
-// (writer.h) or, for the tables JavaScript looks at, to a callback.
+// table (syscall rows decoded in place, lane_reader.h), and hands finished batches over in
+// (ts, seq) order. At stop it adds the losses and byte totals the programs could not write,
+// and ends. Plain C++: what it hands over goes to a writer thread (writer.h) or, for the
+// tables JavaScript looks at, to a callback.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,8 @@
 struct ring_buffer;
 
 namespace flightrec {
+
+class LaneReader;
 
 struct ConsumerOptions {
   uint32_t batch_rows = 65536;
@@ -81,7 +84,9 @@ class Consumer {
   static int on_record(void* ctx, void* data, size_t size);
   void run();
   void add(const uint8_t* rec, size_t size);
-  void drain_lanes();
+  Stage& stage_of(uint8_t table);
+  int drain();
+  void decode_lanes(uint64_t watermark);
   template <class Event> void add_written(Event& e, uint8_t table, uint64_t ts);
   void stage_open_fd_totals();
   void stage_unfinished_bios();
@@ -99,14 +104,17 @@ class Consumer {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::vector<Stage> stages_;
+  std::unique_ptr<LaneReader> lanes_;  // the consumer thread's
   uint64_t now_ = 0;
   // The number of the next record. Records are numbered here, in the order they are drained:
   // the ring buffer keeps the order records were reserved in, a lane the order of its CPU's
-  // syscalls, and lanes are drained before the ring. A counter in the kernel would cost every
-  // record an atomic on one cache line shared by all CPUs, and needs Linux 5.12. Atomic here
-  // only so that reserve_seqs() can take numbers from another thread (uncontended: the
-  // consumer's own core keeps the line).
+  // syscalls, and at each drain the lanes' new records are numbered before the ring's
+  // (drain()). A counter in the kernel would cost every record an atomic on one cache line
+  // shared by all CPUs, and needs Linux 5.12. Atomic here only so that reserve_seqs() can take
+  // numbers from another thread (uncontended: the consumer's own core keeps the line).
   std::atomic<uint64_t> seq_{0};
+  bool numbering_later_ = false;  // while drain() reads the ring: records take numbers from 0...
+  uint64_t numbered_later_ = 0;   // ...up to this, moved after the lanes' at the end of the drain
   Stats stats_;
   std::mutex user_mu_;
   std::vector<std::vector<uint8_t>> user_records_;
