@@ -78,7 +78,7 @@ describe.runIf(run)('flightrec as a service', () => {
     expect(after.stderr).toMatch(/no recorder is running for it/);
   }, 120_000);
 
-  it.each([[[] as string[], '256M'], [['--detect'], '528M']])('with --max-memory stays below it: record --all %j', (flags, max) => {
+  it.each([[[] as string[], '320M'], [['--detect'], '592M']])('with --max-memory stays below it: record --all %j', (flags, max) => {
     const work = tempDir();
     const summary = join(work, 'summary.json');
     const r = cli('record', '-q', '--all', '--duration', '3s', '--max-memory', max, ...flags, '-o', join(work, 'rec'), '--summary-json', summary);
