@@ -203,9 +203,21 @@ interface Recorder { name: string; run: (w: Workload) => Sample }
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const perfWorks = spawnSync('perf', ['--version']).status === 0;
 const baseline: Recorder[] = BASELINE_CLI ? [{ name: 'flightrec baseline', run: (w) => flightrec(w, undefined, BASELINE_CLI) }] : [];
-const traceCmdWorks = has('trace-cmd');
+/** trace-cmd installed, and able to trace here (a kernel without the function tracer refuses the
+ * ftrace filter it resets, and trace-cmd then records nothing): the reason it cannot, if not. */
+function traceCmdProblem(): string | undefined {
+  if (!has('trace-cmd')) return 'trace-cmd is not installed (apt-get install trace-cmd)';
+  const out = join(scratch, 'trace-probe.dat');
+  const r = spawnSync('trace-cmd', ['record', '-e', 'raw_syscalls', '-d', '--no-filter', '-o', out, '--', 'true'], { encoding: 'utf8' });
+  restoreTracing();
+  rmSync(out, { force: true });
+  if (r.status === 0) return undefined;
+  return `trace-cmd cannot trace on this kernel (${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-2).join(' ').replace(/\s+/g, ' ')})`;
+}
+const traceCmdWhyNot = traceCmdProblem();
+const traceCmdWorks = traceCmdWhyNot === undefined;
 if (!perfWorks) console.log('perf is not installed (apt-get install linux-perf): no perf rows');
-if (!traceCmdWorks) console.log('trace-cmd is not installed (apt-get install trace-cmd): no trace-cmd rows');
+if (traceCmdWhyNot) console.log(`${traceCmdWhyNot}: no trace-cmd rows`);
 if (!existsSync(BARE)) throw new Error(`${BARE} is missing: run npm run build`);
 
 function fixedWorkloads(): void {
