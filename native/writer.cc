@@ -41,6 +41,7 @@ void Writer::open(int dir_fd, std::string name, std::string display) {
   queued_batches_.clear();
   open_max_batches_ = 0;
   queued_open_ = true;
+  queued_opens_++;
   Job j{Job::kOpen};
   j.dir_fd = dir_fd;
   j.name = std::move(name);
@@ -117,7 +118,8 @@ void Writer::close() {
 
 Writer::Stats Writer::stats() {
   std::lock_guard<std::mutex> lock(mu_);
-  return {sealed_bytes_ + open_bytes_, open_bytes_, open_max_batches_, queued_bytes_, rows_not_written_, error_.has_value()};
+  const uint64_t open = queued_open_ && done_opens_ == queued_opens_ ? open_bytes_ : 0;
+  return {sealed_bytes_ + open_bytes_, open, open_max_batches_, queued_bytes_, rows_not_written_, error_.has_value()};
 }
 
 Writer::Segment::~Segment() {
@@ -177,6 +179,8 @@ void Writer::do_open(Job& j) {
   segment_->dir_fd = j.dir_fd;
   segment_->name = std::move(j.name);
   segment_->display = std::move(j.display);
+  std::lock_guard<std::mutex> lock(mu_);
+  done_opens_++;
 }
 
 void Writer::do_batch(WriteBatch& b) {

@@ -142,7 +142,10 @@ class Writer {
   std::optional<Error> error_;
   std::vector<SealedSegment> sealed_;
   uint64_t sealed_bytes_ = 0;  // bytes of the segments in sealed_
-  uint64_t open_bytes_ = 0;
+  uint64_t open_bytes_ = 0;    // bytes written to the segment the thread writes
+  // Segments opened as jobs are queued, and as the thread does them: until the thread reaches
+  // the segment opened last, that one has no bytes written (open_bytes_ are an older one's).
+  uint64_t queued_opens_ = 0, done_opens_ = 0;
 
   std::unique_ptr<Segment> segment_;  // the thread's
   std::thread thread_;

@@ -173,7 +173,7 @@ export class RecordingWriter {
 
   /**
    * Makes the next segment's directory and sends the batches given from now on there, starting
-   * with its carried ones; the writer thread seals the segment open before, if any, first.
+   * with its carried ones; the writer thread seals the segment it had open, if any, first.
    */
   private nextSegment(): void {
     const openedMs = this.now();
@@ -185,7 +185,6 @@ export class RecordingWriter {
     } finally {
       made.close();
     }
-    if (this.segment) this.sealing.push(this.segment);
     this.segment = { index, dir, openedAt: new Date(openedMs).toISOString(), openedMs };
     for (const [t, b] of this.carried?.() ?? []) this.write(t, b);
   }
@@ -246,19 +245,18 @@ export class RecordingWriter {
     if (!seg) return;
     const stats = this.writer.stats();
     seg.bytes = stats.openBytes + stats.queuedBytes;
+    this.segment = undefined;
+    this.sealing.push(seg);
+    // Before the next segment's directory is made: the bound holds at every moment.
+    if (this.background) this.prune(this.manifest);
+    // Opening the next segment seals this one on the writer thread, in the same queue step.
     if (reopen) this.nextSegment();
-    else {
-      this.segment = undefined;
-      this.writer.seal();
-      this.sealing.push(seg);
-    }
-    if (this.background) {
-      this.prune(this.manifest);
-      return;
-    }
+    else this.writer.seal();
+    if (this.background) return;
     this.writer.drain();
     this.collect();
   }
+
 
   /** The segments the writer thread has sealed, into the manifest in order; then its write failure, if one happened. */
   private collect(): void {
