@@ -270,7 +270,7 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       const command = ['--tables', 'syscall,proc,file', '--', W('cpu_pair'), String(n), String(every)];
       // Everything kept, in several segments (syscall rows decoded in place from the lanes)...
       const whole = join(at.work, 'whole');
-      const w = await record(r, whole, ['--segment-size', '1M', ...HOLDS_EVERYTHING, ...command]);
+      const w = await record(r, whole, ['--segment-size', at.slow ? '64K' : '1M', ...HOLDS_EVERYTHING, ...command]);
       // ...and through lanes too small to hold the rows for the hold (copied out, and lost).
       const tight = join(at.work, 'tight');
       const t = await record(r, tight, ['--ring-size', '256K', ...command]);
