@@ -119,7 +119,7 @@ void Writer::close() {
 Writer::Stats Writer::stats() {
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t open = queued_open_ && done_opens_ == queued_opens_ ? open_bytes_ : 0;
-  return {sealed_bytes_ + open_bytes_, open, open_max_batches_, queued_bytes_, rows_not_written_, error_.has_value()};
+  return {sealed_bytes_ + open_bytes_, open, open_max_batches_, queued_bytes_, rows_not_written_};
 }
 
 Writer::Segment::~Segment() {

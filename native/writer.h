@@ -93,7 +93,6 @@ class Writer {
     uint64_t open_max_batches;  // the most batches a file of the open segment has (written or queued)
     uint64_t queued_bytes;    // batches waiting to be written
     uint64_t rows_not_written;
-    bool failed;
   };
   Stats stats();
 

@@ -132,7 +132,6 @@ class WriterJs : public Napi::ObjectWrap<WriterJs> {
     o.Set("openMaxBatches", static_cast<double>(st.open_max_batches));
     o.Set("queuedBytes", static_cast<double>(st.queued_bytes));
     o.Set("rowsNotWritten", static_cast<double>(st.rows_not_written));
-    o.Set("failed", st.failed);
     return o;
   }
 

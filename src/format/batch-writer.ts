@@ -29,7 +29,6 @@ export interface WriterStats {
   readonly queuedBytes: number;
   /** Rows given after a write failed, not written. */
   readonly rowsNotWritten: number;
-  readonly failed: boolean;
 }
 
 /** The addon's Writer (native/writer_js.cc). */
