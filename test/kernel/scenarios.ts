@@ -262,7 +262,7 @@ export const SCENARIOS: readonly Scenario<never>[] = [
     },
   }),
 
-  scenario<{ whole: Dir; tight: Dir; n: number; opens: number }>({
+  scenario<{ whole: Dir; tight: Dir; n: number; opens: number; slow: boolean }>({
     name: 'two CPUs at once: rows in (ts, seq) order across segments, a syscall numbered before the file row of its exit, stored plus lost equal what was made',
     async run(r, at) {
       const n = at.slow ? 20_000 : 200_000;
@@ -274,13 +274,15 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       // ...and through lanes too small to hold the rows for the hold (copied out, and lost).
       const tight = join(at.work, 'tight');
       const t = await record(r, tight, ['--ring-size', '256K', ...command]);
-      return { whole: { dir: whole, ...w }, tight: { dir: tight, ...t }, n, opens: 2 * (n / every) };
+      return { whole: { dir: whole, ...w }, tight: { dir: tight, ...t }, n, opens: 2 * (n / every), slow: at.slow };
     },
-    check({ whole, tight, n, opens }, expect) {
+    check({ whole, tight, n, opens, slow }, expect) {
       expect(whole.code, whole.stderr).toBe(0);
       expect(tight.code, tight.stderr).toBe(0);
       const segments = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { segments: unknown[] }).segments.length;
-      expect(segments(whole.dir)).toBeGreaterThan(1);
+      // Rotation follows the writer's progress: under the slow guests a run may fit one segment
+      // (the order across segments is checked here on the host, and in writer.test.ts).
+      if (!slow) expect(segments(whole.dir)).toBeGreaterThan(1);
       const tables = (dir: string): { sys: Row[]; file: Row[]; proc: Row[]; gap: Row[] } =>
         ({ sys: rows(dir, 'syscall'), file: rows(dir, 'file'), proc: rows(dir, 'proc'), gap: rows(dir, 'gap') });
       const made = tables(whole.dir);
