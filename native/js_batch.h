@@ -1,10 +1,12 @@
 // A batch as JavaScript producers give it (apache-arrow's VectorAssembler, flattened in
 // src/format/table-sink.ts): field nodes as (length, null count) pairs in a Float64Array, and
-// the body buffers as typed arrays. Read here once for every N-API class that takes one.
+// the body buffers as typed arrays. Read here once for every N-API class that takes one; and
+// a file's ts as the manifest has it, for those that give one back.
 #pragma once
 
 #include <napi.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,11 @@ inline std::vector<flightrec::BodyPart> BodyParts(Napi::Env env, Napi::Array a, 
     parts[i] = {static_cast<const uint8_t*>(data), length * element};
   }
   return parts;
+}
+
+// A ts as the manifest has it: decimal text, or null for none.
+inline Napi::Value TsText(Napi::Env env, const std::optional<uint64_t>& ts) {
+  return ts ? Napi::String::New(env, std::to_string(*ts)) : env.Null();
 }
 
 }  // namespace flightrec_addon

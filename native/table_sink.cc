@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace flightrec {
 namespace {
@@ -15,8 +16,8 @@ const uint8_t kEndOfStream[8] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
 }  // namespace
 
 // SHA-256 is Node's own OpenSSL (EVP_*, resolved from the node binary): what node:crypto uses.
-TableSink::TableSink(int fd, std::string file, std::vector<uint8_t> schema)
-    : fd_(fd), file_(std::move(file)), schema_(std::move(schema)), md_(EVP_MD_CTX_new()) {
+TableSink::TableSink(int fd, std::string file, std::vector<uint8_t> schema, int ts_part)
+    : fd_(fd), file_(std::move(file)), schema_(std::move(schema)), ts_part_(ts_part), md_(EVP_MD_CTX_new()) {
   if (!md_ || EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
     close_fd();
     EVP_MD_CTX_free(md_);
@@ -53,6 +54,15 @@ void TableSink::append(int64_t rows, const std::vector<FieldNode>& nodes, const 
   rows_ += rows;
   batches_++;
   raw_bytes_ += msg_.raw_bytes;
+  if (ts_part_ < 0 || static_cast<size_t>(ts_part_) >= parts.size()) return;
+  const BodyPart& ts = parts[ts_part_];
+  const size_t n = std::min<size_t>(ts.n / 8, static_cast<size_t>(rows));
+  for (size_t i = 0; i < n; i++) {
+    uint64_t v;
+    std::memcpy(&v, ts.p + i * 8, 8);
+    if (!first_ts_ || v < *first_ts_) first_ts_ = v;
+    if (!last_ts_ || v > *last_ts_) last_ts_ = v;
+  }
 }
 
 // One writev for the whole message; a short one (a full disk, a file size limit) is retried

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,9 @@ namespace flightrec {
 class TableSink {
  public:
   // Takes `fd`, a new empty file opened for writing; `file` names it in errors; `schema` is
-  // the framed schema message.
-  TableSink(int fd, std::string file, std::vector<uint8_t> schema);
+  // the framed schema message; `ts_part` the body part holding the ts column's values (uint64,
+  // one per row), for the file's time range (-1: the table has no ts).
+  TableSink(int fd, std::string file, std::vector<uint8_t> schema, int ts_part);
   TableSink(const TableSink&) = delete;
   TableSink& operator=(const TableSink&) = delete;
   ~TableSink();
@@ -38,6 +40,9 @@ class TableSink {
   uint64_t batches() const { return batches_; }
   uint64_t bytes() const { return bytes_; }
   uint64_t raw_bytes() const { return raw_bytes_; }
+  // The least and greatest ts written (none without a ts column or rows).
+  const std::optional<uint64_t>& first_ts() const { return first_ts_; }
+  const std::optional<uint64_t>& last_ts() const { return last_ts_; }
 
  private:
   void write(std::vector<iovec>& iov);
@@ -47,6 +52,8 @@ class TableSink {
   int fd_;
   std::string file_;
   std::vector<uint8_t> schema_;
+  int ts_part_;
+  std::optional<uint64_t> first_ts_, last_ts_;
   EVP_MD_CTX* md_;
   Compressor zstd_;
   IpcMessage msg_;

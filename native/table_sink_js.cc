@@ -29,12 +29,13 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
     });
   }
 
-  // new TableSink(fd, file, schema): takes over `fd` (closed on end, or when collected).
+  // new TableSink(fd, file, schema, tsPart): takes over `fd` (closed on end, or when collected).
   TableSinkJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TableSinkJs>(info) {
     int fd = info[0].As<Napi::Number>().Int32Value();
     std::string file = info[1].As<Napi::String>().Utf8Value();
     Napi::Uint8Array schema = info[2].As<Napi::Uint8Array>();
-    guarded(info.Env(), [&] { sink_ = std::make_unique<TableSink>(fd, file, std::vector<uint8_t>(schema.Data(), schema.Data() + schema.ByteLength())); });
+    int ts_part = info[3].As<Napi::Number>().Int32Value();
+    guarded(info.Env(), [&] { sink_ = std::make_unique<TableSink>(fd, file, std::vector<uint8_t>(schema.Data(), schema.Data() + schema.ByteLength()), ts_part); });
   }
 
  private:
@@ -69,13 +70,15 @@ class TableSinkJs : public Napi::ObjectWrap<TableSinkJs> {
     return env.Undefined();
   }
 
-  // end() → { bytes, sha256 }
+  // end() → { bytes, sha256, first_ts, last_ts }
   Napi::Value End(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     TableSink::Ended e = guarded(env, [&] { return sink_->end(); });
     Napi::Object o = Napi::Object::New(env);
     o.Set("bytes", static_cast<double>(e.bytes));
     o.Set("sha256", e.sha256);
+    o.Set("first_ts", TsText(env, sink_->first_ts()));
+    o.Set("last_ts", TsText(env, sink_->last_ts()));
     return o;
   }
 

@@ -72,7 +72,7 @@ void Writer::submit(WriteBatch b) {
   }
   open_max_batches_ = std::max(open_max_batches_, queued_batches_[b.table]);
   queued_bytes_ += bytes;
-  Job j{Job::kBatch};
+  Job j{Job::kBatch, bytes};
   j.batch = std::move(b);
   push(std::move(j));
 }
@@ -139,7 +139,6 @@ void Writer::run() {
     queue_.pop_front();
     const bool broken = error_.has_value();
     lock.unlock();
-    const size_t bytes = j.kind == Job::kBatch ? j.batch.bytes() : 0;
     uint64_t not_written = 0;
     try {
       if (broken) {
@@ -158,10 +157,10 @@ void Writer::run() {
     } catch (const Error& e) {
       failed(e);
     }
-    j = Job{};  // the batch's memory is given back outside the lock
+    j.batch = WriteBatch{};  // its memory is given back outside the lock
     lock.lock();
     rows_not_written_ += not_written;
-    queued_bytes_ -= bytes;
+    queued_bytes_ -= j.bytes;
     done_jobs_++;
     done_.notify_all();
   }
@@ -192,34 +191,22 @@ void Writer::do_batch(WriteBatch& b) {
     const std::string file = b.table + ".arrow";
     int fd = ::openat(segment_->dir_fd, file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
     if (fd < 0) fail("creating " + segment_->display + "/" + file, errno);
-    File f;
-    f.sink = std::make_unique<TableSink>(fd, segment_->display + "/" + file, format.schema);
-    it = segment_->files.emplace(b.table, std::move(f)).first;
+    it = segment_->files.emplace(b.table, std::make_unique<TableSink>(fd, segment_->display + "/" + file, format.schema, format.ts_part)).first;
   }
-  File& f = it->second;
-  const uint64_t before = f.sink->bytes();
-  f.sink->append(b.rows, b.nodes, b.parts, b.level);
-  if (format.ts_part >= 0 && static_cast<size_t>(format.ts_part) < b.parts.size()) {
-    const BodyPart& ts = b.parts[format.ts_part];
-    const size_t n = std::min<size_t>(ts.n / 8, static_cast<size_t>(b.rows));
-    for (size_t i = 0; i < n; i++) {
-      uint64_t v;
-      std::memcpy(&v, ts.p + i * 8, 8);
-      if (!f.first_ts || v < *f.first_ts) f.first_ts = v;
-      if (!f.last_ts || v > *f.last_ts) f.last_ts = v;
-    }
-  }
+  TableSink& sink = *it->second;
+  const uint64_t before = sink.bytes();
+  sink.append(b.rows, b.nodes, b.parts, b.level);
   std::lock_guard<std::mutex> lock(mu_);
-  open_bytes_ += f.sink->bytes() - before;
+  open_bytes_ += sink.bytes() - before;
 }
 
 void Writer::do_seal() {
   if (!segment_) return;
   SealedSegment s{segment_->name, {}};
   uint64_t bytes = 0;
-  for (auto& [table, f] : segment_->files) {  // by table name
-    TableSink::Ended e = f.sink->end();
-    s.tables.push_back({table, table + ".arrow", f.sink->rows(), f.sink->batches(), e.bytes, f.sink->raw_bytes(), f.first_ts, f.last_ts, e.sha256});
+  for (auto& [table, sink] : segment_->files) {  // by table name
+    TableSink::Ended e = sink->end();
+    s.tables.push_back({table, table + ".arrow", sink->rows(), sink->batches(), e.bytes, sink->raw_bytes(), sink->first_ts(), sink->last_ts(), e.sha256});
     bytes += e.bytes;
   }
   if (::fsync(segment_->dir_fd) != 0) fail("fsync " + segment_->display, errno);

@@ -99,18 +99,15 @@ class Writer {
  private:
   struct Job {
     enum Kind { kOpen, kBatch, kSeal } kind;
+    size_t bytes = 0;  // a batch's, counted in queued_bytes_ until it is done
     int dir_fd = -1;
     std::string name, display;
     WriteBatch batch;
   };
-  struct File {
-    std::unique_ptr<TableSink> sink;
-    std::optional<uint64_t> first_ts, last_ts;
-  };
   struct Segment {
     int dir_fd = -1;
     std::string name, display;
-    std::map<std::string, File> files;
+    std::map<std::string, std::unique_ptr<TableSink>> files;
     ~Segment();
   };
 

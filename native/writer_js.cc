@@ -17,10 +17,6 @@ namespace {
 
 using namespace flightrec;
 
-Napi::Value TsText(Napi::Env env, const std::optional<uint64_t>& ts) {
-  return ts ? Napi::String::New(env, std::to_string(*ts)) : env.Null();
-}
-
 class WriterJs : public Napi::ObjectWrap<WriterJs> {
  public:
   static Napi::Function Define(Napi::Env env) {

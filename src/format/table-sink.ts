@@ -9,7 +9,6 @@ import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { requireAddon } from '../native-addon.js';
 import { compressionLevel } from './codec.js';
 import type { TableEntry } from './manifest.js';
-import { TsRange } from './ts-range.js';
 
 /** The IPC end-of-stream marker: continuation, then a zero metadata length (the native sink ends files with it). */
 export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -17,7 +16,8 @@ export const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 interface NativeTableSink {
   /** `nodes`: (length, null count) pairs; `level`: zstd level, or null for a plain (uncompressed) message. */
   append(rows: number, nodes: Float64Array, parts: readonly ArrayBufferView[], level: number | null): void;
-  end(): { bytes: number; sha256: string };
+  /** Its first and last ts: decimal text, null without a ts column or rows. */
+  end(): { bytes: number; sha256: string; first_ts: string | null; last_ts: string | null };
   readonly bytes: number;
   readonly batches: number;
   readonly rows: number;
@@ -25,7 +25,7 @@ interface NativeTableSink {
 }
 
 interface NativeTableSinkClass {
-  new (fd: number, path: string, schema: Uint8Array): NativeTableSink;
+  new (fd: number, path: string, schema: Uint8Array, tsPart: number): NativeTableSink;
   compressPart(dst: Uint8Array, src: Uint8Array, level: number | null): number;
 }
 
@@ -84,12 +84,11 @@ export function tsPart(schema: Schema): number {
 
 export class TableSink {
   private readonly sink: NativeTableSink;
-  private readonly ts = new TsRange();
 
   /** Takes over `fd`, a new empty file (`path` names it in errors), whose stream has `schema`. */
   constructor(fd: number, path: string, readonly file: string, schema: Schema) {
     const Native = native();
-    this.sink = new Native(fd, path, schemaMessage(schema));
+    this.sink = new Native(fd, path, schemaMessage(schema), tsPart(schema));
   }
 
   get bytes(): number {
@@ -104,15 +103,14 @@ export class TableSink {
   append(batch: RecordBatch, level: number | null = compressionLevel()): void {
     const { nodes, parts } = flatten(batch);
     this.sink.append(batch.numRows, nodes, parts, level);
-    this.ts.add(batch);
   }
 
   /** Ends the stream, fsyncs and closes the file: its manifest entry. */
   end(): TableEntry {
-    const { bytes, sha256 } = this.sink.end();
+    const { bytes, sha256, first_ts, last_ts } = this.sink.end();
     return {
       file: this.file, rows: this.sink.rows, batches: this.sink.batches,
-      first_ts: this.ts.firstString, last_ts: this.ts.lastString, bytes, raw_bytes: this.sink.rawBytes, sha256,
+      first_ts, last_ts, bytes, raw_bytes: this.sink.rawBytes, sha256,
     };
   }
 }
