@@ -341,9 +341,17 @@ export const SCENARIOS: readonly Scenario<never>[] = [
       const stored = rows(storm.dir, 'syscall').length + rows(storm.dir, 'proc').length;
       expect(lost).toBeGreaterThan(0);
       expect(stored + lost).toBe(k + baseEvents);
-      // Losses add up while the ring or lane stays full: a gap row stands for a burst of them.
-      expect(gaps.length).toBeLessThan(lost / 10);
-      for (const g of gaps) expect((g.first_ts as bigint) <= (g.last_ts as bigint)).toBe(true);
+      for (const g of gaps) {
+        expect(g.lost as bigint).toBeGreaterThan(0n);
+        expect((g.first_ts as bigint) <= (g.last_ts as bigint)).toBe(true);
+      }
+      // Losses add up while a lane stays full: a syscall gap row is written only just before the
+      // first row that fits (the same CPU, the same instant), or once per CPU at the end for
+      // losses no row followed. How many gap rows a storm makes is the consumer's timing; that
+      // no gap row stands alone is not.
+      const sysAt = new Set(rows(storm.dir, 'syscall').map((s) => `${s.cpu}@${s.ts}`));
+      const alone = gaps.filter((g) => GAP_TABLE[g.table as number] === 'syscall' && !sysAt.has(`${g.cpu}@${g.ts}`));
+      expect(new Set(alone.map((g) => g.cpu)).size).toBe(alone.length);
       // Each gap row names the table that lost rows, counted apart: syscall rows lost in their
       // lanes, proc rows in the ring.
       const lostIn = (t: string): number => gaps.filter((g) => GAP_TABLE[g.table as number] === t).reduce((n, g) => n + Number(g.lost), 0);
